@@ -1,0 +1,1158 @@
+//! The restore planner: from backup history shaped like `msdb.dbo.backupset`, which
+//! backups to restore, in which order, and why every other one is left out
+//! (sqlserver-semantics.md section 1; failover step F3).
+//!
+//! Pure: no I/O, no clock. The result depends only on the set of records, never on their
+//! order: backup sets are keyed by uuid and every choice breaks ties on stable keys.
+//! Whether a log applies is decided by [`check_log_restore`] alone, the same rule the
+//! simulation uses, so the planner and the model cannot disagree.
+
+use crate::lsn::{check_log_restore, is_empty_log, LogRuleError, Lsn};
+use crate::sqlerror::SqlError;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+/// `backupset.type`: only the three kinds a database restore sequence uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum BackupType {
+    /// D: full database backup.
+    Full,
+    /// I: differential database backup.
+    Differential,
+    /// L: transaction log backup.
+    Log,
+}
+
+impl BackupType {
+    pub fn code(self) -> &'static str {
+        match self {
+            BackupType::Full => "D",
+            BackupType::Differential => "I",
+            BackupType::Log => "L",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BackupTypeParseError(pub String);
+
+impl fmt::Display for BackupTypeParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = self.0.trim();
+        match t {
+            "F" | "G" | "P" | "Q" => write!(
+                f,
+                "backup type {t:?} (file, filegroup or partial backup) is not supported: the planner restores D (full), I (differential) and L (log) backups"
+            ),
+            _ => write!(
+                f,
+                "unknown backup type {t:?}: expected D (full), I (differential) or L (log)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for BackupTypeParseError {}
+
+impl FromStr for BackupType {
+    type Err = BackupTypeParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "D" => Ok(BackupType::Full),
+            "I" => Ok(BackupType::Differential),
+            "L" => Ok(BackupType::Log),
+            _ => Err(BackupTypeParseError(s.to_string())),
+        }
+    }
+}
+
+impl Serialize for BackupType {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for BackupType {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// A UTC wall-clock time as msdb exports it (`2017-05-04T07:42:17`, optional fraction and
+/// `Z`). Fields in descending significance, so the derived order is chronological.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Timestamp {
+    pub year: u16,
+    pub month: u8,
+    pub day: u8,
+    pub hour: u8,
+    pub minute: u8,
+    pub second: u8,
+    pub nanos: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimestampParseError(pub String);
+
+impl fmt::Display for TimestampParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "expected a time YYYY-MM-DDTHH:MM:SS (optional fraction and Z, UTC), found {:?}",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for TimestampParseError {}
+
+impl FromStr for Timestamp {
+    type Err = TimestampParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = || TimestampParseError(s.to_string());
+        let t = s.trim();
+        let t = t.strip_suffix('Z').unwrap_or(t);
+        let b = t.as_bytes();
+        if b.len() < 19 || !b.is_ascii() {
+            return Err(err());
+        }
+        let num = |r: std::ops::Range<usize>| -> Result<u32, TimestampParseError> {
+            let p = &t[r];
+            if p.bytes().all(|c| c.is_ascii_digit()) {
+                p.parse().map_err(|_| err())
+            } else {
+                Err(err())
+            }
+        };
+        // 'T' or a space (SQL Server's own text form) between date and time.
+        if b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b' ') {
+            return Err(err());
+        }
+        if b[13] != b':' || b[16] != b':' {
+            return Err(err());
+        }
+        let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+        let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+        let nanos = match &t[19..] {
+            "" => 0,
+            frac => {
+                let d = frac.strip_prefix('.').ok_or_else(err)?;
+                if d.is_empty() || d.len() > 9 || !d.bytes().all(|c| c.is_ascii_digit()) {
+                    return Err(err());
+                }
+                d.parse::<u32>().map_err(|_| err())? * 10u32.pow(9 - d.len() as u32)
+            }
+        };
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let days = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return Err(err()),
+        };
+        if year == 0 || day == 0 || day > days || hour > 23 || minute > 59 || second > 59 {
+            return Err(err());
+        }
+        Ok(Timestamp {
+            year: year as u16,
+            month: month as u8,
+            day: day as u8,
+            hour: hour as u8,
+            minute: minute as u8,
+            second: second as u8,
+            nanos,
+        })
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            self.year, self.month, self.day, self.hour, self.minute, self.second
+        )?;
+        if self.nanos != 0 {
+            let frac = format!("{:09}", self.nanos);
+            write!(f, ".{}", frac.trim_end_matches('0'))?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// One row of `msdb.dbo.backupset` joined with `backupmediafamily`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct BackupRecord {
+    pub database_name: String,
+    pub server_name: String,
+    #[serde(rename = "type")]
+    pub backup_type: BackupType,
+    pub backup_set_uuid: String,
+    pub first_lsn: Lsn,
+    pub last_lsn: Lsn,
+    pub checkpoint_lsn: Lsn,
+    pub database_backup_lsn: Lsn,
+    pub differential_base_lsn: Option<Lsn>,
+    pub backup_start_date: Timestamp,
+    pub backup_finish_date: Timestamp,
+    pub is_copy_only: bool,
+    /// The file (one per stripe); `None` when the history does not say.
+    pub physical_device_name: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PlanOptions {
+    /// Plan for this database; `None` means the history must hold exactly one.
+    pub database: Option<String>,
+    /// Restore to this point in time.
+    pub stop_at: Option<Timestamp>,
+    /// The database is already RESTORING at this redo point: plan only the logs.
+    pub redo_start_lsn: Option<Lsn>,
+    pub ignore_diffs: bool,
+    pub ignore_logs: bool,
+}
+
+/// One backup set: the records sharing a `backup_set_uuid` (a striped backup has one
+/// record per file).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BackupSet {
+    pub backup_set_uuid: String,
+    #[serde(rename = "type")]
+    pub backup_type: BackupType,
+    pub database_name: String,
+    pub server_name: String,
+    pub first_lsn: Lsn,
+    pub last_lsn: Lsn,
+    pub checkpoint_lsn: Lsn,
+    pub database_backup_lsn: Lsn,
+    pub differential_base_lsn: Option<Lsn>,
+    pub backup_start_date: Timestamp,
+    pub backup_finish_date: Timestamp,
+    pub is_copy_only: bool,
+    /// Sorted; empty when the history names no file.
+    pub physical_device_names: Vec<String>,
+}
+
+/// What a log restore would have been checked against: which backup set the redo point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CoveredBy {
+    Full,
+    RedoStartLsn,
+    Log,
+}
+
+/// Why a backup set was chosen or left out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum Reason {
+    /// Chosen: the latest full backup finished by the stop time.
+    LatestFull,
+    /// Chosen: the latest differential based on the chosen full.
+    LatestDifferential { base_checkpoint_lsn: Lsn },
+    /// Chosen: `first_lsn <= redo_lsn < last_lsn`.
+    ContinuesChain { redo_lsn: Lsn },
+    /// Another database's backup.
+    OtherDatabase,
+    /// A full or differential while the database is already RESTORING (redo start given).
+    NotNeeded,
+    /// A full backup older than the chosen one.
+    SupersededByLaterFull { by: String },
+    /// Finished after the stop time, or a log after the one that reaches it.
+    AfterStopAt,
+    /// A differential whose `database_backup_lsn` is not the chosen full's checkpoint (3136).
+    WrongBase { expected: Lsn, found: Lsn },
+    /// A differential older than the chosen one.
+    SupersededByLaterDifferential { by: String },
+    /// Left out by --ignore-diffs or --ignore-logs.
+    Ignored,
+    /// No full backup to restore it onto.
+    NoFullBackup,
+    /// `first_lsn == last_lsn`: carries no log records.
+    Empty,
+    /// The log ends at or before the redo point (4326 if restored).
+    AlreadyApplied {
+        redo_lsn: Lsn,
+        covered_by: CoveredBy,
+    },
+    /// The log ends at or before the differential's last LSN (4326 if restored).
+    SupersededByDifferential { redo_lsn: Lsn },
+    /// The log begins after the redo point: the chain has a gap before it (4305).
+    TooRecent { redo_lsn: Lsn },
+}
+
+impl Reason {
+    pub fn is_chosen(&self) -> bool {
+        matches!(
+            self,
+            Reason::LatestFull | Reason::LatestDifferential { .. } | Reason::ContinuesChain { .. }
+        )
+    }
+
+    /// One line for a person.
+    pub fn explain(&self) -> String {
+        match self {
+            Reason::LatestFull => "latest full backup finished by the stop time".into(),
+            Reason::LatestDifferential { base_checkpoint_lsn } => format!(
+                "latest differential on the chosen full (database_backup_lsn = {base_checkpoint_lsn})"
+            ),
+            Reason::ContinuesChain { redo_lsn } => {
+                format!("continues the chain: first_lsn <= {redo_lsn} < last_lsn")
+            }
+            Reason::OtherDatabase => "another database".into(),
+            Reason::NotNeeded => {
+                "not needed: the database is already restoring (--redo-start-lsn)".into()
+            }
+            Reason::SupersededByLaterFull { by } => format!("superseded by the later full {by}"),
+            Reason::AfterStopAt => "after the stop time".into(),
+            Reason::WrongBase { expected, found } => format!(
+                "wrong base: database_backup_lsn {found} is not the chosen full's checkpoint_lsn {expected} (3136)"
+            ),
+            Reason::SupersededByLaterDifferential { by } => {
+                format!("superseded by the later differential {by}")
+            }
+            Reason::Ignored => "ignored by option".into(),
+            Reason::NoFullBackup => "no full backup to restore it onto".into(),
+            Reason::Empty => "empty log backup (first_lsn = last_lsn)".into(),
+            Reason::AlreadyApplied { redo_lsn, covered_by } => {
+                let by = match covered_by {
+                    CoveredBy::Full => "by the full backup",
+                    CoveredBy::RedoStartLsn => "before the redo start LSN",
+                    CoveredBy::Log => "by the chosen logs",
+                };
+                format!("already applied {by}: ends at or before {redo_lsn} (4326)")
+            }
+            Reason::SupersededByDifferential { redo_lsn } => {
+                format!("superseded by the differential: ends at or before {redo_lsn} (4326)")
+            }
+            Reason::TooRecent { redo_lsn } => {
+                format!("begins after the redo point {redo_lsn}: gap (4305)")
+            }
+        }
+    }
+}
+
+/// The verdict on one backup set.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Decision {
+    pub backup_set_uuid: String,
+    #[serde(rename = "type")]
+    pub backup_type: BackupType,
+    pub database_name: String,
+    pub first_lsn: Lsn,
+    pub last_lsn: Lsn,
+    pub backup_finish_date: Timestamp,
+    pub physical_device_names: Vec<String>,
+    pub chosen: bool,
+    #[serde(flatten)]
+    pub reason: Reason,
+}
+
+impl Decision {
+    /// The error SQL Server raises if this log is restored anyway at the point the reason
+    /// names (4326 too early, 4305 too recent), from the shared rule.
+    pub fn would_fail(&self) -> Option<SqlError> {
+        let redo = match self.reason {
+            Reason::AlreadyApplied { redo_lsn, .. }
+            | Reason::SupersededByDifferential { redo_lsn }
+            | Reason::TooRecent { redo_lsn } => redo_lsn,
+            _ => return None,
+        };
+        match check_log_restore(redo, self.first_lsn, self.last_lsn) {
+            Ok(_) => None,
+            Err(e) => Some(log_rule_error(e)),
+        }
+    }
+}
+
+/// Map the shared rule's verdict to SQL Server's error.
+pub fn log_rule_error(e: LogRuleError) -> SqlError {
+    match e {
+        LogRuleError::TooRecent { first, redo } => SqlError::E4305 { first, redo },
+        LogRuleError::TooEarly { last, redo } => SqlError::E4326 { last, redo },
+    }
+}
+
+/// Where the log chain breaks: the database stands at `redo_lsn` and the next log begins
+/// later, at `first_lsn`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Gap {
+    /// The last chosen backup set (`None` when the redo start LSN is the starting point).
+    pub after_backup_set_uuid: Option<String>,
+    pub redo_lsn: Lsn,
+    /// The earliest log that begins after the redo point.
+    pub next_backup_set_uuid: String,
+    pub first_lsn: Lsn,
+    pub last_lsn: Lsn,
+}
+
+impl Gap {
+    pub fn error(&self) -> SqlError {
+        SqlError::E4305 {
+            first: self.first_lsn,
+            redo: self.redo_lsn,
+        }
+    }
+}
+
+impl Serialize for Gap {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct G<'a> {
+            after_backup_set_uuid: &'a Option<String>,
+            redo_lsn: Lsn,
+            next_backup_set_uuid: &'a str,
+            first_lsn: Lsn,
+            last_lsn: Lsn,
+            error_number: u32,
+            message: String,
+        }
+        let e = self.error();
+        G {
+            after_backup_set_uuid: &self.after_backup_set_uuid,
+            redo_lsn: self.redo_lsn,
+            next_backup_set_uuid: &self.next_backup_set_uuid,
+            first_lsn: self.first_lsn,
+            last_lsn: self.last_lsn,
+            error_number: e.number(),
+            message: e.message(),
+        }
+        .serialize(s)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    /// The database planned for (as the history spells it); `None` if the history is empty.
+    pub database: Option<String>,
+    /// The backups to restore, in order, every one WITH NORECOVERY.
+    pub restore_sequence: Vec<BackupSet>,
+    /// One verdict per backup set, ordered by finish time, then LSNs, then uuid.
+    pub decisions: Vec<Decision>,
+    /// The redo point after the last restore of the sequence.
+    pub final_redo_lsn: Option<Lsn>,
+    /// The chain breaks before it is complete.
+    pub gap: Option<Gap>,
+    /// No full backup (finished by the stop time) to start from.
+    pub missing_full: bool,
+    /// With a stop time: whether the sequence reaches it (else it ends earlier).
+    pub stop_at_reached: Option<bool>,
+}
+
+impl Plan {
+    /// True when the sequence can be restored and recovered as planned.
+    pub fn is_complete(&self) -> bool {
+        self.gap.is_none() && !self.missing_full
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PlanError {
+    /// No database was named and the history holds several.
+    SeveralDatabases(Vec<String>),
+}
+
+impl fmt::Display for PlanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PlanError::SeveralDatabases(names) => write!(
+                f,
+                "the history holds backups of several databases ({}); choose one with --database",
+                names.join(", ")
+            ),
+        }
+    }
+}
+
+impl std::error::Error for PlanError {}
+
+/// Database names compare as SQL Server's default collation does: case-insensitive,
+/// trailing spaces ignored.
+pub fn same_database(a: &str, b: &str) -> bool {
+    a.trim_end().eq_ignore_ascii_case(b.trim_end())
+}
+
+/// The distinct database names in the history, sorted.
+pub fn databases(records: &[BackupRecord]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let mut sorted: Vec<&str> = records.iter().map(|r| r.database_name.as_str()).collect();
+    sorted.sort_unstable();
+    for n in sorted {
+        if !names.iter().any(|m| same_database(m, n)) {
+            names.push(n.to_string());
+        }
+    }
+    names
+}
+
+/// Group records into backup sets by uuid. A set's fields come from its smallest record
+/// (records are totally ordered), so the result does not depend on input order.
+pub fn backup_sets(records: &[BackupRecord]) -> Vec<BackupSet> {
+    let mut by_uuid: BTreeMap<&str, Vec<&BackupRecord>> = BTreeMap::new();
+    for r in records {
+        by_uuid
+            .entry(r.backup_set_uuid.as_str())
+            .or_default()
+            .push(r);
+    }
+    by_uuid
+        .into_values()
+        .map(|mut rs| {
+            rs.sort();
+            let r = rs[0];
+            let mut devices: Vec<String> = rs
+                .iter()
+                .filter_map(|r| r.physical_device_name.clone())
+                .filter(|d| !d.trim().is_empty())
+                .collect();
+            devices.sort();
+            devices.dedup();
+            BackupSet {
+                backup_set_uuid: r.backup_set_uuid.clone(),
+                backup_type: r.backup_type,
+                database_name: r.database_name.clone(),
+                server_name: r.server_name.clone(),
+                first_lsn: r.first_lsn,
+                last_lsn: r.last_lsn,
+                checkpoint_lsn: r.checkpoint_lsn,
+                database_backup_lsn: r.database_backup_lsn,
+                differential_base_lsn: r.differential_base_lsn,
+                backup_start_date: r.backup_start_date,
+                backup_finish_date: r.backup_finish_date,
+                is_copy_only: r.is_copy_only,
+                physical_device_names: devices,
+            }
+        })
+        .collect()
+}
+
+/// Pairs of records (indexes into `records`) that share a uuid but disagree on what the
+/// backup is: bad input that grouping would otherwise hide.
+pub fn conflicting_duplicates(records: &[BackupRecord]) -> Vec<(usize, usize)> {
+    let key = |r: &BackupRecord| {
+        (
+            r.backup_type,
+            r.first_lsn,
+            r.last_lsn,
+            r.checkpoint_lsn,
+            r.database_backup_lsn,
+            r.backup_finish_date,
+        )
+    };
+    let mut first_seen: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut out = Vec::new();
+    for (i, r) in records.iter().enumerate() {
+        match first_seen.get(r.backup_set_uuid.as_str()) {
+            Some(&j) if key(&records[j]) != key(r) => out.push((j, i)),
+            Some(_) => {}
+            None => {
+                first_seen.insert(r.backup_set_uuid.as_str(), i);
+            }
+        }
+    }
+    out
+}
+
+/// "Latest" for fulls and differentials: finish time, then last LSN, then uuid.
+fn latest<'a>(sets: impl Iterator<Item = &'a BackupSet>) -> Option<&'a BackupSet> {
+    sets.max_by(|a, b| {
+        (a.backup_finish_date, a.last_lsn, &a.backup_set_uuid).cmp(&(
+            b.backup_finish_date,
+            b.last_lsn,
+            &b.backup_set_uuid,
+        ))
+    })
+}
+
+/// Plan the restore sequence. See docs/history.md for the rules, in words.
+pub fn plan(records: &[BackupRecord], opts: &PlanOptions) -> Result<Plan, PlanError> {
+    let database = match &opts.database {
+        Some(name) => Some(
+            databases(records)
+                .into_iter()
+                .find(|n| same_database(n, name))
+                .unwrap_or_else(|| name.clone()),
+        ),
+        None => {
+            let names = databases(records);
+            if names.len() > 1 {
+                return Err(PlanError::SeveralDatabases(names));
+            }
+            names.into_iter().next()
+        }
+    };
+    let sets = backup_sets(records);
+    let mut reasons: BTreeMap<&str, Reason> = BTreeMap::new();
+    let is_ours = |s: &BackupSet| {
+        database
+            .as_deref()
+            .is_some_and(|d| same_database(d, &s.database_name))
+    };
+    let before_stop = |s: &BackupSet| opts.stop_at.is_none_or(|t| s.backup_finish_date <= t);
+    let ours: Vec<&BackupSet> = sets.iter().filter(|s| is_ours(s)).collect();
+    for s in sets.iter().filter(|s| !is_ours(s)) {
+        reasons.insert(&s.backup_set_uuid, Reason::OtherDatabase);
+    }
+    let of_type = |t: BackupType| ours.iter().copied().filter(move |s| s.backup_type == t);
+
+    let mut sequence: Vec<&BackupSet> = Vec::new();
+    // The redo point R, and what set it, for explaining skipped logs.
+    let mut base: Option<(Lsn, CoveredBy)> = None;
+    let mut diff_redo: Option<Lsn> = None;
+    let mut missing_full = false;
+
+    if opts.redo_start_lsn.is_some() {
+        for s in of_type(BackupType::Full).chain(of_type(BackupType::Differential)) {
+            reasons.insert(&s.backup_set_uuid, Reason::NotNeeded);
+        }
+        base = opts.redo_start_lsn.map(|r| (r, CoveredBy::RedoStartLsn));
+    } else {
+        let full = latest(of_type(BackupType::Full).filter(|s| before_stop(s)));
+        for s in of_type(BackupType::Full) {
+            let reason = match full {
+                Some(f) if f.backup_set_uuid == s.backup_set_uuid => Reason::LatestFull,
+                _ if !before_stop(s) => Reason::AfterStopAt,
+                // `full` is None only when no full finished by the stop time.
+                Some(f) => Reason::SupersededByLaterFull {
+                    by: f.backup_set_uuid.clone(),
+                },
+                None => Reason::AfterStopAt,
+            };
+            reasons.insert(&s.backup_set_uuid, reason);
+        }
+        match full {
+            None => missing_full = true,
+            Some(f) => {
+                sequence.push(f);
+                base = Some((f.last_lsn, CoveredBy::Full));
+            }
+        }
+        let on_full =
+            |s: &BackupSet| full.is_some_and(|f| s.database_backup_lsn == f.checkpoint_lsn);
+        let diff = if opts.ignore_diffs {
+            None
+        } else {
+            latest(of_type(BackupType::Differential).filter(|s| on_full(s) && before_stop(s)))
+        };
+        for s in of_type(BackupType::Differential) {
+            let reason = match (full, diff) {
+                _ if opts.ignore_diffs => Reason::Ignored,
+                (None, _) => Reason::NoFullBackup,
+                (Some(f), _) if !on_full(s) => Reason::WrongBase {
+                    expected: f.checkpoint_lsn,
+                    found: s.database_backup_lsn,
+                },
+                _ if !before_stop(s) => Reason::AfterStopAt,
+                (Some(f), Some(d)) if d.backup_set_uuid == s.backup_set_uuid => {
+                    Reason::LatestDifferential {
+                        base_checkpoint_lsn: f.checkpoint_lsn,
+                    }
+                }
+                (_, Some(d)) => Reason::SupersededByLaterDifferential {
+                    by: d.backup_set_uuid.clone(),
+                },
+                // Not reached: this differential itself qualifies, so `diff` is Some.
+                (_, None) => Reason::AfterStopAt,
+            };
+            reasons.insert(&s.backup_set_uuid, reason);
+        }
+        if let Some(d) = diff {
+            sequence.push(d);
+            diff_redo = Some(d.last_lsn);
+        }
+    }
+
+    // The log chain: from the redo point, repeatedly restore a log that the shared rule
+    // accepts; of several, the one reaching furthest (then earliest finish, then uuid).
+    let mut redo = diff_redo.or(base.map(|b| b.0));
+    let mut logs: Vec<&BackupSet> = of_type(BackupType::Log).collect();
+    logs.sort_by(|a, b| {
+        (
+            a.first_lsn,
+            a.last_lsn,
+            a.backup_finish_date,
+            &a.backup_set_uuid,
+        )
+            .cmp(&(
+                b.first_lsn,
+                b.last_lsn,
+                b.backup_finish_date,
+                &b.backup_set_uuid,
+            ))
+    });
+    let mut stopped = false;
+    let mut chosen_logs: Vec<bool> = vec![false; logs.len()];
+    if let (Some(mut r), false) = (redo, opts.ignore_logs) {
+        while !stopped {
+            let next = logs
+                .iter()
+                .enumerate()
+                .filter(|(i, s)| {
+                    !chosen_logs[*i]
+                        && !is_empty_log(s.first_lsn, s.last_lsn)
+                        && check_log_restore(r, s.first_lsn, s.last_lsn).is_ok()
+                })
+                .max_by(|(_, a), (_, b)| {
+                    a.last_lsn
+                        .cmp(&b.last_lsn)
+                        .then(b.backup_finish_date.cmp(&a.backup_finish_date))
+                        .then(b.backup_set_uuid.cmp(&a.backup_set_uuid))
+                });
+            let Some((i, s)) = next else { break };
+            chosen_logs[i] = true;
+            reasons.insert(&s.backup_set_uuid, Reason::ContinuesChain { redo_lsn: r });
+            sequence.push(s);
+            r = s.last_lsn;
+            stopped = opts.stop_at.is_some_and(|t| s.backup_finish_date >= t);
+        }
+        redo = Some(r);
+    }
+    if let Some(t) = opts.stop_at {
+        // A base that already finished at or after the stop time (only possible at equality).
+        stopped |= sequence.last().is_some_and(|s| s.backup_finish_date >= t);
+    }
+
+    // Every other log: why it is not in the sequence.
+    let mut gap: Option<Gap> = None;
+    for (i, s) in logs.iter().enumerate() {
+        if chosen_logs[i] {
+            continue;
+        }
+        let reason = match redo {
+            _ if opts.ignore_logs => Reason::Ignored,
+            None => Reason::NoFullBackup,
+            Some(r) => {
+                let empty = is_empty_log(s.first_lsn, s.last_lsn);
+                match check_log_restore(r, s.first_lsn, s.last_lsn) {
+                    Err(LogRuleError::TooRecent { .. }) if !stopped => {
+                        if gap.is_none() {
+                            gap = Some(Gap {
+                                after_backup_set_uuid: sequence
+                                    .last()
+                                    .map(|l| l.backup_set_uuid.clone()),
+                                redo_lsn: r,
+                                next_backup_set_uuid: s.backup_set_uuid.clone(),
+                                first_lsn: s.first_lsn,
+                                last_lsn: s.last_lsn,
+                            });
+                        }
+                        Reason::TooRecent { redo_lsn: r }
+                    }
+                    _ if empty => Reason::Empty,
+                    Err(LogRuleError::TooEarly { .. }) => covered(s.last_lsn, base, diff_redo, r),
+                    _ => Reason::AfterStopAt,
+                }
+            }
+        };
+        reasons.insert(&s.backup_set_uuid, reason);
+    }
+
+    let mut decisions: Vec<Decision> = sets
+        .iter()
+        .map(|s| Decision {
+            backup_set_uuid: s.backup_set_uuid.clone(),
+            backup_type: s.backup_type,
+            database_name: s.database_name.clone(),
+            first_lsn: s.first_lsn,
+            last_lsn: s.last_lsn,
+            backup_finish_date: s.backup_finish_date,
+            physical_device_names: s.physical_device_names.clone(),
+            chosen: false,
+            reason: reasons
+                .remove(s.backup_set_uuid.as_str())
+                .expect("every backup set gets a reason"),
+        })
+        .map(|mut d| {
+            d.chosen = d.reason.is_chosen();
+            d
+        })
+        .collect();
+    decisions.sort_by(|a, b| {
+        (
+            a.backup_finish_date,
+            a.first_lsn,
+            a.last_lsn,
+            &a.backup_set_uuid,
+        )
+            .cmp(&(
+                b.backup_finish_date,
+                b.first_lsn,
+                b.last_lsn,
+                &b.backup_set_uuid,
+            ))
+    });
+
+    Ok(Plan {
+        database,
+        restore_sequence: sequence.into_iter().cloned().collect(),
+        decisions,
+        final_redo_lsn: redo,
+        gap,
+        missing_full,
+        stop_at_reached: opts.stop_at.map(|_| stopped),
+    })
+}
+
+/// Which restore a too-early log was already covered by, and the redo point to cite.
+fn covered(last: Lsn, base: Option<(Lsn, CoveredBy)>, diff_redo: Option<Lsn>, r: Lsn) -> Reason {
+    match (base, diff_redo) {
+        (Some((b, by)), _) if last <= b => Reason::AlreadyApplied {
+            redo_lsn: b,
+            covered_by: by,
+        },
+        (_, Some(d)) if last <= d => Reason::SupersededByDifferential { redo_lsn: d },
+        _ => Reason::AlreadyApplied {
+            redo_lsn: r,
+            covered_by: CoveredBy::Log,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn rec(
+        t: BackupType,
+        uuid: &str,
+        first: u128,
+        last: u128,
+        ckpt: u128,
+        dbl: u128,
+        fin: &str,
+    ) -> BackupRecord {
+        BackupRecord {
+            database_name: "mgc".into(),
+            server_name: "backup".into(),
+            backup_type: t,
+            backup_set_uuid: uuid.into(),
+            first_lsn: Lsn(first),
+            last_lsn: Lsn(last),
+            checkpoint_lsn: Lsn(ckpt),
+            database_backup_lsn: Lsn(dbl),
+            differential_base_lsn: None,
+            backup_start_date: ts(fin),
+            backup_finish_date: ts(fin),
+            is_copy_only: false,
+            physical_device_name: Some(format!("{uuid}.bak")),
+        }
+    }
+
+    fn uuids(p: &Plan) -> Vec<&str> {
+        p.restore_sequence
+            .iter()
+            .map(|s| s.backup_set_uuid.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn timestamps_parse_order_and_print() {
+        assert_eq!(ts("2017-05-04T07:42:17").to_string(), "2017-05-04T07:42:17");
+        assert_eq!(
+            ts("2017-05-04 07:42:17.120Z").to_string(),
+            "2017-05-04T07:42:17.12"
+        );
+        assert!(ts("2017-05-04T07:42:17") < ts("2017-05-04T07:42:17.0000001"));
+        assert!(ts("2016-12-31T23:59:59") < ts("2017-01-01T00:00:00"));
+        assert_eq!(ts("2016-02-29T00:00:00").day, 29);
+        for bad in [
+            "",
+            "2017-02-29T00:00:00",
+            "2017-13-01T00:00:00",
+            "2017-05-04",
+            "2017-05-04T24:00:00",
+            "2017-05-04T07:42:17+02:00",
+            "2017-05-04T07:42:17.",
+            "abcd-05-04T07:42:17",
+        ] {
+            let e = bad.parse::<Timestamp>().unwrap_err();
+            assert!(e.to_string().contains("YYYY-MM-DDTHH:MM:SS"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn backup_types_parse_with_clear_errors() {
+        assert_eq!("L".parse::<BackupType>().unwrap(), BackupType::Log);
+        assert!("X"
+            .parse::<BackupType>()
+            .unwrap_err()
+            .to_string()
+            .contains("expected D (full), I (differential) or L (log)"));
+        assert!("F"
+            .parse::<BackupType>()
+            .unwrap_err()
+            .to_string()
+            .contains("not supported"));
+    }
+
+    #[test]
+    fn full_diff_logs_with_gap_and_reasons() {
+        use BackupType::*;
+        let recs = vec![
+            rec(Full, "f1", 100, 150, 100, 0, "2020-01-01T00:00:00"),
+            rec(Log, "l1", 100, 200, 100, 100, "2020-01-01T01:00:00"),
+            rec(
+                Differential,
+                "d1",
+                250,
+                300,
+                250,
+                100,
+                "2020-01-01T02:00:00",
+            ),
+            rec(Differential, "dx", 260, 310, 260, 99, "2020-01-01T02:30:00"),
+            rec(Log, "l2", 200, 320, 200, 100, "2020-01-01T03:00:00"),
+            rec(Log, "e1", 320, 320, 320, 100, "2020-01-01T03:30:00"),
+            rec(Log, "l4", 400, 500, 400, 100, "2020-01-01T05:00:00"),
+        ];
+        let p = plan(&recs, &PlanOptions::default()).unwrap();
+        assert_eq!(uuids(&p), ["f1", "d1", "l2"]);
+        let gap = p.gap.clone().unwrap();
+        assert_eq!((gap.redo_lsn, gap.first_lsn), (Lsn(320), Lsn(400)));
+        assert_eq!(
+            gap.error(),
+            SqlError::E4305 {
+                first: Lsn(400),
+                redo: Lsn(320)
+            }
+        );
+        let reason = |u: &str| p.decisions.iter().find(|d| d.backup_set_uuid == u).unwrap();
+        assert_eq!(
+            reason("l1").reason,
+            Reason::SupersededByDifferential { redo_lsn: Lsn(300) }
+        );
+        assert_eq!(
+            reason("l1").would_fail(),
+            Some(SqlError::E4326 {
+                last: Lsn(200),
+                redo: Lsn(300)
+            })
+        );
+        assert_eq!(
+            reason("dx").reason,
+            Reason::WrongBase {
+                expected: Lsn(100),
+                found: Lsn(99)
+            }
+        );
+        assert_eq!(reason("e1").reason, Reason::Empty);
+        assert_eq!(
+            reason("l4").reason,
+            Reason::TooRecent { redo_lsn: Lsn(320) }
+        );
+        assert!(!p.is_complete());
+    }
+
+    #[test]
+    fn stop_at_picks_earlier_full_and_ends_after_first_log_past_it() {
+        use BackupType::*;
+        let recs = vec![
+            rec(Full, "f1", 100, 150, 100, 0, "2020-01-01T00:00:00"),
+            rec(Log, "l1", 100, 200, 100, 100, "2020-01-01T01:00:00"),
+            rec(Log, "l2", 200, 300, 200, 100, "2020-01-01T02:00:00"),
+            rec(Full, "f2", 300, 350, 300, 100, "2020-01-01T02:30:00"),
+            rec(Log, "l3", 300, 400, 300, 300, "2020-01-01T03:00:00"),
+        ];
+        let opts = PlanOptions {
+            stop_at: Some(ts("2020-01-01T01:30:00")),
+            ..Default::default()
+        };
+        let p = plan(&recs, &opts).unwrap();
+        assert_eq!(uuids(&p), ["f1", "l1", "l2"]);
+        assert_eq!(p.stop_at_reached, Some(true));
+        assert!(p.is_complete());
+        let d = p
+            .decisions
+            .iter()
+            .find(|d| d.backup_set_uuid == "f2")
+            .unwrap();
+        assert_eq!(d.reason, Reason::AfterStopAt);
+        // without a stop time the later full wins, and logs carry on across it
+        let p = plan(&recs, &PlanOptions::default()).unwrap();
+        assert_eq!(uuids(&p), ["f2", "l3"]);
+    }
+
+    #[test]
+    fn redo_start_lsn_plans_only_logs_and_an_unknown_database_plans_nothing() {
+        use BackupType::*;
+        let recs = vec![
+            rec(Full, "f1", 100, 150, 100, 0, "2020-01-01T00:00:00"),
+            rec(Log, "l1", 100, 200, 100, 100, "2020-01-01T01:00:00"),
+            rec(Log, "l2", 200, 300, 200, 100, "2020-01-01T02:00:00"),
+        ];
+        let opts = PlanOptions {
+            redo_start_lsn: Some(Lsn(200)),
+            ..Default::default()
+        };
+        let p = plan(&recs, &opts).unwrap();
+        assert_eq!(uuids(&p), ["l2"]);
+        assert_eq!(p.decisions[0].reason, Reason::NotNeeded);
+        let opts = PlanOptions {
+            database: Some("other".into()),
+            ..Default::default()
+        };
+        let p = plan(&recs, &opts).unwrap();
+        assert!(p.restore_sequence.is_empty() && p.missing_full);
+        assert!(p
+            .decisions
+            .iter()
+            .all(|d| d.reason == Reason::OtherDatabase));
+        let mut two = recs.clone();
+        two[0].database_name = "other".into();
+        assert!(matches!(
+            plan(&two, &PlanOptions::default()),
+            Err(PlanError::SeveralDatabases(_))
+        ));
+    }
+
+    #[test]
+    fn stripes_of_one_backup_set_are_one_restore() {
+        use BackupType::*;
+        let mut a = rec(Full, "f1", 100, 150, 100, 0, "2020-01-01T00:00:00");
+        let mut b = a.clone();
+        a.physical_device_name = Some("f1_2.bak".into());
+        b.physical_device_name = Some("f1_1.bak".into());
+        let p = plan(&[a.clone(), b.clone()], &PlanOptions::default()).unwrap();
+        assert_eq!(
+            p.restore_sequence[0].physical_device_names,
+            ["f1_1.bak", "f1_2.bak"]
+        );
+        assert!(conflicting_duplicates(&[a.clone(), b.clone()]).is_empty());
+        b.last_lsn = Lsn(160);
+        assert_eq!(conflicting_duplicates(&[a, b]), [(0, 1)]);
+    }
+
+    /// A history: a full, then a contiguous log chain with optional empty logs, an optional
+    /// differential part-way, and some logs possibly dropped (gaps).
+    fn history() -> impl Strategy<Value = (Vec<BackupRecord>, Option<Lsn>, Option<usize>)> {
+        (
+            1usize..24,
+            proptest::collection::vec((1u128..50, any::<bool>(), 0u8..10), 24),
+            proptest::option::of(0usize..24),
+            proptest::option::of(0usize..30),
+            proptest::option::of(0u128..1500),
+        )
+            .prop_map(|(n, steps, diff_at, stop_idx, redo)| {
+                let minute = |i: usize| format!("2020-01-01T{:02}:{:02}:00", i / 60, i % 60);
+                let mut recs = vec![rec(BackupType::Full, "full", 90, 120, 100, 0, &minute(0))];
+                let mut lsn = 95u128; // logs start before the full, as real ones do
+                for (i, (len, empty, drop)) in steps.into_iter().take(n).enumerate() {
+                    let first = lsn;
+                    let last = if empty { lsn } else { lsn + len };
+                    lsn = last;
+                    if drop == 0 {
+                        continue; // a lost log: a gap
+                    }
+                    let u = format!("log{i:02}");
+                    recs.push(rec(
+                        BackupType::Log,
+                        &u,
+                        first,
+                        last,
+                        first,
+                        100,
+                        &minute(i + 1),
+                    ));
+                    if diff_at == Some(i) {
+                        recs.push(rec(
+                            BackupType::Differential,
+                            "diff",
+                            last,
+                            last + 1,
+                            last,
+                            100,
+                            &minute(i + 1),
+                        ));
+                    }
+                }
+                (recs, redo.map(Lsn), stop_idx)
+            })
+    }
+
+    fn opts_for(redo: Option<Lsn>, stop: Option<usize>) -> PlanOptions {
+        PlanOptions {
+            redo_start_lsn: redo,
+            stop_at: stop.map(|i| {
+                format!("2020-01-01T{:02}:{:02}:30", i / 60, i % 60)
+                    .parse()
+                    .unwrap()
+            }),
+            ..Default::default()
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// Replaying the plan through the shared rule never fails: each log applies to the
+        /// redo point the previous restore left.
+        #[test]
+        fn plan_never_breaks_the_log_rule((recs, redo, stop) in history(), with_redo in any::<bool>()) {
+            let opts = opts_for(redo.filter(|_| with_redo), stop);
+            let p = plan(&recs, &opts).unwrap();
+            let mut r = opts.redo_start_lsn;
+            for s in &p.restore_sequence {
+                match s.backup_type {
+                    BackupType::Full | BackupType::Differential => {
+                        prop_assert!(opts.redo_start_lsn.is_none());
+                        r = Some(s.last_lsn);
+                    }
+                    BackupType::Log => {
+                        let at = r.expect("a log follows a full or the redo point");
+                        prop_assert!(check_log_restore(at, s.first_lsn, s.last_lsn).is_ok());
+                        r = Some(s.last_lsn);
+                    }
+                }
+            }
+            prop_assert_eq!(r, p.final_redo_lsn);
+            // a gap is reported iff some log begins after where the chain ended (unless stopped)
+            if let Some(g) = &p.gap {
+                prop_assert!(g.first_lsn > g.redo_lsn);
+                prop_assert_eq!(Some(g.redo_lsn), p.final_redo_lsn);
+            } else if let (Some(r), Some(false) | None) = (p.final_redo_lsn, p.stop_at_reached) {
+                prop_assert!(recs.iter().all(|x| x.backup_type != BackupType::Log || x.first_lsn <= r));
+            }
+            prop_assert_eq!(p.decisions.len(), backup_sets(&recs).len());
+        }
+
+        /// The plan depends on the set of records, not their order.
+        #[test]
+        fn shuffling_the_input_never_changes_the_plan(
+            (recs, redo, stop) in history(),
+            seed in any::<u64>(),
+        ) {
+            let opts = opts_for(redo, stop);
+            let want = plan(&recs, &opts).unwrap();
+            let mut shuffled = recs.clone();
+            // Fisher-Yates with a small LCG: deterministic from the seed.
+            let mut x = seed;
+            for i in (1..shuffled.len()).rev() {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                shuffled.swap(i, (x >> 33) as usize % (i + 1));
+            }
+            prop_assert_eq!(plan(&shuffled, &opts).unwrap(), want);
+        }
+    }
+}
