@@ -309,7 +309,7 @@ impl Reason {
     /// One line for a person.
     pub fn explain(&self) -> String {
         match self {
-            Reason::LatestFull => "latest full backup finished by the stop time".into(),
+            Reason::LatestFull => "the latest full backup (finished by the stop time, if given)".into(),
             Reason::LatestDifferential { base_checkpoint_lsn } => format!(
                 "latest differential on the chosen full (database_backup_lsn = {base_checkpoint_lsn})"
             ),
