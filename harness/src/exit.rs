@@ -1,0 +1,8 @@
+//! Exit codes shared by every subcommand.
+
+/// Every checked invariant held / the plan is complete.
+pub const OK: i32 = 0;
+/// An invariant was violated / the restore chain has a gap.
+pub const VIOLATION: i32 = 1;
+/// Bad input: a file that cannot be read or parsed, an unknown name, an impossible parameter.
+pub const BAD_INPUT: i32 = 2;

@@ -1,0 +1,6 @@
+//! # harness: the `drill` command line
+//!
+//! Each subcommand lives in its own module and exposes `Args` (clap) and
+//! `run(args) -> i32` (the process exit code).
+pub mod exit;
+pub mod history;

@@ -1,0 +1,154 @@
+//! Durations drawn from seeded distributions (seconds). A fixed value is the degenerate case,
+//! so a scenario with only fixed values is a plain deterministic drill.
+
+use crate::rng::Rng;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A duration in seconds: a number, or a distribution object.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Dist {
+    Fixed(f64),
+    Uniform {
+        min: f64,
+        max: f64,
+    },
+    Triangular {
+        min: f64,
+        mode: f64,
+        max: f64,
+    },
+    /// Log-normal given by its median and 90th percentile (p90 >= p50 > 0).
+    LogNormal {
+        p50: f64,
+        p90: f64,
+    },
+}
+
+impl Default for Dist {
+    fn default() -> Self {
+        Dist::Fixed(0.0)
+    }
+}
+
+impl Dist {
+    pub fn validate(&self) -> Result<(), String> {
+        let ok = match *self {
+            Dist::Fixed(v) => v >= 0.0 && v.is_finite(),
+            Dist::Uniform { min, max } => min >= 0.0 && max >= min && max.is_finite(),
+            Dist::Triangular { min, mode, max } => {
+                min >= 0.0 && min <= mode && mode <= max && max.is_finite()
+            }
+            Dist::LogNormal { p50, p90 } => p50 > 0.0 && p90 >= p50 && p90.is_finite(),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("impossible duration {self:?}: expected non-negative, finite seconds with min <= mode <= max (or 0 < p50 <= p90)"))
+        }
+    }
+
+    pub fn is_fixed(&self) -> bool {
+        matches!(self, Dist::Fixed(_))
+    }
+
+    /// The value for a fixed distribution, or its median.
+    pub fn median(&self) -> f64 {
+        match *self {
+            Dist::Fixed(v) => v,
+            Dist::Uniform { min, max } => (min + max) / 2.0,
+            Dist::Triangular { min, mode, max } => {
+                let c = (mode - min) / (max - min).max(f64::MIN_POSITIVE);
+                if c >= 0.5 {
+                    min + ((max - min) * (mode - min) / 2.0).sqrt()
+                } else {
+                    max - ((max - min) * (max - mode) / 2.0).sqrt()
+                }
+            }
+            Dist::LogNormal { p50, .. } => p50,
+        }
+    }
+
+    /// Draw whole seconds. Fixed values draw nothing, so they never shift the stream.
+    pub fn sample(&self, rng: &mut Rng) -> u64 {
+        let v = match *self {
+            Dist::Fixed(v) => v,
+            Dist::Uniform { min, max } => min + (max - min) * rng.unit(),
+            Dist::Triangular { min, mode, max } => {
+                let u = rng.unit();
+                let span = max - min;
+                if span <= 0.0 {
+                    min
+                } else {
+                    let c = (mode - min) / span;
+                    if u < c {
+                        min + (u * span * (mode - min)).sqrt()
+                    } else {
+                        max - ((1.0 - u) * span * (max - mode)).sqrt()
+                    }
+                }
+            }
+            Dist::LogNormal { p50, p90 } => {
+                // z for the 90th percentile of the standard normal.
+                let sigma = (p90 / p50).ln() / 1.281_551_565_5;
+                p50 * (sigma * std_normal(rng)).exp()
+            }
+        };
+        v.max(0.0).round() as u64
+    }
+}
+
+/// Box-Muller; one of the pair is thrown away to keep draws per sample constant.
+fn std_normal(rng: &mut Rng) -> f64 {
+    let u1 = rng.unit().max(f64::MIN_POSITIVE);
+    let u2 = rng.unit();
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_is_exact_and_others_stay_in_range() {
+        let mut r = Rng::new(1);
+        assert_eq!(Dist::Fixed(90.0).sample(&mut r), 90);
+        for _ in 0..200 {
+            let v = Dist::Uniform {
+                min: 10.0,
+                max: 20.0,
+            }
+            .sample(&mut r);
+            assert!((10..=20).contains(&v));
+            let t = Dist::Triangular {
+                min: 5.0,
+                mode: 6.0,
+                max: 30.0,
+            }
+            .sample(&mut r);
+            assert!((5..=30).contains(&t));
+        }
+        assert!(Dist::Uniform { min: 3.0, max: 1.0 }.validate().is_err());
+        assert!(Dist::Fixed(-1.0).validate().is_err());
+        assert!(Dist::LogNormal {
+            p50: 60.0,
+            p90: 120.0
+        }
+        .validate()
+        .is_ok());
+    }
+
+    #[test]
+    fn lognormal_median_is_near_p50() {
+        let mut r = Rng::new(9);
+        let d = Dist::LogNormal {
+            p50: 100.0,
+            p90: 300.0,
+        };
+        let mut v: Vec<u64> = (0..2001).map(|_| d.sample(&mut r)).collect();
+        v.sort();
+        let m = v[1000] as f64;
+        assert!((80.0..125.0).contains(&m), "median {m}");
+    }
+}

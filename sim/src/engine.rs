@@ -1,0 +1,694 @@
+//! The deterministic event loop: faults, log-shipping jobs and runbook steps on one
+//! simulated clock, invariants checked after every event, measures taken on the way.
+
+use crate::command::command;
+use crate::fault::{Fault, Job};
+use crate::invariants::{self, Ctx, StepCtx};
+use crate::jobs::{self, JobOutcome};
+use crate::observe::observe;
+use crate::ranges::RangeSet;
+use crate::report::*;
+use crate::rng::Rng;
+use crate::runbook::{Action, OnError, Runbook};
+use crate::scenario::{DeviationKind, Scenario};
+use crate::steps::{self, Effect};
+use crate::timing::work_s;
+use crate::topology::{Db, Instance};
+use crate::world::World;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// No run goes past 60 simulated days, whatever the scenario says.
+const HORIZON_S: u64 = 60 * 86_400;
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Keep the readable timeline and an observation after every step (slower).
+    pub record: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Ev {
+    Fault(u32),
+    Job(u8),
+    PhaseStart(u32),
+    StepEnd(u32, u32),
+    End,
+}
+
+/// A step as it will be played, after the scenario's deviations.
+#[derive(Clone, Debug)]
+pub struct Planned {
+    pub src: usize,
+    pub action: Option<Action>,
+    pub extra_delay_s: u64,
+}
+
+/// Apply the operator deviations to a phase's steps.
+pub fn plan_phase(s: &Scenario, phase: usize, rb: &Runbook) -> Vec<Planned> {
+    let mut out: Vec<Planned> = (0..rb.steps.len())
+        .map(|src| Planned {
+            src,
+            action: None,
+            extra_delay_s: 0,
+        })
+        .collect();
+    for d in s.deviations.iter().filter(|d| d.phase == phase) {
+        let Some(pos) = out.iter().position(|p| rb.steps[p.src].id == d.step) else {
+            continue;
+        };
+        match &d.kind {
+            DeviationKind::Skip => {
+                out.remove(pos);
+            }
+            DeviationKind::Repeat => {
+                let p = out[pos].clone();
+                out.insert(pos + 1, p);
+            }
+            DeviationKind::Delay { seconds } => out[pos].extra_delay_s += seconds,
+            DeviationKind::SwapWithNext => {
+                if pos + 1 < out.len() {
+                    out.swap(pos, pos + 1);
+                }
+            }
+            DeviationKind::WrongInstance { instance } => {
+                let mut a = rb.steps[out[pos].src].action.clone();
+                if a.set_instance(*instance) {
+                    out[pos].action = Some(a);
+                }
+            }
+        }
+    }
+    out
+}
+
+struct Down {
+    since: u64,
+    /// Caused by a step of phase n (Some) or by a fault (None).
+    phase: Option<usize>,
+}
+
+pub fn run(s: &Scenario, runbooks: &[Runbook], opts: Options) -> Report {
+    Sim::new(s, runbooks, opts).run()
+}
+
+struct Sim<'a> {
+    s: &'a Scenario,
+    runbooks: &'a [Runbook],
+    opts: Options,
+    w: World,
+    q: BinaryHeap<Reverse<(u64, u64, Ev)>>,
+    seq: u64,
+    rng: Rng,
+    plans: Vec<Vec<Planned>>,
+    step_started: u64,
+    step_op: u64,
+    step_work: u64,
+    phases_done: usize,
+    last_fault_at: u64,
+    end_at: Option<u64>,
+    violations: Vec<Option<Violation>>,
+    timeline: Vec<Entry>,
+    steps: Vec<StepRecord>,
+    serving: bool,
+    down: Option<Down>,
+    outage_start: Option<u64>,
+    restored_at: Option<u64>,
+    declared_at: Option<u64>,
+    failback_down_s: u64,
+    compliance_at_risk: u64,
+    failed_steps: Vec<String>,
+}
+
+impl<'a> Sim<'a> {
+    fn new(s: &'a Scenario, runbooks: &'a [Runbook], opts: Options) -> Self {
+        let plans = runbooks
+            .iter()
+            .enumerate()
+            .map(|(i, rb)| plan_phase(s, i, rb))
+            .collect();
+        Sim {
+            s,
+            runbooks,
+            opts,
+            w: World::new(s),
+            q: BinaryHeap::new(),
+            seq: 0,
+            rng: Rng::child(s.seed, 1),
+            plans,
+            step_started: 0,
+            step_op: 0,
+            step_work: 0,
+            phases_done: 0,
+            last_fault_at: s.faults.iter().map(|f| f.at_s).max().unwrap_or(0),
+            end_at: None,
+            violations: vec![None; invariants::SAFETY.len() + invariants::LIVENESS.len()],
+            timeline: Vec::new(),
+            steps: Vec::new(),
+            serving: true,
+            down: None,
+            outage_start: None,
+            restored_at: None,
+            declared_at: None,
+            failback_down_s: 0,
+            compliance_at_risk: 0,
+            failed_steps: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, t: u64, ev: Ev) {
+        self.seq += 1;
+        self.q.push(Reverse((t, self.seq, ev)));
+    }
+
+    fn run(mut self) -> Report {
+        for (i, f) in self.s.faults.iter().enumerate() {
+            self.push(f.at_s, Ev::Fault(i as u32));
+        }
+        let ls = &self.s.log_shipping;
+        let (b, c, r) = (ls.backup_interval_s, ls.copy_offset_s, ls.restore_offset_s);
+        self.push(b, Ev::Job(0));
+        self.push(c.max(1), Ev::Job(1));
+        self.push(r.max(1), Ev::Job(2));
+        if self.s.phases.is_empty() || self.runbooks.is_empty() {
+            self.schedule_end(0);
+        } else {
+            self.schedule_phase(0, 0);
+        }
+        while let Some(Reverse((t, _, ev))) = self.q.pop() {
+            if t > HORIZON_S {
+                break;
+            }
+            self.w.advance_workload(t);
+            self.w.now = t;
+            if ev == Ev::End {
+                self.finish_liveness(t);
+                break;
+            }
+            let step_ctx = self.handle(t, ev);
+            self.after_event(t, ev, step_ctx);
+        }
+        self.report()
+    }
+
+    fn schedule_end(&mut self, now: u64) {
+        if self.end_at.is_none() {
+            let end = now.max(self.last_fault_at) + self.s.liveness_within_s;
+            self.end_at = Some(end);
+            self.push(end, Ev::End);
+        }
+    }
+
+    fn schedule_phase(&mut self, p: usize, now: u64) {
+        let ph = &self.s.phases[p];
+        let mut at = ph.start_at_s.max(now);
+        if ph.declare {
+            let t = &self.s.timing;
+            let mut rng = Rng::child(self.s.seed, 100 + p as u64);
+            at = ph.start_at_s + t.detection_s.sample(&mut rng) + t.decision_s.sample(&mut rng);
+            at = at.max(now);
+        }
+        self.push(at, Ev::PhaseStart(p as u32));
+    }
+
+    fn start_step(&mut self, p: usize, k: usize, now: u64) {
+        let Some(plan) = self.plans[p].get(k) else {
+            self.phase_done(p, now);
+            return;
+        };
+        let step = &self.runbooks[p].steps[plan.src];
+        let action = plan.action.as_ref().unwrap_or(&step.action);
+        let t = &self.s.timing;
+        let op = step
+            .operator_s
+            .as_ref()
+            .unwrap_or(&t.operator_step_s)
+            .sample(&mut self.rng)
+            + plan.extra_delay_s;
+        let files = steps::preview_files(&self.w, action);
+        let work = work_s(t, action, files, &mut self.rng);
+        self.step_started = now;
+        self.step_op = op;
+        self.step_work = work;
+        self.push(now + op + work, Ev::StepEnd(p as u32, k as u32));
+    }
+
+    fn phase_done(&mut self, p: usize, now: u64) {
+        self.phases_done = p + 1;
+        if self.opts.record {
+            self.entry(
+                now,
+                "phase",
+                None,
+                format!("end of {}", self.runbooks[p].name),
+                None,
+                None,
+                None,
+            );
+        }
+        if p + 1 < self.s.phases.len() && p + 1 < self.runbooks.len() {
+            self.schedule_phase(p + 1, now);
+        } else {
+            self.schedule_end(now);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn entry(
+        &mut self,
+        t: u64,
+        kind: &'static str,
+        id: Option<String>,
+        title: String,
+        command: Option<String>,
+        effect: Option<String>,
+        error: Option<ErrorRecord>,
+    ) {
+        self.timeline.push(Entry {
+            t_s: t,
+            kind,
+            id,
+            title,
+            command,
+            effect,
+            error,
+            observed: None,
+        });
+    }
+
+    /// Handle one event; returns the step context for the invariants if it was a step.
+    fn handle(&mut self, t: u64, ev: Ev) -> Option<StepInfo> {
+        match ev {
+            Ev::Fault(i) => {
+                let f: &Fault = &self.s.faults[i as usize].fault;
+                let took_over = self.w.coverage.mirror_took_over;
+                crate::outage::apply(&mut self.w, f);
+                if self.opts.record {
+                    self.entry(t, "fault", None, describe_fault(f), None, None, None);
+                    if !took_over && self.w.coverage.mirror_took_over {
+                        self.entry(t, "auto", None, "automatic failover: the mirror becomes principal for mgc (witness and mirror form quorum)".into(), None, None, None);
+                    }
+                }
+                None
+            }
+            Ev::Job(j) => {
+                let job = [Job::Backup, Job::Copy, Job::Restore][j as usize];
+                let ls = &self.s.log_shipping;
+                let interval = [
+                    ls.backup_interval_s,
+                    ls.copy_interval_s,
+                    ls.restore_interval_s,
+                ][j as usize];
+                let out = jobs::run(&mut self.w, job, ls.retention_s);
+                self.push(t + interval, Ev::Job(j));
+                if self.opts.record && out != JobOutcome::Idle {
+                    let (effect, error) = match &out {
+                        JobOutcome::BackedUp { instance, file } => (
+                            Some(format!(
+                                "log backup {} of mgc on {instance} written to the share",
+                                self.w.files[*file as usize - 1].file_name()
+                            )),
+                            None,
+                        ),
+                        JobOutcome::Copied { files } => (
+                            Some(format!(
+                                "{files} log backup file(s) copied to the copy folder"
+                            )),
+                            None,
+                        ),
+                        JobOutcome::Restored { files } => (
+                            Some(format!(
+                                "{files} log backup(s) restored on backup; redo LSN {}",
+                                self.w.db(Instance::Backup, Db::Mgc).lsn
+                            )),
+                            None,
+                        ),
+                        JobOutcome::Failed { failure, .. } => (
+                            None,
+                            Some(ErrorRecord {
+                                number: failure.number(),
+                                message: failure.render(),
+                            }),
+                        ),
+                        JobOutcome::Idle => (None, None),
+                    };
+                    self.entry(
+                        t,
+                        "job",
+                        Some(job.to_string()),
+                        format!("log-shipping job {job}"),
+                        None,
+                        effect,
+                        error,
+                    );
+                }
+                None
+            }
+            Ev::PhaseStart(p) => {
+                let p = p as usize;
+                if self.s.phases[p].declare && self.declared_at.is_none() {
+                    self.declared_at = Some(t);
+                }
+                if self.opts.record {
+                    let title = format!(
+                        "start of {} ({})",
+                        self.runbooks[p].name,
+                        if self.s.phases[p].declare {
+                            "disaster declared"
+                        } else {
+                            "planned"
+                        }
+                    );
+                    self.entry(t, "phase", None, title, None, None, None);
+                }
+                self.start_step(p, 0, t);
+                None
+            }
+            Ev::StepEnd(p, k) => Some(self.end_step(p as usize, k as usize, t)),
+            Ev::End => None,
+        }
+    }
+
+    fn end_step(&mut self, p: usize, k: usize, t: u64) -> StepInfo {
+        let plan = &self.plans[p][k];
+        let step = &self.runbooks[p].steps[plan.src];
+        let action = plan.action.clone().unwrap_or_else(|| step.action.clone());
+        let pool_state_before = self.w.pool_state;
+        let target_before = self.w.pool_target();
+        let target_available_before = self.w.db(target_before, Db::Mgc).available;
+        let recovery_redo = match &action {
+            Action::KillSessionsAndRecover { instance, database } => {
+                let redo = self.w.db(*instance, *database).lsn;
+                Some((redo, steps::best_reachable_redo(&self.w, *database, redo)))
+            }
+            _ => None,
+        };
+        let result = steps::apply(&mut self.w, &action);
+        let ok = result.is_ok();
+        if ok && self.failed_steps.contains(&step.id) {
+            self.w.coverage.step_failed_then_succeeded = true;
+        }
+        if !ok {
+            self.w.coverage.step_failed = true;
+            self.failed_steps.push(step.id.clone());
+        }
+        self.steps.push(StepRecord {
+            phase: p,
+            id: step.id.clone(),
+            kind: action.kind(),
+            start_s: self.step_started,
+            end_s: t,
+            operator_s: self.step_op,
+            work_s: self.step_work,
+            ok,
+        });
+        if self.opts.record {
+            let (effect, error) = match &result {
+                Ok(e) => (Some(describe_effect(e, &self.w)), None),
+                Err(f) => (
+                    None,
+                    Some(ErrorRecord {
+                        number: f.number(),
+                        message: f.render(),
+                    }),
+                ),
+            };
+            let cmd = command(&action, self.s.product, "pchatpool.litwareinc.com");
+            self.timeline.push(Entry {
+                t_s: t,
+                kind: "step",
+                id: Some(step.id.clone()),
+                title: step.title.clone(),
+                command: Some(cmd),
+                effect,
+                error,
+                observed: Some(observe(&self.w)),
+            });
+        }
+        let stop = !ok && step.on_error == OnError::Stop;
+        if stop {
+            if self.opts.record {
+                let rest: Vec<String> = self.plans[p][k + 1..]
+                    .iter()
+                    .map(|pl| self.runbooks[p].steps[pl.src].id.clone())
+                    .collect();
+                if !rest.is_empty() {
+                    self.entry(
+                        t,
+                        "phase",
+                        None,
+                        format!(
+                            "runbook stopped at {}: steps {} not run",
+                            step.id,
+                            rest.join(", ")
+                        ),
+                        None,
+                        None,
+                        None,
+                    );
+                }
+            }
+            self.phase_done(p, t);
+        } else {
+            self.start_step(p, k + 1, t);
+        }
+        StepInfo {
+            action,
+            ok,
+            pool_state_before,
+            target_before,
+            target_available_before,
+            recovery_redo,
+            phase: p,
+            id: step.id.clone(),
+        }
+    }
+
+    fn after_event(&mut self, t: u64, ev: Ev, step: Option<StepInfo>) {
+        let ctx = Ctx {
+            step: step.as_ref().map(|s| StepCtx {
+                action: &s.action,
+                ok: s.ok,
+                pool_state_before: s.pool_state_before,
+                target_before: s.target_before,
+                target_available_before: s.target_available_before,
+                recovery_redo: s.recovery_redo,
+            }),
+        };
+        for (i, inv) in invariants::SAFETY.iter().enumerate() {
+            if self.violations[i].is_some() {
+                continue;
+            }
+            if let Some(message) = inv.check(&self.w, &ctx) {
+                if inv.name() == "single_writer" {
+                    self.w.coverage.split_brain = true;
+                }
+                let after = match (&step, ev) {
+                    (Some(s), _) => format!("step {}", s.id),
+                    (None, Ev::Fault(f)) => {
+                        format!("fault {}", describe_fault(&self.s.faults[f as usize].fault))
+                    }
+                    (None, Ev::Job(j)) => {
+                        format!("job {}", [Job::Backup, Job::Copy, Job::Restore][j as usize])
+                    }
+                    _ => "event".into(),
+                };
+                self.violations[i] = Some(Violation {
+                    at_s: t,
+                    after,
+                    message,
+                });
+            }
+        }
+        // Service: outages caused by faults are measured (RTO); by steps after the first
+        // phase, counted as failback downtime.
+        let now_serving = self.w.serving();
+        if self.serving && !now_serving {
+            let phase = step.as_ref().map(|s| s.phase);
+            if phase.is_none() && self.outage_start.is_none() {
+                self.outage_start = Some(t);
+                if self.s.topology.compliance
+                    && !self.w.db(Instance::Primary, Db::Mgccomp).available
+                {
+                    let wl = &self.s.workload;
+                    self.compliance_at_risk =
+                        wl.compliance_rows_per_minute * wl.compliance_backlog_s.min(t) / 60;
+                }
+            }
+            self.down = Some(Down { since: t, phase });
+        } else if !self.serving && now_serving {
+            if let Some(d) = self.down.take() {
+                self.close_down(d, t);
+            }
+        }
+        self.serving = now_serving;
+    }
+
+    fn close_down(&mut self, d: Down, t: u64) {
+        if self.outage_start.is_some() && self.restored_at.is_none() && d.phase.is_none() {
+            self.restored_at = Some(t);
+        } else if d.phase.is_some_and(|p| p > 0) {
+            self.failback_down_s += t - d.since;
+        }
+    }
+
+    fn finish_liveness(&mut self, t: u64) {
+        if let Some(d) = self.down.take() {
+            if d.phase.is_some_and(|p| p > 0) {
+                self.failback_down_s += t - d.since;
+            }
+        }
+        let ctx = Ctx { step: None };
+        let n = invariants::SAFETY.len();
+        for (i, inv) in invariants::LIVENESS.iter().enumerate() {
+            if let Some(message) = inv.check(&self.w, &ctx) {
+                self.violations[n + i] = Some(Violation {
+                    at_s: t,
+                    after: "end (liveness bound reached)".into(),
+                    message,
+                });
+            }
+        }
+        if self.opts.record {
+            self.entry(
+                t,
+                "end",
+                None,
+                format!(
+                    "end of run: {} s after the last step and fault",
+                    self.s.liveness_within_s
+                ),
+                None,
+                None,
+                None,
+            );
+        }
+        self.w.now = t;
+    }
+
+    fn report(mut self) -> Report {
+        let target = self.w.pool_target();
+        let acked = self.w.acknowledged();
+        let lost = acked.minus(&self.w.db(target, Db::Mgc).writes);
+        if !lost.is_empty() {
+            self.w.coverage.writes_lost = true;
+        }
+        let rpo_seconds = rpo_window(&self.w, &lost);
+        let invariants = invariants::all()
+            .zip(self.violations.iter())
+            .map(|(inv, v)| Verdict {
+                name: inv.name(),
+                kind: inv.kind(),
+                source: inv.source(),
+                holds: v.is_none(),
+                violation: v.clone(),
+            })
+            .collect();
+        Report {
+            scenario: self.s.name.clone(),
+            seed: self.s.seed,
+            rto_seconds: self.outage_start.zip(self.restored_at).map(|(a, b)| b - a),
+            rto_from_declaration_seconds: self
+                .declared_at
+                .zip(self.restored_at)
+                .map(|(a, b)| b.saturating_sub(a)),
+            rpo_writes_lost: lost.len(),
+            rpo_seconds,
+            writes_acknowledged: acked.len(),
+            compliance_rows_at_risk: self.compliance_at_risk,
+            failback_downtime_seconds: self.failback_down_s,
+            outage_start_s: self.outage_start,
+            declared_at_s: self.declared_at,
+            service_restored_at_s: self.restored_at,
+            end_s: self.w.now,
+            invariants,
+            coverage: self.w.coverage,
+            steps: self.steps,
+            final_observation: self.opts.record.then(|| observe(&self.w)),
+            timeline: self.timeline,
+        }
+    }
+}
+
+struct StepInfo {
+    action: Action,
+    ok: bool,
+    pool_state_before: crate::topology::PoolState,
+    target_before: Instance,
+    target_available_before: bool,
+    recovery_redo: Option<(crate::lsn::Lsn, crate::lsn::Lsn)>,
+    phase: usize,
+    id: String,
+}
+
+/// Seconds of history lost: for each contiguous range of lost writes, the span of their
+/// acknowledgement times (plus one write interval).
+fn rpo_window(w: &World, lost: &RangeSet) -> u64 {
+    let per_write = if w.writes_per_minute == 0 {
+        0.0
+    } else {
+        60.0 / w.writes_per_minute as f64
+    };
+    let mut total = 0.0;
+    for &(a, b) in lost.ranges() {
+        if let (Some(t0), Some(t1)) = (w.ack_time(a), w.ack_time(b - 1)) {
+            total += t1 - t0 + per_write;
+        }
+    }
+    total.round() as u64
+}
+
+pub fn describe_fault(f: &Fault) -> String {
+    use Fault::*;
+    match f {
+        InstanceDown { instance } => format!("instance {instance} crashes"),
+        InstanceUp { instance } => format!("instance {instance} restarts"),
+        DcDown { dc } => format!("{dc} total outage (instances, chat servers, Front End)"),
+        DcUp { dc } => format!("{dc} power restored: everything restarts as it was"),
+        Dc1Rebuilt { mirrored } => format!("DC1 rebuilt: servers reinstalled, mgc and mgccomp recreated empty by Topology Builder{}", if *mirrored { ", mirrored" } else { "" }),
+        LinkDown => "inter-DC link partitioned".into(),
+        LinkUp => "inter-DC link restored".into(),
+        ShareDown => "backup share unreachable".into(),
+        ShareUp => "backup share reachable again".into(),
+        ShareLost => "backup share's files lost".into(),
+        JobFailing { job } => format!("job {job} starts failing"),
+        JobHealed { job } => format!("job {job} healed"),
+        AgentRights { share_read, copy_write } => format!("SQL Agent account on backup: share read {share_read}, copy-folder write {copy_write}"),
+        LogFileUnreadable { newest } => format!("log backup #{newest} from the newest on the share becomes unreadable"),
+        LogFileMissing { newest } => format!("log backup #{newest} from the newest on the share is deleted"),
+        DiskFull { instance } => format!("disk full on {instance}"),
+        DiskFreed { instance } => format!("disk space freed on {instance}"),
+        CmsDown => "CMS unreachable".into(),
+        CmsUp => "CMS reachable again".into(),
+        CmsFailover { to } => format!("CMS failed over to {to} (Front End DR)"),
+    }
+}
+
+pub fn describe_effect(e: &Effect, w: &World) -> String {
+    use Effect::*;
+    let name = |id: &u32| {
+        w.files
+            .get(*id as usize - 1)
+            .map(|f| f.file_name())
+            .unwrap_or_default()
+    };
+    match e {
+        SecondaryRemoved { instance } => format!("log-shipping secondary configuration, copy and restore jobs removed on {instance}; mgc stays RESTORING"),
+        FilesCopied { files } => format!("{files} file(s) copied from the share to the copy folder"),
+        LogsRestored { files, skipped, redo_lsn } => format!("{files} log backup(s) restored WITH NORECOVERY ({skipped} skipped as already applied or empty); redo LSN {redo_lsn}"),
+        Recovered { instance, lsn } => format!("mgc on {instance} is ONLINE at LSN {lsn}"),
+        TailBackedUp { file } => format!("tail-log backup {} written; the database is RESTORING", name(file)),
+        PoolStateSet { state } => format!("pool state is {state}; servers follow it"),
+        MirrorInstalled { principal, mirror } => format!("mgc on {principal} mirrored to {mirror} (SYNCHRONIZED)"),
+        ActiveServersSet { active } => format!("active servers: {}", if active.is_empty() { "none".into() } else { active.iter().map(|n| format!("pchat{n}")).collect::<Vec<_>>().join(", ") }),
+        ServicesStopped { servers } => format!("Persistent Chat service stopped on {servers} server(s); their clients and sessions dropped"),
+        ServicesStarted { servers } => format!("Persistent Chat service started on {servers} server(s)"),
+        CmsFailedOver { to } => format!("CMS now served from {to}"),
+        MirroringRemoved { instance, database } => format!("mirroring removed from {database} on {instance}; the old mirror copy stays RESTORING"),
+        FullBackupTaken { file, lsn } => format!("full backup {} written to the share at LSN {lsn}", name(file)),
+        FullRestored { instance, file, recovery } => format!("{} restored on {instance} {}", name(file), if *recovery { "WITH RECOVERY: ONLINE" } else { "WITH NORECOVERY: RESTORING" }),
+        LogShippingConfigured { primary, secondary, file } => format!("log shipping {primary} -> {secondary} configured; secondary initialized from {}", name(file)),
+        PrimaryConfigRemoved { instance } => format!("log-shipping primary configuration removed on {instance}"),
+        Waited { seconds } => format!("waited {seconds} s"),
+    }
+}

@@ -1,0 +1,39 @@
+//! Pool/database coherence: no step points the pool at a copy of mgc that is not ONLINE,
+//! and no step takes offline the copy the pool points at. An outage caused by a fault is
+//! not a violation: it is what RTO measures.
+use super::*;
+
+pub struct PoolDbCoherence;
+
+impl Invariant for PoolDbCoherence {
+    fn name(&self) -> &'static str {
+        "pool_db_coherence"
+    }
+    fn kind(&self) -> Kind {
+        Kind::Always
+    }
+    fn source(&self) -> &'static str {
+        "model.md Safety; persistent-chat-hadr.md 5 (FailedOver uses the backup databases) and gap 7"
+    }
+    fn check(&self, w: &World, ctx: &Ctx) -> Option<String> {
+        let s = ctx.step.as_ref()?;
+        if !s.ok {
+            return None;
+        }
+        let target = w.pool_target();
+        let available = w.db(target, crate::topology::Db::Mgc).available;
+        if w.pool_state != s.pool_state_before && !available {
+            return Some(format!(
+                "the pool was set to {} while mgc on {target} is not ONLINE",
+                w.pool_state
+            ));
+        }
+        if target == s.target_before && s.target_available_before && !available {
+            return Some(format!(
+                "the step took offline mgc on {target}, the copy the pool ({}) points at",
+                w.pool_state
+            ));
+        }
+        None
+    }
+}

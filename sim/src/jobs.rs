@@ -1,0 +1,183 @@
+//! The log-shipping jobs on their schedules: backup on the principal, copy and restore on
+//! the secondary, each deleting files older than the retention (sqlserver-semantics.md 4).
+
+use crate::fault::Job;
+use crate::sqlerror::{Failure, OsError, SqlError, Statement};
+use crate::steps::{restore_logs_from_copy_folder, share_path, take_log_backup};
+use crate::topology::{Db, Dc, Instance};
+use crate::world::*;
+
+/// What one job run did (kept for the timeline only when it did something).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JobOutcome {
+    /// Nothing to do, or the job does not exist (deleted, never configured).
+    Idle,
+    BackedUp {
+        instance: Instance,
+        file: u32,
+    },
+    Copied {
+        files: u32,
+    },
+    Restored {
+        files: u32,
+    },
+    Failed {
+        instance: Instance,
+        failure: Failure,
+    },
+}
+
+pub fn run(w: &mut World, job: Job, retention_s: u64) -> JobOutcome {
+    let out = match job {
+        Job::Backup => backup(w, retention_s),
+        Job::Copy => copy(w, retention_s),
+        Job::Restore => restore(w),
+    };
+    w.reconcile();
+    out
+}
+
+fn failing(w: &World, job: Job) -> bool {
+    w.job_failing[job as usize]
+}
+
+fn backup(w: &mut World, retention_s: u64) -> JobOutcome {
+    // The job runs on every instance with a primary configuration; only a principal's succeeds.
+    let mut out = JobOutcome::Idle;
+    for i in [
+        Instance::Primary,
+        Instance::Mirror,
+        Instance::Backup,
+        Instance::BackupMirror,
+    ] {
+        let inst = w.inst(i);
+        let Some(cfg) = inst.ls_primary else { continue };
+        if !cfg.backup_job_enabled || !inst.up || !w.dc_is_up(i.dc()) {
+            continue;
+        }
+        let c = inst.db(cfg.database);
+        if !c.available {
+            continue;
+        }
+        if failing(w, Job::Backup) || inst.disk_full {
+            out = JobOutcome::Failed {
+                instance: i,
+                failure: Failure::Sql(
+                    SqlError::E3201 {
+                        device: share_path(w),
+                        os_error: OsError::DiskFull,
+                    },
+                    Statement::BackupLog,
+                ),
+            };
+            continue;
+        }
+        match take_log_backup(w, i, cfg.database) {
+            Ok(file) => out = JobOutcome::BackedUp { instance: i, file },
+            Err(failure) => {
+                out = JobOutcome::Failed {
+                    instance: i,
+                    failure,
+                }
+            }
+        }
+        // "Delete files older than" on the share.
+        if w.share_reachable(i.dc()) {
+            let horizon = w.now.saturating_sub(retention_s);
+            for f in w.files.iter_mut() {
+                if f.created_at < horizon {
+                    f.on_share = FileState::Absent;
+                }
+            }
+        }
+    }
+    out
+}
+
+fn secondary_ready(w: &World) -> Option<Db> {
+    let b = w.inst(Instance::Backup);
+    let cfg = b.ls_secondary?;
+    (b.up && w.dc_is_up(Dc::Dc2)).then_some(cfg.database)
+}
+
+fn copy(w: &mut World, retention_s: u64) -> JobOutcome {
+    let Some(_db) = secondary_ready(w) else {
+        return JobOutcome::Idle;
+    };
+    let fail = |w: &World, os_error| JobOutcome::Failed {
+        instance: Instance::Backup,
+        failure: Failure::Sql(
+            SqlError::E3201 {
+                device: share_path(w),
+                os_error,
+            },
+            Statement::Other,
+        ),
+    };
+    if failing(w, Job::Copy) {
+        return fail(w, OsError::AccessDenied);
+    }
+    if !w.share_reachable(Dc::Dc2) {
+        return fail(w, OsError::NetworkPath);
+    }
+    if !w.agent_share_read || !w.agent_copy_write {
+        return fail(w, OsError::AccessDenied);
+    }
+    if w.inst(Instance::Backup).disk_full {
+        return fail(w, OsError::DiskFull);
+    }
+    let mut n = 0;
+    let mut last = None;
+    for f in w.files.iter_mut() {
+        if f.kind == BackupKind::Log
+            && f.on_share == FileState::Readable
+            && f.in_copy_folder == FileState::Absent
+        {
+            f.in_copy_folder = FileState::Readable;
+            n += 1;
+            last = Some(f.id);
+        }
+    }
+    let horizon = w.now.saturating_sub(retention_s);
+    for f in w.files.iter_mut() {
+        if f.created_at < horizon {
+            f.in_copy_folder = FileState::Absent;
+        }
+    }
+    if let (Some(id), Some(cfg)) = (last, w.inst_mut(Instance::Backup).ls_secondary.as_mut()) {
+        cfg.last_copied_file = Some(id);
+    }
+    if n == 0 {
+        JobOutcome::Idle
+    } else {
+        JobOutcome::Copied { files: n }
+    }
+}
+
+fn restore(w: &mut World) -> JobOutcome {
+    let Some(db) = secondary_ready(w) else {
+        return JobOutcome::Idle;
+    };
+    if failing(w, Job::Restore) {
+        return JobOutcome::Failed {
+            instance: Instance::Backup,
+            failure: Failure::Sql(
+                SqlError::E3201 {
+                    device: share_path(w),
+                    os_error: OsError::AccessDenied,
+                },
+                Statement::RestoreLog,
+            ),
+        };
+    }
+    match restore_logs_from_copy_folder(w, Instance::Backup, db, Some(Job::Restore)) {
+        Ok((0, _)) => JobOutcome::Idle,
+        Ok((files, _)) => JobOutcome::Restored { files },
+        // sqllogship reports an ONLINE secondary as a failure, like any other error.
+        Err(failure) => JobOutcome::Failed {
+            instance: Instance::Backup,
+            failure,
+        },
+    }
+}

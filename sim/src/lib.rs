@@ -1,0 +1,31 @@
+//! # sim: the deterministic model of the Persistent Chat back end
+//!
+//! A pure model (no I/O, no clock, no threads, no hash-order in results) of the mgc
+//! database on its primary, mirror, log-shipping "backup" and backup-mirror SQL instances,
+//! the backup share and copy folder, the log-shipping jobs, the pool state and active
+//! servers, and a chat workload whose every acknowledged write is counted.
+//!
+//! Map of the code:
+//! - [`lsn`]: LSNs and the log-restore rule (shared with the restore planner).
+//! - [`sqlerror`]: SQL Server's error numbers and texts, and cmdlet failures.
+//! - [`topology`]: data centers, instances, databases, chat servers.
+pub mod command;
+pub mod dist;
+pub mod engine;
+pub mod fault;
+pub mod invariants;
+pub mod jobs;
+pub mod lsn;
+pub mod observe;
+pub mod outage;
+pub mod plan;
+pub mod ranges;
+pub mod report;
+pub mod rng;
+pub mod runbook;
+pub mod scenario;
+pub mod sqlerror;
+pub mod steps;
+pub mod timing;
+pub mod topology;
+pub mod world;

@@ -1,0 +1,275 @@
+//! Scenarios as data: the topology's parameters, the workload, the faults on a timeline,
+//! the runbook phases, operator deviations and the recorded verdict of a regression.
+
+use crate::dist::Dist;
+use crate::fault::Fault;
+use crate::timing::Timing;
+use crate::topology::{Dc, Instance, Layout, Product};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// The one seed of the run: every random draw comes from it.
+    #[serde(default)]
+    pub seed: u64,
+    #[serde(default)]
+    pub product: Product,
+    #[serde(default)]
+    pub topology: TopologyParams,
+    #[serde(default)]
+    pub log_shipping: LogShippingParams,
+    #[serde(default)]
+    pub workload: Workload,
+    #[serde(default)]
+    pub timing: Timing,
+    /// Faults and heals at simulated times.
+    #[serde(default)]
+    pub faults: Vec<TimedFault>,
+    /// Runbooks played one after another.
+    #[serde(default)]
+    pub phases: Vec<Phase>,
+    /// Operator deviations from the runbooks.
+    #[serde(default)]
+    pub deviations: Vec<Deviation>,
+    /// After the last phase ends and the last fault is past, service and DR posture must be
+    /// restored within this bound (seconds).
+    #[serde(default = "default_liveness")]
+    pub liveness_within_s: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rto_target_s: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rpo_target_s: Option<u64>,
+    /// The verdict recorded for this scenario (regressions and shipped scenarios).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect: Option<Expect>,
+}
+
+fn default_liveness() -> u64 {
+    3600
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TopologyParams {
+    /// Where the log-shipping backup share lives (the docs never say).
+    #[serde(default = "dc2")]
+    pub share: Dc,
+    #[serde(default)]
+    pub layout: Layout,
+    /// Whether the DC1 mirroring session has a witness (automatic failover).
+    #[serde(default = "yes")]
+    pub witness: bool,
+    /// Where the Central Management Store lives at the start.
+    #[serde(default = "dc1")]
+    pub cms: Dc,
+    /// Whether compliance (mgccomp) is enabled.
+    #[serde(default = "yes")]
+    pub compliance: bool,
+}
+
+fn dc1() -> Dc {
+    Dc::Dc1
+}
+fn dc2() -> Dc {
+    Dc::Dc2
+}
+fn yes() -> bool {
+    true
+}
+
+impl Default for TopologyParams {
+    fn default() -> Self {
+        TopologyParams {
+            share: Dc::Dc2,
+            layout: Layout::default(),
+            witness: true,
+            cms: Dc::Dc1,
+            compliance: true,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LogShippingParams {
+    /// Backup job schedule (the SQL docs tutorial uses 15 minutes for all three jobs).
+    #[serde(default = "fifteen_min")]
+    pub backup_interval_s: u64,
+    #[serde(default = "fifteen_min")]
+    pub copy_interval_s: u64,
+    #[serde(default = "fifteen_min")]
+    pub restore_interval_s: u64,
+    /// Offsets of the copy and restore schedules after the backup schedule.
+    #[serde(default = "two_min")]
+    pub copy_offset_s: u64,
+    #[serde(default = "four_min")]
+    pub restore_offset_s: u64,
+    /// "Delete files older than" (tutorial: backup_retention_period 4320 min = 72 h).
+    #[serde(default = "seventy_two_h")]
+    pub retention_s: u64,
+    /// SQL Agent account on backup: read on the share, write on the copy folder (B1's note).
+    #[serde(default = "yes")]
+    pub agent_share_read: bool,
+    #[serde(default = "yes")]
+    pub agent_copy_write: bool,
+}
+
+fn fifteen_min() -> u64 {
+    900
+}
+fn two_min() -> u64 {
+    120
+}
+fn four_min() -> u64 {
+    240
+}
+fn seventy_two_h() -> u64 {
+    72 * 3600
+}
+
+impl Default for LogShippingParams {
+    fn default() -> Self {
+        LogShippingParams {
+            backup_interval_s: 900,
+            copy_interval_s: 900,
+            restore_interval_s: 900,
+            copy_offset_s: 120,
+            restore_offset_s: 240,
+            retention_s: 72 * 3600,
+            agent_share_read: true,
+            agent_copy_write: true,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Workload {
+    /// Acknowledged chat writes per minute while the pool serves (assumption: 600).
+    #[serde(default = "six_hundred")]
+    pub writes_per_minute: u64,
+    /// Compliance rows written to mgccomp per minute (assumption: 600, one per message).
+    #[serde(default = "six_hundred")]
+    pub compliance_rows_per_minute: u64,
+    /// How far the compliance adapter lags behind (assumption: 300 s).
+    #[serde(default = "five_min")]
+    pub compliance_backlog_s: u64,
+}
+
+fn six_hundred() -> u64 {
+    600
+}
+fn five_min() -> u64 {
+    300
+}
+
+impl Default for Workload {
+    fn default() -> Self {
+        Workload {
+            writes_per_minute: 600,
+            compliance_rows_per_minute: 600,
+            compliance_backlog_s: 300,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TimedFault {
+    pub at_s: u64,
+    #[serde(flatten)]
+    pub fault: Fault,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Phase {
+    /// Path of a runbook file, relative to the scenario file ("runbooks/failover.json").
+    pub runbook: String,
+    /// The earliest start; a phase also waits for the previous phase to end.
+    pub start_at_s: u64,
+    /// A disaster phase starts after detection and decision delays (timing), and its start
+    /// is when the disaster is declared.
+    #[serde(default)]
+    pub declare: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Deviation {
+    /// Index of the phase (0-based).
+    #[serde(default)]
+    pub phase: usize,
+    /// Step id in that phase's runbook.
+    pub step: String,
+    #[serde(flatten)]
+    pub kind: DeviationKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "deviation", rename_all = "snake_case")]
+pub enum DeviationKind {
+    Skip,
+    Repeat,
+    Delay { seconds: u64 },
+    SwapWithNext,
+    WrongInstance { instance: Instance },
+}
+
+/// The verdict a scenario records and `cargo test` checks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// Names of the invariants this scenario violates (empty: all hold).
+    pub violated: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rpo_writes_lost: Option<u64>,
+}
+
+impl Scenario {
+    /// Checks JSON cannot express. Returns what was expected, naming the field.
+    pub fn validate(&self) -> Result<(), String> {
+        let ls = &self.log_shipping;
+        for (name, v) in [
+            ("log_shipping.backup_interval_s", ls.backup_interval_s),
+            ("log_shipping.copy_interval_s", ls.copy_interval_s),
+            ("log_shipping.restore_interval_s", ls.restore_interval_s),
+        ] {
+            if v == 0 {
+                return Err(format!(
+                    "{name} is 0; expected a schedule of at least 1 second"
+                ));
+            }
+        }
+        if self.topology.cms == Dc::Third {
+            return Err("topology.cms must be \"DC1\" or \"DC2\"".into());
+        }
+        if self.workload.writes_per_minute > 10_000_000 {
+            return Err(
+                "workload.writes_per_minute is above 10,000,000; expected a realistic rate".into(),
+            );
+        }
+        for (i, f) in self.faults.iter().enumerate() {
+            f.fault
+                .validate()
+                .map_err(|e| format!("faults[{i}]: {e}"))?;
+        }
+        for (i, d) in self.deviations.iter().enumerate() {
+            if d.phase >= self.phases.len() {
+                return Err(format!(
+                    "deviations[{i}]: phase {} does not exist; expected 0..{}",
+                    d.phase,
+                    self.phases.len()
+                ));
+            }
+        }
+        self.timing.validate()?;
+        let _ = Dist::default();
+        Ok(())
+    }
+}

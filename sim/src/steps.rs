@@ -1,0 +1,752 @@
+//! What each runbook action does to the world: its preconditions, as SQL Server and the
+//! cmdlets check them, and its effects (model.md "Runbook steps").
+
+use crate::fault::Job;
+use crate::lsn::{check_log_restore, LogRuleError, Lsn};
+use crate::ranges::RangeSet;
+use crate::runbook::{Action, ActiveSelection};
+use crate::sqlerror::{CmdletError, Failure, OsError, SqlError, Statement};
+use crate::topology::{server_dc, Db, Dc, Instance, PoolState, SERVER_COUNT};
+use crate::world::*;
+use serde::Serialize;
+
+/// What a successful step did, in a form cheap to keep and easy to print.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "effect", rename_all = "snake_case")]
+pub enum Effect {
+    SecondaryRemoved {
+        instance: Instance,
+    },
+    FilesCopied {
+        files: u32,
+    },
+    LogsRestored {
+        files: u32,
+        skipped: u32,
+        redo_lsn: Lsn,
+    },
+    Recovered {
+        instance: Instance,
+        lsn: Lsn,
+    },
+    TailBackedUp {
+        file: u32,
+    },
+    PoolStateSet {
+        state: PoolState,
+    },
+    MirrorInstalled {
+        principal: Instance,
+        mirror: Instance,
+    },
+    ActiveServersSet {
+        active: Vec<u8>,
+    },
+    ServicesStopped {
+        servers: u32,
+    },
+    ServicesStarted {
+        servers: u32,
+    },
+    CmsFailedOver {
+        to: Dc,
+    },
+    MirroringRemoved {
+        instance: Instance,
+        database: Db,
+    },
+    FullBackupTaken {
+        file: u32,
+        lsn: Lsn,
+    },
+    FullRestored {
+        instance: Instance,
+        file: u32,
+        recovery: bool,
+    },
+    LogShippingConfigured {
+        primary: Instance,
+        secondary: Instance,
+        file: u32,
+    },
+    PrimaryConfigRemoved {
+        instance: Instance,
+    },
+    Waited {
+        seconds: u64,
+    },
+}
+
+fn sql(e: SqlError, st: Statement) -> Failure {
+    Failure::Sql(e, st)
+}
+
+/// The operator reaches an instance that is running in a data center that is up.
+fn reach(w: &World, i: Instance) -> Result<(), Failure> {
+    if w.inst(i).up && w.dc_is_up(i.dc()) {
+        Ok(())
+    } else {
+        Err(Failure::Cmdlet(CmdletError::InstanceUnreachable(i)))
+    }
+}
+
+fn cms(w: &World) -> Result<(), Failure> {
+    if w.cms_reachable() {
+        Ok(())
+    } else {
+        Err(Failure::Cmdlet(CmdletError::CmsUnreachable))
+    }
+}
+
+/// How many backup files the step will copy or restore, for its duration.
+pub fn preview_files(w: &World, a: &Action) -> u64 {
+    match a {
+        Action::CopyUncopiedFiles { instance } if w.share_reachable(instance.dc()) => w
+            .files
+            .iter()
+            .filter(|f| f.on_share == FileState::Readable && f.in_copy_folder == FileState::Absent)
+            .count()
+            as u64,
+        Action::RestoreUnappliedLogs { instance, database } => {
+            let r = w.db(*instance, *database).lsn;
+            w.files
+                .iter()
+                .filter(|f| {
+                    f.kind == BackupKind::Log
+                        && f.in_copy_folder != FileState::Absent
+                        && f.last_lsn > r
+                })
+                .count() as u64
+        }
+        _ => 0,
+    }
+}
+
+pub fn apply(w: &mut World, a: &Action) -> Result<Effect, Failure> {
+    let r = apply_inner(w, a);
+    w.reconcile();
+    r
+}
+
+fn apply_inner(w: &mut World, a: &Action) -> Result<Effect, Failure> {
+    use Action::*;
+    match a {
+        DeleteLogShippingSecondary { instance, database } => {
+            reach(w, *instance)?;
+            let inst = w.inst_mut(*instance);
+            match inst.ls_secondary {
+                Some(c) if c.database == *database => {
+                    // Removes the configuration, the copy and restore jobs and their history;
+                    // the database itself stays RESTORING.
+                    inst.ls_secondary = None;
+                    Ok(Effect::SecondaryRemoved { instance: *instance })
+                }
+                _ => Err(Failure::Cmdlet(CmdletError::NotConfigured(
+                    "sp_delete_log_shipping_secondary_database: the database is not a log shipping secondary database on this instance.",
+                ))),
+            }
+        }
+        CopyUncopiedFiles { instance } => {
+            reach(w, *instance)?;
+            if !w.share_reachable(instance.dc()) {
+                return Err(sql(
+                    SqlError::E3201 {
+                        device: share_path(w),
+                        os_error: OsError::NetworkPath,
+                    },
+                    Statement::Other,
+                ));
+            }
+            if w.inst(*instance).disk_full {
+                return Err(Failure::Cmdlet(CmdletError::CopyFailed(
+                    "there is not enough space on the copy folder's disk",
+                )));
+            }
+            let mut n = 0;
+            let mut unreadable = false;
+            for f in w.files.iter_mut() {
+                if f.in_copy_folder == FileState::Absent {
+                    match f.on_share {
+                        FileState::Readable => {
+                            f.in_copy_folder = FileState::Readable;
+                            n += 1;
+                        }
+                        FileState::Unreadable => unreadable = true,
+                        FileState::Absent => {}
+                    }
+                }
+            }
+            if unreadable {
+                return Err(Failure::Cmdlet(CmdletError::CopyFailed(
+                    "a backup file on the share cannot be read",
+                )));
+            }
+            Ok(Effect::FilesCopied { files: n })
+        }
+        RestoreUnappliedLogs { instance, database } => {
+            reach(w, *instance)?;
+            let (files, skipped) = restore_logs_from_copy_folder(w, *instance, *database, None)?;
+            Ok(Effect::LogsRestored {
+                files,
+                skipped,
+                redo_lsn: w.db(*instance, *database).lsn,
+            })
+        }
+        KillSessionsAndRecover { instance, database } => {
+            reach(w, *instance)?;
+            let db = *database;
+            let c = w.db(*instance, db);
+            match c.state {
+                DbState::Absent => {
+                    return Err(sql(SqlError::E3118 { db }, Statement::RestoreDatabase))
+                }
+                DbState::Online => return Err(sql(SqlError::E3153, Statement::RestoreDatabase)),
+                DbState::Restoring => {}
+            }
+            if c.mirroring.is_some() {
+                return Err(sql(SqlError::E3104 { db }, Statement::RestoreDatabase));
+            }
+            // sp_who2 + KILL: every session on the copy is ended first.
+            for s in w.servers.iter_mut() {
+                if s.conn == Some(*instance) {
+                    s.conn = None;
+                }
+            }
+            let c = w.db_mut(*instance, db);
+            c.state = DbState::Online;
+            c.unbacked = RangeSet::new();
+            c.log_backup_from = c.lsn;
+            c.has_full_backup = false;
+            let lsn = c.lsn;
+            if *instance == Instance::Backup {
+                w.coverage.backup_recovered = true;
+            }
+            Ok(Effect::Recovered {
+                instance: *instance,
+                lsn,
+            })
+        }
+        BackupTailLog { instance, database } => {
+            reach(w, *instance)?;
+            let db = *database;
+            let c = w.db(*instance, db);
+            if c.state != DbState::Online || c.role() == Some(crate::world::MirrorRole::Mirror) {
+                return Err(sql(SqlError::E927 { db }, Statement::BackupLog));
+            }
+            if !w.share_reachable(instance.dc()) {
+                return Err(sql(
+                    SqlError::E3201 {
+                        device: share_path(w),
+                        os_error: OsError::NetworkPath,
+                    },
+                    Statement::BackupLog,
+                ));
+            }
+            let id = take_log_backup(w, *instance, db)?;
+            let c = w.db_mut(*instance, db);
+            c.state = DbState::Restoring;
+            Ok(Effect::TailBackedUp { file: id })
+        }
+        SetPoolState { state } => {
+            cms(w)?;
+            w.pool_state = *state;
+            Ok(Effect::PoolStateSet { state: *state })
+        }
+        InstallMirrorDatabase {
+            instance,
+            mirror,
+            database,
+            drop_existing,
+        } => {
+            reach(w, *instance)?;
+            reach(w, *mirror).map_err(|_| {
+                Failure::Cmdlet(CmdletError::MirrorSetupFailed(
+                    "the mirror instance is not reachable",
+                ))
+            })?;
+            if !w.dcs_connected(instance.dc(), mirror.dc()) {
+                return Err(Failure::Cmdlet(CmdletError::MirrorSetupFailed(
+                    "the mirror cannot reach the principal on port 5022",
+                )));
+            }
+            if !(w.share_reachable(instance.dc()) && w.share_reachable(mirror.dc())) {
+                return Err(Failure::Cmdlet(CmdletError::MirrorSetupFailed(
+                    "the -FileShare used to seed the mirror is not reachable from both instances",
+                )));
+            }
+            let db = *database;
+            let c = w.db(*instance, db).clone();
+            if c.state != DbState::Online {
+                return Err(Failure::Cmdlet(CmdletError::MirrorSetupFailed(
+                    "the database is not online on the primary",
+                )));
+            }
+            if c.mirroring.is_some() {
+                return Err(sql(SqlError::E3104 { db }, Statement::RestoreDatabase));
+            }
+            if w.db(*mirror, db).state != DbState::Absent && !drop_existing {
+                return Err(Failure::Cmdlet(CmdletError::MirrorSetupFailed(
+                    "the database already exists on the mirror; use -DropExistingDatabasesOnMirror",
+                )));
+            }
+            let witness = false;
+            let mut m = c.clone();
+            m.state = DbState::Restoring;
+            m.mirroring = Some(Mirroring {
+                role: MirrorRole::Mirror,
+                partner: *instance,
+                witness,
+                state: MirrorState::Synchronized,
+            });
+            *w.db_mut(*mirror, db) = m;
+            let p = w.db_mut(*instance, db);
+            p.mirroring = Some(Mirroring {
+                role: MirrorRole::Principal,
+                partner: *mirror,
+                witness,
+                state: MirrorState::Synchronized,
+            });
+            p.has_full_backup = true;
+            Ok(Effect::MirrorInstalled {
+                principal: *instance,
+                mirror: *mirror,
+            })
+        }
+        SetActiveServers { servers } => {
+            cms(w)?;
+            let mut next = [false; SERVER_COUNT];
+            match servers {
+                ActiveSelection::Clear => {}
+                ActiveSelection::Dc(dc) => {
+                    for (n, a) in next.iter_mut().enumerate() {
+                        *a = server_dc((n + 1) as u8) == *dc;
+                    }
+                }
+                ActiveSelection::Servers(list) => {
+                    for &n in list {
+                        if !(1..=SERVER_COUNT as u8).contains(&n) {
+                            return Err(Failure::Cmdlet(CmdletError::NoSuchServer(n)));
+                        }
+                        next[(n - 1) as usize] = true;
+                    }
+                }
+                ActiveSelection::Swap => {
+                    for (n, a) in next.iter_mut().enumerate() {
+                        *a = !w.servers[n].active;
+                    }
+                }
+            }
+            for (n, a) in next.iter().enumerate() {
+                // A removed server keeps the connections it has (cmdlet reference, gap 9).
+                w.servers[n].active = *a;
+            }
+            Ok(Effect::ActiveServersSet {
+                active: active_list(w),
+            })
+        }
+        StopChatServices { dc } => {
+            let mut n = 0;
+            for (i, s) in w.servers.iter_mut().enumerate() {
+                if dc.is_none_or(|d| server_dc((i + 1) as u8) == d) && s.up && s.service {
+                    s.service = false;
+                    s.clients = false;
+                    s.conn = None;
+                    n += 1;
+                }
+            }
+            Ok(Effect::ServicesStopped { servers: n })
+        }
+        StartChatServices { dc } => {
+            let mut n = 0;
+            for (i, s) in w.servers.iter_mut().enumerate() {
+                if dc.is_none_or(|d| server_dc((i + 1) as u8) == d) && s.up && !s.service {
+                    s.service = true;
+                    n += 1;
+                }
+            }
+            Ok(Effect::ServicesStarted { servers: n })
+        }
+        FailoverCms { to } => {
+            if !w.dc_is_up(*to) {
+                return Err(Failure::Cmdlet(CmdletError::NotConfigured(
+                    "Invoke-CsManagementServerFailover: the backup pool's data center is down.",
+                )));
+            }
+            w.cms_dc = *to;
+            w.cms_up = true;
+            Ok(Effect::CmsFailedOver { to: *to })
+        }
+        RemoveMirroring { instance, database } => {
+            reach(w, *instance)?;
+            let db = *database;
+            let c = w.db(*instance, db);
+            if c.state == DbState::Absent {
+                return Err(sql(SqlError::E911 { db }, Statement::Other));
+            }
+            let Some(m) = c.mirroring else {
+                return Err(sql(SqlError::E1416 { db }, Statement::Other));
+            };
+            w.db_mut(*instance, db).mirroring = None;
+            // The partner's copy loses mirroring too and stays RESTORING (stale, gap 6).
+            if w.db(m.partner, db).mirroring.map(|x| x.partner) == Some(*instance) {
+                w.db_mut(m.partner, db).mirroring = None;
+            }
+            Ok(Effect::MirroringRemoved {
+                instance: *instance,
+                database: db,
+            })
+        }
+        BackupFullToShare { instance, database } => {
+            reach(w, *instance)?;
+            let id = take_full_backup(w, *instance, *database)?;
+            let lsn = w.db(*instance, *database).lsn;
+            Ok(Effect::FullBackupTaken { file: id, lsn })
+        }
+        RestoreFullFromShare {
+            instance,
+            database,
+            replace,
+            recovery,
+        } => {
+            reach(w, *instance)?;
+            let db = *database;
+            let Some(fi) = newest_full_on_share(w, db) else {
+                return Err(sql(
+                    SqlError::E3201 {
+                        device: format!("{}\\{db}_full.bak", share_path(w)),
+                        os_error: OsError::NotFound,
+                    },
+                    Statement::RestoreDatabase,
+                ));
+            };
+            restore_full(w, *instance, db, fi, *replace, *recovery)?;
+            let id = w.files[fi].id;
+            if *recovery && *instance == Instance::Primary {
+                w.coverage.failed_back = true;
+            }
+            Ok(Effect::FullRestored {
+                instance: *instance,
+                file: id,
+                recovery: *recovery,
+            })
+        }
+        ConfigureLogShipping {
+            instance,
+            secondary,
+            database,
+        } => {
+            reach(w, *instance)?;
+            reach(w, *secondary)?;
+            let db = *database;
+            let fid = take_full_backup(w, *instance, db)?;
+            let fi = w.files.len() - 1;
+            if !w.share_reachable(secondary.dc()) {
+                return Err(sql(
+                    SqlError::E3201 {
+                        device: share_path(w),
+                        os_error: OsError::NetworkPath,
+                    },
+                    Statement::RestoreDatabase,
+                ));
+            }
+            // SSMS initializes the secondary: RESTORE ... WITH NORECOVERY (overwriting).
+            restore_full(w, *secondary, db, fi, true, false)?;
+            w.inst_mut(*instance).ls_primary = Some(LsPrimary {
+                database: db,
+                backup_job_enabled: true,
+            });
+            w.inst_mut(*secondary).ls_secondary = Some(LsSecondary {
+                database: db,
+                primary: *instance,
+                last_copied_file: Some(fid),
+                last_restored_file: Some(fid),
+                last_restored_latency_min: Some(0),
+            });
+            w.files[fi].in_copy_folder = FileState::Readable;
+            Ok(Effect::LogShippingConfigured {
+                primary: *instance,
+                secondary: *secondary,
+                file: fid,
+            })
+        }
+        DeleteLogShippingPrimary { instance, database } => {
+            reach(w, *instance)?;
+            let inst = w.inst_mut(*instance);
+            match inst.ls_primary {
+                Some(c) if c.database == *database => {
+                    inst.ls_primary = None;
+                    Ok(Effect::PrimaryConfigRemoved { instance: *instance })
+                }
+                _ => Err(Failure::Cmdlet(CmdletError::NotConfigured(
+                    "sp_delete_log_shipping_primary_database: the database is not a log shipping primary on this instance.",
+                ))),
+            }
+        }
+        Wait { seconds } => Ok(Effect::Waited { seconds: *seconds }),
+    }
+}
+
+pub fn active_list(w: &World) -> Vec<u8> {
+    (0..SERVER_COUNT)
+        .filter(|n| w.servers[*n].active)
+        .map(|n| (n + 1) as u8)
+        .collect()
+}
+
+pub fn share_path(w: &World) -> String {
+    let host = match w.share_dc {
+        Dc::Dc1 => "fs-dc1",
+        Dc::Dc2 => "fs-dc2",
+        Dc::Third => "fs-site3",
+    };
+    format!("\\\\{host}\\logship")
+}
+
+fn newest_full_on_share(w: &World, db: Db) -> Option<usize> {
+    w.files.iter().rposition(|f| {
+        f.database == db && f.kind == BackupKind::Full && f.on_share == FileState::Readable
+    })
+}
+
+/// BACKUP DATABASE to the share: the file holds every write of the copy.
+fn take_full_backup(w: &mut World, i: Instance, db: Db) -> Result<u32, Failure> {
+    let c = w.db(i, db);
+    match c.state {
+        DbState::Absent => return Err(sql(SqlError::E911 { db }, Statement::BackupDatabase)),
+        DbState::Restoring => return Err(sql(SqlError::E927 { db }, Statement::BackupDatabase)),
+        DbState::Online => {}
+    }
+    if !c.available {
+        return Err(sql(SqlError::E955 { db }, Statement::BackupDatabase));
+    }
+    if !w.share_reachable(i.dc()) {
+        return Err(sql(
+            SqlError::E3201 {
+                device: share_path(w),
+                os_error: OsError::NetworkPath,
+            },
+            Statement::BackupDatabase,
+        ));
+    }
+    let c = w.db_mut(i, db);
+    c.lsn = Lsn(c.lsn.0 + LSN_PER_BACKUP);
+    c.has_full_backup = true;
+    let (lsn, writes) = (c.lsn, c.writes.clone());
+    let prev = w
+        .files
+        .iter()
+        .rev()
+        .find(|f| f.kind == BackupKind::Full && f.source == i)
+        .map(|f| f.checkpoint_lsn)
+        .unwrap_or(Lsn::ZERO);
+    let id = w.files.len() as u32 + 1;
+    w.files.push(BackupFile {
+        id,
+        database: db,
+        kind: BackupKind::Full,
+        first_lsn: lsn,
+        last_lsn: Lsn(lsn.0 + 1),
+        checkpoint_lsn: lsn,
+        database_backup_lsn: prev,
+        created_at: w.now,
+        source: i,
+        writes,
+        on_share: FileState::Readable,
+        in_copy_folder: FileState::Absent,
+    });
+    Ok(id)
+}
+
+/// BACKUP LOG to the share: the writes since the previous log backup.
+pub fn take_log_backup(w: &mut World, i: Instance, db: Db) -> Result<u32, Failure> {
+    let c = w.db(i, db);
+    if !c.has_full_backup {
+        return Err(sql(SqlError::E4214, Statement::BackupLog));
+    }
+    if !w.share_reachable(i.dc()) {
+        return Err(sql(
+            SqlError::E3201 {
+                device: share_path(w),
+                os_error: OsError::NetworkPath,
+            },
+            Statement::BackupLog,
+        ));
+    }
+    let c = w.db_mut(i, db);
+    c.lsn = Lsn(c.lsn.0 + LSN_PER_BACKUP);
+    let first = c.log_backup_from;
+    let last = c.lsn;
+    let writes = std::mem::take(&mut c.unbacked);
+    c.log_backup_from = last;
+    // The synchronous mirror's log has the same backup point.
+    if let Some(m) = c.mirroring {
+        if m.role == MirrorRole::Principal && m.state == MirrorState::Synchronized {
+            let mc = w.db_mut(m.partner, db);
+            mc.unbacked.clear();
+            mc.log_backup_from = last;
+            mc.lsn = last;
+        }
+    }
+    let id = w.files.len() as u32 + 1;
+    w.files.push(BackupFile {
+        id,
+        database: db,
+        kind: BackupKind::Log,
+        first_lsn: first,
+        last_lsn: last,
+        checkpoint_lsn: first,
+        database_backup_lsn: Lsn::ZERO,
+        created_at: w.now,
+        source: i,
+        writes,
+        on_share: FileState::Readable,
+        in_copy_folder: FileState::Absent,
+    });
+    Ok(id)
+}
+
+fn restore_full(
+    w: &mut World,
+    i: Instance,
+    db: Db,
+    fi: usize,
+    replace: bool,
+    recovery: bool,
+) -> Result<(), Failure> {
+    let c = w.db(i, db);
+    if c.mirroring.is_some() {
+        return Err(sql(SqlError::E3104 { db }, Statement::RestoreDatabase));
+    }
+    if w.sessions_on(i) > 0 && db == Db::Mgc {
+        w.coverage.hit_3101 = true;
+        return Err(sql(SqlError::E3101, Statement::RestoreDatabase));
+    }
+    if c.state == DbState::Online && !replace {
+        return Err(sql(SqlError::E3159 { db }, Statement::RestoreDatabase));
+    }
+    if !w.share_reachable(i.dc()) {
+        return Err(sql(
+            SqlError::E3201 {
+                device: share_path(w),
+                os_error: OsError::NetworkPath,
+            },
+            Statement::RestoreDatabase,
+        ));
+    }
+    if w.inst(i).disk_full {
+        return Err(sql(
+            SqlError::E3201 {
+                device: share_path(w),
+                os_error: OsError::DiskFull,
+            },
+            Statement::RestoreDatabase,
+        ));
+    }
+    let f = &w.files[fi];
+    let (writes, last) = (f.writes.clone(), f.last_lsn);
+    let c = w.db_mut(i, db);
+    c.writes = writes;
+    c.unbacked = RangeSet::new();
+    c.lsn = last;
+    c.log_backup_from = last;
+    c.has_full_backup = false;
+    c.state = if recovery {
+        DbState::Online
+    } else {
+        DbState::Restoring
+    };
+    Ok(())
+}
+
+/// The restore loop of F3 and of the restore job: logs in the copy folder, in LSN order;
+/// applied ones are skipped, a gap stops with 4305, an unreadable file with 3201.
+/// Returns (restored, skipped).
+pub fn restore_logs_from_copy_folder(
+    w: &mut World,
+    i: Instance,
+    db: Db,
+    job: Option<Job>,
+) -> Result<(u32, u32), Failure> {
+    let c = w.db(i, db);
+    match c.state {
+        DbState::Absent => return Err(sql(SqlError::E3118 { db }, Statement::RestoreLog)),
+        DbState::Online => return Err(sql(SqlError::E3117, Statement::RestoreLog)),
+        DbState::Restoring => {}
+    }
+    if c.mirroring.is_some() {
+        return Err(sql(SqlError::E3104 { db }, Statement::RestoreLog));
+    }
+    let mut order: Vec<usize> = (0..w.files.len())
+        .filter(|&k| {
+            let f = &w.files[k];
+            f.database == db && f.kind == BackupKind::Log && f.in_copy_folder != FileState::Absent
+        })
+        .collect();
+    order.sort_by_key(|&k| (w.files[k].first_lsn, w.files[k].last_lsn, w.files[k].id));
+    let (mut restored, mut skipped) = (0, 0);
+    for k in order {
+        let redo = w.db(i, db).lsn;
+        let f = &w.files[k];
+        if f.last_lsn <= redo || crate::lsn::is_empty_log(f.first_lsn, f.last_lsn) {
+            skipped += 1;
+            continue;
+        }
+        if f.in_copy_folder == FileState::Unreadable {
+            return Err(sql(
+                SqlError::E3201 {
+                    device: f.file_name(),
+                    os_error: OsError::AccessDenied,
+                },
+                Statement::RestoreLog,
+            ));
+        }
+        match check_log_restore(redo, f.first_lsn, f.last_lsn) {
+            Ok(next) => {
+                let (id, created, writes) = (f.id, f.created_at, f.writes.clone());
+                let c = w.db_mut(i, db);
+                c.writes.union_with(&writes);
+                c.lsn = next;
+                restored += 1;
+                let now = w.now;
+                if let Some(s) = w.inst_mut(i).ls_secondary.as_mut() {
+                    s.last_restored_file = Some(id);
+                    s.last_restored_latency_min = Some((now - created) / 60);
+                }
+            }
+            Err(LogRuleError::TooRecent { first, redo }) => {
+                w.coverage.hit_4305 = true;
+                let _ = job;
+                return Err(sql(SqlError::E4305 { first, redo }, Statement::RestoreLog));
+            }
+            Err(LogRuleError::TooEarly { .. }) => skipped += 1,
+        }
+    }
+    if skipped > 0 {
+        w.coverage.log_file_skipped = true;
+    }
+    Ok((restored, skipped))
+}
+
+/// The longest log chain from `redo` through files reachable from DC2 (on a share that DC2
+/// reaches, or in the copy folder), readable: what F3 could have reached at best.
+pub fn best_reachable_redo(w: &World, db: Db, redo: Lsn) -> Lsn {
+    let share_ok = w.share_reachable(Dc::Dc2);
+    let mut cands: Vec<&BackupFile> = w
+        .files
+        .iter()
+        .filter(|f| {
+            f.database == db
+                && f.kind == BackupKind::Log
+                && (f.in_copy_folder == FileState::Readable
+                    || (share_ok && f.on_share == FileState::Readable))
+        })
+        .collect();
+    cands.sort_by_key(|f| (f.first_lsn, f.last_lsn, f.id));
+    let mut r = redo;
+    for f in cands {
+        if let Ok(next) = check_log_restore(r, f.first_lsn, f.last_lsn) {
+            r = next;
+        }
+    }
+    r
+}

@@ -1,0 +1,678 @@
+//! The state of the back end at one moment: instances and their database copies, backup
+//! files and where they are, log-shipping configuration, the pool, the chat servers, the
+//! network and the workload's acknowledged writes (model.md "State the model keeps").
+
+use crate::lsn::Lsn;
+use crate::ranges::RangeSet;
+use crate::scenario::Scenario;
+use crate::topology::{server_dc, Db, Dc, Instance, PoolState, SERVER_COUNT};
+use serde::Serialize;
+
+/// LSN distance of one chat write in the log (the log is compared, never measured).
+pub const LSN_PER_WRITE: u128 = 100_000;
+/// Log records a backup itself adds (so a log backup is never empty by accident).
+pub const LSN_PER_BACKUP: u128 = 1;
+/// The LSN where the original mgc starts (a real 23-digit LSN from the fixtures).
+pub const LSN_ORIGIN: u128 = 17_126_658_000_000_314_600_037;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DbState {
+    /// No database of that name on the instance.
+    Absent,
+    Online,
+    Restoring,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MirrorRole {
+    Principal,
+    Mirror,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MirrorState {
+    Synchronized,
+    /// Partner lost: a principal "running exposed".
+    Disconnected,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Mirroring {
+    pub role: MirrorRole,
+    pub partner: Instance,
+    /// A witness is configured (only the DC1 session has one, if the topology says so).
+    pub witness: bool,
+    pub state: MirrorState,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DbCopy {
+    pub state: DbState,
+    /// End of log when ONLINE; the redo point R when RESTORING.
+    pub lsn: Lsn,
+    /// Every write this copy holds.
+    pub writes: RangeSet,
+    /// Writes not yet in a log backup (principal only).
+    pub unbacked: RangeSet,
+    /// Where the next log backup begins.
+    pub log_backup_from: Lsn,
+    /// A full backup exists since the database was (re)created or recovered (else 4214).
+    pub has_full_backup: bool,
+    pub mirroring: Option<Mirroring>,
+    /// Whether the copy can take connections now (ONLINE, not a mirror, has quorum).
+    pub available: bool,
+}
+
+impl DbCopy {
+    pub fn absent() -> Self {
+        DbCopy {
+            state: DbState::Absent,
+            lsn: Lsn::ZERO,
+            writes: RangeSet::new(),
+            unbacked: RangeSet::new(),
+            log_backup_from: Lsn::ZERO,
+            has_full_backup: false,
+            mirroring: None,
+            available: false,
+        }
+    }
+
+    pub fn fresh_online(lsn: Lsn) -> Self {
+        DbCopy {
+            state: DbState::Online,
+            lsn,
+            log_backup_from: lsn,
+            ..DbCopy::absent()
+        }
+    }
+
+    pub fn role(&self) -> Option<MirrorRole> {
+        self.mirroring.map(|m| m.role)
+    }
+}
+
+/// Log-shipping configuration on a primary (msdb.log_shipping_primary_databases).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct LsPrimary {
+    pub database: Db,
+    pub backup_job_enabled: bool,
+}
+
+/// Log-shipping configuration on a secondary (msdb.log_shipping_secondary_databases and
+/// log_shipping_monitor_secondary).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct LsSecondary {
+    pub database: Db,
+    pub primary: Instance,
+    pub last_copied_file: Option<u32>,
+    pub last_restored_file: Option<u32>,
+    /// Minutes between the log backup's creation and its restore, as msdb reports it.
+    pub last_restored_latency_min: Option<u64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SqlInstance {
+    pub up: bool,
+    pub disk_full: bool,
+    pub dbs: [DbCopy; 2],
+    pub ls_primary: Option<LsPrimary>,
+    pub ls_secondary: Option<LsSecondary>,
+}
+
+impl SqlInstance {
+    pub fn db(&self, db: Db) -> &DbCopy {
+        &self.dbs[db.index()]
+    }
+    pub fn db_mut(&mut self, db: Db) -> &mut DbCopy {
+        &mut self.dbs[db.index()]
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackupKind {
+    Full,
+    Log,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileState {
+    Absent,
+    Readable,
+    Unreadable,
+}
+
+#[derive(Clone, Debug)]
+pub struct BackupFile {
+    pub id: u32,
+    pub database: Db,
+    pub kind: BackupKind,
+    pub first_lsn: Lsn,
+    pub last_lsn: Lsn,
+    pub checkpoint_lsn: Lsn,
+    pub database_backup_lsn: Lsn,
+    pub created_at: u64,
+    pub source: Instance,
+    pub writes: RangeSet,
+    pub on_share: FileState,
+    pub in_copy_folder: FileState,
+}
+
+impl BackupFile {
+    pub fn file_name(&self) -> String {
+        match self.kind {
+            BackupKind::Full => format!("{}_full_{:04}.bak", self.database, self.id),
+            BackupKind::Log => format!("{}_{:04}.trn", self.database, self.id),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ChatServer {
+    /// The machine is powered and running.
+    pub up: bool,
+    /// The Persistent Chat service is running on it.
+    pub service: bool,
+    /// In the active list (accepts new client connections).
+    pub active: bool,
+    /// Has client connections (kept when removed from the active list, gap 9).
+    pub clients: bool,
+    /// The pool state this server last read from the CMS.
+    pub pool_state_seen: PoolState,
+    /// The database copy (instance) it is connected to.
+    pub conn: Option<Instance>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct AckSegment {
+    pub first_write: u64,
+    pub end_write: u64,
+    pub t0: u64,
+    pub t1: u64,
+}
+
+/// Coverage of interesting states (`sometimes` properties).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Coverage {
+    pub backup_recovered: bool,
+    pub mirror_took_over: bool,
+    pub hit_4305: bool,
+    pub hit_3101: bool,
+    pub step_failed: bool,
+    pub step_failed_then_succeeded: bool,
+    pub split_brain: bool,
+    pub failed_back: bool,
+    pub writes_lost: bool,
+    pub log_file_skipped: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct World {
+    pub now: u64,
+    pub instances: [SqlInstance; 5],
+    pub files: Vec<BackupFile>,
+    pub share_dc: Dc,
+    pub share_up: bool,
+    pub dc_up: [bool; 3],
+    pub link_up: bool,
+    pub cms_dc: Dc,
+    pub cms_up: bool,
+    pub pool_state: PoolState,
+    pub servers: [ChatServer; SERVER_COUNT],
+    pub fast_link: bool,
+    pub witness_configured: bool,
+    pub agent_share_read: bool,
+    pub agent_copy_write: bool,
+    pub job_failing: [bool; 3],
+    /// Workload: next write number, rate, and when it was last advanced.
+    pub next_write: u64,
+    pub writes_per_minute: u64,
+    pub advanced_to: u64,
+    pub acks: Vec<AckSegment>,
+    /// Writes acknowledged while the pool was FailedOver (for the failback invariant).
+    pub acked_failed_over: RangeSet,
+    /// Next LSN origin for a newly created database (a new database family).
+    pub next_origin: u128,
+    pub coverage: Coverage,
+}
+
+fn dc_index(dc: Dc) -> usize {
+    match dc {
+        Dc::Dc1 => 0,
+        Dc::Dc2 => 1,
+        Dc::Third => 2,
+    }
+}
+
+impl World {
+    /// Normal operation at t = 0: mgc principal on primary, mirrored synchronously (with the
+    /// witness if configured), log-shipped to backup (RESTORING) through the share.
+    pub fn new(s: &Scenario) -> World {
+        let origin = Lsn(LSN_ORIGIN);
+        let mut primary_mgc = DbCopy::fresh_online(origin);
+        primary_mgc.has_full_backup = true;
+        let witness = s.topology.witness;
+        primary_mgc.mirroring = Some(Mirroring {
+            role: MirrorRole::Principal,
+            partner: Instance::Mirror,
+            witness,
+            state: MirrorState::Synchronized,
+        });
+        let mut mirror_mgc = primary_mgc.clone();
+        mirror_mgc.state = DbState::Restoring;
+        mirror_mgc.mirroring = Some(Mirroring {
+            role: MirrorRole::Mirror,
+            partner: Instance::Primary,
+            witness,
+            state: MirrorState::Synchronized,
+        });
+        let mut backup_mgc = primary_mgc.clone();
+        backup_mgc.state = DbState::Restoring;
+        backup_mgc.mirroring = None;
+        backup_mgc.has_full_backup = false;
+        let comp = |on: bool| {
+            if on && s.topology.compliance {
+                DbCopy::fresh_online(Lsn(LSN_ORIGIN + 7))
+            } else {
+                DbCopy::absent()
+            }
+        };
+        let inst = |mgc: DbCopy, comp: DbCopy| SqlInstance {
+            up: true,
+            disk_full: false,
+            dbs: [mgc, comp],
+            ls_primary: None,
+            ls_secondary: None,
+        };
+        let ls_primary = Some(LsPrimary {
+            database: Db::Mgc,
+            backup_job_enabled: true,
+        });
+        let mut p = inst(primary_mgc, comp(true));
+        p.ls_primary = ls_primary;
+        // [C]: log shipping is also configured from the primary's mirror (first half only).
+        let mut m = inst(mirror_mgc, DbCopy::absent());
+        m.ls_primary = ls_primary;
+        let w = inst(DbCopy::absent(), DbCopy::absent());
+        let mut b = inst(backup_mgc, DbCopy::absent());
+        b.ls_secondary = Some(LsSecondary {
+            database: Db::Mgc,
+            primary: Instance::Primary,
+            last_copied_file: None,
+            last_restored_file: None,
+            last_restored_latency_min: None,
+        });
+        let bm = inst(DbCopy::absent(), DbCopy::absent());
+        let initial = s.topology.layout.initial_active();
+        let servers = std::array::from_fn(|i| {
+            let n = (i + 1) as u8;
+            let active = initial.contains(&n);
+            ChatServer {
+                up: true,
+                service: true,
+                active,
+                clients: active,
+                pool_state_seen: PoolState::Normal,
+                conn: None,
+            }
+        });
+        let mut world = World {
+            now: 0,
+            instances: [p, m, w, b, bm],
+            files: Vec::new(),
+            share_dc: s.topology.share,
+            share_up: true,
+            dc_up: [true; 3],
+            link_up: true,
+            cms_dc: s.topology.cms,
+            cms_up: true,
+            pool_state: PoolState::Normal,
+            servers,
+            fast_link: s.topology.layout.fast_link(),
+            witness_configured: witness,
+            agent_share_read: s.log_shipping.agent_share_read,
+            agent_copy_write: s.log_shipping.agent_copy_write,
+            job_failing: [false; 3],
+            next_write: 0,
+            writes_per_minute: s.workload.writes_per_minute,
+            advanced_to: 0,
+            acks: Vec::new(),
+            acked_failed_over: RangeSet::new(),
+            next_origin: LSN_ORIGIN + 1_000_000_000_000_000,
+            coverage: Coverage::default(),
+        };
+        world.reconcile();
+        world
+    }
+
+    pub fn inst(&self, i: Instance) -> &SqlInstance {
+        &self.instances[i.index()]
+    }
+    pub fn inst_mut(&mut self, i: Instance) -> &mut SqlInstance {
+        &mut self.instances[i.index()]
+    }
+    pub fn db(&self, i: Instance, db: Db) -> &DbCopy {
+        self.inst(i).db(db)
+    }
+    pub fn db_mut(&mut self, i: Instance, db: Db) -> &mut DbCopy {
+        self.inst_mut(i).db_mut(db)
+    }
+
+    pub fn dc_is_up(&self, dc: Dc) -> bool {
+        self.dc_up[dc_index(dc)]
+    }
+    pub fn set_dc_up(&mut self, dc: Dc, up: bool) {
+        self.dc_up[dc_index(dc)] = up;
+    }
+
+    /// Whether something in `from` can talk to something in `to`.
+    pub fn dcs_connected(&self, from: Dc, to: Dc) -> bool {
+        if !self.dc_is_up(from) || !self.dc_is_up(to) {
+            return false;
+        }
+        from == to || from == Dc::Third || to == Dc::Third || self.link_up
+    }
+
+    /// The instance is running and reachable from `from`.
+    pub fn instance_reachable(&self, i: Instance, from: Dc) -> bool {
+        self.inst(i).up && self.dcs_connected(from, i.dc())
+    }
+
+    pub fn share_reachable(&self, from: Dc) -> bool {
+        self.share_up && self.dcs_connected(from, self.share_dc)
+    }
+
+    pub fn cms_reachable(&self) -> bool {
+        self.cms_up && self.dc_is_up(self.cms_dc)
+    }
+
+    /// The instance serving mgc for a pool state: the principal of the mirroring pair
+    /// (Persistent Chat's connection string names the failover partner).
+    pub fn serving_instance(&self, state: PoolState) -> Instance {
+        let (home, partner) = match state {
+            PoolState::Normal => (Instance::Primary, Instance::Mirror),
+            PoolState::FailedOver => (Instance::Backup, Instance::BackupMirror),
+        };
+        if self.db(partner, Db::Mgc).role() == Some(MirrorRole::Principal)
+            && self.db(partner, Db::Mgc).mirroring.map(|m| m.partner) == Some(home)
+        {
+            partner
+        } else {
+            home
+        }
+    }
+
+    /// The copy the pool (per the CMS) points at.
+    pub fn pool_target(&self) -> Instance {
+        self.serving_instance(self.pool_state)
+    }
+
+    /// Chat sessions on a database copy.
+    pub fn sessions_on(&self, i: Instance) -> usize {
+        self.servers.iter().filter(|s| s.conn == Some(i)).count()
+    }
+
+    /// Servers that write now: running, with clients, connected to a copy.
+    pub fn writers(&self) -> impl Iterator<Item = (usize, Instance)> + '_ {
+        self.servers.iter().enumerate().filter_map(|(i, s)| {
+            if s.up && s.service && s.clients {
+                s.conn.map(|c| (i, c))
+            } else {
+                None
+            }
+        })
+    }
+
+    /// The pool serves: at least one server with clients writes to mgc.
+    pub fn serving(&self) -> bool {
+        self.writers().next().is_some()
+    }
+
+    pub fn new_origin(&mut self) -> Lsn {
+        let o = self.next_origin;
+        self.next_origin += 1_000_000_000_000_000;
+        Lsn(o)
+    }
+
+    /// Re-derive what follows from the facts: mirroring roles and quorum (automatic
+    /// failover), availability, servers' view of the CMS and their connections.
+    pub fn reconcile(&mut self) {
+        self.reconcile_mirroring();
+        for i in Instance::DATA {
+            let up = self.inst(i).up && self.dc_is_up(i.dc());
+            for db in [Db::Mgc, Db::Mgccomp] {
+                let quorum = self.has_quorum(i, db);
+                let c = self.db_mut(i, db);
+                c.available = up
+                    && c.state == DbState::Online
+                    && c.role() != Some(MirrorRole::Mirror)
+                    && quorum;
+            }
+        }
+        let cms = self.cms_reachable();
+        for n in 0..SERVER_COUNT {
+            let dc = server_dc((n + 1) as u8);
+            let mut s = self.servers[n];
+            if !self.dc_is_up(dc) {
+                s.up = false;
+            }
+            if !s.up || !s.service {
+                s.clients = false;
+                s.conn = None;
+                self.servers[n] = s;
+                continue;
+            }
+            if cms && self.dcs_connected(dc, self.cms_dc) {
+                s.pool_state_seen = self.pool_state;
+                if s.active {
+                    // Clients reconnect to listed servers.
+                    s.clients = true;
+                }
+            }
+            let target = self.serving_instance(s.pool_state_seen);
+            s.conn = if self.db(target, Db::Mgc).available && self.instance_reachable(target, dc) {
+                Some(target)
+            } else {
+                None
+            };
+            self.servers[n] = s;
+        }
+    }
+
+    fn has_quorum(&self, i: Instance, db: Db) -> bool {
+        let Some(m) = self.db(i, db).mirroring else {
+            return true;
+        };
+        if m.role != MirrorRole::Principal || !m.witness {
+            return true;
+        }
+        // With a witness, a principal that sees neither partner nor witness loses quorum (955).
+        self.partner_alive(i, m.partner) || self.witness_alive(i)
+    }
+
+    fn partner_alive(&self, i: Instance, partner: Instance) -> bool {
+        self.inst(partner).up && self.dcs_connected(i.dc(), partner.dc())
+    }
+
+    fn witness_alive(&self, from: Instance) -> bool {
+        self.witness_configured && self.instance_reachable(Instance::Witness, from.dc())
+    }
+
+    /// Synchronous mirroring with a witness: automatic failover when the principal is lost
+    /// and the mirror (synchronized) still sees the witness; resynchronization when partners
+    /// meet again; running exposed otherwise.
+    fn reconcile_mirroring(&mut self) {
+        for p in Instance::DATA {
+            let Some(m) = self.db(p, Db::Mgc).mirroring else {
+                continue;
+            };
+            if m.role != MirrorRole::Principal {
+                continue;
+            }
+            let q = m.partner;
+            let p_alive = self.inst(p).up && self.dc_is_up(p.dc());
+            let q_alive = self.inst(q).up && self.dc_is_up(q.dc());
+            let q_mirrors_p = self.db(q, Db::Mgc).mirroring.map(|x| x.partner) == Some(p);
+            if !q_mirrors_p {
+                continue;
+            }
+            if !p_alive
+                && q_alive
+                && m.state == MirrorState::Synchronized
+                && m.witness
+                && self.witness_alive(q)
+            {
+                // Automatic failover: the mirror becomes principal with every hardened write.
+                let mut qd = self.db(q, Db::Mgc).clone();
+                qd.state = DbState::Online;
+                qd.mirroring = Some(Mirroring {
+                    role: MirrorRole::Principal,
+                    partner: p,
+                    witness: m.witness,
+                    state: MirrorState::Disconnected,
+                });
+                *self.db_mut(q, Db::Mgc) = qd;
+                let pd = self.db_mut(p, Db::Mgc);
+                pd.state = DbState::Restoring;
+                pd.mirroring = Some(Mirroring {
+                    role: MirrorRole::Mirror,
+                    partner: q,
+                    witness: m.witness,
+                    state: MirrorState::Disconnected,
+                });
+                self.coverage.mirror_took_over = true;
+                continue;
+            }
+            let connected = p_alive && q_alive && self.dcs_connected(p.dc(), q.dc());
+            let new_state = if connected {
+                MirrorState::Synchronized
+            } else {
+                MirrorState::Disconnected
+            };
+            if connected && m.state == MirrorState::Disconnected {
+                // The mirror catches up from the principal's log.
+                let pd = self.db(p, Db::Mgc).clone();
+                let qd = self.db_mut(q, Db::Mgc);
+                qd.writes = pd.writes;
+                qd.unbacked = pd.unbacked;
+                qd.lsn = pd.lsn;
+                qd.log_backup_from = pd.log_backup_from;
+                qd.has_full_backup = pd.has_full_backup;
+            }
+            for (x, role, partner) in [(p, MirrorRole::Principal, q), (q, MirrorRole::Mirror, p)] {
+                if let Some(mm) = self.db_mut(x, Db::Mgc).mirroring.as_mut() {
+                    mm.state = new_state;
+                    mm.role = role;
+                    mm.partner = partner;
+                }
+            }
+        }
+    }
+
+    /// Acknowledge the writes of `[advanced_to, now)`: split over the writing servers, each
+    /// share landing on the copy its server is connected to (and its synchronous mirror).
+    pub fn advance_workload(&mut self, to: u64) {
+        let from = self.advanced_to;
+        if to <= from {
+            return;
+        }
+        self.advanced_to = to;
+        let n = to * self.writes_per_minute / 60 - from * self.writes_per_minute / 60;
+        if n == 0 {
+            return;
+        }
+        let mut targets: [u64; 5] = [0; 5];
+        let mut count = 0u64;
+        for (_, c) in self.writers() {
+            targets[c.index()] += 1;
+            count += 1;
+        }
+        if count == 0 {
+            return;
+        }
+        let start = self.next_write;
+        let mut given = 0u64;
+        let mut last_target = None;
+        for i in Instance::DATA {
+            if targets[i.index()] > 0 {
+                last_target = Some(i);
+            }
+        }
+        for i in Instance::DATA {
+            let k = targets[i.index()];
+            if k == 0 {
+                continue;
+            }
+            let share = if Some(i) == last_target {
+                n - given
+            } else {
+                n * k / count
+            };
+            let a = start + given;
+            given += share;
+            self.apply_writes(i, a, a + share);
+        }
+        self.next_write = start + n;
+        if let Some(last) = self.acks.last_mut() {
+            if last.end_write == start && last.t1 == from {
+                last.end_write = start + n;
+                last.t1 = to;
+            } else {
+                self.acks.push(AckSegment {
+                    first_write: start,
+                    end_write: start + n,
+                    t0: from,
+                    t1: to,
+                });
+            }
+        } else {
+            self.acks.push(AckSegment {
+                first_write: start,
+                end_write: start + n,
+                t0: from,
+                t1: to,
+            });
+        }
+        if self.pool_state == PoolState::FailedOver {
+            self.acked_failed_over.add(start, start + n);
+        }
+    }
+
+    fn apply_writes(&mut self, i: Instance, a: u64, b: u64) {
+        let lsn_step = (b - a) as u128 * LSN_PER_WRITE;
+        let partner = self.db(i, Db::Mgc).mirroring.and_then(|m| {
+            (m.role == MirrorRole::Principal && m.state == MirrorState::Synchronized)
+                .then_some(m.partner)
+        });
+        for x in std::iter::once(i).chain(partner) {
+            let c = self.db_mut(x, Db::Mgc);
+            c.writes.add(a, b);
+            c.unbacked.add(a, b);
+            c.lsn = Lsn(c.lsn.0 + lsn_step);
+        }
+    }
+
+    /// Every write ever acknowledged.
+    pub fn acknowledged(&self) -> RangeSet {
+        let mut r = RangeSet::new();
+        for s in &self.acks {
+            r.add(s.first_write, s.end_write);
+        }
+        r
+    }
+
+    /// When write `w` was acknowledged (seconds, fractional).
+    pub fn ack_time(&self, w: u64) -> Option<f64> {
+        let i = self.acks.partition_point(|s| s.end_write <= w);
+        let s = self.acks.get(i)?;
+        if w < s.first_write {
+            return None;
+        }
+        let frac = (w - s.first_write) as f64 / (s.end_write - s.first_write) as f64;
+        Some(s.t0 as f64 + frac * (s.t1 - s.t0) as f64)
+    }
+}
