@@ -41,6 +41,7 @@ impl fmt::Display for InputError {
 }
 
 /// Records and, for each, where it came from (for messages about pairs of records).
+#[derive(Debug)]
 pub struct History {
     pub records: Vec<BackupRecord>,
     pub locations: Vec<String>,
