@@ -1,5 +1,5 @@
 use clap::{Parser, Subcommand};
-use harness::history;
+use harness::{fuzz, history, rto, run};
 
 /// drill: rehearse, fuzz and measure the Persistent Chat disaster-recovery runbooks.
 #[derive(Parser)]
@@ -11,6 +11,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// Play a scenario (default: the embedded full DR cycle) and print the timeline and verdicts.
+    Run(run::Args),
+    /// Fuzz runbooks with generated outage scenarios; shrink every violation.
+    Fuzz(fuzz::Args),
+    /// Measure RTO and RPO as distributions (Monte Carlo over the timing model).
+    Rto(rto::Args),
     /// Backup history: plan a restore sequence from msdb.dbo.backupset.
     History(history::Args),
 }
@@ -18,6 +24,9 @@ enum Cmd {
 fn main() {
     let cli = Cli::parse();
     let code = match cli.cmd {
+        Cmd::Run(a) => run::run(a),
+        Cmd::Fuzz(a) => fuzz::run(a),
+        Cmd::Rto(a) => rto::run(a),
         Cmd::History(a) => history::run(a),
     };
     std::process::exit(code);

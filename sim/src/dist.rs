@@ -8,6 +8,29 @@ use serde::{Deserialize, Serialize};
 /// A duration in seconds: a number, or a distribution object.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
+enum DistRepr {
+    Fixed(f64),
+    Uniform { min: f64, max: f64 },
+    Triangular { min: f64, mode: f64, max: f64 },
+    LogNormal { p50: f64, p90: f64 },
+}
+
+/// Validated while parsing, so an impossible duration is reported at its line and column.
+impl TryFrom<DistRepr> for Dist {
+    type Error = String;
+    fn try_from(r: DistRepr) -> Result<Dist, String> {
+        let d = match r {
+            DistRepr::Fixed(v) => Dist::Fixed(v),
+            DistRepr::Uniform { min, max } => Dist::Uniform { min, max },
+            DistRepr::Triangular { min, mode, max } => Dist::Triangular { min, mode, max },
+            DistRepr::LogNormal { p50, p90 } => Dist::LogNormal { p50, p90 },
+        };
+        d.validate().map(|_| d)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged, try_from = "DistRepr")]
 pub enum Dist {
     Fixed(f64),
     Uniform {

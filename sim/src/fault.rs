@@ -38,7 +38,7 @@ pub enum Fault {
     InstanceUp {
         instance: Instance,
     },
-    /// Total outage of a data center: its instances, chat servers, Front End, and the share
+    /// Total outage of a data center (the third site holds only the share): its instances, chat servers, Front End, and the share
     /// and CMS if they live there.
     DcDown {
         dc: Dc,
@@ -120,15 +120,5 @@ impl Fault {
                 copy_write: true
             }
         )
-    }
-
-    pub fn validate(&self) -> Result<(), String> {
-        match self {
-            Fault::DcDown { dc: Dc::Third } | Fault::DcUp { dc: Dc::Third } => {
-                Err("a data-center outage needs dc \"DC1\" or \"DC2\"; the third site holds only the share".into())
-            }
-            Fault::CmsFailover { to: Dc::Third } => Err("the CMS lives in DC1 or DC2".into()),
-            _ => Ok(()),
-        }
     }
 }

@@ -1,7 +1,6 @@
 //! Scenarios as data: the topology's parameters, the workload, the faults on a timeline,
 //! the runbook phases, operator deviations and the recorded verdict of a regression.
 
-use crate::dist::Dist;
 use crate::fault::Fault;
 use crate::timing::Timing;
 use crate::topology::{Dc, Instance, Layout, Product};
@@ -67,6 +66,10 @@ pub struct TopologyParams {
     /// Where the Central Management Store lives at the start.
     #[serde(default = "dc1")]
     pub cms: Dc,
+    /// Where the UNC share that Install-CsMirrorDatabase -FileShare seeds the mirror from
+    /// lives (the docs never say; gap 17).
+    #[serde(default = "dc2")]
+    pub mirror_seed_share: Dc,
     /// Whether compliance (mgccomp) is enabled.
     #[serde(default = "yes")]
     pub compliance: bool,
@@ -89,6 +92,7 @@ impl Default for TopologyParams {
             layout: Layout::default(),
             witness: true,
             cms: Dc::Dc1,
+            mirror_seed_share: Dc::Dc2,
             compliance: true,
         }
     }
@@ -178,8 +182,8 @@ impl Default for Workload {
     }
 }
 
+// No deny_unknown_fields here: serde cannot combine it with `flatten`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
 pub struct TimedFault {
     pub at_s: u64,
     #[serde(flatten)]
@@ -200,7 +204,6 @@ pub struct Phase {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
 pub struct Deviation {
     /// Index of the phase (0-based).
     #[serde(default)]
@@ -254,11 +257,6 @@ impl Scenario {
                 "workload.writes_per_minute is above 10,000,000; expected a realistic rate".into(),
             );
         }
-        for (i, f) in self.faults.iter().enumerate() {
-            f.fault
-                .validate()
-                .map_err(|e| format!("faults[{i}]: {e}"))?;
-        }
         for (i, d) in self.deviations.iter().enumerate() {
             if d.phase >= self.phases.len() {
                 return Err(format!(
@@ -268,8 +266,6 @@ impl Scenario {
                 ));
             }
         }
-        self.timing.validate()?;
-        let _ = Dist::default();
-        Ok(())
+        self.timing.validate()
     }
 }

@@ -269,7 +269,8 @@ fn apply_inner(w: &mut World, a: &Action) -> Result<Effect, Failure> {
                     "the mirror cannot reach the principal on port 5022",
                 )));
             }
-            if !(w.share_reachable(instance.dc()) && w.share_reachable(mirror.dc())) {
+            let seed = w.mirror_seed_share_dc;
+            if !(w.dcs_connected(instance.dc(), seed) && w.dcs_connected(mirror.dc(), seed)) {
                 return Err(Failure::Cmdlet(CmdletError::MirrorSetupFailed(
                     "the -FileShare used to seed the mirror is not reachable from both instances",
                 )));

@@ -1,0 +1,218 @@
+//! Reading scenario and runbook files: parse errors and impossible values are reported
+//! with the file, line and column and what was expected.
+
+use sim::runbook::Runbook;
+use sim::scenario::Scenario;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The default scenario and the runbooks it names, built into the binary.
+pub const EMBEDDED: &[(&str, &str)] = &[
+    (
+        "full-cycle.json",
+        include_str!("../../scenarios/full-cycle.json"),
+    ),
+    (
+        "runbooks/failover.json",
+        include_str!("../../scenarios/runbooks/failover.json"),
+    ),
+    (
+        "runbooks/failback.json",
+        include_str!("../../scenarios/runbooks/failback.json"),
+    ),
+];
+pub const DEFAULT_SCENARIO: &str = "full-cycle.json";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.message
+        )
+    }
+}
+
+impl std::error::Error for InputError {}
+
+impl InputError {
+    pub fn at(file: &str, line: usize, column: usize, message: impl Into<String>) -> Self {
+        InputError {
+            file: file.to_string(),
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+}
+
+/// A scenario with its runbooks resolved, one per phase.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub file: String,
+    pub scenario: Scenario,
+    pub runbooks: Vec<Runbook>,
+}
+
+fn read(path: &Path) -> Result<String, InputError> {
+    std::fs::read_to_string(path).map_err(|e| {
+        InputError::at(
+            &path.display().to_string(),
+            0,
+            0,
+            format!("cannot read the file: {e}"),
+        )
+    })
+}
+
+fn parse<T: serde::de::DeserializeOwned>(
+    file: &str,
+    text: &str,
+    what: &str,
+) -> Result<T, InputError> {
+    serde_json::from_str(text).map_err(|e| {
+        let msg = e.to_string();
+        // serde_json appends " at line L column C"; we print them in front instead.
+        let msg = msg
+            .rsplit_once(" at line ")
+            .map(|(m, _)| m.to_string())
+            .unwrap_or(msg);
+        InputError::at(
+            file,
+            e.line(),
+            e.column(),
+            format!("{msg} (expected a {what}; see docs/formats.md)"),
+        )
+    })
+}
+
+/// Line and column of the `nth` occurrence of `"key"` in the text, for errors found after parsing.
+pub fn locate(text: &str, key: &str, nth: usize) -> (usize, usize) {
+    let needle = format!("\"{key}\"");
+    let mut from = 0;
+    let mut found = None;
+    for _ in 0..=nth {
+        match text[from..].find(&needle) {
+            Some(i) => {
+                found = Some(from + i);
+                from += i + needle.len();
+            }
+            None => break,
+        }
+    }
+    let Some(pos) = found else { return (1, 1) };
+    let line = text[..pos].matches('\n').count() + 1;
+    let column = pos - text[..pos].rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
+    (line, column)
+}
+
+pub fn parse_runbook(file: &str, text: &str) -> Result<Runbook, InputError> {
+    let rb: Runbook = parse(file, text, "runbook")?;
+    if let Err(msg) = rb.validate() {
+        // Point at the offending step's id when the message names one.
+        let nth = rb
+            .steps
+            .iter()
+            .position(|s| msg.contains(&format!("step {}", s.id)))
+            .unwrap_or(0);
+        let dup = rb
+            .steps
+            .iter()
+            .enumerate()
+            .find(|(i, s)| rb.steps[..*i].iter().any(|p| p.id == s.id))
+            .map(|(i, _)| i);
+        let (line, column) = locate(text, "id", dup.unwrap_or(nth));
+        return Err(InputError::at(file, line, column, msg));
+    }
+    Ok(rb)
+}
+
+pub fn load_runbook(path: &Path) -> Result<Runbook, InputError> {
+    let text = read(path)?;
+    parse_runbook(&path.display().to_string(), &text)
+}
+
+pub fn parse_scenario(file: &str, text: &str) -> Result<Scenario, InputError> {
+    let s: Scenario = parse(file, text, "scenario")?;
+    if let Err(msg) = s.validate() {
+        let key = msg
+            .split([' ', ':'])
+            .next()
+            .unwrap_or("")
+            .rsplit('.')
+            .next()
+            .unwrap_or("");
+        let key = key.split('[').next().unwrap_or(key);
+        let (line, column) = locate(text, key, 0);
+        return Err(InputError::at(file, line, column, msg));
+    }
+    Ok(s)
+}
+
+/// Load a scenario file (or the embedded default) and the runbooks of its phases.
+pub fn load(path: Option<&Path>) -> Result<Loaded, InputError> {
+    let (file, text, dir): (String, String, Option<PathBuf>) = match path {
+        Some(p) => (
+            p.display().to_string(),
+            read(p)?,
+            Some(p.parent().map(Path::to_path_buf).unwrap_or_default()),
+        ),
+        None => (
+            format!("(embedded) scenarios/{DEFAULT_SCENARIO}"),
+            embedded(DEFAULT_SCENARIO).unwrap_or_default().to_string(),
+            None,
+        ),
+    };
+    let scenario = parse_scenario(&file, &text)?;
+    let mut runbooks = Vec::new();
+    for (i, ph) in scenario.phases.iter().enumerate() {
+        let rb = match &dir {
+            Some(d) => {
+                let p = d.join(&ph.runbook);
+                if !p.exists() {
+                    let (line, column) = locate(&text, "runbook", i);
+                    return Err(InputError::at(&file, line, column, format!("phases[{i}].runbook: no runbook file at {}; expected a path relative to the scenario file", p.display())));
+                }
+                load_runbook(&p)?
+            }
+            None => {
+                let t = embedded(&ph.runbook).ok_or_else(|| {
+                    InputError::at(&file, 1, 1, format!("no embedded runbook {}", ph.runbook))
+                })?;
+                parse_runbook(&format!("(embedded) scenarios/{}", ph.runbook), t)?
+            }
+        };
+        runbooks.push(rb);
+    }
+    for (i, d) in scenario.deviations.iter().enumerate() {
+        if !runbooks[d.phase].steps.iter().any(|s| s.id == d.step) {
+            let (line, column) = locate(&text, "step", i);
+            return Err(InputError::at(
+                &file,
+                line,
+                column,
+                format!(
+                    "deviations[{i}]: runbook {:?} has no step {:?}; expected one of its step ids",
+                    runbooks[d.phase].name, d.step
+                ),
+            ));
+        }
+    }
+    Ok(Loaded {
+        file,
+        scenario,
+        runbooks,
+    })
+}
+
+pub fn embedded(name: &str) -> Option<&'static str> {
+    EMBEDDED.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}
