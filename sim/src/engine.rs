@@ -587,7 +587,11 @@ impl<'a> Sim<'a> {
         Report {
             scenario: self.s.name.clone(),
             seed: self.s.seed,
-            rto_seconds: self.outage_start.zip(self.restored_at).map(|(a, b)| b - a),
+            rto_seconds: match self.outage_start {
+                // Service never lost: nothing to recover.
+                None => Some(0),
+                Some(a) => self.restored_at.map(|b| b - a),
+            },
             rto_from_declaration_seconds: self
                 .declared_at
                 .zip(self.restored_at)
