@@ -19,6 +19,10 @@ pub fn command(a: &Action, product: Product, pool_fqdn: &str) -> String {
             "-- on {}: for each unapplied log backup in LSN order\nRESTORE LOG {database} FROM DISK = N'<copy folder>\\{database}_NNNN.trn' WITH NORECOVERY;",
             host(*instance)
         ),
+        RestoreLogFile { instance, database, newest } => format!(
+            "-- on {}\nRESTORE LOG {database} FROM DISK = N'<copy folder>\\{database}_<{newest}-th newest>.trn' WITH NORECOVERY;",
+            host(*instance)
+        ),
         KillSessionsAndRecover { instance, database } => format!(
             "-- on {}\nEXEC sp_who2; KILL <spid>; -- each session in {database}\nRESTORE DATABASE {database} WITH RECOVERY;",
             host(*instance)

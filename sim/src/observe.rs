@@ -86,6 +86,7 @@ fn state_desc(s: DbState) -> &'static str {
         DbState::Absent => "ABSENT",
         DbState::Online => "ONLINE",
         DbState::Restoring => "RESTORING",
+        DbState::Standby => "STANDBY",
     }
 }
 

@@ -116,6 +116,15 @@ pub enum Action {
         #[serde(default = "mgc")]
         database: Db,
     },
+    /// One explicit `RESTORE LOG ... WITH NORECOVERY` of the `newest`-th newest log backup in
+    /// the copy folder (0 = newest): an operator restoring files by hand.
+    RestoreLogFile {
+        #[serde(default = "backup")]
+        instance: Instance,
+        #[serde(default = "mgc")]
+        database: Db,
+        newest: u32,
+    },
     /// F4: `sp_who2`, `KILL` each session, then `RESTORE DATABASE mgc WITH RECOVERY`.
     KillSessionsAndRecover {
         #[serde(default = "backup")]
@@ -213,6 +222,7 @@ impl Action {
             DeleteLogShippingSecondary { instance, .. }
             | CopyUncopiedFiles { instance }
             | RestoreUnappliedLogs { instance, .. }
+            | RestoreLogFile { instance, .. }
             | KillSessionsAndRecover { instance, .. }
             | BackupTailLog { instance, .. }
             | InstallMirrorDatabase { instance, .. }
@@ -232,6 +242,7 @@ impl Action {
             DeleteLogShippingSecondary { instance, .. }
             | CopyUncopiedFiles { instance }
             | RestoreUnappliedLogs { instance, .. }
+            | RestoreLogFile { instance, .. }
             | KillSessionsAndRecover { instance, .. }
             | BackupTailLog { instance, .. }
             | InstallMirrorDatabase { instance, .. }
@@ -254,6 +265,7 @@ impl Action {
             DeleteLogShippingSecondary { .. } => "delete_log_shipping_secondary",
             CopyUncopiedFiles { .. } => "copy_uncopied_files",
             RestoreUnappliedLogs { .. } => "restore_unapplied_logs",
+            RestoreLogFile { .. } => "restore_log_file",
             KillSessionsAndRecover { .. } => "kill_sessions_and_recover",
             BackupTailLog { .. } => "backup_tail_log",
             SetPoolState { .. } => "set_pool_state",

@@ -116,6 +116,9 @@ pub struct LogShippingParams {
     /// "Delete files older than" (tutorial: backup_retention_period 4320 min = 72 h).
     #[serde(default = "seventy_two_h")]
     pub retention_s: u64,
+    /// Restore mode of the secondary: false = NORECOVERY (the Persistent Chat docs), true = STANDBY.
+    #[serde(default)]
+    pub standby: bool,
     /// SQL Agent account on backup: read on the share, write on the copy folder (B1's note).
     #[serde(default = "yes")]
     pub agent_share_read: bool,
@@ -145,6 +148,7 @@ impl Default for LogShippingParams {
             copy_offset_s: 120,
             restore_offset_s: 240,
             retention_s: 72 * 3600,
+            standby: false,
             agent_share_read: true,
             agent_copy_write: true,
         }

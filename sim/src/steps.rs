@@ -201,7 +201,7 @@ fn apply_inner(w: &mut World, a: &Action) -> Result<Effect, Failure> {
                     return Err(sql(SqlError::E3118 { db }, Statement::RestoreDatabase))
                 }
                 DbState::Online => return Err(sql(SqlError::E3153, Statement::RestoreDatabase)),
-                DbState::Restoring => {}
+                DbState::Restoring | DbState::Standby => {}
             }
             if c.mirroring.is_some() {
                 return Err(sql(SqlError::E3104 { db }, Statement::RestoreDatabase));
@@ -483,6 +483,71 @@ fn apply_inner(w: &mut World, a: &Action) -> Result<Effect, Failure> {
                 ))),
             }
         }
+        RestoreLogFile {
+            instance,
+            database,
+            newest,
+        } => {
+            reach(w, *instance)?;
+            let db = *database;
+            let c = w.db(*instance, db);
+            match c.state {
+                DbState::Absent => return Err(sql(SqlError::E3118 { db }, Statement::RestoreLog)),
+                DbState::Online => return Err(sql(SqlError::E3117, Statement::RestoreLog)),
+                DbState::Restoring | DbState::Standby => {}
+            }
+            if c.mirroring.is_some() {
+                return Err(sql(SqlError::E3104 { db }, Statement::RestoreLog));
+            }
+            let Some(k) = (0..w.files.len())
+                .rev()
+                .filter(|&k| {
+                    let f = &w.files[k];
+                    f.database == db
+                        && f.kind == BackupKind::Log
+                        && f.in_copy_folder != FileState::Absent
+                })
+                .nth(*newest as usize)
+            else {
+                return Err(sql(
+                    SqlError::E3201 {
+                        device: format!("<copy folder>\\{db}_newest_{newest}.trn"),
+                        os_error: OsError::NotFound,
+                    },
+                    Statement::RestoreLog,
+                ));
+            };
+            let f = &w.files[k];
+            if f.in_copy_folder == FileState::Unreadable {
+                return Err(sql(
+                    SqlError::E3201 {
+                        device: f.file_name(),
+                        os_error: OsError::AccessDenied,
+                    },
+                    Statement::RestoreLog,
+                ));
+            }
+            match check_log_restore(c.lsn, f.first_lsn, f.last_lsn) {
+                Ok(next) => {
+                    let writes = f.writes.clone();
+                    let c = w.db_mut(*instance, db);
+                    c.writes.union_with(&writes);
+                    c.lsn = next;
+                    Ok(Effect::LogsRestored {
+                        files: 1,
+                        skipped: 0,
+                        redo_lsn: next,
+                    })
+                }
+                Err(LogRuleError::TooRecent { first, redo }) => {
+                    w.coverage.hit_4305 = true;
+                    Err(sql(SqlError::E4305 { first, redo }, Statement::RestoreLog))
+                }
+                Err(LogRuleError::TooEarly { last, redo }) => {
+                    Err(sql(SqlError::E4326 { last, redo }, Statement::RestoreLog))
+                }
+            }
+        }
         Wait { seconds } => Ok(Effect::Waited { seconds: *seconds }),
     }
 }
@@ -515,7 +580,11 @@ fn take_full_backup(w: &mut World, i: Instance, db: Db) -> Result<u32, Failure> 
     match c.state {
         DbState::Absent => return Err(sql(SqlError::E911 { db }, Statement::BackupDatabase)),
         DbState::Restoring => return Err(sql(SqlError::E927 { db }, Statement::BackupDatabase)),
+        DbState::Standby => return Err(sql(SqlError::E3036 { db }, Statement::BackupDatabase)),
         DbState::Online => {}
+    }
+    if c.role() == Some(MirrorRole::Mirror) {
+        return Err(sql(SqlError::E954 { db }, Statement::BackupDatabase));
     }
     if !c.available {
         return Err(sql(SqlError::E955 { db }, Statement::BackupDatabase));
@@ -672,7 +741,7 @@ pub fn restore_logs_from_copy_folder(
     match c.state {
         DbState::Absent => return Err(sql(SqlError::E3118 { db }, Statement::RestoreLog)),
         DbState::Online => return Err(sql(SqlError::E3117, Statement::RestoreLog)),
-        DbState::Restoring => {}
+        DbState::Restoring | DbState::Standby => {}
     }
     if c.mirroring.is_some() {
         return Err(sql(SqlError::E3104 { db }, Statement::RestoreLog));

@@ -83,6 +83,7 @@ pub fn work_s(t: &Timing, action: &Action, files: u64, rng: &mut crate::rng::Rng
         }
         CopyUncopiedFiles { .. } => (0..files).map(|_| t.copy_file_s.sample(rng)).sum(),
         RestoreUnappliedLogs { .. } => (0..files).map(|_| t.restore_log_s.sample(rng)).sum(),
+        RestoreLogFile { .. } => t.restore_log_s.sample(rng),
         KillSessionsAndRecover { .. } => t.recovery_s.sample(rng),
         BackupTailLog { .. } => t.copy_file_s.sample(rng),
         InstallMirrorDatabase { .. } => t.mirror_install_s.sample(rng),

@@ -22,6 +22,8 @@ pub enum DbState {
     Absent,
     Online,
     Restoring,
+    /// RESTORE ... WITH STANDBY: read-only between log restores (log shipping restore_mode 1).
+    Standby,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -272,7 +274,11 @@ impl World {
             state: MirrorState::Synchronized,
         });
         let mut backup_mgc = primary_mgc.clone();
-        backup_mgc.state = DbState::Restoring;
+        backup_mgc.state = if s.log_shipping.standby {
+            DbState::Standby
+        } else {
+            DbState::Restoring
+        };
         backup_mgc.mirroring = None;
         backup_mgc.has_full_backup = false;
         let comp = |on: bool| {
