@@ -577,14 +577,15 @@ fn newest_full_on_share(w: &World, db: Db) -> Option<usize> {
 /// BACKUP DATABASE to the share: the file holds every write of the copy.
 fn take_full_backup(w: &mut World, i: Instance, db: Db) -> Result<u32, Failure> {
     let c = w.db(i, db);
+    // A mirror copy is RESTORING too, but SQL Server answers 954 for it.
+    if c.role() == Some(MirrorRole::Mirror) {
+        return Err(sql(SqlError::E954 { db }, Statement::BackupDatabase));
+    }
     match c.state {
         DbState::Absent => return Err(sql(SqlError::E911 { db }, Statement::BackupDatabase)),
         DbState::Restoring => return Err(sql(SqlError::E927 { db }, Statement::BackupDatabase)),
         DbState::Standby => return Err(sql(SqlError::E3036 { db }, Statement::BackupDatabase)),
         DbState::Online => {}
-    }
-    if c.role() == Some(MirrorRole::Mirror) {
-        return Err(sql(SqlError::E954 { db }, Statement::BackupDatabase));
     }
     if !c.available {
         return Err(sql(SqlError::E955 { db }, Statement::BackupDatabase));
