@@ -8,3 +8,4 @@ pub mod history;
 pub mod load;
 pub mod rto;
 pub mod run;
+pub mod schema;

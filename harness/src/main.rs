@@ -1,5 +1,5 @@
 use clap::{Parser, Subcommand};
-use harness::{fuzz, history, rto, run};
+use harness::{fuzz, history, rto, run, schema};
 
 /// drill: rehearse, fuzz and measure the Persistent Chat disaster-recovery runbooks.
 #[derive(Parser)]
@@ -17,6 +17,8 @@ enum Cmd {
     Fuzz(fuzz::Args),
     /// Measure RTO and RPO as distributions (Monte Carlo over the timing model).
     Rto(rto::Args),
+    /// Print the JSON Schema of runbook or scenario files.
+    Schema(schema::Args),
     /// Backup history: plan a restore sequence from msdb.dbo.backupset.
     History(history::Args),
 }
@@ -27,6 +29,7 @@ fn main() {
         Cmd::Run(a) => run::run(a),
         Cmd::Fuzz(a) => fuzz::run(a),
         Cmd::Rto(a) => rto::run(a),
+        Cmd::Schema(a) => schema::run(a),
         Cmd::History(a) => history::run(a),
     };
     std::process::exit(code);

@@ -1,0 +1,246 @@
+//! `drill run`: the default drill, the shipped scenarios' verdicts and RPO, determinism,
+//! and bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn drill(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_drill"))
+        .args(args)
+        .output()
+        .expect("drill runs")
+}
+
+fn scenario(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../scenarios")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).expect("valid JSON on stdout")
+}
+
+fn violated(v: &serde_json::Value) -> Vec<String> {
+    v["invariants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["holds"] == false)
+        .map(|i| i["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn default_drill_prints_timeline_summary_and_verdicts() {
+    let out = drill(&["run"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the documented failback violates invariants"
+    );
+    for needle in [
+        "seed 1",
+        "TIMELINE",
+        "STEP F1",
+        "STEP B5",
+        "Msg 3101",
+        "SUMMARY",
+        "RTO",
+        "RPO",
+        "compliance rows at risk",
+        "failback downtime",
+        "INVARIANTS",
+        "VIOLATED service_restored",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?}");
+    }
+}
+
+#[test]
+fn json_has_the_documented_fields_and_is_byte_identical_for_the_same_seed() {
+    let a = drill(&["run", "--json"]);
+    let b = drill(&["run", "--json"]);
+    assert_eq!(a.stdout, b.stdout);
+    let v = json(&a);
+    for k in [
+        "seed",
+        "rto_seconds",
+        "rpo_writes_lost",
+        "rpo_seconds",
+        "invariants",
+        "timeline",
+    ] {
+        assert!(v.get(k).is_some(), "missing {k}");
+    }
+    assert_eq!(v["seed"], 1);
+    assert!(v["timeline"].as_array().unwrap().len() > 20);
+    let c = json(&drill(&["run", "--json", "--seed", "77"]));
+    assert_eq!(c["seed"], 77);
+}
+
+// RPO by hand: 600 writes/min; log backups every 15 min at :00/:15/:30/:45, copied 2 min
+// later. The outage is at 01:01, one minute after the 01:00 log backup.
+
+#[test]
+fn full_cycle_documented_runbooks() {
+    let out = drill(&["run", &scenario("full-cycle.json"), "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    // B1 keeps the servers' connections (gap 9) so B5's restore hits 3101 and the runbook
+    // stops: the pool never returns home, and the primary is never mirrored again (gap 5).
+    assert_eq!(violated(&v), ["service_restored", "dr_posture_restored"]);
+    // Share in DC2: F2 copies the 01:00 backup; the minute after it is lost.
+    assert_eq!(v["rpo_writes_lost"], 600);
+    assert_eq!(v["rpo_seconds"], 60);
+    assert!(v["rto_seconds"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn dc1_outage_share_in_dc2() {
+    let out = drill(&["run", &scenario("dc1-outage-share-dc2.json"), "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    assert!(violated(&v).is_empty());
+    assert_eq!(v["rpo_writes_lost"], 600);
+}
+
+#[test]
+fn dc1_outage_share_in_dc1() {
+    let out = drill(&["run", &scenario("dc1-outage-share-dc1.json"), "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    assert!(
+        violated(&v).is_empty(),
+        "F2 fails, but nothing reachable from DC2 was left unapplied"
+    );
+    // The 01:00 backup sits on the unreachable share: 00:45 -> 01:01 is lost (16 min).
+    assert_eq!(v["rpo_writes_lost"], 9600);
+    assert_eq!(v["rpo_seconds"], 960);
+    let f2 = v["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == "F2")
+        .unwrap();
+    assert_eq!(f2["error"]["number"], 3201);
+}
+
+#[test]
+fn primary_crash_mirror_takes_over() {
+    let out = drill(&["run", &scenario("primary-crash.json"), "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    assert!(violated(&v).is_empty());
+    assert_eq!(v["rpo_writes_lost"], 0);
+    assert_eq!(v["rto_seconds"], 0);
+    assert_eq!(v["coverage"]["mirror_took_over"], true);
+}
+
+fn bad(name: &str, text: &str, extra: &[(&str, &str)]) -> (i32, String, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join(name);
+    std::fs::write(&p, text).unwrap();
+    for (n, t) in extra {
+        std::fs::create_dir_all(dir.path().join(n).parent().unwrap()).unwrap();
+        std::fs::write(dir.path().join(n), t).unwrap();
+    }
+    let out = drill(&["run", p.to_str().unwrap()]);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(out.stdout.is_empty(), "no output on bad input");
+    let dir = dir.keep();
+    (out.status.code().unwrap(), err, dir.join(name))
+}
+
+#[test]
+fn malformed_json_names_file_line_and_column() {
+    let (code, err, p) = bad("s.json", "{\n  \"name\": \"x\",\n  \"seed\": ,\n}", &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains(&format!("{}:3:11:", p.display())), "{err}");
+}
+
+#[test]
+fn unknown_step_kind_in_a_runbook() {
+    let rb = "{\"name\":\"r\",\"steps\":[\n {\"id\":\"X1\",\"title\":\"t\",\"action\":{\"kind\":\"reboot_everything\"}}]}";
+    let (code, err, _) = bad(
+        "s.json",
+        r#"{"name":"x","phases":[{"runbook":"r.json","start_at_s":0}]}"#,
+        &[("r.json", rb)],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("r.json:2:")
+            && err.contains("unknown variant `reboot_everything`")
+            && err.contains("expected one of"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_instance() {
+    let (code, err, _) = bad("s.json", "{\"name\":\"x\",\n\"faults\":[{\"at_s\":1,\"kind\":\"instance_down\",\"instance\":\"sql-9\"}]}", &[]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("s.json:2:") && err.contains("sql-9") && err.contains("primary"),
+        "{err}"
+    );
+}
+
+#[test]
+fn impossible_parameters() {
+    let (code, err, _) = bad(
+        "s.json",
+        "{\"name\":\"x\",\n\"timing\":{\"detection_s\":{\"min\":60,\"max\":10}}}",
+        &[],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("s.json:2:") && err.contains("impossible duration"),
+        "{err}"
+    );
+    let (code, err, _) = bad(
+        "s.json",
+        "{\"name\":\"x\",\n\"log_shipping\":{\n\"copy_interval_s\":0}}",
+        &[],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("s.json:3:1:") && err.contains("copy_interval_s is 0"),
+        "{err}"
+    );
+    let (code, err, _) = bad(
+        "s.json",
+        "{\"name\":\"x\",\"phases\":[{\"runbook\":\"missing.json\",\"start_at_s\":0}]}",
+        &[],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("no runbook file"), "{err}");
+    let rb = "{\"name\":\"r\",\"steps\":[{\"id\":\"F1\",\"title\":\"t\",\"action\":{\"kind\":\"set_active_servers\",\"servers\":{\"servers\":[12]}}}]}";
+    let (code, err, _) = bad(
+        "s.json",
+        r#"{"name":"x","phases":[{"runbook":"r.json","start_at_s":0}]}"#,
+        &[("r.json", rb)],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("server 12 does not exist"), "{err}");
+}
+
+#[test]
+fn committed_schemas_match_the_types() {
+    for kind in ["runbook", "scenario"] {
+        let out = drill(&["schema", kind]);
+        let committed = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(format!("../docs/schema/{kind}.schema.json")),
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            committed,
+            "regenerate with: drill schema {kind} > docs/schema/{kind}.schema.json"
+        );
+    }
+}
