@@ -225,8 +225,7 @@ impl<'a> Sim<'a> {
             .unwrap_or(&t.operator_step_s)
             .sample(&mut self.rng)
             + plan.extra_delay_s;
-        let files = steps::preview_files(&self.w, action);
-        let work = work_s(t, action, files, &mut self.rng);
+        let work = work_s(t, action, &self.w, &mut self.rng);
         self.step_started = now;
         self.step_op = op;
         self.step_work = work;
