@@ -21,6 +21,10 @@ pub struct Runbook {
     #[serde(default)]
     pub product_notes: Vec<ProductNote>,
     pub steps: Vec<Step>,
+    /// Known-bad corpus only (scenarios/mutants/): the invariant this runbook's deliberate
+    /// defect must violate, checked by the fuzzer's tests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect_violation: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -1,10 +1,233 @@
-//! `drill fuzz` (being built).
+//! `drill fuzz`: play the runbooks against generated outages, count each invariant's
+//! violations, shrink the first violating case of each to a minimal scenario, print it as
+//! a timeline and save it to `scenarios/regressions/` for `drill run` and `cargo test`.
+//!
+//! A case with a failover and a failback runbook is a full cycle (DC1 outage, failover,
+//! DC1 rebuilt, failback). A failover runbook alone is one phase. A failback runbook alone
+//! is played after `scenarios/runbooks/failover-corrected.json`, since a failback needs a
+//! failed-over pool. A runbook is a failback if it restores a full backup or sets the pool
+//! state to Normal.
+
+pub mod campaign;
+pub mod gen;
+pub mod regress;
+pub mod shrink;
+
+use crate::exit;
+use crate::load::{self, InputError};
 use clap::Args as ClapArgs;
+use gen::Shape;
+use sim::invariants;
+use sim::runbook::{Action, Runbook};
+use sim::topology::PoolState;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-#[derive(ClapArgs, Debug)]
-pub struct Args {}
+#[derive(ClapArgs, Debug, Clone)]
+pub struct Args {
+    /// Runbook file(s) under test: a failover, a failback, or one of each. Default: the
+    /// documented failover and failback (scenarios/runbooks/failover.json, failback.json).
+    #[arg(long = "runbook")]
+    pub runbooks: Vec<PathBuf>,
+    /// Number of generated cases.
+    #[arg(long, default_value_t = 10_000)]
+    pub cases: u64,
+    /// Campaign seed; case i's seed derives from it and i.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Worker threads (results do not depend on it).
+    #[arg(long, default_value_t = 2)]
+    pub jobs: usize,
+    /// Stop starting new cases after this many seconds (the cases run are reported).
+    #[arg(long)]
+    pub time_limit: Option<f64>,
+    /// Print one JSON document instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Also generate operator deviations (skip, repeat, delay, swap, wrong instance).
+    #[arg(long)]
+    pub deviations: bool,
+    /// Also generate faults outside the runbooks' assumptions while they run (DC2 lost,
+    /// the share, CMS, backup instance or its disk unavailable for a while; gap 18).
+    #[arg(long)]
+    pub beyond_assumptions: bool,
+    /// Where counterexamples are written.
+    #[arg(long, default_value = "scenarios/regressions")]
+    pub out: PathBuf,
+}
 
-pub fn run(_args: Args) -> i32 {
-    eprintln!("drill fuzz: not implemented yet");
-    crate::exit::BAD_INPUT
+const DEFAULT_FAILOVER: &str = "scenarios/runbooks/failover.json";
+const DEFAULT_FAILBACK: &str = "scenarios/runbooks/failback.json";
+const CORRECTED_FAILOVER: &str = "scenarios/runbooks/failover-corrected.json";
+
+/// The runbooks of a campaign, in phase order, with the files they came from.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub runbooks: Vec<Runbook>,
+    pub files: Vec<PathBuf>,
+}
+
+pub fn is_failback(rb: &Runbook) -> bool {
+    rb.steps.iter().any(|s| {
+        matches!(
+            s.action,
+            Action::RestoreFullFromShare { .. }
+                | Action::SetPoolState {
+                    state: PoolState::Normal
+                }
+        )
+    })
+}
+
+fn load_or_embedded(path: &Path, embedded: &str) -> Result<Runbook, InputError> {
+    if path.exists() {
+        load::load_runbook(path)
+    } else {
+        let name = path.strip_prefix("scenarios/").unwrap_or(path);
+        let text = load::embedded(&name.display().to_string())
+            .or_else(|| (embedded == CORRECTED_FAILOVER).then_some(CORRECTED_TEXT))
+            .ok_or_else(|| InputError::at(&path.display().to_string(), 0, 0, "no such file"))?;
+        load::parse_runbook(&format!("(embedded) {}", path.display()), text)
+    }
+}
+
+const CORRECTED_TEXT: &str = include_str!("../../../scenarios/runbooks/failover-corrected.json");
+
+pub fn target(files: &[PathBuf]) -> Result<Target, InputError> {
+    if files.is_empty() {
+        let fo = PathBuf::from(DEFAULT_FAILOVER);
+        let fb = PathBuf::from(DEFAULT_FAILBACK);
+        return Ok(Target {
+            runbooks: vec![
+                load_or_embedded(&fo, DEFAULT_FAILOVER)?,
+                load_or_embedded(&fb, DEFAULT_FAILBACK)?,
+            ],
+            files: vec![fo, fb],
+        });
+    }
+    if files.len() > 2 {
+        return Err(InputError::at(
+            &files[2].display().to_string(),
+            0,
+            0,
+            "--runbook is given more than twice; expected a failover, a failback, or one of each",
+        ));
+    }
+    let mut fo = None;
+    let mut fb = None;
+    for f in files {
+        let rb = load::load_runbook(f)?;
+        let slot = if is_failback(&rb) { &mut fb } else { &mut fo };
+        if slot.is_some() {
+            return Err(InputError::at(
+                &f.display().to_string(),
+                1,
+                1,
+                format!(
+                    "two {} runbooks given; expected at most one failover and one failback",
+                    if is_failback(&rb) {
+                        "failback"
+                    } else {
+                        "failover"
+                    }
+                ),
+            ));
+        }
+        *slot = Some((rb, f.clone()));
+    }
+    if fo.is_none() {
+        let p = PathBuf::from(CORRECTED_FAILOVER);
+        fo = Some((load_or_embedded(&p, CORRECTED_FAILOVER)?, p));
+    }
+    let (runbooks, files) = fo.into_iter().chain(fb).unzip();
+    Ok(Target { runbooks, files })
+}
+
+pub fn shape(t: &Target, out: &Path, deviations: bool, beyond: bool) -> Shape {
+    Shape {
+        cycle: t.runbooks.len() == 2,
+        step_ids: t
+            .runbooks
+            .iter()
+            .map(|r| r.steps.iter().map(|s| s.id.clone()).collect())
+            .collect(),
+        runbook_paths: t.files.iter().map(|f| regress::relative(out, f)).collect(),
+        deviations,
+        beyond,
+    }
+}
+
+pub fn run(args: Args) -> i32 {
+    let t = match target(&args.runbooks) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("drill fuzz: {e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    if args.cases == 0 || args.jobs == 0 || args.time_limit.is_some_and(|l| !(l > 0.0)) {
+        eprintln!("drill fuzz: --cases, --jobs and --time-limit must be positive");
+        return exit::BAD_INPUT;
+    }
+    let shape = shape(&t, &args.out, args.deviations, args.beyond_assumptions);
+    eprintln!(
+        "drill fuzz: seed {}, {} cases, {} jobs, runbooks {}",
+        args.seed,
+        args.cases,
+        args.jobs,
+        t.files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" + ")
+    );
+    let bar = indicatif::ProgressBar::new(args.cases);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} cases ({per_sec}, eta {eta})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let progress = |n: u64| bar.set_position(n);
+    let start = Instant::now();
+    let tally = campaign::run(&campaign::Plan {
+        shape: &shape,
+        runbooks: &t.runbooks,
+        seed: args.seed,
+        cases: args.cases,
+        jobs: args.jobs,
+        deadline: args.time_limit.map(|l| start + Duration::from_secs_f64(l)),
+        progress: &progress,
+    });
+    let elapsed = start.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    let found = match regress::counterexamples(&shape, &t, &args, &tally) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("drill fuzz: cannot write a counterexample: {e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    let rate = tally.cases as f64 / elapsed.max(1e-9);
+    if args.json {
+        println!(
+            "{}",
+            regress::to_json(&args, &t, &tally, &found, elapsed, rate)
+        );
+    } else {
+        print!(
+            "{}",
+            regress::render(&args, &t, &tally, &found, elapsed, rate)
+        );
+    }
+    if tally.violations.iter().any(|&v| v > 0) {
+        exit::VIOLATION
+    } else {
+        exit::OK
+    }
+}
+
+/// Names of the invariants, in report order.
+pub fn names() -> Vec<&'static str> {
+    invariants::names()
 }

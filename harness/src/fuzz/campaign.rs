@@ -1,0 +1,142 @@
+//! A campaign: cases 0..n, each a generated scenario played with `record: false`, spread
+//! over threads in blocks claimed in order, so the cases that ran are always a prefix and
+//! every result is independent of `--jobs`.
+
+use super::gen::{self, Shape};
+use sim::engine::{self, Options};
+use sim::invariants;
+use sim::rng::Rng;
+use sim::runbook::Runbook;
+use sim::scenario::Scenario;
+use sim::world::Coverage;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+pub const COVERAGE: [&str; 10] = [
+    "backup_recovered",
+    "mirror_took_over",
+    "hit_4305",
+    "hit_3101",
+    "step_failed",
+    "step_failed_then_succeeded",
+    "split_brain",
+    "failed_back",
+    "writes_lost",
+    "log_file_skipped",
+];
+
+pub fn coverage_flags(c: &Coverage) -> [bool; 10] {
+    [
+        c.backup_recovered,
+        c.mirror_took_over,
+        c.hit_4305,
+        c.hit_3101,
+        c.step_failed,
+        c.step_failed_then_succeeded,
+        c.split_brain,
+        c.failed_back,
+        c.writes_lost,
+        c.log_file_skipped,
+    ]
+}
+
+/// The seed of case `i` of a campaign.
+pub fn case_seed(campaign: u64, i: u64) -> u64 {
+    Rng::child(campaign, i.wrapping_add(1)).next_u64()
+}
+
+pub fn scenario(shape: &Shape, campaign: u64, i: u64) -> Scenario {
+    let seed = case_seed(campaign, i);
+    gen::build(shape, &gen::draw(&gen::strategy(), seed), seed)
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Tally {
+    pub cases: u64,
+    /// Per invariant (invariants::names() order): violating cases, first violating case.
+    pub violations: Vec<u64>,
+    pub first: Vec<Option<u64>>,
+    pub coverage: [u64; 10],
+}
+
+impl Tally {
+    fn new() -> Tally {
+        let n = invariants::names().len();
+        Tally {
+            violations: vec![0; n],
+            first: vec![None; n],
+            ..Tally::default()
+        }
+    }
+    fn merge(&mut self, o: &Tally) {
+        self.cases += o.cases;
+        for i in 0..self.violations.len() {
+            self.violations[i] += o.violations[i];
+            self.first[i] = match (self.first[i], o.first[i]) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        for k in 0..10 {
+            self.coverage[k] += o.coverage[k];
+        }
+    }
+}
+
+pub struct Plan<'a> {
+    pub shape: &'a Shape,
+    pub runbooks: &'a [Runbook],
+    pub seed: u64,
+    pub cases: u64,
+    pub jobs: usize,
+    pub deadline: Option<Instant>,
+    /// Called with the number of cases finished so far.
+    pub progress: &'a (dyn Fn(u64) + Sync),
+}
+
+const BLOCK: u64 = 256;
+
+pub fn run(p: &Plan) -> Tally {
+    let next = AtomicU64::new(0);
+    let done = AtomicU64::new(0);
+    let total = Mutex::new(Tally::new());
+    std::thread::scope(|sc| {
+        for _ in 0..p.jobs.max(1) {
+            sc.spawn(|| {
+                let strat = gen::strategy();
+                let mut t = Tally::new();
+                loop {
+                    if p.deadline.is_some_and(|d| Instant::now() >= d) {
+                        break;
+                    }
+                    let a = next.fetch_add(BLOCK, Ordering::Relaxed);
+                    if a >= p.cases {
+                        break;
+                    }
+                    let b = (a + BLOCK).min(p.cases);
+                    for i in a..b {
+                        let seed = case_seed(p.seed, i);
+                        let s = gen::build(p.shape, &gen::draw(&strat, seed), seed);
+                        let r = engine::run(&s, p.runbooks, Options { record: false });
+                        t.cases += 1;
+                        for (k, v) in r.invariants.iter().enumerate() {
+                            if !v.holds {
+                                t.violations[k] += 1;
+                                if t.first[k].is_none_or(|f| i < f) {
+                                    t.first[k] = Some(i);
+                                }
+                            }
+                        }
+                        for (k, on) in coverage_flags(&r.coverage).iter().enumerate() {
+                            t.coverage[k] += u64::from(*on);
+                        }
+                    }
+                    (p.progress)(done.fetch_add(b - a, Ordering::Relaxed) + (b - a));
+                }
+                total.lock().expect("no thread panics holding it").merge(&t);
+            });
+        }
+    });
+    total.into_inner().expect("no thread panicked")
+}

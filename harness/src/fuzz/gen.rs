@@ -1,0 +1,328 @@
+//! Outage generation: one proptest strategy draws every free choice of a case (topology,
+//! schedules, workload, the disaster, extra faults and their heals, operator deviations),
+//! and `build` turns the draw into a scenario that is valid by construction (no rejection).
+
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use sim::fault::{Fault, Job};
+use sim::scenario::*;
+use sim::topology::{Dc, Instance, Layout};
+
+/// What the campaign fuzzes: a failover alone, or a full cycle (failover, DC1 rebuilt,
+/// failback), and which runbook step ids deviations may name.
+#[derive(Clone, Debug)]
+pub struct Shape {
+    pub cycle: bool,
+    pub step_ids: Vec<Vec<String>>,
+    pub runbook_paths: Vec<String>,
+    /// Operator deviations (skip, repeat, delay, swap, wrong instance).
+    pub deviations: bool,
+    /// Faults outside the runbooks' stated assumptions: DC2 (or the rebuilt DC1) lost or
+    /// degraded while a runbook runs (gap 18).
+    pub beyond: bool,
+}
+
+/// A fault and when it heals (None: permanent).
+type Extra = (u8, u64, u8, u8, u64);
+type Dev = (bool, u8, u8, u64, u8);
+
+#[derive(Clone, Debug)]
+pub struct Draw {
+    topo: (u8, bool, bool, bool, Option<u64>, bool, bool),
+    ls: (u8, u8, u8, u64, u64, u8, u8),
+    t: (u64, u64, bool, u64),
+    extras: Vec<Extra>,
+    devs: Vec<Dev>,
+}
+
+pub fn strategy() -> impl Strategy<Value = Draw> {
+    let topo = (
+        0u8..3,
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        proptest::option::of(0u64..1800),
+        any::<bool>(),
+        any::<bool>(),
+    );
+    let ls = (0u8..4, 0u8..4, 0u8..4, 0u64..600, 0u64..900, 0u8..4, 0u8..3);
+    let t = (
+        1800u64..6 * 3600,
+        2 * 3600u64..24 * 3600,
+        any::<bool>(),
+        0u64..6 * 3600,
+    );
+    let extra = (
+        0u8..5,
+        0u64..4 * 3600,
+        any::<u8>(),
+        any::<u8>(),
+        60u64..4 * 3600,
+    );
+    let dev = (any::<bool>(), any::<u8>(), 0u8..5, 60u64..3600, 0u8..4);
+    (
+        topo,
+        ls,
+        t,
+        proptest::collection::vec(extra, 0..4),
+        proptest::collection::vec(dev, 0..3),
+    )
+        .prop_map(|(topo, ls, t, extras, devs)| Draw {
+            topo,
+            ls,
+            t,
+            extras,
+            devs,
+        })
+}
+
+/// The draw for one case seed (deterministic: a fixed-algorithm generator per case).
+pub fn draw<S: Strategy<Value = Draw>>(strat: &S, seed: u64) -> Draw {
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    bytes[8..].copy_from_slice(&(!seed).rotate_left(17).to_le_bytes());
+    let rng = TestRng::from_seed(RngAlgorithm::XorShift, &bytes);
+    let mut runner = TestRunner::new_with_rng(Config::default(), rng);
+    strat
+        .new_tree(&mut runner)
+        .expect("these strategies never reject")
+        .current()
+}
+
+const INTERVALS: [u64; 4] = [300, 600, 900, 1800];
+const RETENTION: [u64; 4] = [3600, 4 * 3600, 24 * 3600, 72 * 3600];
+const RATES: [u64; 3] = [60, 600, 6000];
+/// Detection + decision with the default timing: when a declared failover starts.
+const DECLARE_S: u64 = 900;
+/// A generous length of one phase with the default timing.
+const PHASE_S: u64 = 3600;
+
+fn pick<T: Copy>(xs: &[T], i: u8) -> T {
+    xs[i as usize % xs.len()]
+}
+
+/// The catalog, per window. Returns the fault and its heal (None: permanent).
+fn fault(window: u8, kind: u8, p: u8, beyond: bool) -> (Fault, Option<Fault>) {
+    use Fault::*;
+    let inst = |p: u8| pick(&Instance::ALL, p);
+    let job = |p: u8| pick(&[Job::Backup, Job::Copy, Job::Restore], p);
+    let pair = |f: Fault, h: Fault| (f, Some(h));
+    let crash = |i: Instance| pair(InstanceDown { instance: i }, InstanceUp { instance: i });
+    // Before the disaster and after the runbooks: anything transient.
+    let any = |k: u8| match k % 11 {
+        0 => crash(inst(p)),
+        1 => pair(LinkDown, LinkUp),
+        2 => pair(ShareDown, ShareUp),
+        3 => pair(JobFailing { job: job(p) }, JobHealed { job: job(p) }),
+        4 => pair(
+            AgentRights {
+                share_read: p % 2 == 0,
+                copy_write: p % 2 == 1,
+            },
+            AgentRights {
+                share_read: true,
+                copy_write: true,
+            },
+        ),
+        5 => (
+            LogFileUnreadable {
+                newest: (p % 3) as u32,
+            },
+            None,
+        ),
+        6 => (
+            LogFileMissing {
+                newest: (p % 3) as u32,
+            },
+            None,
+        ),
+        7 => {
+            let i = pick(&[Instance::Primary, Instance::Backup, Instance::Mirror], p);
+            pair(DiskFull { instance: i }, DiskFreed { instance: i })
+        }
+        8 => pair(CmsDown, CmsUp),
+        9 => crash(pick(&[Instance::Primary, Instance::Mirror], p)),
+        _ => crash(Instance::Witness),
+    };
+    // While a runbook runs, within its assumptions: what it does not depend on.
+    let quiet = |k: u8| match k % 4 {
+        0 => crash(Instance::Witness),
+        1 => pair(JobFailing { job: job(p) }, JobHealed { job: job(p) }),
+        2 => (
+            LogFileUnreadable {
+                newest: (p % 3) as u32,
+            },
+            None,
+        ),
+        _ => pair(LinkDown, LinkUp),
+    };
+    // Beyond the assumptions: a second disaster, or what the runbook needs, lost for a while.
+    let loud = |k: u8| match k % 6 {
+        0 => pair(DcDown { dc: Dc::Dc2 }, DcUp { dc: Dc::Dc2 }),
+        1 => crash(pick(
+            &[Instance::Backup, Instance::BackupMirror, Instance::Primary],
+            p,
+        )),
+        2 => pair(ShareDown, ShareUp),
+        3 => pair(CmsDown, CmsUp),
+        4 => pair(
+            DiskFull {
+                instance: Instance::Backup,
+            },
+            DiskFreed {
+                instance: Instance::Backup,
+            },
+        ),
+        _ => pair(LinkDown, LinkUp),
+    };
+    match window {
+        0 | 2 | 4 => any(kind),
+        _ if beyond && kind % 2 == 0 => loud(kind / 2),
+        _ => quiet(kind),
+    }
+}
+
+pub fn build(shape: &Shape, d: &Draw, seed: u64) -> Scenario {
+    let (share, layout44, witness, cms_dc2, cms_failover, seed_third, compliance) = d.topo;
+    let (bi, ci, ri, co, ro, ret, rate) = d.ls;
+    let (t_disaster, rebuild_after, rebuild_mirrored, failback_after) = d.t;
+    let ls = LogShippingParams {
+        backup_interval_s: pick(&INTERVALS, bi),
+        copy_interval_s: pick(&INTERVALS, ci),
+        restore_interval_s: pick(&INTERVALS, ri),
+        copy_offset_s: co % pick(&INTERVALS, ci),
+        restore_offset_s: ro % pick(&INTERVALS, ri),
+        retention_s: pick(&RETENTION, ret),
+        ..LogShippingParams::default()
+    };
+    let slowest = ls
+        .backup_interval_s
+        .max(ls.copy_interval_s)
+        .max(ls.restore_interval_s);
+    let cms = if cms_dc2 { Dc::Dc2 } else { Dc::Dc1 };
+    let mut faults = vec![TimedFault {
+        at_s: t_disaster,
+        fault: Fault::DcDown { dc: Dc::Dc1 },
+    }];
+    if let (Dc::Dc1, Some(after)) = (cms, cms_failover) {
+        // The Front End team's own DR (gap 12): it may or may not have moved the CMS.
+        faults.push(TimedFault {
+            at_s: t_disaster + after,
+            fault: Fault::CmsFailover { to: Dc::Dc2 },
+        });
+    }
+    let fo_start = t_disaster + DECLARE_S;
+    let rebuild_at = fo_start + PHASE_S + rebuild_after;
+    let fb_start = rebuild_at + failback_after;
+    let mut phases = vec![Phase {
+        runbook: shape.runbook_paths[0].clone(),
+        start_at_s: t_disaster,
+        declare: true,
+    }];
+    if shape.cycle {
+        faults.push(TimedFault {
+            at_s: rebuild_at,
+            fault: Fault::Dc1Rebuilt {
+                mirrored: rebuild_mirrored,
+            },
+        });
+        phases.push(Phase {
+            runbook: shape.runbook_paths[1].clone(),
+            start_at_s: fb_start,
+            declare: false,
+        });
+    }
+    let last_start = if shape.cycle { fb_start } else { fo_start };
+    for &(window, off, kind, p, heal_after) in &d.extras {
+        // Windows: 0 before the disaster, 1 during failover, 2 between the phases,
+        // 3 during failback, 4 after the runbooks. Heals stay inside the window where
+        // the runbook's assumptions need them.
+        let window = if !shape.cycle && (window == 2 || window == 3) {
+            4
+        } else {
+            window
+        };
+        let (from, len, heal_by) = match window {
+            0 => (
+                t_disaster.saturating_sub(4 * 3600).max(1),
+                4 * 3600,
+                Some(fo_start - 1),
+            ),
+            1 => (fo_start, PHASE_S, None),
+            2 => (fo_start + PHASE_S, rebuild_after, Some(fb_start - 1)),
+            3 => (fb_start, PHASE_S, None),
+            _ => (last_start + 2 * PHASE_S, 4 * 3600, None),
+        };
+        let at = from + off % len.max(1);
+        if window == 0 && at >= t_disaster {
+            continue;
+        }
+        let (f, heal) = fault(window, kind, p, shape.beyond);
+        faults.push(TimedFault { at_s: at, fault: f });
+        if let Some(h) = heal {
+            let mut heal_at = at + heal_after;
+            if let Some(by) = heal_by {
+                heal_at = heal_at.min(by).max(at + 1);
+            }
+            faults.push(TimedFault {
+                at_s: heal_at,
+                fault: h,
+            });
+        }
+    }
+    faults.sort_by_key(|f| f.at_s);
+    let mut deviations = Vec::new();
+    if shape.deviations {
+        for &(second, step, kind, secs, inst) in &d.devs {
+            let phase = usize::from(second && shape.cycle);
+            let ids = &shape.step_ids[phase];
+            let kind = match kind {
+                0 => DeviationKind::Skip,
+                1 => DeviationKind::Repeat,
+                2 => DeviationKind::Delay { seconds: secs },
+                3 => DeviationKind::SwapWithNext,
+                _ => DeviationKind::WrongInstance {
+                    instance: pick(&Instance::DATA, inst),
+                },
+            };
+            deviations.push(Deviation {
+                phase,
+                step: ids[step as usize % ids.len()].clone(),
+                kind,
+            });
+        }
+    }
+    Scenario {
+        name: format!("fuzz-{seed:016x}"),
+        description: String::new(),
+        seed,
+        product: Default::default(),
+        topology: TopologyParams {
+            share: pick(&[Dc::Dc1, Dc::Dc2, Dc::Third], share),
+            layout: if layout44 {
+                Layout::FourPlusZero
+            } else {
+                Layout::TwoPlusTwo
+            },
+            witness,
+            cms,
+            mirror_seed_share: if seed_third { Dc::Third } else { Dc::Dc2 },
+            compliance,
+        },
+        log_shipping: ls,
+        workload: Workload {
+            writes_per_minute: pick(&RATES, rate),
+            ..Workload::default()
+        },
+        timing: Default::default(),
+        faults,
+        phases,
+        deviations,
+        // Long enough for a new log backup to be taken, copied and restored after the end.
+        liveness_within_s: 3600 + 3 * slowest,
+        rto_target_s: None,
+        rpo_target_s: None,
+        expect: None,
+    }
+}
