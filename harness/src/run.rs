@@ -23,6 +23,9 @@ pub struct Args {
     /// Leave the per-step observations out of the timeline.
     #[arg(long)]
     pub brief: bool,
+    /// Play the scenario twice and compare the two results byte for byte.
+    #[arg(long)]
+    pub check_determinism: bool,
 }
 
 pub fn run(args: Args) -> i32 {
@@ -37,6 +40,28 @@ pub fn run(args: Args) -> i32 {
         loaded.scenario.seed = seed;
     }
     let report = play(&loaded);
+    if args.check_determinism {
+        let (a, b) = (
+            to_json(&loaded, &report, true),
+            to_json(&loaded, &play(&loaded), true),
+        );
+        if a != b {
+            let line = a
+                .lines()
+                .zip(b.lines())
+                .position(|(x, y)| x != y)
+                .unwrap_or(0)
+                + 1;
+            eprintln!("drill run: NOT deterministic: two runs of seed {} differ from line {line} of the JSON", report.seed);
+            return exit::VIOLATION;
+        }
+        eprintln!(
+            "determinism check: two runs of seed {} gave identical output ({} bytes, fnv1a {:016x})",
+            report.seed,
+            a.len(),
+            crate::fuzz::regress::fnv1a(a.as_bytes())
+        );
+    }
     if args.json {
         println!("{}", to_json(&loaded, &report, !args.brief));
     } else {

@@ -244,3 +244,19 @@ fn committed_schemas_match_the_types() {
         );
     }
 }
+
+#[test]
+fn check_determinism_plays_twice_and_reports_the_hash() {
+    let out = drill(&[
+        "run",
+        &scenario("dc1-outage-share-dc2.json"),
+        "--check-determinism",
+        "--brief",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("determinism check: two runs of seed 1 gave identical output"),
+        "{err}"
+    );
+}
