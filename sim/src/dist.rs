@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 #[serde(untagged)]
 enum DistRepr {
     Fixed(f64),
-    Uniform { min: f64, max: f64 },
+    // Before Uniform: untagged tries in order, and Uniform would accept {min, mode, max}.
     Triangular { min: f64, mode: f64, max: f64 },
+    Uniform { min: f64, max: f64 },
     LogNormal { p50: f64, p90: f64 },
 }
 
