@@ -397,7 +397,9 @@ fn timeline(name: &str, cp: &CriticalPath, rep: &Report, l: &Loaded) -> Result<S
                 "detection" => RGBColor(255, 179, 0),
                 "decision" => RGBColor(251, 140, 0),
                 "wait" => RGBColor(189, 189, 189),
-                _ => RGBColor(30, 136, 229),
+                // Alternate shades so neighbouring steps stay apart.
+                _ if i % 2 == 0 => RGBColor(30, 136, 229),
+                _ => RGBColor(100, 181, 246),
             };
             c.draw_series(std::iter::once(Rectangle::new(
                 [(m(s.start_s), 0.7), (m(s.end_s.max(s.start_s)), 1.3)],
