@@ -9,3 +9,4 @@ pub mod load;
 pub mod rto;
 pub mod run;
 pub mod schema;
+pub mod sqlserver;

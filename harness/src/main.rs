@@ -21,6 +21,8 @@ enum Cmd {
     Schema(schema::Args),
     /// Backup history: plan a restore sequence from msdb.dbo.backupset.
     History(history::Args),
+    /// Replay a scenario's backup/restore sequence on SQL Server and compare with the model.
+    Replay(harness::sqlserver::Args),
 }
 
 fn main() {
@@ -31,6 +33,7 @@ fn main() {
         Cmd::Rto(a) => rto::run(a),
         Cmd::Schema(a) => schema::run(a),
         Cmd::History(a) => history::run(a),
+        Cmd::Replay(a) => harness::sqlserver::run(a),
     };
     std::process::exit(code);
 }

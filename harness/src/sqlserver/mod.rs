@@ -1,0 +1,148 @@
+//! `drill replay`: replay a scenario's backup/restore sequence on a real SQL Server and
+//! compare what it shows with the model after every step (docs/sqlserver.md).
+//!
+//! Without `--container` or `--server` it prints the script (the T-SQL per entry) only.
+
+pub mod compare;
+pub mod container;
+pub mod observe;
+pub mod replay;
+pub mod safety;
+pub mod script;
+pub mod tsql;
+
+use crate::{exit, load, run};
+use clap::Args as ClapArgs;
+use safety::{gate, ServerId, Target};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use tsql::{render, Placement};
+
+#[derive(ClapArgs, Debug)]
+pub struct Args {
+    /// Scenario file (JSON); without it, the embedded default drill.
+    pub scenario: Option<PathBuf>,
+    /// Start a SQL Server container (needs a Docker engine) and replay there.
+    #[arg(long, conflicts_with = "server")]
+    pub container: bool,
+    /// Replay on this server (HOST[,PORT]); destructive statements need --allow-destructive.
+    #[arg(long)]
+    pub server: Option<String>,
+    #[arg(long, default_value = "sa")]
+    pub user: String,
+    /// Environment variable holding the password (never on the command line).
+    #[arg(long, default_value = "DRILL_SQL_PASSWORD")]
+    pub password_env: String,
+    /// Allow RESTORE/DROP/ALTER DATABASE/... on this exact server (HOST[,PORT]).
+    #[arg(long)]
+    pub allow_destructive: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(a: Args) -> i32 {
+    match run_inner(a) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("drill replay: {e}");
+            exit::BAD_INPUT
+        }
+    }
+}
+
+fn run_inner(a: Args) -> Result<i32, String> {
+    let loaded = load::load(a.scenario.as_deref()).map_err(|e| e.to_string())?;
+    let report = run::play(&loaded);
+    let p = Placement::container();
+    let items = script::build(&loaded, &report, &p);
+    let statements: Vec<String> = items
+        .iter()
+        .flat_map(|i| i.ops.iter().flat_map(|o| render(o, &p)))
+        .collect();
+    let target = match (&a.server, a.container) {
+        (Some(s), _) => Target::Server(ServerId::parse(s)?),
+        (None, true) => Target::OurContainer,
+        (None, false) => {
+            print!("{}", render_script(&items, &p));
+            return Ok(exit::OK);
+        }
+    };
+    let allow = a
+        .allow_destructive
+        .as_deref()
+        .map(ServerId::parse)
+        .transpose()?;
+    // Before any connection: the whole script against the safety rule.
+    gate(
+        statements.iter().map(String::as_str),
+        &target,
+        allow.as_ref(),
+    )?;
+    if target == Target::OurContainer {
+        container::docker_reachable()?;
+    }
+    let password = match &target {
+        Target::Server(_) => std::env::var(&a.password_env)
+            .map_err(|_| format!("--password-env {}: the variable is not set", a.password_env))?,
+        Target::OurContainer => container::SA_PASSWORD.to_string(),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let results = rt.block_on(async {
+        // The container lives until the replay ends.
+        let (_c, host, port) = match &target {
+            Target::OurContainer => {
+                let (c, port) = container::start().await?;
+                (Some(c), "127.0.0.1".to_string(), port)
+            }
+            Target::Server(s) => (None, s.host.clone(), s.port),
+        };
+        let mut ex = replay::Tiberius::connect(&host, port, &a.user, &password).await?;
+        replay::replay(&items, &p, &mut ex).await
+    })?;
+    let differences: usize = results.iter().map(|r| r.differences.len()).sum();
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&results).unwrap_or_default()
+        );
+    } else {
+        for r in &results {
+            println!("{} {}", run::clock(r.t_s), r.label);
+            r.not_replayed
+                .iter()
+                .for_each(|n| println!("  (not replayed: {n})"));
+            r.differences.iter().for_each(|d| println!("  DIFF {d}"));
+        }
+        println!("{differences} difference(s) between the model and the server");
+    }
+    Ok(if differences == 0 {
+        exit::OK
+    } else {
+        exit::VIOLATION
+    })
+}
+
+/// The script as text: per entry, the statements or why it is not replayed.
+pub fn render_script(items: &[script::Item], p: &Placement) -> String {
+    let mut o = String::new();
+    for it in items {
+        let _ = writeln!(
+            o,
+            "-- {} {}{}",
+            run::clock(it.t_s),
+            it.label,
+            it.expected_error
+                .map(|n| format!(" (model: error {n})"))
+                .unwrap_or_default()
+        );
+        for op in &it.ops {
+            for s in render(op, p) {
+                let _ = writeln!(o, "{s}");
+            }
+        }
+    }
+    o
+}
