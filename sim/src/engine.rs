@@ -140,7 +140,13 @@ impl<'a> Sim<'a> {
             step_op: 0,
             step_work: 0,
             phases_done: 0,
-            last_fault_at: s.faults.iter().map(|f| f.at_s).max().unwrap_or(0),
+            last_fault_at: s
+                .faults
+                .iter()
+                .filter(|f| f.after_phase.is_none())
+                .map(|f| f.at_s)
+                .max()
+                .unwrap_or(0),
             end_at: None,
             violations: vec![None; invariants::SAFETY.len() + invariants::LIVENESS.len()],
             timeline: Vec::new(),
@@ -163,7 +169,9 @@ impl<'a> Sim<'a> {
 
     fn run(mut self) -> Report {
         for (i, f) in self.s.faults.iter().enumerate() {
-            self.push(f.at_s, Ev::Fault(i as u32));
+            if f.after_phase.is_none() {
+                self.push(f.at_s, Ev::Fault(i as u32));
+            }
         }
         let ls = &self.s.log_shipping;
         let (b, c, r) = (ls.backup_interval_s, ls.copy_offset_s, ls.restore_offset_s);
@@ -201,12 +209,17 @@ impl<'a> Sim<'a> {
 
     fn schedule_phase(&mut self, p: usize, now: u64) {
         let ph = &self.s.phases[p];
-        let mut at = ph.start_at_s.max(now);
+        let after_previous = if p > 0 {
+            now + ph.after_previous_s.unwrap_or(0)
+        } else {
+            0
+        };
+        let mut at = ph.start_at_s.max(now).max(after_previous);
         if ph.declare {
             let t = &self.s.timing;
             let mut rng = Rng::child(self.s.seed, 100 + p as u64);
             at = ph.start_at_s + t.detection_s.sample(&mut rng) + t.decision_s.sample(&mut rng);
-            at = at.max(now);
+            at = at.max(now).max(after_previous);
         }
         self.push(at, Ev::PhaseStart(p as u32));
     }
@@ -234,6 +247,15 @@ impl<'a> Sim<'a> {
 
     fn phase_done(&mut self, p: usize, now: u64) {
         self.phases_done = p + 1;
+        // Faults timed from the end of this phase (e.g. DC1 rebuilt after the failover).
+        for (i, f) in self.s.faults.iter().enumerate() {
+            if f.after_phase == Some(p) {
+                self.last_fault_at = self.last_fault_at.max(now + f.at_s);
+                self.seq += 1;
+                self.q
+                    .push(Reverse((now + f.at_s, self.seq, Ev::Fault(i as u32))));
+            }
+        }
         if self.opts.record {
             self.entry(
                 now,

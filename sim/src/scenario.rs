@@ -189,7 +189,11 @@ impl Default for Workload {
 // No deny_unknown_fields here: serde cannot combine it with `flatten`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TimedFault {
+    /// When: seconds from the start, or from the end of phase `after_phase`.
     pub at_s: u64,
+    /// Count `at_s` from the end of this phase (0-based) instead of from the start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_phase: Option<usize>,
     #[serde(flatten)]
     pub fault: Fault,
 }
@@ -200,7 +204,11 @@ pub struct Phase {
     /// Path of a runbook file, relative to the scenario file ("runbooks/failover.json").
     pub runbook: String,
     /// The earliest start; a phase also waits for the previous phase to end.
+    #[serde(default)]
     pub start_at_s: u64,
+    /// Start no earlier than this long after the previous phase ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_previous_s: Option<u64>,
     /// A disaster phase starts after detection and decision delays (timing), and its start
     /// is when the disaster is declared.
     #[serde(default)]
@@ -260,6 +268,15 @@ impl Scenario {
             return Err(
                 "workload.writes_per_minute is above 10,000,000; expected a realistic rate".into(),
             );
+        }
+        for (i, f) in self.faults.iter().enumerate() {
+            if f.after_phase.is_some_and(|p| p >= self.phases.len()) {
+                return Err(format!(
+                    "faults[{i}]: after_phase {} does not exist; expected 0..{}",
+                    f.after_phase.unwrap_or(0),
+                    self.phases.len()
+                ));
+            }
         }
         for (i, d) in self.deviations.iter().enumerate() {
             if d.phase >= self.phases.len() {

@@ -435,9 +435,12 @@ impl World {
         })
     }
 
-    /// The pool serves: at least one server with clients writes to mgc.
+    /// The pool serves: an active, running server is connected to mgc, so clients can
+    /// connect. (Clients kept by a removed server may still write: see `writers`.)
     pub fn serving(&self) -> bool {
-        self.writers().next().is_some()
+        self.servers
+            .iter()
+            .any(|s| s.active && s.up && s.service && s.conn.is_some())
     }
 
     pub fn new_origin(&mut self) -> Lsn {
