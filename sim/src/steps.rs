@@ -149,13 +149,7 @@ fn apply_inner(w: &mut World, a: &Action) -> Result<Effect, Failure> {
         CopyUncopiedFiles { instance } => {
             reach(w, *instance)?;
             if !w.share_reachable(instance.dc()) {
-                return Err(sql(
-                    SqlError::E3201 {
-                        device: share_path(w),
-                        os_error: OsError::NetworkPath,
-                    },
-                    Statement::Other,
-                ));
+                return Err(share_unreachable(w, Statement::Other));
             }
             if w.inst(*instance).disk_full {
                 return Err(Failure::Cmdlet(CmdletError::CopyFailed(
@@ -234,13 +228,7 @@ fn apply_inner(w: &mut World, a: &Action) -> Result<Effect, Failure> {
                 return Err(sql(SqlError::E927 { db }, Statement::BackupLog));
             }
             if !w.share_reachable(instance.dc()) {
-                return Err(sql(
-                    SqlError::E3201 {
-                        device: share_path(w),
-                        os_error: OsError::NetworkPath,
-                    },
-                    Statement::BackupLog,
-                ));
+                return Err(share_unreachable(w, Statement::BackupLog));
             }
             let id = take_log_backup(w, *instance, db)?;
             let c = w.db_mut(*instance, db);
@@ -442,13 +430,7 @@ fn apply_inner(w: &mut World, a: &Action) -> Result<Effect, Failure> {
             let fid = take_full_backup(w, *instance, db)?;
             let fi = w.files.len() - 1;
             if !w.share_reachable(secondary.dc()) {
-                return Err(sql(
-                    SqlError::E3201 {
-                        device: share_path(w),
-                        os_error: OsError::NetworkPath,
-                    },
-                    Statement::RestoreDatabase,
-                ));
+                return Err(share_unreachable(w, Statement::RestoreDatabase));
             }
             // SSMS initializes the secondary: RESTORE ... WITH NORECOVERY (overwriting).
             restore_full(w, *secondary, db, fi, true, false)?;
@@ -490,15 +472,8 @@ fn apply_inner(w: &mut World, a: &Action) -> Result<Effect, Failure> {
         } => {
             reach(w, *instance)?;
             let db = *database;
+            log_restorable(w, *instance, db)?;
             let c = w.db(*instance, db);
-            match c.state {
-                DbState::Absent => return Err(sql(SqlError::E3118 { db }, Statement::RestoreLog)),
-                DbState::Online => return Err(sql(SqlError::E3117, Statement::RestoreLog)),
-                DbState::Restoring | DbState::Standby => {}
-            }
-            if c.mirroring.is_some() {
-                return Err(sql(SqlError::E3104 { db }, Statement::RestoreLog));
-            }
             let Some(k) = (0..w.files.len())
                 .rev()
                 .filter(|&k| {
@@ -559,6 +534,17 @@ pub fn active_list(w: &World) -> Vec<u8> {
         .collect()
 }
 
+/// 3201 with OS error 53: the share cannot be reached from where the statement runs.
+fn share_unreachable(w: &World, st: Statement) -> Failure {
+    sql(
+        SqlError::E3201 {
+            device: share_path(w),
+            os_error: OsError::NetworkPath,
+        },
+        st,
+    )
+}
+
 pub fn share_path(w: &World) -> String {
     let host = match w.share_dc {
         Dc::Dc1 => "fs-dc1",
@@ -591,13 +577,7 @@ fn take_full_backup(w: &mut World, i: Instance, db: Db) -> Result<u32, Failure> 
         return Err(sql(SqlError::E955 { db }, Statement::BackupDatabase));
     }
     if !w.share_reachable(i.dc()) {
-        return Err(sql(
-            SqlError::E3201 {
-                device: share_path(w),
-                os_error: OsError::NetworkPath,
-            },
-            Statement::BackupDatabase,
-        ));
+        return Err(share_unreachable(w, Statement::BackupDatabase));
     }
     let c = w.db_mut(i, db);
     c.lsn = Lsn(c.lsn.0 + LSN_PER_BACKUP);
@@ -635,13 +615,7 @@ pub fn take_log_backup(w: &mut World, i: Instance, db: Db) -> Result<u32, Failur
         return Err(sql(SqlError::E4214, Statement::BackupLog));
     }
     if !w.share_reachable(i.dc()) {
-        return Err(sql(
-            SqlError::E3201 {
-                device: share_path(w),
-                os_error: OsError::NetworkPath,
-            },
-            Statement::BackupLog,
-        ));
+        return Err(share_unreachable(w, Statement::BackupLog));
     }
     let c = w.db_mut(i, db);
     c.lsn = Lsn(c.lsn.0 + LSN_PER_BACKUP);
@@ -696,13 +670,7 @@ fn restore_full(
         return Err(sql(SqlError::E3159 { db }, Statement::RestoreDatabase));
     }
     if !w.share_reachable(i.dc()) {
-        return Err(sql(
-            SqlError::E3201 {
-                device: share_path(w),
-                os_error: OsError::NetworkPath,
-            },
-            Statement::RestoreDatabase,
-        ));
+        return Err(share_unreachable(w, Statement::RestoreDatabase));
     }
     if w.inst(i).disk_full {
         return Err(sql(
@@ -729,6 +697,18 @@ fn restore_full(
     Ok(())
 }
 
+/// RESTORE LOG needs the database to exist (3118), not be recovered (3117) and not be
+/// mirrored (3104).
+fn log_restorable(w: &World, i: Instance, db: Db) -> Result<(), Failure> {
+    let c = w.db(i, db);
+    match c.state {
+        DbState::Absent => Err(sql(SqlError::E3118 { db }, Statement::RestoreLog)),
+        DbState::Online => Err(sql(SqlError::E3117, Statement::RestoreLog)),
+        _ if c.mirroring.is_some() => Err(sql(SqlError::E3104 { db }, Statement::RestoreLog)),
+        DbState::Restoring | DbState::Standby => Ok(()),
+    }
+}
+
 /// The restore loop of F3 and of the restore job: logs in the copy folder, in LSN order;
 /// applied ones are skipped, a gap stops with 4305, an unreadable file with 3201.
 /// Returns (restored, skipped).
@@ -738,15 +718,7 @@ pub fn restore_logs_from_copy_folder(
     db: Db,
     job: Option<Job>,
 ) -> Result<(u32, u32), Failure> {
-    let c = w.db(i, db);
-    match c.state {
-        DbState::Absent => return Err(sql(SqlError::E3118 { db }, Statement::RestoreLog)),
-        DbState::Online => return Err(sql(SqlError::E3117, Statement::RestoreLog)),
-        DbState::Restoring | DbState::Standby => {}
-    }
-    if c.mirroring.is_some() {
-        return Err(sql(SqlError::E3104 { db }, Statement::RestoreLog));
-    }
+    log_restorable(w, i, db)?;
     let mut order: Vec<usize> = (0..w.files.len())
         .filter(|&k| {
             let f = &w.files[k];
