@@ -221,26 +221,15 @@ pub enum Action {
 impl Action {
     /// The instance the step runs against, if it has one.
     pub fn instance(&self) -> Option<Instance> {
-        use Action::*;
-        match self {
-            DeleteLogShippingSecondary { instance, .. }
-            | CopyUncopiedFiles { instance }
-            | RestoreUnappliedLogs { instance, .. }
-            | RestoreLogFile { instance, .. }
-            | KillSessionsAndRecover { instance, .. }
-            | BackupTailLog { instance, .. }
-            | InstallMirrorDatabase { instance, .. }
-            | RemoveMirroring { instance, .. }
-            | BackupFullToShare { instance, .. }
-            | RestoreFullFromShare { instance, .. }
-            | ConfigureLogShipping { instance, .. }
-            | DeleteLogShippingPrimary { instance, .. } => Some(*instance),
-            _ => None,
-        }
+        self.clone().instance_mut().map(|i| *i)
     }
 
     /// Point the step at another instance (the "wrong instance" deviation).
     pub fn set_instance(&mut self, to: Instance) -> bool {
+        self.instance_mut().map(|i| *i = to).is_some()
+    }
+
+    fn instance_mut(&mut self) -> Option<&mut Instance> {
         use Action::*;
         match self {
             DeleteLogShippingSecondary { instance, .. }
@@ -254,11 +243,8 @@ impl Action {
             | BackupFullToShare { instance, .. }
             | RestoreFullFromShare { instance, .. }
             | ConfigureLogShipping { instance, .. }
-            | DeleteLogShippingPrimary { instance, .. } => {
-                *instance = to;
-                true
-            }
-            _ => false,
+            | DeleteLogShippingPrimary { instance, .. } => Some(instance),
+            _ => None,
         }
     }
 
