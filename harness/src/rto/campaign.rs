@@ -43,8 +43,13 @@ fn place(s: &mut Scenario, base: &Scenario, campaign: u64, i: u64) -> u64 {
     let seed = run_seed(campaign, i);
     let j = jitter_s(base, seed);
     s.seed = seed;
+    // Faults timed after a phase move with that phase already.
     for (f, b) in s.faults.iter_mut().zip(&base.faults) {
-        f.at_s = b.at_s + j;
+        f.at_s = if b.after_phase.is_none() {
+            b.at_s + j
+        } else {
+            b.at_s
+        };
     }
     for (p, b) in s.phases.iter_mut().zip(&base.phases) {
         p.start_at_s = b.start_at_s + j;

@@ -304,20 +304,30 @@ const PERIODS: [(&str, &[&str]); 8] = [
     ("share_lost", &[]),
 ];
 
-/// Fault periods (start, end, label) of the scenario shifted by the run's jitter.
-fn fault_periods(l: &Loaded, jitter: u64, end: u64) -> Vec<(u64, u64, String)> {
-    let faults: Vec<(u64, String)> = l
+/// Fault periods (start, end, label) of the scenario shifted by the run's jitter; a fault
+/// timed after a phase counts from that phase's end in this run.
+fn fault_periods(l: &Loaded, rep: &Report, jitter: u64, end: u64) -> Vec<(u64, u64, String)> {
+    let phase_end = |p: usize| {
+        rep.steps
+            .iter()
+            .filter(|s| s.phase == p)
+            .map(|s| s.end_s)
+            .max()
+    };
+    let mut faults: Vec<(u64, String)> = l
         .scenario
         .faults
         .iter()
-        .map(|f| {
+        .filter_map(|f| {
+            let at = match f.after_phase {
+                None => f.at_s + jitter,
+                Some(p) => phase_end(p)? + f.at_s,
+            };
             let v = serde_json::to_value(&f.fault).unwrap_or_default();
-            (
-                f.at_s + jitter,
-                v["kind"].as_str().unwrap_or("").to_string(),
-            )
+            Some((at, v["kind"].as_str().unwrap_or("").to_string()))
         })
         .collect();
+    faults.sort_by_key(|(t, _)| *t);
     let mut out = Vec::new();
     for (i, (t, k)) in faults.iter().enumerate() {
         if let Some((_, closers)) = PERIODS.iter().find(|(o, _)| o == k) {
@@ -378,7 +388,7 @@ fn timeline(name: &str, cp: &CriticalPath, rep: &Report, l: &Loaded) -> Result<S
             )))
             .map_err(err)?;
         }
-        for (a, b, k) in fault_periods(l, cp.run.jitter_s, x1) {
+        for (a, b, k) in fault_periods(l, rep, cp.run.jitter_s, x1) {
             let (a, b) = (a.max(x0), b.max(a.max(x0)));
             c.draw_series(std::iter::once(Rectangle::new(
                 [(m(a), 2.1), (m(b), 2.8)],
