@@ -155,7 +155,9 @@ pub fn build(l: &Loaded, r: &Report, p: &Placement) -> Vec<Item> {
                             .collect();
                         ops.extend(pending.into_iter().map(|f| Op::RestoreLog { db: backup.clone(), file: f }));
                     }
-                    ("copy", None) => continue,
+                    // Copies are not replayed, but the writes before them must be.
+                    ("copy", None) if ops.is_empty() => continue,
+                    ("copy", None) => {}
                     _ => ops.push(Op::NotReplayable {
                         reason: "a failed job's cause (share, disk, rights) is a fault the replay does not reproduce".into(),
                     }),
