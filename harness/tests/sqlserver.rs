@@ -192,3 +192,27 @@ fn sqlserver_container_replay() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v.as_array().is_some_and(|a| a.len() > 5));
 }
+
+#[test]
+fn the_replayed_workload_inserts_every_write_once_in_order() {
+    let l = harness::load::load(None).unwrap();
+    let r = harness::run::play(&l);
+    let items = harness::sqlserver::script::build(&l, &r, &Placement::container());
+    let mut next = 1;
+    for item in &items {
+        for op in &item.ops {
+            if let Op::Writes { from, to, .. } = op {
+                assert_eq!(
+                    *from, next,
+                    "writes skipped or repeated before {}",
+                    item.label
+                );
+                next = to + 1;
+            }
+        }
+    }
+    assert!(
+        next > 200_000,
+        "the replay covers the drill's workload ({next})"
+    );
+}
