@@ -49,7 +49,7 @@ pub fn strategy() -> impl Strategy<Value = Draw> {
     let ls = (0u8..4, 0u8..4, 0u8..4, 0u64..600, 0u64..900, 0u8..4, 0u8..3);
     let t = (
         1800u64..6 * 3600,
-        2 * 3600u64..24 * 3600,
+        6 * 3600u64..24 * 3600,
         any::<bool>(),
         0u64..6 * 3600,
     );
@@ -93,10 +93,6 @@ pub fn draw<S: Strategy<Value = Draw>>(strat: &S, seed: u64) -> Draw {
 const INTERVALS: [u64; 4] = [300, 600, 900, 1800];
 const RETENTION: [u64; 4] = [3600, 4 * 3600, 24 * 3600, 72 * 3600];
 const RATES: [u64; 3] = [60, 600, 6000];
-/// Detection + decision with the default timing: when a declared failover starts.
-const DECLARE_S: u64 = 900;
-/// A generous length of one phase with the default timing.
-const PHASE_S: u64 = 3600;
 
 fn pick<T: Copy>(xs: &[T], i: u8) -> T {
     xs[i as usize % xs.len()]
@@ -110,7 +106,16 @@ fn fault(window: u8, kind: u8, p: u8, beyond: bool) -> (Fault, Option<Fault>) {
     let pair = |f: Fault, h: Fault| (f, Some(h));
     let crash = |i: Instance| pair(InstanceDown { instance: i }, InstanceUp { instance: i });
     // Before the disaster and after the runbooks: anything transient.
-    let any = |k: u8| match k % 11 {
+    // A permanently lost log backup is drawn only before the disaster, where F2/F3 must
+    // cope with it; later it breaks log shipping until re-initialized, which no runbook fixes.
+    let k_any = |k: u8| {
+        if window != 0 && (k % 11 == 5 || k % 11 == 6) {
+            10
+        } else {
+            k
+        }
+    };
+    let any = |k: u8| match k_any(k) % 11 {
         0 => crash(inst(p)),
         1 => pair(LinkDown, LinkUp),
         2 => pair(ShareDown, ShareUp),
@@ -146,15 +151,10 @@ fn fault(window: u8, kind: u8, p: u8, beyond: bool) -> (Fault, Option<Fault>) {
         _ => crash(Instance::Witness),
     };
     // While a runbook runs, within its assumptions: what it does not depend on.
-    let quiet = |k: u8| match k % 4 {
+    // (The link matters only to the failback: DC1 is down during the failover.)
+    let quiet = |k: u8| match k % if window == 1 { 3 } else { 2 } {
         0 => crash(Instance::Witness),
         1 => pair(JobFailing { job: job(p) }, JobHealed { job: job(p) }),
-        2 => (
-            LogFileUnreadable {
-                newest: (p % 3) as u32,
-            },
-            None,
-        ),
         _ => pair(LinkDown, LinkUp),
     };
     // Beyond the assumptions: a second disaster, or what the runbook needs, lost for a while.
@@ -202,76 +202,92 @@ pub fn build(shape: &Shape, d: &Draw, seed: u64) -> Scenario {
         .max(ls.restore_interval_s);
     let cms = if cms_dc2 { Dc::Dc2 } else { Dc::Dc1 };
     let mut faults = vec![TimedFault {
+        after_phase: None,
         at_s: t_disaster,
         fault: Fault::DcDown { dc: Dc::Dc1 },
     }];
     if let (Dc::Dc1, Some(after)) = (cms, cms_failover) {
         // The Front End team's own DR (gap 12): it may or may not have moved the CMS.
         faults.push(TimedFault {
+            after_phase: None,
             at_s: t_disaster + after,
             fault: Fault::CmsFailover { to: Dc::Dc2 },
         });
     }
-    let fo_start = t_disaster + DECLARE_S;
-    let rebuild_at = fo_start + PHASE_S + rebuild_after;
-    let fb_start = rebuild_at + failback_after;
+    // Later times count from the end of the failover (`after_phase`), whatever it took:
+    // DC1 is rebuilt `rebuild_after` later, the failback starts `failback_after` after that.
+    let fb_rel = rebuild_after + failback_after;
     let mut phases = vec![Phase {
+        after_previous_s: None,
         runbook: shape.runbook_paths[0].clone(),
         start_at_s: t_disaster,
         declare: true,
     }];
     if shape.cycle {
         faults.push(TimedFault {
-            at_s: rebuild_at,
+            after_phase: Some(0),
+            at_s: rebuild_after,
             fault: Fault::Dc1Rebuilt {
                 mirrored: rebuild_mirrored,
             },
         });
         phases.push(Phase {
+            after_previous_s: Some(fb_rel),
             runbook: shape.runbook_paths[1].clone(),
-            start_at_s: fb_start,
+            start_at_s: 0,
             declare: false,
         });
     }
-    let last_start = if shape.cycle { fb_start } else { fo_start };
+    let last = phases.len() - 1;
     for &(window, off, kind, p, heal_after) in &d.extras {
-        // Windows: 0 before the disaster, 1 during failover, 2 between the phases,
-        // 3 during failback, 4 after the runbooks. Heals stay inside the window where
-        // the runbook's assumptions need them.
+        // Windows: 0 before the disaster, 1 during the failover, 2 between the phases,
+        // 3 during the failback, 4 after the runbooks. Heals stay inside the window when
+        // the runbooks' assumptions need them.
         let window = if !shape.cycle && (window == 2 || window == 3) {
             4
         } else {
             window
         };
-        let (from, len, heal_by) = match window {
+        // (anchor phase, first second, window length, heal by)
+        let (anchor, from, len, heal_by) = match window {
             0 => (
+                None,
                 t_disaster.saturating_sub(4 * 3600).max(1),
                 4 * 3600,
-                Some(fo_start - 1),
+                Some(t_disaster),
             ),
-            1 => (fo_start, PHASE_S, None),
-            2 => (fo_start + PHASE_S, rebuild_after, Some(fb_start - 1)),
-            3 => (fb_start, PHASE_S, None),
-            _ => (last_start + 2 * PHASE_S, 4 * 3600, None),
+            // Ends before DC1 can be rebuilt: rebuild_after is at least 6 h.
+            1 => (None, t_disaster, 2 * 3600, Some(t_disaster + 6 * 3600)),
+            2 => (Some(0), 0, rebuild_after, Some(fb_rel - 1)),
+            3 => (Some(0), fb_rel, 2 * 3600, None),
+            _ => (Some(last), 3600, 4 * 3600, None),
         };
         let at = from + off % len.max(1);
         if window == 0 && at >= t_disaster {
             continue;
         }
         let (f, heal) = fault(window, kind, p, shape.beyond);
-        faults.push(TimedFault { at_s: at, fault: f });
+        faults.push(TimedFault {
+            at_s: at,
+            after_phase: anchor,
+            fault: f,
+        });
         if let Some(h) = heal {
-            let mut heal_at = at + heal_after;
+            // Log shipping survives an outage shorter than its retention, not a longer one
+            // (the files it needs are deleted): faults stay within what it claims to survive.
+            // (A quarter each: even back-to-back outages stay shorter than the retention.)
+            let mut heal_at = at + heal_after.min(ls.retention_s / 4);
             if let Some(by) = heal_by {
                 heal_at = heal_at.min(by).max(at + 1);
             }
             faults.push(TimedFault {
+                after_phase: anchor,
                 at_s: heal_at,
                 fault: h,
             });
         }
     }
-    faults.sort_by_key(|f| f.at_s);
+    faults.sort_by_key(|f| (f.after_phase.map_or(0, |p| p + 1), f.at_s));
     let mut deviations = Vec::new();
     if shape.deviations {
         for &(second, step, kind, secs, inst) in &d.devs {

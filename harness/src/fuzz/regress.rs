@@ -72,6 +72,18 @@ pub fn relative(from: &Path, to: &Path) -> String {
     rel.display().to_string().replace('\\', "/")
 }
 
+/// A scenario as saved: the default timing is left out, so the file states only what the
+/// case chose (and an untagged `Dist` cannot misread a triangular as a uniform).
+pub fn scenario_json(s: &Scenario) -> String {
+    let mut v = serde_json::to_value(s).unwrap_or_default();
+    if s.timing == sim::timing::Timing::default() {
+        if let Some(o) = v.as_object_mut() {
+            o.remove("timing");
+        }
+    }
+    serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
+}
+
 fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
@@ -97,7 +109,7 @@ pub fn counterexamples(
         let shrink_s = start.elapsed().as_secs_f64();
         let mut s = sh.scenario;
         let report = engine::run(&s, &t.runbooks, Options { record: true });
-        let canonical = serde_json::to_string(&s).unwrap_or_default();
+        let canonical = scenario_json(&s);
         let hash = format!("{:016x}", fnv1a(canonical.as_bytes()));
         let id = format!("{name}-{}", &hash[..12]);
         s.name = id.clone();
@@ -113,7 +125,7 @@ pub fn counterexamples(
             rpo_writes_lost: Some(report.rpo_writes_lost),
         });
         let file = args.out.join(format!("{id}.json"));
-        let text = serde_json::to_string_pretty(&s).unwrap_or_default() + "\n";
+        let text = scenario_json(&s);
         if std::fs::read_to_string(&file).ok().as_deref() != Some(text.as_str()) {
             write_atomically(&file, &text)?;
         }

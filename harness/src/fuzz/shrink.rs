@@ -62,7 +62,9 @@ pub fn shrink(s: &Scenario, runbooks: &[Runbook], invariant: &str) -> Shrunk {
         }
         let mut i = 0;
         while i < best.faults.len() {
-            if premise(&best.faults[i].fault) {
+            // A heal goes only with its fault: an unhealed fault is another scenario.
+            let f = &best.faults[i].fault;
+            if premise(f) || (f.is_heal() && best.faults[..i].iter().any(|g| heals(&g.fault, f))) {
                 i += 1;
                 continue;
             }
