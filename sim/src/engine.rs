@@ -486,6 +486,10 @@ impl<'a> Sim<'a> {
     }
 
     fn after_event(&mut self, t: u64, ev: Ev, step: Option<StepInfo>) {
+        // A job changes no server, connection, role or pool state: nothing to re-check.
+        if matches!(ev, Ev::Job(_)) {
+            return;
+        }
         let ctx = Ctx {
             step: step.as_ref().map(|s| StepCtx {
                 action: &s.action,

@@ -241,6 +241,8 @@ pub struct World {
     /// Next LSN origin for a newly created database (a new database family).
     pub next_origin: u128,
     pub coverage: Coverage,
+    /// Writing servers per instance, as of the last `reconcile` (the workload's split).
+    writer_load: [u64; 5],
 }
 
 fn dc_index(dc: Dc) -> usize {
@@ -352,6 +354,7 @@ impl World {
             acked_failed_over: RangeSet::new(),
             next_origin: LSN_ORIGIN + 1_000_000_000_000_000,
             coverage: Coverage::default(),
+            writer_load: [0; 5],
         };
         world.reconcile();
         world
@@ -492,6 +495,11 @@ impl World {
             };
             self.servers[n] = s;
         }
+        let mut load = [0u64; 5];
+        for (_, c) in self.writers() {
+            load[c.index()] += 1;
+        }
+        self.writer_load = load;
     }
 
     fn has_quorum(&self, i: Instance, db: Db) -> bool {
@@ -596,12 +604,8 @@ impl World {
         if n == 0 {
             return;
         }
-        let mut targets: [u64; 5] = [0; 5];
-        let mut count = 0u64;
-        for (_, c) in self.writers() {
-            targets[c.index()] += 1;
-            count += 1;
-        }
+        let targets = self.writer_load;
+        let count: u64 = targets.iter().sum();
         if count == 0 {
             return;
         }
