@@ -99,6 +99,9 @@ struct Sim<'a> {
     w: World,
     q: BinaryHeap<Reverse<(u64, u64, Ev)>>,
     seq: u64,
+    /// The three log-shipping jobs' next runs as (time, seq), kept out of the heap: they are
+    /// most of the events, and their schedule is periodic.
+    jobs_next: [(u64, u64); 3],
     rng: Rng,
     plans: Vec<Vec<Planned>>,
     step_started: u64,
@@ -134,6 +137,7 @@ impl<'a> Sim<'a> {
             w: World::new(s),
             q: BinaryHeap::new(),
             seq: 0,
+            jobs_next: [(u64::MAX, u64::MAX); 3],
             rng: Rng::child(s.seed, 1),
             plans,
             step_started: 0,
@@ -175,15 +179,15 @@ impl<'a> Sim<'a> {
         }
         let ls = &self.s.log_shipping;
         let (b, c, r) = (ls.backup_interval_s, ls.copy_offset_s, ls.restore_offset_s);
-        self.push(b, Ev::Job(0));
-        self.push(c.max(1), Ev::Job(1));
-        self.push(r.max(1), Ev::Job(2));
+        for (j, first) in [b, c.max(1), r.max(1)].into_iter().enumerate() {
+            self.schedule_job(j, first);
+        }
         if self.s.phases.is_empty() || self.runbooks.is_empty() {
             self.schedule_end(0);
         } else {
             self.schedule_phase(0, 0);
         }
-        while let Some(Reverse((t, _, ev))) = self.q.pop() {
+        while let Some((t, ev)) = self.next_event() {
             if t > HORIZON_S {
                 break;
             }
@@ -197,6 +201,22 @@ impl<'a> Sim<'a> {
             self.after_event(t, ev, step_ctx);
         }
         self.report()
+    }
+
+    fn schedule_job(&mut self, j: usize, at: u64) {
+        self.seq += 1;
+        self.jobs_next[j] = (at, self.seq);
+    }
+
+    /// The earliest of the heap's top and the jobs' next runs, ties broken by scheduling order.
+    fn next_event(&mut self) -> Option<(u64, Ev)> {
+        let (j, &(jt, js)) = self.jobs_next.iter().enumerate().min_by_key(|(_, k)| **k)?;
+        match self.q.peek() {
+            Some(Reverse((t, s, _))) if (*t, *s) < (jt, js) => {
+                self.q.pop().map(|Reverse((t, _, ev))| (t, ev))
+            }
+            _ => Some((jt, Ev::Job(j as u8))),
+        }
     }
 
     fn schedule_end(&mut self, now: u64) {
@@ -321,7 +341,7 @@ impl<'a> Sim<'a> {
                     ls.restore_interval_s,
                 ][j as usize];
                 let out = jobs::run(&mut self.w, job, ls.retention_s);
-                self.push(t + interval, Ev::Job(j));
+                self.schedule_job(j as usize, t + interval);
                 if self.opts.record && out != JobOutcome::Idle {
                     let (effect, error) = match &out {
                         JobOutcome::BackedUp { instance, file } => (
