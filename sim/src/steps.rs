@@ -719,18 +719,26 @@ pub fn restore_logs_from_copy_folder(
     job: Option<Job>,
 ) -> Result<(u32, u32), Failure> {
     log_restorable(w, i, db)?;
-    let mut order: Vec<usize> = (0..w.files.len())
-        .filter(|&k| {
-            let f = &w.files[k];
-            f.database == db && f.kind == BackupKind::Log && f.in_copy_folder != FileState::Absent
-        })
-        .collect();
-    order.sort_by_key(|&k| (w.files[k].first_lsn, w.files[k].last_lsn, w.files[k].id));
+    // Logs already covered (or empty) are skipped whatever the order; only the rest are
+    // sorted, which keeps the restore job's frequent no-op runs free of allocation.
+    let redo0 = w.db(i, db).lsn;
     let (mut restored, mut skipped) = (0, 0);
+    let mut order: Vec<usize> = Vec::new();
+    for (k, f) in w.files.iter().enumerate() {
+        if f.database != db || f.kind != BackupKind::Log || f.in_copy_folder == FileState::Absent {
+            continue;
+        }
+        if f.last_lsn <= redo0 || crate::lsn::is_empty_log(f.first_lsn, f.last_lsn) {
+            skipped += 1;
+        } else {
+            order.push(k);
+        }
+    }
+    order.sort_by_key(|&k| (w.files[k].first_lsn, w.files[k].last_lsn, w.files[k].id));
     for k in order {
         let redo = w.db(i, db).lsn;
         let f = &w.files[k];
-        if f.last_lsn <= redo || crate::lsn::is_empty_log(f.first_lsn, f.last_lsn) {
+        if f.last_lsn <= redo {
             skipped += 1;
             continue;
         }
@@ -745,9 +753,9 @@ pub fn restore_logs_from_copy_folder(
         }
         match check_log_restore(redo, f.first_lsn, f.last_lsn) {
             Ok(next) => {
-                let (id, created, writes) = (f.id, f.created_at, f.writes.clone());
-                let c = w.db_mut(i, db);
-                c.writes.union_with(&writes);
+                let (id, created) = (f.id, f.created_at);
+                let c = &mut w.instances[i.index()].dbs[db.index()];
+                c.writes.union_with(&w.files[k].writes);
                 c.lsn = next;
                 restored += 1;
                 let now = w.now;
