@@ -33,6 +33,8 @@ enum Ev {
     Job(u8),
     PhaseStart(u32),
     StepEnd(u32, u32),
+    /// Run a failed step again (on_error retry).
+    StepRetry(u32, u32),
     End,
 }
 
@@ -102,6 +104,8 @@ struct Sim<'a> {
     /// The three log-shipping jobs' next runs as (time, seq), kept out of the heap: they are
     /// most of the events, and their schedule is periodic.
     jobs_next: [(u64, u64); 3],
+    /// Retries of the current step so far.
+    retries: u32,
     rng: Rng,
     plans: Vec<Vec<Planned>>,
     step_started: u64,
@@ -138,6 +142,7 @@ impl<'a> Sim<'a> {
             q: BinaryHeap::new(),
             seq: 0,
             jobs_next: [(u64::MAX, u64::MAX); 3],
+            retries: 0,
             rng: Rng::child(s.seed, 1),
             plans,
             step_started: 0,
@@ -410,6 +415,10 @@ impl<'a> Sim<'a> {
                 None
             }
             Ev::StepEnd(p, k) => Some(self.end_step(p as usize, k as usize, t)),
+            Ev::StepRetry(p, k) => {
+                self.start_step(p as usize, k as usize, t);
+                None
+            }
             Ev::End => None,
         }
     }
@@ -470,8 +479,28 @@ impl<'a> Sim<'a> {
                 observed: Some(observe(&self.w)),
             });
         }
-        let stop = !ok && step.on_error == OnError::Stop;
-        if stop {
+        let retry = match step.on_error {
+            OnError::Retry { attempts, wait_s } if !ok && self.retries < attempts => Some(wait_s),
+            _ => None,
+        };
+        let stop = !ok && retry.is_none() && step.on_error != OnError::Continue;
+        if let Some(wait_s) = retry {
+            self.retries += 1;
+            if self.opts.record {
+                let title = format!(
+                    "{} failed: retry {} of the step in {wait_s} s",
+                    step.id, self.retries
+                );
+                self.entry(t, "phase", None, title, None, None, None);
+            }
+            self.seq += 1;
+            self.q.push(Reverse((
+                t + wait_s,
+                self.seq,
+                Ev::StepRetry(p as u32, k as u32),
+            )));
+        } else if stop {
+            self.retries = 0;
             if self.opts.record {
                 let rest: Vec<String> = self.plans[p][k + 1..]
                     .iter()
@@ -495,6 +524,7 @@ impl<'a> Sim<'a> {
             }
             self.phase_done(p, t);
         } else {
+            self.retries = 0;
             self.start_step(p, k + 1, t);
         }
         StepInfo {

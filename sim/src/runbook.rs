@@ -64,6 +64,8 @@ pub enum OnError {
     Stop,
     /// Note the error and go on with the next step.
     Continue,
+    /// Wait, then run the step again, up to `attempts` more times; then stop.
+    Retry { attempts: u32, wait_s: u64 },
 }
 
 /// Which servers Set-CsPersistentChatActiveServer leaves active.
