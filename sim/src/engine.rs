@@ -2,6 +2,7 @@
 //! simulated clock, invariants checked after every event, measures taken on the way.
 
 use crate::command::command;
+use crate::describe::{describe_effect, describe_fault};
 use crate::fault::{Fault, Job};
 use crate::invariants::{self, Ctx, StepCtx};
 use crate::jobs::{self, JobOutcome};
@@ -11,7 +12,7 @@ use crate::report::*;
 use crate::rng::Rng;
 use crate::runbook::{Action, OnError, Runbook};
 use crate::scenario::{DeviationKind, Scenario};
-use crate::steps::{self, Effect};
+use crate::steps;
 use crate::timing::work_s;
 use crate::topology::{Db, Instance};
 use crate::world::World;
@@ -719,59 +720,4 @@ fn rpo_window(w: &World, lost: &RangeSet) -> u64 {
         }
     }
     total.round() as u64
-}
-
-pub fn describe_fault(f: &Fault) -> String {
-    use Fault::*;
-    match f {
-        InstanceDown { instance } => format!("instance {instance} crashes"),
-        InstanceUp { instance } => format!("instance {instance} restarts"),
-        DcDown { dc } => format!("{dc} total outage (instances, chat servers, Front End)"),
-        DcUp { dc } => format!("{dc} power restored: everything restarts as it was"),
-        Dc1Rebuilt { mirrored } => format!("DC1 rebuilt: servers reinstalled, mgc and mgccomp recreated empty by Topology Builder{}", if *mirrored { ", mirrored" } else { "" }),
-        LinkDown => "inter-DC link partitioned".into(),
-        LinkUp => "inter-DC link restored".into(),
-        ShareDown => "backup share unreachable".into(),
-        ShareUp => "backup share reachable again".into(),
-        ShareLost => "backup share's files lost".into(),
-        JobFailing { job } => format!("job {job} starts failing"),
-        JobHealed { job } => format!("job {job} healed"),
-        AgentRights { share_read, copy_write } => format!("SQL Agent account on backup: share read {share_read}, copy-folder write {copy_write}"),
-        LogFileUnreadable { newest } => format!("log backup #{newest} from the newest on the share becomes unreadable"),
-        LogFileMissing { newest } => format!("log backup #{newest} from the newest on the share is deleted"),
-        DiskFull { instance } => format!("disk full on {instance}"),
-        DiskFreed { instance } => format!("disk space freed on {instance}"),
-        CmsDown => "CMS unreachable".into(),
-        CmsUp => "CMS reachable again".into(),
-        CmsFailover { to } => format!("CMS failed over to {to} (Front End DR)"),
-    }
-}
-
-pub fn describe_effect(e: &Effect, w: &World) -> String {
-    use Effect::*;
-    let name = |id: &u32| {
-        w.files
-            .get(*id as usize - 1)
-            .map(|f| f.file_name())
-            .unwrap_or_default()
-    };
-    match e {
-        SecondaryRemoved { instance } => format!("log-shipping secondary configuration, copy and restore jobs removed on {instance}; mgc stays RESTORING"),
-        FilesCopied { files } => format!("{files} file(s) copied from the share to the copy folder"),
-        LogsRestored { files, skipped, redo_lsn } => format!("{files} log backup(s) restored WITH NORECOVERY ({skipped} skipped as already applied or empty); redo LSN {redo_lsn}"),
-        Recovered { instance, lsn } => format!("mgc on {instance} is ONLINE at LSN {lsn}"),
-        TailBackedUp { file } => format!("tail-log backup {} written; the database is RESTORING", name(file)),
-        PoolStateSet { state } => format!("pool state is {state}; servers follow it"),
-        MirrorInstalled { principal, mirror } => format!("mgc on {principal} mirrored to {mirror} (SYNCHRONIZED)"),
-        ActiveServersSet { active } => format!("active servers: {}", if active.is_empty() { "none".into() } else { active.iter().map(|n| format!("pchat{n}")).collect::<Vec<_>>().join(", ") }),
-        ServicesStopped { servers } => format!("Persistent Chat service stopped on {servers} server(s); their clients and sessions dropped"),
-        ServicesStarted { servers } => format!("Persistent Chat service started on {servers} server(s)"),
-        CmsFailedOver { to } => format!("CMS now served from {to}"),
-        MirroringRemoved { instance, database } => format!("mirroring removed from {database} on {instance}; the old mirror copy stays RESTORING"),
-        FullBackupTaken { file, lsn } => format!("full backup {} written to the share at LSN {lsn}", name(file)),
-        FullRestored { instance, file, recovery } => format!("{} restored on {instance} {}", name(file), if *recovery { "WITH RECOVERY: ONLINE" } else { "WITH NORECOVERY: RESTORING" }),
-        LogShippingConfigured { primary, secondary, file } => format!("log shipping {primary} -> {secondary} configured; secondary initialized from {}", name(file)),
-        PrimaryConfigRemoved { instance } => format!("log-shipping primary configuration removed on {instance}"),
-        Waited { seconds } => format!("waited {seconds} s"),
-    }
 }

@@ -9,13 +9,21 @@
 //! - [`lsn`]: LSNs and the log-restore rule (shared with the restore planner).
 //! - [`sqlerror`]: SQL Server's error numbers and texts, and cmdlet failures.
 //! - [`topology`]: data centers, instances, databases, chat servers.
+//! - [`world`] the state; [`mirroring`] and [`workload`] its two living parts.
+//! - [`steps`] runbook actions; [`backups`] BACKUP/RESTORE and the restore loop; [`jobs`]
+//!   log shipping; [`outage`] faults.
+//! - [`invariants`] one per file; [`engine`] the event loop; [`report`], [`observe`],
+//!   [`describe`] what a run produces; [`plan`] the restore planner over msdb history.
+pub mod backups;
 pub mod command;
+pub mod describe;
 pub mod dist;
 pub mod engine;
 pub mod fault;
 pub mod invariants;
 pub mod jobs;
 pub mod lsn;
+pub mod mirroring;
 pub mod observe;
 pub mod outage;
 pub mod plan;
@@ -28,4 +36,5 @@ pub mod sqlerror;
 pub mod steps;
 pub mod timing;
 pub mod topology;
+pub mod workload;
 pub mod world;

@@ -1,7 +1,6 @@
 //! What each runbook action does to the world: its preconditions, as SQL Server and the
 //! cmdlets check them, and its effects (model.md "Runbook steps").
 
-use crate::fault::Job;
 use crate::lsn::{check_log_restore, LogRuleError, Lsn};
 use crate::ranges::RangeSet;
 use crate::runbook::{Action, ActiveSelection};
@@ -9,6 +8,13 @@ use crate::sqlerror::{CmdletError, Failure, OsError, SqlError, Statement};
 use crate::topology::{server_dc, Db, Dc, Instance, PoolState, SERVER_COUNT};
 use crate::world::*;
 use serde::Serialize;
+
+pub use crate::backups::{
+    best_reachable_redo, restore_logs_from_copy_folder, share_path, take_log_backup,
+};
+use crate::backups::{
+    log_restorable, newest_full_on_share, restore_full, share_unreachable, take_full_backup,
+};
 
 /// What a successful step did, in a form cheap to keep and easy to print.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -77,7 +83,7 @@ pub enum Effect {
     },
 }
 
-fn sql(e: SqlError, st: Statement) -> Failure {
+pub(crate) fn sql(e: SqlError, st: Statement) -> Failure {
     Failure::Sql(e, st)
 }
 
@@ -532,272 +538,4 @@ pub fn active_list(w: &World) -> Vec<u8> {
         .filter(|n| w.servers[*n].active)
         .map(|n| (n + 1) as u8)
         .collect()
-}
-
-/// 3201 with OS error 53: the share cannot be reached from where the statement runs.
-fn share_unreachable(w: &World, st: Statement) -> Failure {
-    sql(
-        SqlError::E3201 {
-            device: share_path(w),
-            os_error: OsError::NetworkPath,
-        },
-        st,
-    )
-}
-
-pub fn share_path(w: &World) -> String {
-    let host = match w.share_dc {
-        Dc::Dc1 => "fs-dc1",
-        Dc::Dc2 => "fs-dc2",
-        Dc::Third => "fs-site3",
-    };
-    format!("\\\\{host}\\logship")
-}
-
-fn newest_full_on_share(w: &World, db: Db) -> Option<usize> {
-    w.files.iter().rposition(|f| {
-        f.database == db && f.kind == BackupKind::Full && f.on_share == FileState::Readable
-    })
-}
-
-/// BACKUP DATABASE to the share: the file holds every write of the copy.
-fn take_full_backup(w: &mut World, i: Instance, db: Db) -> Result<u32, Failure> {
-    let c = w.db(i, db);
-    // A mirror copy is RESTORING too, but SQL Server answers 954 for it.
-    if c.role() == Some(MirrorRole::Mirror) {
-        return Err(sql(SqlError::E954 { db }, Statement::BackupDatabase));
-    }
-    match c.state {
-        DbState::Absent => return Err(sql(SqlError::E911 { db }, Statement::BackupDatabase)),
-        DbState::Restoring => return Err(sql(SqlError::E927 { db }, Statement::BackupDatabase)),
-        DbState::Standby => return Err(sql(SqlError::E3036 { db }, Statement::BackupDatabase)),
-        DbState::Online => {}
-    }
-    if !c.available {
-        return Err(sql(SqlError::E955 { db }, Statement::BackupDatabase));
-    }
-    if !w.share_reachable(i.dc()) {
-        return Err(share_unreachable(w, Statement::BackupDatabase));
-    }
-    let c = w.db_mut(i, db);
-    c.lsn = Lsn(c.lsn.0 + LSN_PER_BACKUP);
-    c.has_full_backup = true;
-    let (lsn, writes) = (c.lsn, c.writes.clone());
-    let prev = w
-        .files
-        .iter()
-        .rev()
-        .find(|f| f.kind == BackupKind::Full && f.source == i)
-        .map(|f| f.checkpoint_lsn)
-        .unwrap_or(Lsn::ZERO);
-    let id = w.files.len() as u32 + 1;
-    w.files.push(BackupFile {
-        id,
-        database: db,
-        kind: BackupKind::Full,
-        first_lsn: lsn,
-        last_lsn: Lsn(lsn.0 + 1),
-        checkpoint_lsn: lsn,
-        database_backup_lsn: prev,
-        created_at: w.now,
-        source: i,
-        writes,
-        on_share: FileState::Readable,
-        in_copy_folder: FileState::Absent,
-    });
-    Ok(id)
-}
-
-/// BACKUP LOG to the share: the writes since the previous log backup.
-pub fn take_log_backup(w: &mut World, i: Instance, db: Db) -> Result<u32, Failure> {
-    let c = w.db(i, db);
-    if !c.has_full_backup {
-        return Err(sql(SqlError::E4214, Statement::BackupLog));
-    }
-    if !w.share_reachable(i.dc()) {
-        return Err(share_unreachable(w, Statement::BackupLog));
-    }
-    let c = w.db_mut(i, db);
-    c.lsn = Lsn(c.lsn.0 + LSN_PER_BACKUP);
-    let first = c.log_backup_from;
-    let last = c.lsn;
-    let writes = std::mem::take(&mut c.unbacked);
-    c.log_backup_from = last;
-    // The synchronous mirror's log has the same backup point.
-    if let Some(m) = c.mirroring {
-        if m.role == MirrorRole::Principal && m.state == MirrorState::Synchronized {
-            let mc = w.db_mut(m.partner, db);
-            mc.unbacked.clear();
-            mc.log_backup_from = last;
-            mc.lsn = last;
-        }
-    }
-    let id = w.files.len() as u32 + 1;
-    w.files.push(BackupFile {
-        id,
-        database: db,
-        kind: BackupKind::Log,
-        first_lsn: first,
-        last_lsn: last,
-        checkpoint_lsn: first,
-        database_backup_lsn: Lsn::ZERO,
-        created_at: w.now,
-        source: i,
-        writes,
-        on_share: FileState::Readable,
-        in_copy_folder: FileState::Absent,
-    });
-    Ok(id)
-}
-
-fn restore_full(
-    w: &mut World,
-    i: Instance,
-    db: Db,
-    fi: usize,
-    replace: bool,
-    recovery: bool,
-) -> Result<(), Failure> {
-    let c = w.db(i, db);
-    if c.mirroring.is_some() {
-        return Err(sql(SqlError::E3104 { db }, Statement::RestoreDatabase));
-    }
-    if w.sessions_on(i) > 0 && db == Db::Mgc {
-        w.coverage.hit_3101 = true;
-        return Err(sql(SqlError::E3101, Statement::RestoreDatabase));
-    }
-    if c.state == DbState::Online && !replace {
-        return Err(sql(SqlError::E3159 { db }, Statement::RestoreDatabase));
-    }
-    if !w.share_reachable(i.dc()) {
-        return Err(share_unreachable(w, Statement::RestoreDatabase));
-    }
-    if w.inst(i).disk_full {
-        return Err(sql(
-            SqlError::E3201 {
-                device: share_path(w),
-                os_error: OsError::DiskFull,
-            },
-            Statement::RestoreDatabase,
-        ));
-    }
-    let f = &w.files[fi];
-    let (writes, last) = (f.writes.clone(), f.last_lsn);
-    let c = w.db_mut(i, db);
-    c.writes = writes;
-    c.unbacked = RangeSet::new();
-    c.lsn = last;
-    c.log_backup_from = last;
-    c.has_full_backup = false;
-    c.state = if recovery {
-        DbState::Online
-    } else {
-        DbState::Restoring
-    };
-    Ok(())
-}
-
-/// RESTORE LOG needs the database to exist (3118), not be recovered (3117) and not be
-/// mirrored (3104).
-fn log_restorable(w: &World, i: Instance, db: Db) -> Result<(), Failure> {
-    let c = w.db(i, db);
-    match c.state {
-        DbState::Absent => Err(sql(SqlError::E3118 { db }, Statement::RestoreLog)),
-        DbState::Online => Err(sql(SqlError::E3117, Statement::RestoreLog)),
-        _ if c.mirroring.is_some() => Err(sql(SqlError::E3104 { db }, Statement::RestoreLog)),
-        DbState::Restoring | DbState::Standby => Ok(()),
-    }
-}
-
-/// The restore loop of F3 and of the restore job: logs in the copy folder, in LSN order;
-/// applied ones are skipped, a gap stops with 4305, an unreadable file with 3201.
-/// Returns (restored, skipped).
-pub fn restore_logs_from_copy_folder(
-    w: &mut World,
-    i: Instance,
-    db: Db,
-    job: Option<Job>,
-) -> Result<(u32, u32), Failure> {
-    log_restorable(w, i, db)?;
-    // Logs already covered (or empty) are skipped whatever the order; only the rest are
-    // sorted, which keeps the restore job's frequent no-op runs free of allocation.
-    let redo0 = w.db(i, db).lsn;
-    let (mut restored, mut skipped) = (0, 0);
-    let mut order: Vec<usize> = Vec::new();
-    for (k, f) in w.files.iter().enumerate() {
-        if f.database != db || f.kind != BackupKind::Log || f.in_copy_folder == FileState::Absent {
-            continue;
-        }
-        if f.last_lsn <= redo0 || crate::lsn::is_empty_log(f.first_lsn, f.last_lsn) {
-            skipped += 1;
-        } else {
-            order.push(k);
-        }
-    }
-    order.sort_by_key(|&k| (w.files[k].first_lsn, w.files[k].last_lsn, w.files[k].id));
-    for k in order {
-        let redo = w.db(i, db).lsn;
-        let f = &w.files[k];
-        if f.last_lsn <= redo {
-            skipped += 1;
-            continue;
-        }
-        if f.in_copy_folder == FileState::Unreadable {
-            return Err(sql(
-                SqlError::E3201 {
-                    device: f.file_name(),
-                    os_error: OsError::AccessDenied,
-                },
-                Statement::RestoreLog,
-            ));
-        }
-        match check_log_restore(redo, f.first_lsn, f.last_lsn) {
-            Ok(next) => {
-                let (id, created) = (f.id, f.created_at);
-                let c = &mut w.instances[i.index()].dbs[db.index()];
-                c.writes.union_with(&w.files[k].writes);
-                c.lsn = next;
-                restored += 1;
-                let now = w.now;
-                if let Some(s) = w.inst_mut(i).ls_secondary.as_mut() {
-                    s.last_restored_file = Some(id);
-                    s.last_restored_latency_min = Some((now - created) / 60);
-                }
-            }
-            Err(LogRuleError::TooRecent { first, redo }) => {
-                w.coverage.hit_4305 = true;
-                let _ = job;
-                return Err(sql(SqlError::E4305 { first, redo }, Statement::RestoreLog));
-            }
-            Err(LogRuleError::TooEarly { .. }) => skipped += 1,
-        }
-    }
-    if skipped > 0 {
-        w.coverage.log_file_skipped = true;
-    }
-    Ok((restored, skipped))
-}
-
-/// The longest log chain from `redo` through files reachable from DC2 (on a share that DC2
-/// reaches, or in the copy folder), readable: what F3 could have reached at best.
-pub fn best_reachable_redo(w: &World, db: Db, redo: Lsn) -> Lsn {
-    let share_ok = w.share_reachable(Dc::Dc2);
-    let mut cands: Vec<&BackupFile> = w
-        .files
-        .iter()
-        .filter(|f| {
-            f.database == db
-                && f.kind == BackupKind::Log
-                && (f.in_copy_folder == FileState::Readable
-                    || (share_ok && f.on_share == FileState::Readable))
-        })
-        .collect();
-    cands.sort_by_key(|f| (f.first_lsn, f.last_lsn, f.id));
-    let mut r = redo;
-    for f in cands {
-        if let Ok(next) = check_log_restore(r, f.first_lsn, f.last_lsn) {
-            r = next;
-        }
-    }
-    r
 }

@@ -1,0 +1,108 @@
+//! The chat workload: writes acknowledged at a steady rate while the pool serves, numbered
+//! so that loss is counted write by write, and their acknowledgement times.
+
+use crate::lsn::Lsn;
+use crate::ranges::RangeSet;
+use crate::topology::{Db, Instance, PoolState};
+use crate::world::*;
+
+impl World {
+    /// Acknowledge the writes of `[advanced_to, now)`: split over the writing servers, each
+    /// share landing on the copy its server is connected to (and its synchronous mirror).
+    pub fn advance_workload(&mut self, to: u64) {
+        let from = self.advanced_to;
+        if to <= from {
+            return;
+        }
+        self.advanced_to = to;
+        let n = to * self.writes_per_minute / 60 - from * self.writes_per_minute / 60;
+        if n == 0 {
+            return;
+        }
+        let targets = self.writer_load;
+        let count: u64 = targets.iter().sum();
+        if count == 0 {
+            return;
+        }
+        let start = self.next_write;
+        let mut given = 0u64;
+        let mut last_target = None;
+        for i in Instance::DATA {
+            if targets[i.index()] > 0 {
+                last_target = Some(i);
+            }
+        }
+        for i in Instance::DATA {
+            let k = targets[i.index()];
+            if k == 0 {
+                continue;
+            }
+            let share = if Some(i) == last_target {
+                n - given
+            } else {
+                n * k / count
+            };
+            let a = start + given;
+            given += share;
+            self.apply_writes(i, a, a + share);
+        }
+        self.next_write = start + n;
+        if let Some(last) = self.acks.last_mut() {
+            if last.end_write == start && last.t1 == from {
+                last.end_write = start + n;
+                last.t1 = to;
+            } else {
+                self.acks.push(AckSegment {
+                    first_write: start,
+                    end_write: start + n,
+                    t0: from,
+                    t1: to,
+                });
+            }
+        } else {
+            self.acks.push(AckSegment {
+                first_write: start,
+                end_write: start + n,
+                t0: from,
+                t1: to,
+            });
+        }
+        if self.pool_state == PoolState::FailedOver {
+            self.acked_failed_over.add(start, start + n);
+        }
+    }
+
+    fn apply_writes(&mut self, i: Instance, a: u64, b: u64) {
+        let lsn_step = (b - a) as u128 * LSN_PER_WRITE;
+        let partner = self.db(i, Db::Mgc).mirroring.and_then(|m| {
+            (m.role == MirrorRole::Principal && m.state == MirrorState::Synchronized)
+                .then_some(m.partner)
+        });
+        for x in std::iter::once(i).chain(partner) {
+            let c = self.db_mut(x, Db::Mgc);
+            c.writes.add(a, b);
+            c.unbacked.add(a, b);
+            c.lsn = Lsn(c.lsn.0 + lsn_step);
+        }
+    }
+
+    /// Every write ever acknowledged.
+    pub fn acknowledged(&self) -> RangeSet {
+        let mut r = RangeSet::new();
+        for s in &self.acks {
+            r.add(s.first_write, s.end_write);
+        }
+        r
+    }
+
+    /// When write `w` was acknowledged (seconds, fractional).
+    pub fn ack_time(&self, w: u64) -> Option<f64> {
+        let i = self.acks.partition_point(|s| s.end_write <= w);
+        let s = self.acks.get(i)?;
+        if w < s.first_write {
+            return None;
+        }
+        let frac = (w - s.first_write) as f64 / (s.end_write - s.first_write) as f64;
+        Some(s.t0 as f64 + frac * (s.t1 - s.t0) as f64)
+    }
+}
