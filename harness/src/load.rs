@@ -78,6 +78,17 @@ fn parse<T: serde::de::DeserializeOwned>(
     text: &str,
     what: &str,
 ) -> Result<T, InputError> {
+    parse_json(file, text, what, "docs/formats.md")
+}
+
+/// Parse JSON, reporting a syntax or shape error at its line and column, with what was
+/// expected and where it is documented.
+pub fn parse_json<T: serde::de::DeserializeOwned>(
+    file: &str,
+    text: &str,
+    what: &str,
+    doc: &str,
+) -> Result<T, InputError> {
     serde_json::from_str(text).map_err(|e| {
         let msg = e.to_string();
         // serde_json appends " at line L column C"; we print them in front instead.
@@ -89,7 +100,7 @@ fn parse<T: serde::de::DeserializeOwned>(
             file,
             e.line(),
             e.column(),
-            format!("{msg} (expected a {what}; see docs/formats.md)"),
+            format!("{msg} (expected a {what}; see {doc})"),
         )
     })
 }

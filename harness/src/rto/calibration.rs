@@ -95,19 +95,8 @@ pub fn load(path: &Path) -> Result<Calibration, InputError> {
 }
 
 pub fn parse(file: &str, text: &str) -> Result<Calibration, InputError> {
-    let c: Calibration = serde_json::from_str(text).map_err(|e| {
-        let msg = e.to_string();
-        let msg = msg
-            .rsplit_once(" at line ")
-            .map(|(m, _)| m.to_string())
-            .unwrap_or(msg);
-        InputError::at(
-            file,
-            e.line(),
-            e.column(),
-            format!("{msg} (expected a calibration file; see docs/calibration.md)"),
-        )
-    })?;
+    let c: Calibration =
+        crate::load::parse_json(file, text, "calibration file", "docs/calibration.md")?;
     if c.format != FORMAT {
         let (l, col) = locate(text, "format", 0);
         return Err(InputError::at(
