@@ -175,8 +175,18 @@ fn container_flag_without_docker_fails_fast_with_exit_2() {
 
 #[test]
 fn container_replay_skip_reason() {
-    if let Err(why) = harness::sqlserver::container::docker_reachable() {
-        eprintln!("SKIPPED container replay (sqlserver_container_replay is #[ignore]): {why}");
+    match harness::sqlserver::container::docker_reachable() {
+        Err(why) => {
+            // The reason must say where it looked and how to make the replay run.
+            assert!(
+                why.starts_with("no Docker engine reachable at ") && why.contains("DOCKER_HOST"),
+                "{why}"
+            );
+            eprintln!("SKIPPED container replay (sqlserver_container_replay is #[ignore]): {why}");
+        }
+        Ok(()) => {
+            eprintln!("a Docker engine is reachable: run the container replay with -- --ignored")
+        }
     }
 }
 
