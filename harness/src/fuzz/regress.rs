@@ -167,14 +167,15 @@ fn timeline(r: &Report) -> Vec<String> {
         .collect()
 }
 
-fn command(args: &Args, t: &Target) -> String {
+/// The command that reproduces the cases run (a time limit may have cut the campaign short).
+fn command(args: &Args, t: &Target, cases: u64) -> String {
     let mut c = String::from("drill fuzz");
     for f in &t.files {
         if !args.runbooks.is_empty() {
             let _ = write!(c, " --runbook {}", f.display());
         }
     }
-    let _ = write!(c, " --cases {} --seed {}", args.cases, args.seed);
+    let _ = write!(c, " --cases {cases} --seed {}", args.seed);
     if args.deviations {
         c.push_str(" --deviations");
     }
@@ -198,7 +199,11 @@ pub fn render(
         "drill fuzz: seed {}, {} cases run in {el:.2} s ({rate:.0} cases/s, {} jobs)",
         args.seed, tally.cases, args.jobs
     );
-    let _ = writeln!(o, "reproduce with: {}", command(args, t));
+    let _ = writeln!(
+        o,
+        "reproduce with: {}",
+        command(args, t, tally.cases as u64)
+    );
     let _ = writeln!(
         o,
         "\n{:<31} {:<11} {:>10}  counterexample",
@@ -312,7 +317,7 @@ pub fn to_json(
         "runbooks": t.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
         "elapsed_seconds": el,
         "cases_per_second": rate,
-        "reproduce": command(args, t),
+        "reproduce": command(args, t, tally.cases as u64),
         "invariants": invs,
         "coverage": cov,
     }))
