@@ -2,7 +2,6 @@
 //! share, RESTORE DATABASE from it, and the RESTORE LOG loop shared by F3 and the restore
 //! job, all under the one log-restore rule of `lsn`.
 
-use crate::fault::Job;
 use crate::lsn::{check_log_restore, LogRuleError, Lsn};
 use crate::ranges::RangeSet;
 use crate::sqlerror::{Failure, OsError, SqlError, Statement};
@@ -192,7 +191,6 @@ pub fn restore_logs_from_copy_folder(
     w: &mut World,
     i: Instance,
     db: Db,
-    job: Option<Job>,
 ) -> Result<(u32, u32), Failure> {
     log_restorable(w, i, db)?;
     // Logs already covered (or empty) are skipped whatever the order; only the rest are
@@ -212,46 +210,52 @@ pub fn restore_logs_from_copy_folder(
     }
     order.sort_by_key(|&k| (w.files[k].first_lsn, w.files[k].last_lsn, w.files[k].id));
     for k in order {
-        let redo = w.db(i, db).lsn;
-        let f = &w.files[k];
-        if f.last_lsn <= redo {
+        if w.files[k].last_lsn <= w.db(i, db).lsn {
             skipped += 1;
             continue;
         }
-        if f.in_copy_folder == FileState::Unreadable {
-            return Err(sql(
-                SqlError::E3201 {
-                    device: f.file_name(),
-                    os_error: OsError::AccessDenied,
-                },
-                Statement::RestoreLog,
-            ));
-        }
-        match check_log_restore(redo, f.first_lsn, f.last_lsn) {
-            Ok(next) => {
-                let (id, created) = (f.id, f.created_at);
-                let c = &mut w.instances[i.index()].dbs[db.index()];
-                c.writes.union_with(&w.files[k].writes);
-                c.lsn = next;
-                restored += 1;
-                let now = w.now;
-                if let Some(s) = w.inst_mut(i).ls_secondary.as_mut() {
-                    s.last_restored_file = Some(id);
-                    s.last_restored_latency_min = Some((now - created) / 60);
-                }
-            }
-            Err(LogRuleError::TooRecent { first, redo }) => {
-                w.coverage.hit_4305 = true;
-                let _ = job;
-                return Err(sql(SqlError::E4305 { first, redo }, Statement::RestoreLog));
-            }
-            Err(LogRuleError::TooEarly { .. }) => skipped += 1,
+        roll_forward(w, i, db, k)?;
+        restored += 1;
+        let (id, created, now) = (w.files[k].id, w.files[k].created_at, w.now);
+        if let Some(s) = w.inst_mut(i).ls_secondary.as_mut() {
+            s.last_restored_file = Some(id);
+            s.last_restored_latency_min = Some((now - created) / 60);
         }
     }
     if skipped > 0 {
         w.coverage.log_file_skipped = true;
     }
     Ok((restored, skipped))
+}
+
+/// One `RESTORE LOG ... WITH NORECOVERY` of file `k` onto a RESTORING copy: 3201 if the
+/// file cannot be read, 4305/4326 by the log-restore rule; otherwise its writes are in the
+/// copy and the redo point moves to its last LSN.
+pub(crate) fn roll_forward(w: &mut World, i: Instance, db: Db, k: usize) -> Result<Lsn, Failure> {
+    let f = &w.files[k];
+    if f.in_copy_folder == FileState::Unreadable {
+        return Err(sql(
+            SqlError::E3201 {
+                device: f.file_name(),
+                os_error: OsError::AccessDenied,
+            },
+            Statement::RestoreLog,
+        ));
+    }
+    let c = &mut w.instances[i.index()].dbs[db.index()];
+    match check_log_restore(c.lsn, f.first_lsn, f.last_lsn) {
+        Ok(next) => {
+            c.writes.union_with(&f.writes);
+            c.lsn = next;
+            Ok(next)
+        }
+        Err(e) => {
+            if matches!(e, LogRuleError::TooRecent { .. }) {
+                w.coverage.hit_4305 = true;
+            }
+            Err(sql(e.into(), Statement::RestoreLog))
+        }
+    }
 }
 
 /// The longest log chain from `redo` through files reachable from DC2 (on a share that DC2

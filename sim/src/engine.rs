@@ -112,7 +112,6 @@ struct Sim<'a> {
     step_started: u64,
     step_op: u64,
     step_work: u64,
-    phases_done: usize,
     last_fault_at: u64,
     end_at: Option<u64>,
     violations: Vec<Option<Violation>>,
@@ -149,7 +148,6 @@ impl<'a> Sim<'a> {
             step_started: 0,
             step_op: 0,
             step_work: 0,
-            phases_done: 0,
             last_fault_at: s
                 .faults
                 .iter()
@@ -276,7 +274,6 @@ impl<'a> Sim<'a> {
     }
 
     fn phase_done(&mut self, p: usize, now: u64) {
-        self.phases_done = p + 1;
         // Faults timed from the end of this phase (e.g. DC1 rebuilt after the failover).
         for (i, f) in self.s.faults.iter().enumerate() {
             if f.after_phase == Some(p) {

@@ -172,7 +172,7 @@ fn restore(w: &mut World) -> JobOutcome {
             ),
         };
     }
-    match restore_logs_from_copy_folder(w, Instance::Backup, db, Some(Job::Restore)) {
+    match restore_logs_from_copy_folder(w, Instance::Backup, db) {
         Ok((0, _)) => JobOutcome::Idle,
         Ok((files, _)) => JobOutcome::Restored { files },
         // sqllogship reports an ONLINE secondary as a failure, like any other error.

@@ -4,7 +4,7 @@
 //! Errors are small values; their text is only formatted when a person reads it, so the
 //! simulation loop never builds strings.
 
-use crate::lsn::Lsn;
+use crate::lsn::{LogRuleError, Lsn};
 use crate::topology::Db;
 use serde::Serialize;
 
@@ -70,6 +70,17 @@ impl OsError {
             OsError::AccessDenied => "5(Access is denied.)",
             OsError::NetworkPath => "53(The network path was not found.)",
             OsError::DiskFull => "112(There is not enough space on the disk.)",
+        }
+    }
+}
+
+/// A log the rule refuses: 4305 (it begins after the redo point) or 4326 (it ends at or
+/// before it).
+impl From<LogRuleError> for SqlError {
+    fn from(e: LogRuleError) -> Self {
+        match e {
+            LogRuleError::TooRecent { first, redo } => SqlError::E4305 { first, redo },
+            LogRuleError::TooEarly { last, redo } => SqlError::E4326 { last, redo },
         }
     }
 }

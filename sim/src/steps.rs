@@ -1,7 +1,7 @@
 //! What each runbook action does to the world: its preconditions, as SQL Server and the
 //! cmdlets check them, and its effects (model.md "Runbook steps").
 
-use crate::lsn::{check_log_restore, LogRuleError, Lsn};
+use crate::lsn::Lsn;
 use crate::ranges::RangeSet;
 use crate::runbook::{Action, ActiveSelection};
 use crate::sqlerror::{CmdletError, Failure, OsError, SqlError, Statement};
@@ -13,7 +13,8 @@ pub use crate::backups::{
     best_reachable_redo, restore_logs_from_copy_folder, share_path, take_log_backup,
 };
 use crate::backups::{
-    log_restorable, newest_full_on_share, restore_full, share_unreachable, take_full_backup,
+    log_restorable, newest_full_on_share, restore_full, roll_forward, share_unreachable,
+    take_full_backup,
 };
 
 /// What a successful step did, in a form cheap to keep and easy to print.
@@ -104,27 +105,26 @@ fn cms(w: &World) -> Result<(), Failure> {
     }
 }
 
-/// How many backup files the step will copy or restore, for its duration.
-pub fn preview_files(w: &World, a: &Action) -> u64 {
-    match a {
-        Action::CopyUncopiedFiles { instance } if w.share_reachable(instance.dc()) => w
-            .files
+/// The backup files a copy (F2) or log-restore (F3) step will touch, as (files, writes they
+/// hold), for its duration; (0, 0) for any other step.
+pub fn preview_files(w: &World, a: &Action) -> (u64, u64) {
+    let pick = |keep: &dyn Fn(&BackupFile) -> bool| {
+        w.files
             .iter()
-            .filter(|f| f.on_share == FileState::Readable && f.in_copy_folder == FileState::Absent)
-            .count()
-            as u64,
+            .filter(|f| keep(f))
+            .fold((0, 0), |(n, writes), f| (n + 1, writes + f.writes.len()))
+    };
+    match a {
+        Action::CopyUncopiedFiles { instance } if w.share_reachable(instance.dc()) => {
+            pick(&|f| f.on_share == FileState::Readable && f.in_copy_folder == FileState::Absent)
+        }
         Action::RestoreUnappliedLogs { instance, database } => {
             let r = w.db(*instance, *database).lsn;
-            w.files
-                .iter()
-                .filter(|f| {
-                    f.kind == BackupKind::Log
-                        && f.in_copy_folder != FileState::Absent
-                        && f.last_lsn > r
-                })
-                .count() as u64
+            pick(&|f| {
+                f.kind == BackupKind::Log && f.in_copy_folder != FileState::Absent && f.last_lsn > r
+            })
         }
-        _ => 0,
+        _ => (0, 0),
     }
 }
 
@@ -185,7 +185,7 @@ fn apply_inner(w: &mut World, a: &Action) -> Result<Effect, Failure> {
         }
         RestoreUnappliedLogs { instance, database } => {
             reach(w, *instance)?;
-            let (files, skipped) = restore_logs_from_copy_folder(w, *instance, *database, None)?;
+            let (files, skipped) = restore_logs_from_copy_folder(w, *instance, *database)?;
             Ok(Effect::LogsRestored {
                 files,
                 skipped,
@@ -479,7 +479,6 @@ fn apply_inner(w: &mut World, a: &Action) -> Result<Effect, Failure> {
             reach(w, *instance)?;
             let db = *database;
             log_restorable(w, *instance, db)?;
-            let c = w.db(*instance, db);
             let Some(k) = (0..w.files.len())
                 .rev()
                 .filter(|&k| {
@@ -498,36 +497,12 @@ fn apply_inner(w: &mut World, a: &Action) -> Result<Effect, Failure> {
                     Statement::RestoreLog,
                 ));
             };
-            let f = &w.files[k];
-            if f.in_copy_folder == FileState::Unreadable {
-                return Err(sql(
-                    SqlError::E3201 {
-                        device: f.file_name(),
-                        os_error: OsError::AccessDenied,
-                    },
-                    Statement::RestoreLog,
-                ));
-            }
-            match check_log_restore(c.lsn, f.first_lsn, f.last_lsn) {
-                Ok(next) => {
-                    let writes = f.writes.clone();
-                    let c = w.db_mut(*instance, db);
-                    c.writes.union_with(&writes);
-                    c.lsn = next;
-                    Ok(Effect::LogsRestored {
-                        files: 1,
-                        skipped: 0,
-                        redo_lsn: next,
-                    })
-                }
-                Err(LogRuleError::TooRecent { first, redo }) => {
-                    w.coverage.hit_4305 = true;
-                    Err(sql(SqlError::E4305 { first, redo }, Statement::RestoreLog))
-                }
-                Err(LogRuleError::TooEarly { last, redo }) => {
-                    Err(sql(SqlError::E4326 { last, redo }, Statement::RestoreLog))
-                }
-            }
+            let next = roll_forward(w, *instance, db, k)?;
+            Ok(Effect::LogsRestored {
+                files: 1,
+                skipped: 0,
+                redo_lsn: next,
+            })
         }
         Wait { seconds } => Ok(Effect::Waited { seconds: *seconds }),
     }

@@ -7,6 +7,7 @@
 use crate::dist::Dist;
 use crate::rng::Rng;
 use crate::runbook::Action;
+use crate::steps::preview_files;
 use crate::topology::{Db, Dc};
 use crate::world::{BackupKind, FileState, World};
 use schemars::JsonSchema;
@@ -221,17 +222,7 @@ pub fn work_s(t: &Timing, action: &Action, w: &World, rng: &mut Rng) -> u64 {
             t.cmdlet_s.sample(rng)
         }
         CopyUncopiedFiles { instance } => {
-            // Same selection as steps::preview_files.
-            if !w.share_reachable(instance.dc()) {
-                return 0;
-            }
-            let (mut n, mut writes) = (0u64, 0u64);
-            for f in w.files.iter().filter(|f| {
-                f.on_share == FileState::Readable && f.in_copy_folder == FileState::Absent
-            }) {
-                n += 1;
-                writes += f.writes.len();
-            }
+            let (n, writes) = preview_files(w, action);
             if n == 0 {
                 return 0;
             }
@@ -239,17 +230,8 @@ pub fn work_s(t: &Timing, action: &Action, w: &World, rng: &mut Rng) -> u64 {
             let r = rate(t, &t.copy_mb_per_s, w.share_dc, instance.dc(), rng);
             fixed + secs(t.file_mb(writes), r)
         }
-        RestoreUnappliedLogs { instance, database } => {
-            let redo = w.db(*instance, *database).lsn;
-            let (mut n, mut writes) = (0u64, 0u64);
-            for f in w.files.iter().filter(|f| {
-                f.kind == BackupKind::Log
-                    && f.in_copy_folder != FileState::Absent
-                    && f.last_lsn > redo
-            }) {
-                n += 1;
-                writes += f.writes.len();
-            }
+        RestoreUnappliedLogs { .. } => {
+            let (n, writes) = preview_files(w, action);
             if n == 0 {
                 return 0;
             }

@@ -77,7 +77,7 @@ proptest! {
         let history = copy_folder_history(&w);
         let p = plan(&history, &PlanOptions { database: Some("mgc".into()), redo_start_lsn: Some(redo), ..Default::default() }).unwrap();
         let before = w.db(Instance::Backup, Db::Mgc).lsn;
-        let model = restore_logs_from_copy_folder(&mut w, Instance::Backup, Db::Mgc, None);
+        let model = restore_logs_from_copy_folder(&mut w, Instance::Backup, Db::Mgc);
         let after = w.db(Instance::Backup, Db::Mgc).lsn;
         match model {
             Ok((n, _)) => {
@@ -111,7 +111,7 @@ fn both_branches_are_reached() {
     .unwrap();
     assert_eq!(p.restore_sequence.len(), 1);
     let gap = p.gap.expect("a gap");
-    let err = restore_logs_from_copy_folder(&mut w, Instance::Backup, Db::Mgc, None).unwrap_err();
+    let err = restore_logs_from_copy_folder(&mut w, Instance::Backup, Db::Mgc).unwrap_err();
     assert_eq!(err.number(), Some(4305));
     assert_eq!(
         err,
@@ -131,7 +131,7 @@ fn both_branches_are_reached() {
     .unwrap();
     assert_eq!(p.restore_sequence.len(), 3);
     assert_eq!(
-        restore_logs_from_copy_folder(&mut w, Instance::Backup, Db::Mgc, None)
+        restore_logs_from_copy_folder(&mut w, Instance::Backup, Db::Mgc)
             .unwrap()
             .0,
         3

@@ -1,9 +1,10 @@
 //! `--report FILE.html`: one self-contained page (inline SVG charts drawn with plotters, the
 //! page from a minijinja template), written to a temporary file and renamed into place.
 
+use super::campaign::Summary;
 use super::campaign::PERCENTILES;
 use super::text::short;
-use super::{critical_path, CriticalPath, Outcome};
+use super::{critical_path, CriticalPath, Distributions, Outcome};
 use crate::load::Loaded;
 use crate::run::clock;
 use plotters::prelude::*;
@@ -137,45 +138,31 @@ pub fn render(o: &Outcome, l: &Loaded) -> Result<String, String> {
     let (mut sweep, mut sweep_rto, mut sweep_rpo) = (None, String::new(), String::new());
     if let Some(sw) = &o.sweep {
         let xs: Vec<f64> = sw.rows.iter().map(|r| r.value).collect();
-        let m = |v: Option<u64>| v.map_or(f64::NAN, |v| v as f64 / 60.0);
-        let sec = |v: Option<u64>| v.map_or(f64::NAN, |v| v as f64);
+        // p50, p95 and max of one distribution per sweep value, divided into `unit`.
+        let series = |pick: fn(&Distributions) -> &Summary, unit: f64| {
+            let at = |f: fn(&Summary) -> Option<u64>| -> Vec<f64> {
+                sw.rows
+                    .iter()
+                    .map(|r| f(pick(&r.dists)).map_or(f64::NAN, |v| v as f64 / unit))
+                    .collect()
+            };
+            [
+                ("p50", at(|d| d.p50)),
+                ("p95", at(|d| d.p95)),
+                ("max", at(|d| d.max)),
+            ]
+        };
         sweep_rto = lines(
             &format!("RTO (minutes) vs {}", sw.param),
             &sw.param,
             &xs,
-            &[
-                (
-                    "p50",
-                    sw.rows.iter().map(|r| m(r.dists.rto_s.p50)).collect(),
-                ),
-                (
-                    "p95",
-                    sw.rows.iter().map(|r| m(r.dists.rto_s.p95)).collect(),
-                ),
-                (
-                    "max",
-                    sw.rows.iter().map(|r| m(r.dists.rto_s.max)).collect(),
-                ),
-            ],
+            &series(|d| &d.rto_s, 60.0),
         )?;
         sweep_rpo = lines(
             &format!("RPO (seconds) vs {}", sw.param),
             &sw.param,
             &xs,
-            &[
-                (
-                    "p50",
-                    sw.rows.iter().map(|r| sec(r.dists.rpo_s.p50)).collect(),
-                ),
-                (
-                    "p95",
-                    sw.rows.iter().map(|r| sec(r.dists.rpo_s.p95)).collect(),
-                ),
-                (
-                    "max",
-                    sw.rows.iter().map(|r| sec(r.dists.rpo_s.max)).collect(),
-                ),
-            ],
+            &series(|d| &d.rpo_s, 1.0),
         )?;
         let rows: Vec<Vec<String>> = sw
             .rows

@@ -167,16 +167,8 @@ impl Decision {
         };
         match check_log_restore(redo, self.first_lsn, self.last_lsn) {
             Ok(_) => None,
-            Err(e) => Some(log_rule_error(e)),
+            Err(e) => Some(e.into()),
         }
-    }
-}
-
-/// Map the shared rule's verdict to SQL Server's error.
-pub fn log_rule_error(e: LogRuleError) -> SqlError {
-    match e {
-        LogRuleError::TooRecent { first, redo } => SqlError::E4305 { first, redo },
-        LogRuleError::TooEarly { last, redo } => SqlError::E4326 { last, redo },
     }
 }
 
