@@ -1,4 +1,5 @@
-//! `drill history plan` on every fixture in ../shared/fixtures/backup-history/.
+//! `drill history plan` on every fixture in tests/fixtures/backup-history/ (copied into the
+//! project with their provenance and licence; nothing here reads outside the repository).
 //!
 //! How the expected sequences were worked out (by hand from the CSVs, with SQL Server's
 //! rules, sqlserver-semantics.md section 1):
@@ -21,7 +22,7 @@ use std::process::Command;
 
 fn fixture(name: &str) -> String {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/fixtures/backup-history")
+        .join("tests/fixtures/backup-history")
         .join(name);
     p.to_string_lossy().into_owned()
 }
