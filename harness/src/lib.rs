@@ -10,3 +10,4 @@ pub mod rto;
 pub mod run;
 pub mod schema;
 pub mod sqlserver;
+pub mod tsql_quote;

@@ -551,7 +551,7 @@ fn table_explains_every_choice() {
 
 const HEADER: &str = "database_name,server_name,type,backup_set_uuid,first_lsn,last_lsn,checkpoint_lsn,database_backup_lsn,differential_base_lsn,backup_start_date,backup_finish_date,first_recovery_fork_guid,is_copy_only,physical_device_name";
 const FULL_ROW: &str =
-    "db,srv,D,u1,100,200,100,0,,2020-01-01T00:00:00,2020-01-01T00:00:01,,0,f.bak";
+    "db,srv,D,00000000-0000-0000-0000-0000000000a1,100,200,100,0,,2020-01-01T00:00:00,2020-01-01T00:00:01,,0,f.bak";
 
 fn bad_input(name: &str, text: &str, extra: &[&str]) -> (String, String) {
     let (_dir, f) = write_temp(name, text);
@@ -572,7 +572,7 @@ fn bad_input_names_file_line_and_column_and_exits_2() {
     );
     assert!(err.contains(&format!("{f}:1: missing columns last_lsn, checkpoint_lsn, database_backup_lsn, backup_start_date, backup_finish_date")), "{err}");
 
-    let text = format!("{HEADER}\n{FULL_ROW}\ndb,srv,L,u2,200,3O0,200,100,,2020-01-01T00:00:00,2020-01-01T00:00:02,,0,l.trn\n");
+    let text = format!("{HEADER}\n{FULL_ROW}\ndb,srv,L,00000000-0000-0000-0000-0000000000a2,200,3O0,200,100,,2020-01-01T00:00:00,2020-01-01T00:00:02,,0,l.trn\n");
     let (f, err) = bad_input("badlsn.csv", &text, &[]);
     assert!(
         err.contains(&format!(
@@ -585,14 +585,14 @@ fn bad_input_names_file_line_and_column_and_exits_2() {
     let (f, err) = bad_input("badtype.csv", &text, &[]);
     assert!(err.contains(&format!("{f}:3:3: column 3 (type): unknown backup type \"X\": expected D (full), I (differential) or L (log)")), "{err}");
 
-    let text = format!("{HEADER}\n{FULL_ROW}\ndb,srv,L,u2,200,300,200,100,,2020-01-01T00:00:00,yesterday,,0,l.trn\n");
+    let text = format!("{HEADER}\n{FULL_ROW}\ndb,srv,L,00000000-0000-0000-0000-0000000000a2,200,300,200,100,,2020-01-01T00:00:00,yesterday,,0,l.trn\n");
     let (f, err) = bad_input("badtime.csv", &text, &[]);
     assert!(
         err.contains(&format!("{f}:3:11: column 11 (backup_finish_date)")),
         "{err}"
     );
 
-    let text = format!("{HEADER}\n{FULL_ROW}\ndb,srv,L,u2,200\n");
+    let text = format!("{HEADER}\n{FULL_ROW}\ndb,srv,L,00000000-0000-0000-0000-0000000000a2,200\n");
     let (f, err) = bad_input("short.csv", &text, &[]);
     assert!(
         err.contains(&format!(
@@ -617,7 +617,10 @@ fn bad_input_names_file_line_and_column_and_exits_2() {
     // Two databases and no --database; an unknown --database.
     let text = format!(
         "{HEADER}\n{FULL_ROW}\n{}\n",
-        FULL_ROW.replace("db,", "other,").replace("u1", "u9")
+        FULL_ROW.replace("db,", "other,").replace(
+            "00000000-0000-0000-0000-0000000000a1",
+            "00000000-0000-0000-0000-0000000000a9"
+        )
     );
     let (_, err) = bad_input("two.csv", &text, &[]);
     assert!(
@@ -637,7 +640,9 @@ fn bad_input_names_file_line_and_column_and_exits_2() {
     );
     let (f, err) = bad_input("dup.csv", &text, &[]);
     assert!(
-        err.contains(&format!("{f}:2: backup set u1 appears again at {f}:3")),
+        err.contains(&format!(
+            "{f}:2: backup set 00000000-0000-0000-0000-0000000000a1 appears again at {f}:3"
+        )),
         "{err}"
     );
 }

@@ -44,6 +44,8 @@ fn copy_folder_history(w: &World) -> Vec<BackupRecord> {
             backup_finish_date: ts(f.created_at),
             is_copy_only: false,
             physical_device_name: Some(f.file_name()),
+            first_recovery_fork_guid: None,
+            last_recovery_fork_guid: None,
         })
         .collect()
 }

@@ -59,17 +59,19 @@ const REQUIRED: [&str; 9] = [
     "backup_start_date",
     "backup_finish_date",
 ];
-const OPTIONAL: [&str; 4] = [
+const OPTIONAL: [&str; 6] = [
     "server_name",
     "differential_base_lsn",
     "is_copy_only",
     "physical_device_name",
+    "first_recovery_fork_guid",
+    "last_recovery_fork_guid",
 ];
 
 /// Where each known column sits in a row.
 pub struct Columns {
     required: [usize; 9],
-    optional: [Option<usize>; 4],
+    optional: [Option<usize>; 6],
 }
 
 /// A bad cell: its 0-based field index, and what is wrong.
@@ -114,7 +116,7 @@ impl Columns {
                 missing.join(", ")
             ));
         }
-        let mut optional = [None; 4];
+        let mut optional = [None; 6];
         for (slot, col) in optional.iter_mut().zip(OPTIONAL) {
             *slot = find(col)?;
         }
@@ -158,6 +160,21 @@ impl Columns {
                 message: format!("{e}"),
             })?
         };
+        let fork = |k: usize| -> Result<Option<String>, CellError> {
+            match opt(k) {
+                Some((i, v)) if !v.trim().is_empty() => guid(OPTIONAL[k], v)
+                    .map(Some)
+                    .map_err(|message| CellError { index: i, message }),
+                _ => Ok(None),
+            }
+        };
+        let backup_set_uuid = {
+            let v = req(2)?;
+            guid("backup_set_uuid", v).map_err(|message| CellError {
+                index: self.required[2],
+                message,
+            })?
+        };
         let differential_base_lsn = match opt(1) {
             Some((i, v)) if !v.trim().is_empty() => Some(v.parse().map_err(|e| CellError {
                 index: i,
@@ -176,7 +193,7 @@ impl Columns {
             database_name: cell(self.required[0]).unwrap_or("").to_string(),
             server_name: opt(0).map(|(_, v)| v.to_string()).unwrap_or_default(),
             backup_type,
-            backup_set_uuid: req(2)?.to_string(),
+            backup_set_uuid,
             first_lsn: lsn(3)?,
             last_lsn: lsn(4)?,
             checkpoint_lsn: lsn(5)?,
@@ -188,6 +205,8 @@ impl Columns {
             physical_device_name: opt(3)
                 .map(|(_, v)| v.to_string())
                 .filter(|v| !v.trim().is_empty()),
+            first_recovery_fork_guid: fork(4)?,
+            last_recovery_fork_guid: fork(5)?,
         })
     }
 
@@ -206,6 +225,17 @@ impl Columns {
             .map(|(n, _)| *n)
             .unwrap_or("?")
     }
+}
+
+/// msdb's `uniqueidentifier`: a GUID, made canonical (lower case, no braces). Validated
+/// here because it is printed into generated T-SQL comments.
+fn guid(column: &str, v: &str) -> Result<String, String> {
+    crate::tsql_quote::guid(v).ok_or_else(|| {
+        format!(
+            "{column} {:?}: expected a GUID such as 1e2feb89-414c-343c-1027-c4d1c386bbc4",
+            v.chars().take(80).collect::<String>()
+        )
+    })
 }
 
 /// msdb's `bit` as exported: empty (NULL), 0/1 or true/false.
@@ -299,6 +329,7 @@ struct JsonRow {
     server_name: Option<String>,
     #[serde(rename = "type")]
     backup_type: BackupType,
+    #[serde(deserialize_with = "json_guid")]
     backup_set_uuid: String,
     first_lsn: Lsn,
     last_lsn: Lsn,
@@ -312,6 +343,24 @@ struct JsonRow {
     is_copy_only: bool,
     #[serde(default)]
     physical_device_name: Option<String>,
+    #[serde(default, deserialize_with = "json_fork")]
+    first_recovery_fork_guid: Option<String>,
+    #[serde(default, deserialize_with = "json_fork")]
+    last_recovery_fork_guid: Option<String>,
+}
+
+fn json_guid<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let s = String::deserialize(d)?;
+    guid("backup_set_uuid", &s).map_err(serde::de::Error::custom)
+}
+
+fn json_fork<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    match Option::<String>::deserialize(d)? {
+        Some(s) if !s.trim().is_empty() => guid("recovery fork", &s)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+        _ => Ok(None),
+    }
 }
 
 fn opt_lsn<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Lsn>, D::Error> {
@@ -395,6 +444,8 @@ pub fn parse_json(source: &str, bytes: &[u8]) -> Result<History, InputError> {
             backup_finish_date: r.backup_finish_date,
             is_copy_only: r.is_copy_only,
             physical_device_name: r.physical_device_name.filter(|v| !v.trim().is_empty()),
+            first_recovery_fork_guid: r.first_recovery_fork_guid,
+            last_recovery_fork_guid: r.last_recovery_fork_guid,
         });
     }
     Ok(out)
@@ -408,7 +459,7 @@ mod tests {
 
     #[test]
     fn csv_quoted_commas_and_bad_cells_are_located() {
-        let ok = format!("{HEADER}\"a, b\",\"s\\i,1433\",D,u1,1,2,1,0,,2020-01-01T00:00:00,2020-01-01T00:00:01,1,\"C:\\x, y.bak\"\n");
+        let ok = format!("{HEADER}\"a, b\",\"s\\i,1433\",D,00000000-0000-0000-0000-0000000000a1,1,2,1,0,,2020-01-01T00:00:00,2020-01-01T00:00:01,1,\"C:\\x, y.bak\"\n");
         let h = parse_csv("t.csv", ok.as_bytes()).unwrap();
         assert_eq!(h.records[0].database_name, "a, b");
         assert_eq!(
@@ -416,7 +467,7 @@ mod tests {
             Some("C:\\x, y.bak")
         );
         assert!(h.records[0].is_copy_only);
-        let bad = format!("{HEADER}a,s,D,u1,1,2x,1,0,,2020-01-01T00:00:00,2020-01-01T00:00:01,,\n");
+        let bad = format!("{HEADER}a,s,D,00000000-0000-0000-0000-0000000000a1,1,2x,1,0,,2020-01-01T00:00:00,2020-01-01T00:00:01,,\n");
         let e = parse_csv("t.csv", bad.as_bytes()).unwrap_err();
         assert_eq!((e.line, e.column), (Some(2), Some(6)));
         assert!(
@@ -428,7 +479,7 @@ mod tests {
 
     #[test]
     fn json_in_both_shapes_with_located_errors() {
-        let row = r#"{"database_name":"a","type":"L","backup_set_uuid":"u","first_lsn":"17126658000000314600037","last_lsn":5,"checkpoint_lsn":"1","database_backup_lsn":"0","differential_base_lsn":null,"backup_start_date":"2020-01-01T00:00:00","backup_finish_date":"2020-01-01T00:00:00Z","is_copy_only":0}"#;
+        let row = r#"{"database_name":"a","type":"L","backup_set_uuid":"00000000-0000-0000-0000-0000000000a1","first_lsn":"17126658000000314600037","last_lsn":5,"checkpoint_lsn":"1","database_backup_lsn":"0","differential_base_lsn":null,"backup_start_date":"2020-01-01T00:00:00","backup_finish_date":"2020-01-01T00:00:00Z","is_copy_only":0}"#;
         let a = parse_json("t.json", format!("[{row}]").as_bytes()).unwrap();
         let b = parse_json("t.json", format!("{{\"backups\": [{row}]}}").as_bytes()).unwrap();
         assert_eq!(a.records, b.records);

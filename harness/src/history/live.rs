@@ -21,10 +21,12 @@ SELECT bs.database_name,
        CONVERT(varchar(30), bs.backup_start_date, 126) AS backup_start_date,
        CONVERT(varchar(30), bs.backup_finish_date, 126) AS backup_finish_date,
        CONVERT(varchar(1), bs.is_copy_only) AS is_copy_only,
+       LOWER(CONVERT(varchar(36), bs.first_recovery_fork_guid)) AS first_recovery_fork_guid,
+       LOWER(CONVERT(varchar(36), bs.last_recovery_fork_guid)) AS last_recovery_fork_guid,
        bmf.physical_device_name
 FROM msdb.dbo.backupset AS bs
 JOIN msdb.dbo.backupmediafamily AS bmf ON bmf.media_set_id = bs.media_set_id
-WHERE bs.database_name = @P1 AND bs.type IN ('D', 'I', 'L')
+WHERE bs.database_name = @P1 AND bs.type IN ('D', 'I', 'L') AND bmf.mirror = 0
 ORDER BY bs.backup_finish_date, bs.backup_set_id, bmf.family_sequence_number;";
 
 /// How to reach the server. The password comes from an environment variable, never argv.
@@ -149,7 +151,7 @@ async fn query(t: &Target, database: &str) -> Result<Rows, Box<dyn std::error::E
 }
 
 /// The column names [`HISTORY_SQL`] returns, in order.
-pub const HISTORY_COLUMNS: [&str; 13] = [
+pub const HISTORY_COLUMNS: [&str; 15] = [
     "database_name",
     "server_name",
     "type",
@@ -162,6 +164,8 @@ pub const HISTORY_COLUMNS: [&str; 13] = [
     "backup_start_date",
     "backup_finish_date",
     "is_copy_only",
+    "first_recovery_fork_guid",
+    "last_recovery_fork_guid",
     "physical_device_name",
 ];
 
@@ -172,7 +176,7 @@ mod tests {
 
     #[test]
     fn the_query_is_one_read_only_select_on_msdb() {
-        let golden = "SELECT bs.database_name,\n       bs.server_name,\n       bs.type,\n       LOWER(CONVERT(varchar(36), bs.backup_set_uuid)) AS backup_set_uuid,\n       CONVERT(varchar(25), bs.first_lsn) AS first_lsn,\n       CONVERT(varchar(25), bs.last_lsn) AS last_lsn,\n       CONVERT(varchar(25), bs.checkpoint_lsn) AS checkpoint_lsn,\n       CONVERT(varchar(25), bs.database_backup_lsn) AS database_backup_lsn,\n       CONVERT(varchar(25), bs.differential_base_lsn) AS differential_base_lsn,\n       CONVERT(varchar(30), bs.backup_start_date, 126) AS backup_start_date,\n       CONVERT(varchar(30), bs.backup_finish_date, 126) AS backup_finish_date,\n       CONVERT(varchar(1), bs.is_copy_only) AS is_copy_only,\n       bmf.physical_device_name\nFROM msdb.dbo.backupset AS bs\nJOIN msdb.dbo.backupmediafamily AS bmf ON bmf.media_set_id = bs.media_set_id\nWHERE bs.database_name = @P1 AND bs.type IN ('D', 'I', 'L')\nORDER BY bs.backup_finish_date, bs.backup_set_id, bmf.family_sequence_number;";
+        let golden = "SELECT bs.database_name,\n       bs.server_name,\n       bs.type,\n       LOWER(CONVERT(varchar(36), bs.backup_set_uuid)) AS backup_set_uuid,\n       CONVERT(varchar(25), bs.first_lsn) AS first_lsn,\n       CONVERT(varchar(25), bs.last_lsn) AS last_lsn,\n       CONVERT(varchar(25), bs.checkpoint_lsn) AS checkpoint_lsn,\n       CONVERT(varchar(25), bs.database_backup_lsn) AS database_backup_lsn,\n       CONVERT(varchar(25), bs.differential_base_lsn) AS differential_base_lsn,\n       CONVERT(varchar(30), bs.backup_start_date, 126) AS backup_start_date,\n       CONVERT(varchar(30), bs.backup_finish_date, 126) AS backup_finish_date,\n       CONVERT(varchar(1), bs.is_copy_only) AS is_copy_only,\n       LOWER(CONVERT(varchar(36), bs.first_recovery_fork_guid)) AS first_recovery_fork_guid,\n       LOWER(CONVERT(varchar(36), bs.last_recovery_fork_guid)) AS last_recovery_fork_guid,\n       bmf.physical_device_name\nFROM msdb.dbo.backupset AS bs\nJOIN msdb.dbo.backupmediafamily AS bmf ON bmf.media_set_id = bs.media_set_id\nWHERE bs.database_name = @P1 AND bs.type IN ('D', 'I', 'L') AND bmf.mirror = 0\nORDER BY bs.backup_finish_date, bs.backup_set_id, bmf.family_sequence_number;";
         assert_eq!(HISTORY_SQL, golden);
         let upper = HISTORY_SQL.to_ascii_uppercase();
         for word in [
@@ -209,6 +213,8 @@ mod tests {
                 Some("2017-08-01T11:09:25"),
                 Some("2017-08-01T11:09:25.123"),
                 Some("0"),
+                None,
+                None,
                 Some("D:\\bak\\mgc.bak"),
             ]),
             row(&[
@@ -224,6 +230,8 @@ mod tests {
                 Some("2017-08-01T11:10:15"),
                 Some("2017-08-01T11:10:15"),
                 Some("0"),
+                None,
+                None,
                 Some("D:\\bak\\mgc_1.trn"),
             ]),
             row(&[
@@ -239,6 +247,8 @@ mod tests {
                 Some("2017-08-01T11:11:05"),
                 Some("2017-08-01T11:11:05"),
                 Some("1"),
+                None,
+                None,
                 Some("D:\\bak\\mgc_2.trn"),
             ]),
         ];

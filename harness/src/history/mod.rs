@@ -31,7 +31,9 @@ struct PlanArgs {
     /// The database to plan for (needed when the history holds several, and with --server).
     #[arg(long, value_name = "NAME")]
     database: Option<String>,
-    /// Restore to this point in time (YYYY-MM-DDTHH:MM:SS, the history's clock).
+    /// Restore to this point in time: YYYY-MM-DDTHH:MM:SS in the history's own clock. msdb
+    /// stores the server's local time, not UTC, so give the time as that server's clock
+    /// showed it (no time-zone conversion is done).
     #[arg(long, value_name = "TIME")]
     stop_at: Option<Timestamp>,
     /// The database is already RESTORING at this redo LSN: plan only the logs that continue.
@@ -136,7 +138,10 @@ fn run_plan(a: PlanArgs) -> i32 {
     let out = if a.json {
         render::json(&p, &opts, &source)
     } else if a.tsql {
-        render::tsql(&p, &opts, &source)
+        match render::tsql(&p, &opts, &source) {
+            Ok(t) => t,
+            Err(e) => return bad(format!("{source}: {e}")),
+        }
     } else {
         render::text(&p, &opts, &source)
     };

@@ -73,8 +73,10 @@ impl<'de> Deserialize<'de> for BackupType {
     }
 }
 
-/// A UTC wall-clock time as msdb exports it (`2017-05-04T07:42:17`, optional fraction and
-/// `Z`). Fields in descending significance, so the derived order is chronological.
+/// A wall-clock time as msdb exports it (`2017-05-04T07:42:17`, optional fraction and `Z`).
+/// msdb stores the server's local time, not UTC, and no offset: times are compared as they
+/// are, in the history's own clock. Fields in descending significance, so the derived order
+/// is chronological.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Timestamp {
     pub year: u16,
@@ -93,7 +95,7 @@ impl fmt::Display for TimestampParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "expected a time YYYY-MM-DDTHH:MM:SS (optional fraction and Z, UTC), found {:?}",
+            "expected a time YYYY-MM-DDTHH:MM:SS (optional fraction and Z; the history's own clock, as msdb stores it), found {:?}",
             self.0
         )
     }
@@ -207,13 +209,19 @@ pub struct BackupRecord {
     pub is_copy_only: bool,
     /// The file (one per stripe); `None` when the history does not say.
     pub physical_device_name: Option<String>,
+    /// The recovery fork the backup begins on (`None`: not in the history, or all zeros).
+    pub first_recovery_fork_guid: Option<String>,
+    /// The recovery fork it ends on (a log backup across a fork point differs from the
+    /// first); `None`: not in the history, then taken equal to the first.
+    pub last_recovery_fork_guid: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct PlanOptions {
     /// Plan for this database; `None` means the history must hold exactly one.
     pub database: Option<String>,
-    /// Restore to this point in time.
+    /// Restore to this point in time, in the history's own clock (msdb stores the server's
+    /// local time).
     pub stop_at: Option<Timestamp>,
     /// The database is already RESTORING at this redo point: plan only the logs.
     pub redo_start_lsn: Option<Lsn>,

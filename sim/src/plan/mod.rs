@@ -16,7 +16,8 @@ pub use history::*;
 use crate::lsn::{check_log_restore, is_empty_log, LogRuleError, Lsn};
 use crate::sqlerror::SqlError;
 use serde::{Serialize, Serializer};
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::fmt;
 
 /// One backup set: the records sharing a `backup_set_uuid` (a striped backup has one
@@ -38,6 +39,21 @@ pub struct BackupSet {
     pub is_copy_only: bool,
     /// Sorted; empty when the history names no file.
     pub physical_device_names: Vec<String>,
+    /// The recovery fork it begins on, when the history says (not all zeros).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_recovery_fork_guid: Option<String>,
+    /// The recovery fork it ends on (differs from the first only for a log across a fork).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_recovery_fork_guid: Option<String>,
+}
+
+impl BackupSet {
+    /// The fork the database is on after restoring this backup.
+    fn fork_after(&self) -> Option<&str> {
+        self.last_recovery_fork_guid
+            .as_deref()
+            .or(self.first_recovery_fork_guid.as_deref())
+    }
 }
 
 /// What a log restore would have been checked against: which backup set the redo point.
@@ -86,6 +102,10 @@ pub enum Reason {
     SupersededByDifferential { redo_lsn: Lsn },
     /// The log begins after the redo point: the chain has a gap before it (4305).
     TooRecent { redo_lsn: Lsn },
+    /// A log on a recovery fork the restored chain is not on (another recovery path, 4330
+    /// if restored): left by a restore WITH RECOVERY that was later abandoned, or another
+    /// database under the same name.
+    OtherRecoveryFork { fork: String, chain_fork: String },
 }
 
 impl Reason {
@@ -135,6 +155,9 @@ impl Reason {
             Reason::TooRecent { redo_lsn } => {
                 format!("begins after the redo point {redo_lsn}: gap (4305)")
             }
+            Reason::OtherRecoveryFork { fork, chain_fork } => format!(
+                "on recovery fork {fork}, not the restored chain's {chain_fork} (4330)"
+            ),
         }
     }
 }
@@ -273,14 +296,16 @@ pub fn same_database(a: &str, b: &str) -> bool {
 
 /// The distinct database names in the history, sorted.
 pub fn databases(records: &[BackupRecord]) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
     let mut sorted: Vec<&str> = records.iter().map(|r| r.database_name.as_str()).collect();
     sorted.sort_unstable();
+    sorted.dedup();
+    // The first spelling (in sorted order) of each name as `same_database` compares them.
+    let mut first: BTreeMap<String, &str> = BTreeMap::new();
     for n in sorted {
-        if !names.iter().any(|m| same_database(m, n)) {
-            names.push(n.to_string());
-        }
+        first.entry(n.trim_end().to_ascii_lowercase()).or_insert(n);
     }
+    let mut names: Vec<String> = first.into_values().map(str::to_string).collect();
+    names.sort_unstable();
     names
 }
 
@@ -320,9 +345,21 @@ pub fn backup_sets(records: &[BackupRecord]) -> Vec<BackupSet> {
                 backup_finish_date: r.backup_finish_date,
                 is_copy_only: r.is_copy_only,
                 physical_device_names: devices,
+                first_recovery_fork_guid: known_fork(&r.first_recovery_fork_guid),
+                last_recovery_fork_guid: known_fork(&r.last_recovery_fork_guid),
             }
         })
         .collect()
+}
+
+/// A fork GUID the history really names: not empty, not all zeros (what some exports
+/// write for "unknown"). Lower case, so spellings compare equal.
+fn known_fork(g: &Option<String>) -> Option<String> {
+    let g = g.as_deref()?.trim();
+    let unknown = g
+        .chars()
+        .all(|c| c == '0' || c == '-' || c == '{' || c == '}');
+    (!unknown).then(|| g.to_ascii_lowercase())
 }
 
 /// Pairs of records (indexes into `records`) that share a uuid but disagree on what the
@@ -461,8 +498,22 @@ pub fn plan(records: &[BackupRecord], opts: &PlanOptions) -> Result<Plan, PlanEr
         }
     }
 
+    // The recovery fork the chain is on, when the base names one. Without it (a redo start
+    // LSN, or a history without fork GUIDs) every log is taken to be on the chain's fork.
+    let mut chain_fork: Option<&str> = if opts.redo_start_lsn.is_some() {
+        None
+    } else {
+        sequence.last().and_then(|s| s.fork_after())
+    };
+    let filter_forks = chain_fork.is_some();
+    // Every fork the chain has been on (a log across a fork point moves it on).
+    let mut chain_forks: BTreeSet<&str> = chain_fork.into_iter().collect();
+
     // The log chain: from the redo point, repeatedly restore a log that the shared rule
     // accepts; of several, the one reaching furthest (then earliest finish, then uuid).
+    // O(n log n): logs sorted by first_lsn are pushed once, when the redo point reaches
+    // their first_lsn, into a max-heap by last_lsn (one heap per fork); the top either
+    // applies or nothing does, now or later, since the redo point only grows.
     let mut redo = diff_redo.or(base.map(|b| b.0));
     let mut logs: Vec<&BackupSet> = of_type(BackupType::Log).collect();
     logs.sort_by(|a, b| {
@@ -482,25 +533,48 @@ pub fn plan(records: &[BackupRecord], opts: &PlanOptions) -> Result<Plan, PlanEr
     let mut stopped = false;
     let mut chosen_logs: Vec<bool> = vec![false; logs.len()];
     if let (Some(mut r), false) = (redo, opts.ignore_logs) {
+        type Candidate<'a> = (Lsn, Reverse<Timestamp>, Reverse<&'a str>, usize);
+        let mut heaps: BTreeMap<Option<&str>, BinaryHeap<Candidate>> = BTreeMap::new();
+        let mut pushed = 0;
         while !stopped {
-            let next = logs
-                .iter()
+            while let Some(s) = logs.get(pushed).filter(|s| s.first_lsn <= r) {
+                if !is_empty_log(s.first_lsn, s.last_lsn) {
+                    let fork = if filter_forks {
+                        s.first_recovery_fork_guid.as_deref()
+                    } else {
+                        None
+                    };
+                    heaps.entry(fork).or_default().push((
+                        s.last_lsn,
+                        Reverse(s.backup_finish_date),
+                        Reverse(s.backup_set_uuid.as_str()),
+                        pushed,
+                    ));
+                }
+                pushed += 1;
+            }
+            // Logs on the chain's fork, and logs whose fork the history does not name.
+            let best = [None, chain_fork.filter(|_| filter_forks)]
+                .into_iter()
                 .enumerate()
-                .filter(|(i, s)| {
-                    !chosen_logs[*i]
-                        && !is_empty_log(s.first_lsn, s.last_lsn)
-                        && check_log_restore(r, s.first_lsn, s.last_lsn).is_ok()
-                })
-                .max_by(|(_, a), (_, b)| {
-                    a.last_lsn
-                        .cmp(&b.last_lsn)
-                        .then(b.backup_finish_date.cmp(&a.backup_finish_date))
-                        .then(b.backup_set_uuid.cmp(&a.backup_set_uuid))
-                });
-            let Some((i, s)) = next else { break };
+                .filter(|(k, f)| *k == 0 || f.is_some())
+                .filter_map(|(_, f)| heaps.get(&f).and_then(|h| h.peek()).map(|c| (f, *c)))
+                .max_by(|a, b| a.1.cmp(&b.1));
+            let Some((fork, (_, _, _, i))) = best else {
+                break;
+            };
+            let s = logs[i];
+            if check_log_restore(r, s.first_lsn, s.last_lsn).is_err() || s.last_lsn <= r {
+                break;
+            }
+            heaps.get_mut(&fork).and_then(|h| h.pop());
             chosen_logs[i] = true;
             reasons.insert(&s.backup_set_uuid, Reason::ContinuesChain { redo_lsn: r });
             sequence.push(s);
+            if let (true, Some(f)) = (filter_forks, s.fork_after()) {
+                chain_fork = Some(f);
+                chain_forks.insert(f);
+            }
             r = s.last_lsn;
             stopped = opts.stop_at.is_some_and(|t| s.backup_finish_date >= t);
         }
@@ -517,10 +591,18 @@ pub fn plan(records: &[BackupRecord], opts: &PlanOptions) -> Result<Plan, PlanEr
         if chosen_logs[i] {
             continue;
         }
-        let reason = match redo {
+        let other_fork = s
+            .first_recovery_fork_guid
+            .as_deref()
+            .filter(|f| filter_forks && !chain_forks.contains(f));
+        let reason = match (redo, other_fork) {
             _ if opts.ignore_logs => Reason::Ignored,
-            None => Reason::NoFullBackup,
-            Some(r) => {
+            (None, _) => Reason::NoFullBackup,
+            (Some(_), Some(f)) => Reason::OtherRecoveryFork {
+                fork: f.to_string(),
+                chain_fork: chain_fork.unwrap_or_default().to_string(),
+            },
+            (Some(r), None) => {
                 let empty = is_empty_log(s.first_lsn, s.last_lsn);
                 match check_log_restore(r, s.first_lsn, s.last_lsn) {
                     Err(LogRuleError::TooRecent { .. }) if !stopped => {
