@@ -4,8 +4,8 @@
 
 use crate::lsn::{check_log_restore, LogRuleError, Lsn};
 use crate::ranges::RangeSet;
-use crate::sqlerror::{Failure, OsError, SqlError, Statement};
-use crate::steps::sql;
+use crate::runbook::Action;
+use crate::sqlerror::{sql, Failure, OsError, SqlError, Statement};
 use crate::topology::{Db, Dc, Instance};
 use crate::world::*;
 
@@ -280,4 +280,27 @@ pub fn best_reachable_redo(w: &World, db: Db, redo: Lsn) -> Lsn {
         }
     }
     r
+}
+
+/// The backup files a copy (F2) or log-restore (F3) step will touch, as (files, writes they
+/// hold), for its duration; (0, 0) for any other step.
+pub fn preview_files(w: &World, a: &Action) -> (u64, u64) {
+    let pick = |keep: &dyn Fn(&BackupFile) -> bool| {
+        w.files
+            .iter()
+            .filter(|f| keep(f))
+            .fold((0, 0), |(n, writes), f| (n + 1, writes + f.writes.len()))
+    };
+    match a {
+        Action::CopyUncopiedFiles { instance } if w.share_reachable(instance.dc()) => {
+            pick(&|f| f.on_share == FileState::Readable && f.in_copy_folder == FileState::Absent)
+        }
+        Action::RestoreUnappliedLogs { instance, database } => {
+            let r = w.db(*instance, *database).lsn;
+            pick(&|f| {
+                f.kind == BackupKind::Log && f.in_copy_folder != FileState::Absent && f.last_lsn > r
+            })
+        }
+        _ => (0, 0),
+    }
 }

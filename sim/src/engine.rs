@@ -1,6 +1,7 @@
 //! The deterministic event loop: faults, log-shipping jobs and runbook steps on one
 //! simulated clock, invariants checked after every event, measures taken on the way.
 
+use crate::backups::best_reachable_redo;
 use crate::command::command;
 use crate::describe::{describe_effect, describe_fault};
 use crate::fault::{Fault, Job};
@@ -431,7 +432,7 @@ impl<'a> Sim<'a> {
         let recovery_redo = match &action {
             Action::KillSessionsAndRecover { instance, database } => {
                 let redo = self.w.db(*instance, *database).lsn;
-                Some((redo, steps::best_reachable_redo(&self.w, *database, redo)))
+                Some((redo, best_reachable_redo(&self.w, *database, redo)))
             }
             _ => None,
         };

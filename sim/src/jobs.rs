@@ -1,9 +1,9 @@
 //! The log-shipping jobs on their schedules: backup on the principal, copy and restore on
 //! the secondary, each deleting files older than the retention (sqlserver-semantics.md 4).
 
+use crate::backups::{restore_logs_from_copy_folder, share_path, take_log_backup};
 use crate::fault::Job;
 use crate::sqlerror::{Failure, OsError, SqlError, Statement};
-use crate::steps::{restore_logs_from_copy_folder, share_path, take_log_backup};
 use crate::topology::{Db, Dc, Instance};
 use crate::world::*;
 

@@ -10,7 +10,8 @@
 //! - [`sqlerror`]: SQL Server's error numbers and texts, and cmdlet failures.
 //! - [`topology`]: data centers, instances, databases, chat servers.
 //! - [`world`] the state; [`mirroring`] and [`workload`] its two living parts.
-//! - [`steps`] runbook actions; [`backups`] BACKUP/RESTORE and the restore loop; [`jobs`]
+//! - [`steps`] runbook actions, above [`backups`] (BACKUP/RESTORE, the restore loop and the
+//!   files a step will touch), which both [`steps`] and [`timing`] use; [`jobs`]
 //!   log shipping; [`outage`] faults.
 //! - [`invariants`] one per file; [`engine`] the event loop; [`report`], [`observe`],
 //!   [`describe`] what a run produces; [`plan`] the restore planner over msdb history.

@@ -210,6 +210,11 @@ pub enum Failure {
     Cmdlet(CmdletError),
 }
 
+/// A failed statement as a [`Failure`] (shorthand used by every statement's checks).
+pub(crate) fn sql(e: SqlError, st: Statement) -> Failure {
+    Failure::Sql(e, st)
+}
+
 impl Failure {
     pub fn number(&self) -> Option<u32> {
         match self {

@@ -4,17 +4,14 @@
 use crate::lsn::Lsn;
 use crate::ranges::RangeSet;
 use crate::runbook::{Action, ActiveSelection};
-use crate::sqlerror::{CmdletError, Failure, OsError, SqlError, Statement};
+use crate::sqlerror::{sql, CmdletError, Failure, OsError, SqlError, Statement};
 use crate::topology::{server_dc, Db, Dc, Instance, PoolState, SERVER_COUNT};
 use crate::world::*;
 use serde::Serialize;
 
-pub use crate::backups::{
-    best_reachable_redo, restore_logs_from_copy_folder, share_path, take_log_backup,
-};
 use crate::backups::{
-    log_restorable, newest_full_on_share, restore_full, roll_forward, share_unreachable,
-    take_full_backup,
+    log_restorable, newest_full_on_share, restore_full, restore_logs_from_copy_folder,
+    roll_forward, share_path, share_unreachable, take_full_backup, take_log_backup,
 };
 
 /// What a successful step did, in a form cheap to keep and easy to print.
@@ -84,10 +81,6 @@ pub enum Effect {
     },
 }
 
-pub(crate) fn sql(e: SqlError, st: Statement) -> Failure {
-    Failure::Sql(e, st)
-}
-
 /// The operator reaches an instance that is running in a data center that is up.
 fn reach(w: &World, i: Instance) -> Result<(), Failure> {
     if w.inst(i).up && w.dc_is_up(i.dc()) {
@@ -102,29 +95,6 @@ fn cms(w: &World) -> Result<(), Failure> {
         Ok(())
     } else {
         Err(Failure::Cmdlet(CmdletError::CmsUnreachable))
-    }
-}
-
-/// The backup files a copy (F2) or log-restore (F3) step will touch, as (files, writes they
-/// hold), for its duration; (0, 0) for any other step.
-pub fn preview_files(w: &World, a: &Action) -> (u64, u64) {
-    let pick = |keep: &dyn Fn(&BackupFile) -> bool| {
-        w.files
-            .iter()
-            .filter(|f| keep(f))
-            .fold((0, 0), |(n, writes), f| (n + 1, writes + f.writes.len()))
-    };
-    match a {
-        Action::CopyUncopiedFiles { instance } if w.share_reachable(instance.dc()) => {
-            pick(&|f| f.on_share == FileState::Readable && f.in_copy_folder == FileState::Absent)
-        }
-        Action::RestoreUnappliedLogs { instance, database } => {
-            let r = w.db(*instance, *database).lsn;
-            pick(&|f| {
-                f.kind == BackupKind::Log && f.in_copy_folder != FileState::Absent && f.last_lsn > r
-            })
-        }
-        _ => (0, 0),
     }
 }
 

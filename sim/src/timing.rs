@@ -4,10 +4,10 @@
 //! source is named: the Persistent Chat docs give no durations at all (persistent-chat-hadr.md 7).
 //! Job schedules and retention live in `log_shipping`, the write rate in `workload`.
 
+use crate::backups::preview_files;
 use crate::dist::Dist;
 use crate::rng::Rng;
 use crate::runbook::Action;
-use crate::steps::preview_files;
 use crate::topology::{Db, Dc};
 use crate::world::{BackupKind, FileState, World};
 use schemars::JsonSchema;

@@ -5,11 +5,11 @@
 mod common;
 use common::*;
 use proptest::prelude::*;
+use sim::backups::restore_logs_from_copy_folder;
 use sim::fault::Job;
 use sim::jobs;
 use sim::plan::{plan, BackupRecord, BackupType, PlanOptions, Timestamp};
 use sim::sqlerror::{Failure, SqlError};
-use sim::steps::restore_logs_from_copy_folder;
 use sim::topology::{Db, Instance};
 use sim::world::{BackupKind, FileState, World};
 
