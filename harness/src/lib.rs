@@ -6,6 +6,7 @@ pub mod exit;
 pub mod fuzz;
 pub mod history;
 pub mod load;
+pub mod output;
 pub mod rto;
 pub mod run;
 pub mod schema;

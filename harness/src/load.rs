@@ -62,15 +62,112 @@ pub struct Loaded {
     pub runbooks: Vec<Runbook>,
 }
 
-fn read(path: &Path) -> Result<String, InputError> {
-    std::fs::read_to_string(path).map_err(|e| {
+/// The most an input file (scenario, runbook, calibration) may hold: far above any real one
+/// (the shipped scenarios are a few KB), low enough that `/dev/zero`-like input is refused at
+/// once instead of read until memory runs out.
+pub const MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Read an input file as UTF-8 text, capped at [`MAX_INPUT_BYTES`]. The one way every command
+/// reads a file it was given (see [`read_input_bytes`] for the rules).
+pub fn read_input(path: &Path) -> Result<String, InputError> {
+    read_input_capped(path, MAX_INPUT_BYTES)
+}
+
+/// [`read_input`] with another cap (history exports are larger than scenarios).
+pub fn read_input_capped(path: &Path, cap: u64) -> Result<String, InputError> {
+    let bytes = read_input_bytes(path, cap)?;
+    text_of(&path.display().to_string(), bytes)
+}
+
+/// UTF-8 text of a file's bytes, without a leading byte-order mark; invalid UTF-8 is located
+/// at its line and (byte) column.
+pub fn text_of(file: &str, mut bytes: Vec<u8>) -> Result<String, InputError> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = good.iter().filter(|b| **b == b'\n').count() + 1;
+        let column = good.len() - good.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) + 1;
+        let bad = e.as_bytes()[good.len()];
         InputError::at(
-            &path.display().to_string(),
-            0,
-            0,
-            format!("cannot read the file: {e}"),
+            file,
+            line,
+            column,
+            format!("invalid UTF-8 (byte 0x{bad:02X}); expected a UTF-8 text file"),
         )
     })
+}
+
+/// Read at most `cap` bytes of a regular file. Directories, FIFOs, devices and sockets are
+/// refused before anything is read (a FIFO would block, `/dev/zero` never ends), and a file
+/// larger than the cap is refused rather than truncated.
+pub fn read_input_bytes(path: &Path, cap: u64) -> Result<Vec<u8>, InputError> {
+    use std::io::Read;
+    let file = path.display().to_string();
+    let fail = |m: String| InputError::at(&file, 1, 1, m);
+    let cannot = |e: std::io::Error| fail(format!("cannot read the file: {e}"));
+    let meta = std::fs::metadata(path).map_err(cannot)?;
+    check_regular(&meta.file_type())
+        .map_err(|kind| fail(format!("is {kind}; expected a regular file")))?;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        // Never block on open, should the path be swapped for a FIFO after the check.
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc::O_NONBLOCK);
+    }
+    let f = opts.open(path).map_err(cannot)?;
+    let meta = f.metadata().map_err(cannot)?;
+    check_regular(&meta.file_type())
+        .map_err(|kind| fail(format!("is {kind}; expected a regular file")))?;
+    let too_big = || {
+        fail(format!(
+            "the file is larger than {cap} bytes; expected an input file of at most that size"
+        ))
+    };
+    if meta.len() > cap {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // Read one byte past the cap: a file that grows while it is read is still refused.
+    f.take(cap + 1).read_to_end(&mut bytes).map_err(cannot)?;
+    if bytes.len() as u64 > cap {
+        return Err(too_big());
+    }
+    Ok(bytes)
+}
+
+/// Ok for a regular file, else what it is ("a directory", "a FIFO (named pipe)", ...).
+fn check_regular(t: &std::fs::FileType) -> Result<(), &'static str> {
+    if t.is_file() {
+        return Ok(());
+    }
+    if t.is_dir() {
+        return Err("a directory");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return Err("a FIFO (named pipe)");
+        }
+        if t.is_char_device() {
+            return Err("a character device");
+        }
+        if t.is_block_device() {
+            return Err("a block device");
+        }
+        if t.is_socket() {
+            return Err("a socket");
+        }
+    }
+    Err("not a regular file")
+}
+
+fn read(path: &Path) -> Result<String, InputError> {
+    read_input(path)
 }
 
 fn parse<T: serde::de::DeserializeOwned>(
@@ -188,11 +285,22 @@ pub fn load(path: Option<&Path>) -> Result<Loaded, InputError> {
         let rb = match &dir {
             Some(d) => {
                 let p = d.join(&ph.runbook);
-                if !p.exists() {
+                // A missing or unreadable runbook is the scenario's error, at its phase.
+                let rb_text = read_input(&p).map_err(|e| {
                     let (line, column) = locate(&text, "runbook", i);
-                    return Err(InputError::at(&file, line, column, format!("phases[{i}].runbook: no runbook file at {}; expected a path relative to the scenario file", p.display())));
-                }
-                load_runbook(&p)?
+                    InputError::at(
+                        &file,
+                        line,
+                        column,
+                        format!(
+                            "phases[{i}].runbook {:?} ({}): {} (the path is relative to the scenario file)",
+                            ph.runbook,
+                            p.display(),
+                            e.message
+                        ),
+                    )
+                })?;
+                parse_runbook(&p.display().to_string(), &rb_text)?
             }
             None => {
                 let t = embedded(&ph.runbook).ok_or_else(|| {

@@ -39,7 +39,18 @@ pub fn run(args: Args) -> i32 {
     if let Some(seed) = args.seed {
         loaded.scenario.seed = seed;
     }
-    let report = play(&loaded);
+    // Over budget is bad input: the scenario asks for more than a run may do.
+    let report =
+        match engine::run_checked(&loaded.scenario, &loaded.runbooks, Options { record: true }) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!(
+                    "drill run: {} (seed {}): {e}",
+                    loaded.file, loaded.scenario.seed
+                );
+                return exit::BAD_INPUT;
+            }
+        };
     if args.check_determinism {
         let (a, b) = (
             to_json(&loaded, &report, true),

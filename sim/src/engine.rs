@@ -21,7 +21,29 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 /// No run goes past 60 simulated days, whatever the scenario says.
-const HORIZON_S: u64 = 60 * 86_400;
+pub const HORIZON_S: u64 = 60 * 86_400;
+
+/// The work one run may do: each event costs 1, and a log-shipping job also 1 per backup
+/// file it looks at (jobs scan the share). The shipped scenarios use well under 1 % of it;
+/// a schedule of 1-second jobs over days would take minutes and gigabytes without it.
+pub const WORK_BUDGET: u64 = 20_000_000;
+/// Timeline entries one recorded run may produce (the output budget): the shipped
+/// scenarios produce a few hundred.
+pub const TIMELINE_BUDGET: usize = 20_000;
+
+/// A run stopped because it would have exceeded a budget.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BudgetExceeded {
+    /// Simulated time when the run was stopped.
+    pub at_s: u64,
+    pub message: String,
+}
+
+impl std::fmt::Display for BudgetExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.message)
+    }
+}
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Options {
@@ -92,8 +114,21 @@ struct Down {
     phase: Option<usize>,
 }
 
+/// Play a scenario. A run that exceeds a budget is cut short there (see [`run_checked`]).
 pub fn run(s: &Scenario, runbooks: &[Runbook], opts: Options) -> Report {
-    Sim::new(s, runbooks, opts).run()
+    Sim::new(s, runbooks, opts).run().0
+}
+
+/// Play a scenario, or say which budget ([`WORK_BUDGET`], [`TIMELINE_BUDGET`]) it exceeded.
+pub fn run_checked(
+    s: &Scenario,
+    runbooks: &[Runbook],
+    opts: Options,
+) -> Result<Report, BudgetExceeded> {
+    match Sim::new(s, runbooks, opts).run() {
+        (r, None) => Ok(r),
+        (_, Some(e)) => Err(e),
+    }
 }
 
 struct Sim<'a> {
@@ -126,6 +161,8 @@ struct Sim<'a> {
     failback_down_s: u64,
     compliance_at_risk: u64,
     failed_steps: Vec<String>,
+    /// Work done so far, against WORK_BUDGET.
+    work: u64,
 }
 
 impl<'a> Sim<'a> {
@@ -168,6 +205,7 @@ impl<'a> Sim<'a> {
             failback_down_s: 0,
             compliance_at_risk: 0,
             failed_steps: Vec::new(),
+            work: 0,
         }
     }
 
@@ -176,7 +214,8 @@ impl<'a> Sim<'a> {
         self.q.push(Reverse((t, self.seq, ev)));
     }
 
-    fn run(mut self) -> Report {
+    fn run(mut self) -> (Report, Option<BudgetExceeded>) {
+        let mut exceeded = None;
         for (i, f) in self.s.faults.iter().enumerate() {
             if f.after_phase.is_none() {
                 self.push(f.at_s, Ev::Fault(i as u32));
@@ -196,6 +235,30 @@ impl<'a> Sim<'a> {
             if t > HORIZON_S {
                 break;
             }
+            self.work += 1;
+            if let Ev::Job(_) = ev {
+                self.work += self.w.files.len() as u64;
+            }
+            if self.work > WORK_BUDGET {
+                exceeded = Some(BudgetExceeded {
+                    at_s: t,
+                    message: format!(
+                        "the run exceeded its work budget ({WORK_BUDGET} events and backup files scanned) at simulated {}; expected a scenario of realistic size (log-shipping schedules of minutes, not seconds, over days; see docs/formats.md)",
+                        hms(t)
+                    ),
+                });
+                break;
+            }
+            if self.timeline.len() > TIMELINE_BUDGET {
+                exceeded = Some(BudgetExceeded {
+                    at_s: t,
+                    message: format!(
+                        "the run's timeline exceeded its output budget ({TIMELINE_BUDGET} entries) at simulated {}; expected a scenario of realistic size (see docs/formats.md)",
+                        hms(t)
+                    ),
+                });
+                break;
+            }
             // Copy and restore jobs neither read nor move the writing copies, and the
             // workload adds up the same over a longer interval: account it later.
             if !matches!(ev, Ev::Job(1) | Ev::Job(2)) {
@@ -209,7 +272,7 @@ impl<'a> Sim<'a> {
             let step_ctx = self.handle(t, ev);
             self.after_event(t, ev, step_ctx);
         }
-        self.report()
+        (self.report(), exceeded)
     }
 
     fn schedule_job(&mut self, j: usize, at: u64) {
@@ -230,7 +293,9 @@ impl<'a> Sim<'a> {
 
     fn schedule_end(&mut self, now: u64) {
         if self.end_at.is_none() {
-            let end = now.max(self.last_fault_at) + self.s.liveness_within_s;
+            let end = now
+                .max(self.last_fault_at)
+                .saturating_add(self.s.liveness_within_s);
             self.end_at = Some(end);
             self.push(end, Ev::End);
         }
@@ -239,7 +304,7 @@ impl<'a> Sim<'a> {
     fn schedule_phase(&mut self, p: usize, now: u64) {
         let ph = &self.s.phases[p];
         let after_previous = if p > 0 {
-            now + ph.after_previous_s.unwrap_or(0)
+            now.saturating_add(ph.after_previous_s.unwrap_or(0))
         } else {
             0
         };
@@ -247,7 +312,10 @@ impl<'a> Sim<'a> {
         if ph.declare {
             let t = &self.s.timing;
             let mut rng = Rng::child(self.s.seed, 100 + p as u64);
-            at = ph.start_at_s + t.detection_s.sample(&mut rng) + t.decision_s.sample(&mut rng);
+            at = ph
+                .start_at_s
+                .saturating_add(t.detection_s.sample(&mut rng))
+                .saturating_add(t.decision_s.sample(&mut rng));
             at = at.max(now).max(after_previous);
         }
         self.push(at, Ev::PhaseStart(p as u32));
@@ -266,22 +334,28 @@ impl<'a> Sim<'a> {
             .as_ref()
             .unwrap_or(&t.operator_step_s)
             .sample(&mut self.rng)
-            + plan.extra_delay_s;
+            .saturating_add(plan.extra_delay_s);
         let work = work_s(t, action, &self.w, &mut self.rng);
         self.step_started = now;
         self.step_op = op;
         self.step_work = work;
-        self.push(now + op + work, Ev::StepEnd(p as u32, k as u32));
+        self.push(
+            now.saturating_add(op).saturating_add(work),
+            Ev::StepEnd(p as u32, k as u32),
+        );
     }
 
     fn phase_done(&mut self, p: usize, now: u64) {
         // Faults timed from the end of this phase (e.g. DC1 rebuilt after the failover).
         for (i, f) in self.s.faults.iter().enumerate() {
             if f.after_phase == Some(p) {
-                self.last_fault_at = self.last_fault_at.max(now + f.at_s);
+                self.last_fault_at = self.last_fault_at.max(now.saturating_add(f.at_s));
                 self.seq += 1;
-                self.q
-                    .push(Reverse((now + f.at_s, self.seq, Ev::Fault(i as u32))));
+                self.q.push(Reverse((
+                    now.saturating_add(f.at_s),
+                    self.seq,
+                    Ev::Fault(i as u32),
+                )));
             }
         }
         if self.opts.record {
@@ -349,7 +423,7 @@ impl<'a> Sim<'a> {
                     ls.restore_interval_s,
                 ][j as usize];
                 let out = jobs::run(&mut self.w, job, ls.retention_s);
-                self.schedule_job(j as usize, t + interval);
+                self.schedule_job(j as usize, t.saturating_add(interval));
                 if self.opts.record && out != JobOutcome::Idle {
                     let (effect, error) = match &out {
                         JobOutcome::BackedUp { instance, file } => (
@@ -494,7 +568,7 @@ impl<'a> Sim<'a> {
             }
             self.seq += 1;
             self.q.push(Reverse((
-                t + wait_s,
+                t.saturating_add(wait_s),
                 self.seq,
                 Ev::StepRetry(p as u32, k as u32),
             )));
@@ -718,4 +792,10 @@ fn rpo_window(w: &World, lost: &RangeSet) -> u64 {
         }
     }
     total.round() as u64
+}
+
+/// Simulated time as "Dd HH:MM:SS" for budget messages.
+fn hms(t: u64) -> String {
+    let (d, r) = (t / 86_400, t % 86_400);
+    format!("{d}d {:02}:{:02}:{:02}", r / 3600, r % 3600 / 60, r % 60)
 }

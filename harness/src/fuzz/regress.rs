@@ -88,9 +88,7 @@ fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let tmp = path.with_extension(format!("json.tmp{}", std::process::id()));
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path)
+    crate::output::write_atomic(path, text.as_bytes()).map_err(std::io::Error::other)
 }
 
 /// Shrink and save one counterexample per violated invariant.
@@ -126,7 +124,7 @@ pub fn counterexamples(
         });
         let file = args.out.join(format!("{id}.json"));
         let text = scenario_json(&s);
-        if std::fs::read_to_string(&file).ok().as_deref() != Some(text.as_str()) {
+        if crate::load::read_input(&file).ok().as_deref() != Some(text.as_str()) {
             write_atomically(&file, &text)?;
         }
         out.push(Found {

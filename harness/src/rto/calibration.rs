@@ -89,8 +89,7 @@ pub fn calibratable() -> Vec<&'static str> {
 
 pub fn load(path: &Path) -> Result<Calibration, InputError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| InputError::at(&file, 0, 0, format!("cannot read the file: {e}")))?;
+    let text = crate::load::read_input(path)?;
     parse(&file, &text)
 }
 

@@ -2,6 +2,7 @@
 //! seed and fault-time jitter, on worker threads, and the samples are put back in run order
 //! so the result does not depend on the thread count.
 
+use super::counts::{Counts, NEVER};
 use serde::Serialize;
 use sim::dist::Dist;
 use sim::engine::{self, Options};
@@ -46,13 +47,13 @@ fn place(s: &mut Scenario, base: &Scenario, campaign: u64, i: u64) -> u64 {
     // Faults timed after a phase move with that phase already.
     for (f, b) in s.faults.iter_mut().zip(&base.faults) {
         f.at_s = if b.after_phase.is_none() {
-            b.at_s + j
+            b.at_s.saturating_add(j)
         } else {
             b.at_s
         };
     }
     for (p, b) in s.phases.iter_mut().zip(&base.phases) {
-        p.start_at_s = b.start_at_s + j;
+        p.start_at_s = b.start_at_s.saturating_add(j);
     }
     j
 }
@@ -98,42 +99,143 @@ impl Sample {
     }
 }
 
-/// Run `runs` Monte Carlo runs on `threads` threads. Same inputs, same samples.
+/// What a campaign keeps of its runs: counts per value (bounded memory, see counts.rs), the
+/// runs over each target, counted as they come, and the tallies of "never" and "no outage".
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub runs: u64,
+    /// RTO as ordered by [`Sample::rto_key`] (never = NEVER, no outage = 0).
+    pub rto: Counts,
+    pub rto_from_declaration: Counts,
+    pub rpo_writes: Counts,
+    pub rpo_s: Counts,
+    pub failback_s: Counts,
+    pub never_restored: u64,
+    pub no_outage: u64,
+    /// (target, runs over it) for the scenario's RTO and RPO targets.
+    pub rto_over: Option<(u64, u64)>,
+    pub rpo_over: Option<(u64, u64)>,
+    /// The first run (by index) that exceeded the engine's budget, and why: the campaign's
+    /// figures are then not reported.
+    pub exceeded: Option<(u64, String)>,
+}
+
+impl Tally {
+    pub fn new(rto_target: Option<u64>, rpo_target: Option<u64>) -> Tally {
+        Tally {
+            rto_over: rto_target.map(|t| (t, 0)),
+            rpo_over: rpo_target.map(|t| (t, 0)),
+            ..Tally::default()
+        }
+    }
+
+    pub fn add(&mut self, s: &Sample) {
+        let run = s.run;
+        self.runs += 1;
+        let rto = s.rto_key();
+        self.rto.add(rto, run);
+        let decl = match s.rto_from_declaration_s {
+            Some(v) => v,
+            None if !s.outage => 0,
+            None => NEVER,
+        };
+        self.rto_from_declaration.add(decl, run);
+        self.rpo_writes.add(s.rpo_writes, run);
+        self.rpo_s.add(s.rpo_s, run);
+        self.failback_s.add(s.failback_s, run);
+        self.never_restored += u64::from(s.outage && s.rto_s.is_none());
+        self.no_outage += u64::from(!s.outage);
+        if let Some((t, n)) = &mut self.rto_over {
+            *n += u64::from(rto > *t);
+        }
+        if let Some((t, n)) = &mut self.rpo_over {
+            *n += u64::from(s.rpo_s > *t);
+        }
+    }
+
+    pub fn merge(&mut self, o: &Tally) {
+        self.runs += o.runs;
+        self.rto.merge(&o.rto);
+        self.rto_from_declaration.merge(&o.rto_from_declaration);
+        self.rpo_writes.merge(&o.rpo_writes);
+        self.rpo_s.merge(&o.rpo_s);
+        self.failback_s.merge(&o.failback_s);
+        self.never_restored += o.never_restored;
+        self.no_outage += o.no_outage;
+        for (mine, theirs) in [
+            (&mut self.rto_over, &o.rto_over),
+            (&mut self.rpo_over, &o.rpo_over),
+        ] {
+            if let (Some((_, n)), Some((_, m))) = (mine, theirs) {
+                *n += m;
+            }
+        }
+        if let Some((run, e)) = &o.exceeded {
+            if self.exceeded.as_ref().is_none_or(|(r, _)| run < r) {
+                self.exceeded = Some((*run, e.clone()));
+            }
+        }
+    }
+
+    /// The median run (the first run, in run order, whose RTO is the nearest-rank median)
+    /// and the worst run (the last run with the highest RTO, "never" highest).
+    pub fn median_and_worst(&self) -> Option<(u64, u64)> {
+        let (_, m) = self.rto.at_rank(50.0)?;
+        let (_, w) = self.rto.last()?;
+        Some((m.first_run, w.last_run))
+    }
+}
+
+/// Run `runs` Monte Carlo runs on `threads` threads. Same inputs, same tally; memory does not
+/// grow with `runs`.
 pub fn run(
     base: &Scenario,
     runbooks: &[Runbook],
     campaign: u64,
     runs: u64,
     threads: usize,
-) -> Vec<Sample> {
-    let threads = threads.clamp(1, runs.max(1) as usize) as u64;
+) -> Tally {
+    let threads = (threads.max(1) as u64).clamp(1, runs.max(1));
     let chunk = runs.div_ceil(threads);
-    let mut out: Vec<Sample> = Vec::with_capacity(runs as usize);
+    let empty = Tally::new(base.rto_target_s, base.rpo_target_s);
+    let mut out = empty.clone();
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
                 let (lo, hi) = (t * chunk, ((t + 1) * chunk).min(runs));
+                let mut tally = empty.clone();
                 scope.spawn(move || {
                     let mut s = base.clone();
-                    (lo..hi)
-                        .map(|i| {
-                            let j = place(&mut s, base, campaign, i);
-                            let r = engine::run(&s, runbooks, Options { record: false });
-                            Sample::from_report(i, j, &r)
-                        })
-                        .collect::<Vec<_>>()
+                    for i in lo..hi {
+                        let j = place(&mut s, base, campaign, i);
+                        match engine::run_checked(&s, runbooks, Options { record: false }) {
+                            Ok(r) => tally.add(&Sample::from_report(i, j, &r)),
+                            Err(e) => {
+                                // Later runs of this part cannot come first: stop here.
+                                tally.exceeded = Some((i, e.to_string()));
+                                break;
+                            }
+                        }
+                    }
+                    tally
                 })
             })
             .collect();
-        // Joined in thread order = run order.
         for h in handles {
             match h.join() {
-                Ok(v) => out.extend(v),
+                Ok(t) => out.merge(&t),
                 Err(e) => std::panic::resume_unwind(e),
             }
         }
     });
     out
+}
+
+/// Replay run `i` of a campaign: its sample and its full report.
+pub fn replay(base: &Scenario, runbooks: &[Runbook], campaign: u64, i: u64) -> (Sample, Report) {
+    let (s, j) = scenario_for(base, campaign, i);
+    let r = engine::run(&s, runbooks, Options { record: true });
+    (Sample::from_report(i, j, &r), r)
 }
 
 /// min, p50, p90, p95, p99 and max by nearest rank (the smallest value with at least p% of
@@ -157,21 +259,9 @@ pub const PERCENTILES: [(&str, f64); 6] = [
     ("max", 100.0),
 ];
 
-/// Nearest rank over sorted values; u64::MAX stands for never.
-pub fn nearest_rank(sorted: &[u64], p: f64) -> Option<u64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let n = sorted.len();
-    let rank = ((p / 100.0) * n as f64).ceil().max(1.0) as usize;
-    let v = sorted[rank.min(n) - 1];
-    (v != u64::MAX).then_some(v)
-}
-
 impl Summary {
-    pub fn of(mut values: Vec<u64>) -> Summary {
-        values.sort_unstable();
-        let q = |p| nearest_rank(&values, p);
+    pub fn of(c: &Counts) -> Summary {
+        let q = |p| c.percentile(p);
         Summary {
             min: q(0.0),
             p50: q(50.0),
@@ -192,15 +282,4 @@ impl Summary {
             _ => self.max,
         }
     }
-}
-
-/// Run indices ordered by RTO (ties by run index): the median run and the worst run.
-pub fn median_and_worst(samples: &[Sample]) -> Option<(usize, usize)> {
-    if samples.is_empty() {
-        return None;
-    }
-    let mut idx: Vec<usize> = (0..samples.len()).collect();
-    idx.sort_by_key(|&k| (samples[k].rto_key(), samples[k].run));
-    let rank = (0.5 * idx.len() as f64).ceil().max(1.0) as usize;
-    Some((idx[rank - 1], idx[idx.len() - 1]))
 }

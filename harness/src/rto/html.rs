@@ -13,41 +13,14 @@ use std::path::Path;
 
 const TEMPLATE: &str = include_str!("../../templates/rto_report.html");
 
-/// Fail before the campaign if the report cannot be written there.
+/// Fail before the campaign if the report cannot be written there (see crate::output).
 pub fn check_target(p: &Path) -> Result<(), String> {
-    let dir = match p.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        return Err(format!(
-            "--report {}: directory {} does not exist",
-            p.display(),
-            dir.display()
-        ));
-    }
-    if p.is_dir() {
-        return Err(format!(
-            "--report {}: is a directory; expected a file name",
-            p.display()
-        ));
-    }
-    Ok(())
+    crate::output::check_target(p).map_err(|e| format!("--report {e}"))
 }
 
 pub fn write(p: &Path, o: &Outcome, l: &Loaded) -> Result<(), String> {
     let page = render(o, l)?;
-    let name = p
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "report.html".into());
-    let tmp = p.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, page)
-        .and_then(|_| std::fs::rename(&tmp, p))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            format!("--report {}: cannot write: {e}", p.display())
-        })
+    crate::output::write_atomic(p, page.as_bytes()).map_err(|e| format!("--report {e}"))
 }
 
 fn to_mj(v: &serde_json::Value) -> minijinja::Value {
@@ -95,13 +68,13 @@ pub fn render(o: &Outcome, l: &Loaded) -> Result<String, String> {
             serde_json::json!({ "name": name, "cells": cells })
         })
         .collect();
-    let rto_min: Vec<f64> = o
-        .samples
-        .iter()
-        .filter(|s| s.rto_key() != u64::MAX)
-        .map(|s| s.rto_key() as f64 / 60.0)
+    let rto_min: Vec<(f64, u64)> = o
+        .tally
+        .rto
+        .values()
+        .map(|(v, n)| (v as f64 / 60.0, n))
         .collect();
-    let rpo_s: Vec<f64> = o.samples.iter().map(|s| s.rpo_s as f64).collect();
+    let rpo_s: Vec<(f64, u64)> = o.tally.rpo_s.values().map(|(v, n)| (v as f64, n)).collect();
     let rto_hist = histogram(
         "RTO (minutes)",
         &rto_min,
@@ -120,8 +93,7 @@ pub fn render(o: &Outcome, l: &Loaded) -> Result<String, String> {
         median_timeline = timeline("median run", cp, rep, l)?;
     }
     if let (Some(w), Some(rep)) = (&o.worst_run, &o.worst_report) {
-        let sample = o.samples.iter().find(|s| s.run == w.run);
-        if let Some(s) = sample {
+        if let Some(s) = o.worst_sample.as_ref().filter(|s| s.run == w.run) {
             let cp = critical_path(l, s, rep);
             worst_timeline = timeline("worst run", &cp, rep, l)?;
         }
@@ -219,14 +191,14 @@ fn err<E: std::fmt::Debug>(e: E) -> String {
 /// A histogram of `values` in about 30 bins, with the target as a vertical line.
 fn histogram(
     title: &str,
-    values: &[f64],
+    values: &[(f64, u64)],
     target: Option<f64>,
     color: RGBColor,
 ) -> Result<String, String> {
     let mut svg = String::new();
     {
-        let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
-        let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let lo = values.iter().map(|v| v.0).fold(f64::INFINITY, f64::min);
+        let hi = values.iter().map(|v| v.0).fold(f64::NEG_INFINITY, f64::max);
         let (lo, hi) = if values.is_empty() {
             (0.0, 1.0)
         } else {
@@ -237,8 +209,8 @@ fn histogram(
         let n = 30usize;
         let w = (hi - lo).max(1.0) / n as f64;
         let mut bins = vec![0u64; n];
-        for v in values {
-            bins[(((v - lo) / w) as usize).min(n - 1)] += 1;
+        for (v, k) in values {
+            bins[(((v - lo) / w) as usize).min(n - 1)] += k;
         }
         let ymax = bins.iter().copied().max().unwrap_or(1).max(1) as f64 * 1.1;
         let root = SVGBackend::with_string(&mut svg, (560, 320)).into_drawing_area();

@@ -5,17 +5,17 @@
 
 pub mod calibration;
 pub mod campaign;
+pub mod counts;
 pub mod html;
 pub mod sweep;
 pub mod text;
 
 use crate::exit;
 use crate::load::{self, Loaded};
-use campaign::{Sample, Summary};
+use campaign::{Sample, Summary, Tally};
 use clap::Args as ClapArgs;
 use serde::Serialize;
 use sim::dist::Dist;
-use sim::engine::{self, Options};
 use sim::report::Report;
 use sim::rng::Rng;
 use sim::timing::Timing;
@@ -169,9 +169,12 @@ pub struct Outcome {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sweep: Option<SweepResult>,
     pub performance: Performance,
-    /// Per-run samples, for the report's histograms (not in the JSON).
+    /// What the campaign kept of its runs, for the report's histograms (not in the JSON).
     #[serde(skip)]
-    pub samples: Vec<Sample>,
+    pub tally: Tally,
+    /// The worst run's sample, for the report's timeline.
+    #[serde(skip)]
+    pub worst_sample: Option<Sample>,
     #[serde(skip)]
     pub median_report: Option<Report>,
     #[serde(skip)]
@@ -230,6 +233,7 @@ fn run_inner(args: &Args) -> Result<(), String> {
         html::check_target(p)?;
     }
     let mut o = measure(&loaded, seed, args.runs, threads);
+    over_budget(&o.tally, seed)?;
     o.parameters = parameters(&loaded.scenario.timing, &scenario_timing, &measured);
     o.calibration = cal_note;
     if let Some(sw) = sweep {
@@ -237,9 +241,10 @@ fn run_inner(args: &Args) -> Result<(), String> {
         for &v in &sw.values {
             let mut l = loaded.clone();
             l.scenario = sweep::with(&loaded.scenario, &sw.param, v)?;
-            let samples = campaign::run(&l.scenario, &l.runbooks, seed, args.runs, threads);
-            let dists = distributions(&samples);
-            let targets = targets(&l, &samples, &dists);
+            let tally = campaign::run(&l.scenario, &l.runbooks, seed, args.runs, threads);
+            over_budget(&tally, seed)?;
+            let dists = distributions(&tally);
+            let targets = targets(&tally, &dists);
             rows.push(SweepRow {
                 value: v,
                 dists,
@@ -268,24 +273,32 @@ fn run_inner(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
+fn over_budget(t: &Tally, seed: u64) -> Result<(), String> {
+    match &t.exceeded {
+        Some((run, e)) => Err(format!(
+            "run {run} of the campaign (campaign seed {seed}, run seed {}): {e}",
+            campaign::run_seed(seed, *run)
+        )),
+        None => Ok(()),
+    }
+}
+
 /// The Monte Carlo campaign and everything derived from it (no sweep, no parameters).
 pub fn measure(l: &Loaded, seed: u64, runs: u64, threads: usize) -> Outcome {
     let t0 = Instant::now();
-    let samples = campaign::run(&l.scenario, &l.runbooks, seed, runs, threads);
+    let tally = campaign::run(&l.scenario, &l.runbooks, seed, runs, threads);
     let secs = t0.elapsed().as_secs_f64();
-    let dists = distributions(&samples);
-    let targets = targets(l, &samples, &dists);
-    let (mut cp, mut worst, mut mrep, mut wrep) = (None, None, None, None);
-    if let Some((m, w)) = campaign::median_and_worst(&samples) {
-        let replay = |k: usize| {
-            let (s, _) = campaign::scenario_for(&l.scenario, seed, samples[k].run);
-            engine::run(&s, &l.runbooks, Options { record: true })
-        };
-        let mr = replay(m);
-        cp = Some(critical_path(l, &samples[m], &mr));
-        worst = Some(run_ref(&samples[w]));
-        wrep = Some(replay(w));
+    let dists = distributions(&tally);
+    let targets = targets(&tally, &dists);
+    let (mut cp, mut worst, mut mrep, mut wrep, mut wsample) = (None, None, None, None, None);
+    if let Some((m, w)) = tally.median_and_worst() {
+        let (ms, mr) = campaign::replay(&l.scenario, &l.runbooks, seed, m);
+        let (ws, wr) = campaign::replay(&l.scenario, &l.runbooks, seed, w);
+        cp = Some(critical_path(l, &ms, &mr));
+        worst = Some(run_ref(&ws));
+        wrep = Some(wr);
         mrep = Some(mr);
+        wsample = Some(ws);
     }
     let jitter = match &l.scenario.timing.fault_jitter_s {
         Some(d) => format!("every fault and phase start shifted by {} s per run (timing.fault_jitter_s)", text::dist(d)),
@@ -313,7 +326,8 @@ pub fn measure(l: &Loaded, seed: u64, runs: u64, threads: usize) -> Outcome {
             runs_per_second: runs as f64 / secs.max(1e-9),
             threads,
         },
-        samples,
+        tally,
+        worst_sample: wsample,
         median_report: mrep,
         worst_report: wrep,
     }
@@ -330,37 +344,19 @@ fn run_ref(s: &Sample) -> RunRef {
     }
 }
 
-pub fn distributions(samples: &[Sample]) -> Distributions {
-    let rto: Vec<u64> = samples.iter().map(Sample::rto_key).collect();
-    let decl: Vec<u64> = samples
-        .iter()
-        .map(|s| match s.rto_from_declaration_s {
-            Some(v) => v,
-            None if !s.outage => 0,
-            None => u64::MAX,
-        })
-        .collect();
+pub fn distributions(t: &Tally) -> Distributions {
     Distributions {
-        rto_s: Summary::of(rto),
-        rto_from_declaration_s: Summary::of(decl),
-        rpo_writes: Summary::of(samples.iter().map(|s| s.rpo_writes).collect()),
-        rpo_s: Summary::of(samples.iter().map(|s| s.rpo_s).collect()),
-        failback_downtime_s: Summary::of(samples.iter().map(|s| s.failback_s).collect()),
-        never_restored: samples
-            .iter()
-            .filter(|s| s.outage && s.rto_s.is_none())
-            .count() as u64,
-        no_outage: samples.iter().filter(|s| !s.outage).count() as u64,
+        rto_s: Summary::of(&t.rto),
+        rto_from_declaration_s: Summary::of(&t.rto_from_declaration),
+        rpo_writes: Summary::of(&t.rpo_writes),
+        rpo_s: Summary::of(&t.rpo_s),
+        failback_downtime_s: Summary::of(&t.failback_s),
+        never_restored: t.never_restored,
+        no_outage: t.no_outage,
     }
 }
 
-fn verdict(
-    target: u64,
-    p95: Option<u64>,
-    values: impl Iterator<Item = u64>,
-    n: u64,
-) -> TargetVerdict {
-    let over = values.filter(|&v| v > target).count() as u64;
+fn verdict((target, over): (u64, u64), p95: Option<u64>, n: u64) -> TargetVerdict {
     TargetVerdict {
         target_s: target,
         verdict: if p95.is_some_and(|v| v <= target) {
@@ -374,17 +370,11 @@ fn verdict(
     }
 }
 
-pub fn targets(l: &Loaded, samples: &[Sample], d: &Distributions) -> Targets {
-    let n = samples.len() as u64;
+/// The scenario's targets against the campaign (targets are counted as the runs come).
+pub fn targets(t: &Tally, d: &Distributions) -> Targets {
     Targets {
-        rto: l
-            .scenario
-            .rto_target_s
-            .map(|t| verdict(t, d.rto_s.p95, samples.iter().map(Sample::rto_key), n)),
-        rpo: l
-            .scenario
-            .rpo_target_s
-            .map(|t| verdict(t, d.rpo_s.p95, samples.iter().map(|s| s.rpo_s), n)),
+        rto: t.rto_over.map(|o| verdict(o, d.rto_s.p95, t.runs)),
+        rpo: t.rpo_over.map(|o| verdict(o, d.rpo_s.p95, t.runs)),
     }
 }
 
