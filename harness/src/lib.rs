@@ -3,12 +3,14 @@
 //! Each subcommand lives in its own module and exposes `Args` (clap) and
 //! `run(args) -> i32` (the process exit code).
 pub mod exit;
+pub mod fmt;
 pub mod fuzz;
 pub mod history;
 pub mod load;
 pub mod output;
 pub mod rto;
 pub mod run;
+pub mod runbooks;
 pub mod schema;
 pub mod sqlserver;
 pub mod tsql_quote;

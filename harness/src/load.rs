@@ -2,7 +2,7 @@
 //! with the file, line and column and what was expected.
 
 use sim::runbook::Runbook;
-use sim::scenario::Scenario;
+use sim::scenario::{PhaseRunbook, Scenario};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -60,6 +60,8 @@ pub struct Loaded {
     pub file: String,
     pub scenario: Scenario,
     pub runbooks: Vec<Runbook>,
+    /// Runbook files given on the command line in place of the scenario's (`--runbook`).
+    pub runbook_files: Vec<PathBuf>,
 }
 
 /// The most an input file (scenario, runbook, calibration) may hold: far above any real one
@@ -267,6 +269,12 @@ pub fn parse_scenario(file: &str, text: &str) -> Result<Scenario, InputError> {
 
 /// Load a scenario file (or the embedded default) and the runbooks of its phases.
 pub fn load(path: Option<&Path>) -> Result<Loaded, InputError> {
+    load_with(path, &[])
+}
+
+/// Load a scenario and put the given runbook files in place of its phases' runbooks of the
+/// same kind (failover / failback).
+pub fn load_with(path: Option<&Path>, runbook_files: &[PathBuf]) -> Result<Loaded, InputError> {
     let (file, text, dir): (String, String, Option<PathBuf>) = match path {
         Some(p) => (
             p.display().to_string(),
@@ -279,12 +287,29 @@ pub fn load(path: Option<&Path>) -> Result<Loaded, InputError> {
             None,
         ),
     };
-    let scenario = parse_scenario(&file, &text)?;
+    let scenario = match parse_scenario(&file, &text) {
+        Ok(s) => s,
+        Err(e) => {
+            // A runbook given where a scenario is expected: say so and how to play it.
+            return Err(match path.and_then(|p| crate::runbooks::describe_runbook(p, &text)) {
+                Some(what) => InputError::at(
+                    &file,
+                    1,
+                    1,
+                    format!(
+                        "this is {what}, not a scenario; to play it in the default drill: drill run --runbook {file}   (or in a scenario of yours: drill run SCENARIO --runbook {file})"
+                    ),
+                ),
+                None => e,
+            });
+        }
+    };
     let mut runbooks = Vec::new();
     for (i, ph) in scenario.phases.iter().enumerate() {
-        let rb = match &dir {
-            Some(d) => {
-                let p = d.join(&ph.runbook);
+        let rb = match (&ph.runbook, &dir) {
+            (PhaseRunbook::Inline(rb), _) => (**rb).clone(),
+            (PhaseRunbook::File(f), Some(d)) => {
+                let p = d.join(f);
                 // A missing or unreadable runbook is the scenario's error, at its phase.
                 let rb_text = read_input(&p).map_err(|e| {
                     let (line, column) = locate(&text, "runbook", i);
@@ -293,8 +318,8 @@ pub fn load(path: Option<&Path>) -> Result<Loaded, InputError> {
                         line,
                         column,
                         format!(
-                            "phases[{i}].runbook {:?} ({}): {} (the path is relative to the scenario file)",
-                            ph.runbook,
+                            "phases[{i}].runbook {:?} ({}): {}; expected a path relative to the scenario file, or the runbook inline",
+                            f,
                             p.display(),
                             e.message
                         ),
@@ -302,20 +327,28 @@ pub fn load(path: Option<&Path>) -> Result<Loaded, InputError> {
                 })?;
                 parse_runbook(&p.display().to_string(), &rb_text)?
             }
-            None => {
-                let t = embedded(&ph.runbook).ok_or_else(|| {
-                    InputError::at(&file, 1, 1, format!("no embedded runbook {}", ph.runbook))
+            (PhaseRunbook::File(f), None) => {
+                let t = embedded(f).ok_or_else(|| {
+                    InputError::at(&file, 1, 1, format!("no embedded runbook {f}"))
                 })?;
-                parse_runbook(&format!("(embedded) scenarios/{}", ph.runbook), t)?
+                parse_runbook(&format!("(embedded) scenarios/{f}"), t)?
             }
         };
         runbooks.push(rb);
     }
-    for (i, d) in scenario.deviations.iter().enumerate() {
+    let mut loaded = Loaded {
+        file,
+        scenario,
+        runbooks,
+        runbook_files: runbook_files.to_vec(),
+    };
+    crate::runbooks::replace(&mut loaded, runbook_files)?;
+    let (file, runbooks) = (&loaded.file, &loaded.runbooks);
+    for (i, d) in loaded.scenario.deviations.iter().enumerate() {
         if !runbooks[d.phase].steps.iter().any(|s| s.id == d.step) {
             let (line, column) = locate(&text, "step", i);
             return Err(InputError::at(
-                &file,
+                file,
                 line,
                 column,
                 format!(
@@ -325,11 +358,7 @@ pub fn load(path: Option<&Path>) -> Result<Loaded, InputError> {
             ));
         }
     }
-    Ok(Loaded {
-        file,
-        scenario,
-        runbooks,
-    })
+    Ok(loaded)
 }
 
 pub fn embedded(name: &str) -> Option<&'static str> {

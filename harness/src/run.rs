@@ -2,6 +2,8 @@
 //! took and what was lost.
 
 use crate::exit;
+// clock and duration are used as `run::clock` by rto/ and sqlserver/.
+pub use crate::fmt::{clock, duration};
 use crate::load::{self, Loaded};
 use clap::Args as ClapArgs;
 use sim::engine::{self, Options};
@@ -14,6 +16,10 @@ pub struct Args {
     /// Scenario file (JSON). Without it, the embedded default: DC1 total outage, failover,
     /// DC1 rebuilt, failback.
     pub scenario: Option<PathBuf>,
+    /// Play this runbook file instead of the scenario's runbook of the same kind (failover
+    /// or failback); repeat for one of each.
+    #[arg(long = "runbook", value_name = "FILE")]
+    pub runbooks: Vec<PathBuf>,
     /// Override the scenario's seed.
     #[arg(long)]
     pub seed: Option<u64>,
@@ -29,7 +35,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> i32 {
-    let mut loaded = match load::load(args.scenario.as_deref()) {
+    let mut loaded = match load::load_with(args.scenario.as_deref(), &args.runbooks) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("drill run: {e}");
@@ -70,7 +76,7 @@ pub fn run(args: Args) -> i32 {
             "determinism check: two runs of seed {} gave identical output ({} bytes, fnv1a {:016x})",
             report.seed,
             a.len(),
-            crate::fuzz::regress::fnv1a(a.as_bytes())
+            crate::fmt::fnv1a(a.as_bytes())
         );
     }
     if args.json {
@@ -93,6 +99,14 @@ pub fn to_json(l: &Loaded, r: &Report, observations: bool) -> String {
     let mut v = serde_json::to_value(r).unwrap_or_default();
     if let Some(o) = v.as_object_mut() {
         o.insert("scenario_file".into(), l.file.clone().into());
+        if !l.runbook_files.is_empty() {
+            let files: Vec<String> = l
+                .runbook_files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect();
+            o.insert("runbook_files".into(), files.into());
+        }
         if !observations {
             if let Some(tl) = o.get_mut("timeline").and_then(|t| t.as_array_mut()) {
                 for e in tl {
@@ -106,25 +120,6 @@ pub fn to_json(l: &Loaded, r: &Report, observations: bool) -> String {
     serde_json::to_string_pretty(&v).unwrap_or_default()
 }
 
-/// Simulated time as [Nd ]HH:MM:SS.
-pub fn clock(t: u64) -> String {
-    let (d, h, m, s) = (t / 86_400, t / 3600 % 24, t / 60 % 60, t % 60);
-    if d > 0 {
-        format!("{d}d {h:02}:{m:02}:{s:02}")
-    } else {
-        format!("{h:02}:{m:02}:{s:02}")
-    }
-}
-
-pub fn duration(s: Option<u64>) -> String {
-    match s {
-        None => "never".into(),
-        Some(s) if s >= 3600 => format!("{}h {:02}m {:02}s ({s} s)", s / 3600, s / 60 % 60, s % 60),
-        Some(s) if s >= 60 => format!("{}m {:02}s ({s} s)", s / 60, s % 60),
-        Some(s) => format!("{s} s"),
-    }
-}
-
 pub fn render_text(l: &Loaded, r: &Report, observations: bool) -> String {
     let mut o = String::new();
     let s = &l.scenario;
@@ -133,16 +128,25 @@ pub fn render_text(l: &Loaded, r: &Report, observations: bool) -> String {
         "drill run: scenario {} ({}), seed {}",
         s.name, l.file, r.seed
     );
-    let _ = writeln!(
-        o,
-        "reproduce with: drill run {} --seed {}",
-        if l.file.starts_with("(embedded)") {
-            ""
-        } else {
-            &l.file
-        },
-        r.seed
-    );
+    let mut again = String::from("drill run");
+    if !l.file.starts_with("(embedded)") {
+        let _ = write!(again, " {}", l.file);
+    }
+    for f in &l.runbook_files {
+        let _ = write!(again, " --runbook {}", f.display());
+    }
+    let _ = writeln!(o, "reproduce with: {again} --seed {}", r.seed);
+    if !l.runbook_files.is_empty() {
+        let _ = writeln!(
+            o,
+            "runbooks from the command line (each in place of the scenario's runbook of its kind): {}",
+            l.runbook_files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     if !s.description.is_empty() {
         let _ = writeln!(o, "{}", s.description);
     }

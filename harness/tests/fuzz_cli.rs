@@ -155,3 +155,104 @@ fn bad_input_exits_2_with_file_line_and_column() {
     let out = drill(&["fuzz", "--cases", "0"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+fn drill_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_drill"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("drill runs")
+}
+
+/// The `replay: drill run FILE` lines of a text report.
+fn replays(out: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("replay: drill run "))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Each printed replay command works from `dir`, and again after the file is moved to a
+/// directory of its own.
+fn replays_anywhere(dir: &Path, files: &[String]) {
+    assert!(!files.is_empty(), "the campaign found a counterexample");
+    let elsewhere = tempfile::tempdir().unwrap();
+    for f in files {
+        let invariant = Path::new(f)
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        let invariant = invariant.rsplit_once('-').unwrap().0.to_string();
+        let moved = elsewhere.path().join("moved.json");
+        for (cwd, file) in [(dir, f.as_str()), (elsewhere.path(), "moved.json")] {
+            if file == "moved.json" {
+                std::fs::rename(dir.join(f), &moved).unwrap();
+            }
+            let r = drill_in(cwd, &["run", "--json", "--brief", file]);
+            assert_eq!(
+                r.status.code(),
+                Some(1),
+                "{}",
+                String::from_utf8_lossy(&r.stderr)
+            );
+            assert!(json(&r)["invariants"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["name"] == invariant.as_str() && x["holds"] == false));
+        }
+    }
+}
+
+#[test]
+fn counterexamples_saved_in_an_empty_directory_replay_from_anywhere() {
+    // The embedded documented runbooks: nothing of the repository beside the campaign.
+    let dir = tempfile::tempdir().unwrap();
+    let out = drill_in(dir.path(), &["fuzz", "--cases", "200", "--seed", "3"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("counterexamples go to drill-counterexamples"));
+    let files = replays(&out);
+    assert!(
+        files
+            .iter()
+            .all(|f| f.starts_with("drill-counterexamples/")),
+        "{files:?}"
+    );
+    replays_anywhere(dir.path(), &files);
+
+    // A user's runbook file, deleted after the campaign: the saved file carries it inline.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("mine")).unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/runbooks/failback.json");
+    std::fs::copy(src, dir.path().join("mine/fb.json")).unwrap();
+    let out = drill_in(
+        dir.path(),
+        &[
+            "fuzz",
+            "--runbook",
+            "mine/fb.json",
+            "--cases",
+            "100",
+            "--out",
+            "found",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_dir_all(dir.path().join("mine")).unwrap();
+    let files = replays(&out);
+    assert!(files.iter().all(|f| f.starts_with("found/")), "{files:?}");
+    replays_anywhere(dir.path(), &files);
+}

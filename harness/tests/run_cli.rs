@@ -276,3 +276,136 @@ fn full_cycle_with_the_corrected_runbooks_holds_every_invariant() {
     );
     assert_eq!(v["final_observation"]["pool"]["state"], "Normal");
 }
+
+fn runbook(name: &str) -> String {
+    scenario(&format!("runbooks/{name}"))
+}
+
+#[test]
+fn a_runbook_given_as_the_scenario_says_what_it_is_and_how_to_play_it() {
+    let f = runbook("failover.json");
+    let out = drill(&["run", &f]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("a failover runbook")
+            && err.contains("not a scenario")
+            && err.contains(&format!("drill run --runbook {f}")),
+        "{err}"
+    );
+    let out = drill(&["run", &runbook("failback.json")]);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("a failback runbook"), "{err}");
+}
+
+#[test]
+fn runbook_files_replace_the_phases_of_their_kind() {
+    // The default drill with both corrected runbooks given is the shipped corrected drill:
+    // the two scenarios differ only in name, description and runbook files.
+    let given = drill(&[
+        "run",
+        "--json",
+        "--brief",
+        "--runbook",
+        &runbook("failback-corrected.json"),
+        "--runbook",
+        &runbook("failover-corrected.json"),
+    ]);
+    let shipped = drill(&[
+        "run",
+        "--json",
+        "--brief",
+        &scenario("full-cycle-corrected.json"),
+    ]);
+    assert_eq!(
+        given.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&given.stderr)
+    );
+    assert_eq!(shipped.status.code(), Some(0));
+    let (g, s) = (json(&given), json(&shipped));
+    for key in ["timeline", "invariants", "rto_seconds", "rpo_writes_lost"] {
+        assert_eq!(g[key], s[key], "{key}");
+    }
+    assert_eq!(g["runbook_files"].as_array().unwrap().len(), 2);
+    // Only the failback replaced: the documented failover still runs, and the text says
+    // which file was played and how to reproduce it.
+    let fb = runbook("failback-corrected.json");
+    let out = drill(&["run", "--brief", "--runbook", &fb]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(&format!(
+            "reproduce with: drill run --runbook {fb} --seed 1"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("STEP F1") && text.contains("STEP B5"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_runbook_with_no_phase_of_its_kind_or_two_of_a_kind_is_bad_input() {
+    // dc1-outage-share-dc2 has a failover phase only.
+    let out = drill(&[
+        "run",
+        &scenario("dc1-outage-share-dc2.json"),
+        "--runbook",
+        &runbook("failback.json"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("no failback phase"), "{err}");
+    let fo = runbook("failover.json");
+    let out = drill(&[
+        "run",
+        "--runbook",
+        &fo,
+        "--runbook",
+        &runbook("failover-corrected.json"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("two failover runbooks"));
+}
+
+#[test]
+fn a_scenario_with_its_runbooks_inline_needs_no_other_file() {
+    // full-cycle.json with each phase's runbook file pasted in: alone in a directory, it
+    // plays exactly as the original.
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(scenario("full-cycle.json")).unwrap())
+            .unwrap();
+    for ph in v["phases"].as_array_mut().unwrap() {
+        let f = ph["runbook"].as_str().unwrap().to_string();
+        let text = std::fs::read_to_string(scenario(&f)).unwrap();
+        ph["runbook"] = serde_json::from_str(&text).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("inline.json");
+    std::fs::write(&p, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    let a = drill(&["run", "--json", "--brief", p.to_str().unwrap()]);
+    let b = drill(&["run", "--json", "--brief", &scenario("full-cycle.json")]);
+    assert_eq!(
+        a.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&a.stderr)
+    );
+    let (a, b) = (json(&a), json(&b));
+    assert_eq!(a["timeline"], b["timeline"]);
+    assert_eq!(a["invariants"], b["invariants"]);
+    // An error inside an inline runbook is reported at its line in the scenario file.
+    let (code, err, p) = bad(
+        "s.json",
+        "{\"name\":\"x\",\"phases\":[{\"start_at_s\":0,\"runbook\":\n{\"name\":\"r\",\"steps\":[\n {\"id\":\"X1\",\"title\":\"t\",\"action\":{\"kind\":\"reboot_everything\"}}]}}]}",
+        &[],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(&format!("{}:3:", p.display())) && err.contains("reboot_everything"),
+        "{err}"
+    );
+}

@@ -2,6 +2,7 @@
 //! the runbook phases, operator deviations and the recorded verdict of a regression.
 
 use crate::fault::Fault;
+use crate::runbook::Runbook;
 use crate::timing::Timing;
 use crate::topology::{Dc, Instance, Layout, Product};
 use schemars::JsonSchema;
@@ -201,8 +202,9 @@ pub struct TimedFault {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Phase {
-    /// Path of a runbook file, relative to the scenario file ("runbooks/failover.json").
-    pub runbook: String,
+    /// The phase's runbook: a path relative to the scenario file
+    /// ("runbooks/failover.json"), or the runbook itself inline.
+    pub runbook: PhaseRunbook,
     /// The earliest start; a phase also waits for the previous phase to end.
     #[serde(default)]
     pub start_at_s: u64,
@@ -213,6 +215,48 @@ pub struct Phase {
     /// is when the disaster is declared.
     #[serde(default)]
     pub declare: bool,
+}
+
+/// Where a phase's runbook is. Saved counterexamples carry theirs inline, so they replay
+/// wherever the file is moved.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum PhaseRunbook {
+    /// Path of a runbook file, relative to the scenario file ("runbooks/failover.json").
+    File(String),
+    /// The runbook itself (the runbook file format).
+    Inline(Box<Runbook>),
+}
+
+impl PhaseRunbook {
+    pub fn file(path: impl Into<String>) -> PhaseRunbook {
+        PhaseRunbook::File(path.into())
+    }
+}
+
+// By hand rather than `untagged`: an inline runbook's errors keep their own message and
+// position instead of "did not match any variant".
+impl<'de> Deserialize<'de> for PhaseRunbook {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = PhaseRunbook;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a runbook file path (string) or an inline runbook (object)")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<PhaseRunbook, E> {
+                Ok(PhaseRunbook::File(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<PhaseRunbook, A::Error> {
+                Runbook::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(|r| PhaseRunbook::Inline(Box::new(r)))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -15,6 +15,8 @@ use sim::topology::{Dc, Instance, Layout};
 pub struct Shape {
     pub cycle: bool,
     pub step_ids: Vec<Vec<String>>,
+    /// The runbook files as given, for provenance (saved counterexamples carry the runbooks
+    /// themselves inline).
     pub runbook_paths: Vec<String>,
     /// Operator deviations (skip, repeat, delay, swap, wrong instance).
     pub deviations: bool,
@@ -219,7 +221,7 @@ pub fn build(shape: &Shape, d: &Draw, seed: u64) -> Scenario {
     let fb_rel = rebuild_after + failback_after;
     let mut phases = vec![Phase {
         after_previous_s: None,
-        runbook: shape.runbook_paths[0].clone(),
+        runbook: PhaseRunbook::file(shape.runbook_paths[0].clone()),
         start_at_s: t_disaster,
         declare: true,
     }];
@@ -233,7 +235,7 @@ pub fn build(shape: &Shape, d: &Draw, seed: u64) -> Scenario {
         });
         phases.push(Phase {
             after_previous_s: Some(fb_rel),
-            runbook: shape.runbook_paths[1].clone(),
+            runbook: PhaseRunbook::file(shape.runbook_paths[1].clone()),
             start_at_s: 0,
             declare: false,
         });

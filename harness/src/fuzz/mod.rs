@@ -1,6 +1,7 @@
 //! `drill fuzz`: play the runbooks against generated outages, count each invariant's
 //! violations, shrink the first violating case of each to a minimal scenario, print it as
-//! a timeline and save it to `scenarios/regressions/` for `drill run` and `cargo test`.
+//! a timeline and save it, runbooks inline, to `--out` (default `./drill-counterexamples/`)
+//! for `drill run`; `--out scenarios/regressions` adds it to the corpus `cargo test` replays.
 //!
 //! A case with a failover and a failback runbook is a full cycle (DC1 outage, failover,
 //! DC1 rebuilt, failback). A failover runbook alone is one phase. A failback runbook alone
@@ -15,11 +16,11 @@ pub mod shrink;
 
 use crate::exit;
 use crate::load::{self, InputError};
+pub use crate::runbooks::is_failback;
 use clap::Args as ClapArgs;
 use gen::Shape;
 use sim::invariants;
-use sim::runbook::{Action, Runbook};
-use sim::topology::PoolState;
+use sim::runbook::Runbook;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -51,8 +52,10 @@ pub struct Args {
     /// the share, CMS, backup instance or its disk unavailable for a while; gap 18).
     #[arg(long)]
     pub beyond_assumptions: bool,
-    /// Where counterexamples are written.
-    #[arg(long, default_value = "scenarios/regressions")]
+    /// Where counterexamples are written (created if missing). Each is a scenario with its
+    /// runbooks inline, so it replays from anywhere. The repository's regression corpus,
+    /// replayed by `cargo test`, is scenarios/regressions: name it here to add to it.
+    #[arg(long, default_value = "drill-counterexamples")]
     pub out: PathBuf,
 }
 
@@ -67,18 +70,6 @@ pub struct Target {
     pub files: Vec<PathBuf>,
 }
 
-pub fn is_failback(rb: &Runbook) -> bool {
-    rb.steps.iter().any(|s| {
-        matches!(
-            s.action,
-            Action::RestoreFullFromShare { .. }
-                | Action::SetPoolState {
-                    state: PoolState::Normal
-                }
-        )
-    })
-}
-
 fn load_or_embedded(path: &Path, embedded: &str) -> Result<Runbook, InputError> {
     if path.exists() {
         load::load_runbook(path)
@@ -88,6 +79,15 @@ fn load_or_embedded(path: &Path, embedded: &str) -> Result<Runbook, InputError> 
             .or_else(|| (embedded == CORRECTED_FAILOVER).then_some(CORRECTED_TEXT))
             .ok_or_else(|| InputError::at(&path.display().to_string(), 0, 0, "no such file"))?;
         load::parse_runbook(&format!("(embedded) {}", path.display()), text)
+    }
+}
+
+/// Where a default runbook came from: the file if it is there, else the copy built in.
+fn origin(p: PathBuf) -> PathBuf {
+    if p.exists() {
+        p
+    } else {
+        PathBuf::from(format!("(embedded) {}", p.display()))
     }
 }
 
@@ -102,7 +102,7 @@ pub fn target(files: &[PathBuf]) -> Result<Target, InputError> {
                 load_or_embedded(&fo, DEFAULT_FAILOVER)?,
                 load_or_embedded(&fb, DEFAULT_FAILBACK)?,
             ],
-            files: vec![fo, fb],
+            files: vec![origin(fo), origin(fb)],
         });
     }
     if files.len() > 2 {
@@ -137,13 +137,15 @@ pub fn target(files: &[PathBuf]) -> Result<Target, InputError> {
     }
     if fo.is_none() {
         let p = PathBuf::from(CORRECTED_FAILOVER);
-        fo = Some((load_or_embedded(&p, CORRECTED_FAILOVER)?, p));
+        fo = Some((load_or_embedded(&p, CORRECTED_FAILOVER)?, origin(p)));
     }
     let (runbooks, files) = fo.into_iter().chain(fb).unzip();
     Ok(Target { runbooks, files })
 }
 
-pub fn shape(t: &Target, out: &Path, deviations: bool, beyond: bool) -> Shape {
+/// `_out` is no longer used (saved counterexamples carry their runbooks inline); it stays
+/// so the callers in tests and benches keep compiling.
+pub fn shape(t: &Target, _out: &Path, deviations: bool, beyond: bool) -> Shape {
     Shape {
         cycle: t.runbooks.len() == 2,
         step_ids: t
@@ -151,7 +153,7 @@ pub fn shape(t: &Target, out: &Path, deviations: bool, beyond: bool) -> Shape {
             .iter()
             .map(|r| r.steps.iter().map(|s| s.id.clone()).collect())
             .collect(),
-        runbook_paths: t.files.iter().map(|f| regress::relative(out, f)).collect(),
+        runbook_paths: t.files.iter().map(|f| f.display().to_string()).collect(),
         deviations,
         beyond,
     }
@@ -171,7 +173,7 @@ pub fn run(args: Args) -> i32 {
     }
     let shape = shape(&t, &args.out, args.deviations, args.beyond_assumptions);
     eprintln!(
-        "drill fuzz: seed {}, {} cases, {} jobs, runbooks {}",
+        "drill fuzz: seed {}, {} cases, {} jobs, runbooks {}; counterexamples go to {}",
         args.seed,
         args.cases,
         args.jobs,
@@ -179,7 +181,8 @@ pub fn run(args: Args) -> i32 {
             .iter()
             .map(|f| f.display().to_string())
             .collect::<Vec<_>>()
-            .join(" + ")
+            .join(" + "),
+        args.out.display()
     );
     let bar = indicatif::ProgressBar::new(args.cases);
     bar.set_style(

@@ -1,19 +1,20 @@
 //! Counterexamples: shrink the first violating case of each invariant, replay it with the
-//! timeline recorded, save it as a scenario file (written whole or not at all), and render
+//! timeline recorded, save it as a scenario file with its runbooks inline (written whole or
+//! not at all), and render
 //! the campaign as a table or JSON.
 
 use super::campaign::{self, Tally, COVERAGE};
 use super::gen::Shape;
 use super::shrink;
 use super::{Args, Target};
-use crate::run::clock;
+use crate::fmt::{clock, fnv1a};
 use serde_json::json;
 use sim::engine::{self, Options};
 use sim::invariants;
 use sim::report::Report;
-use sim::scenario::{Expect, Scenario};
+use sim::scenario::{Expect, PhaseRunbook, Scenario};
 use std::fmt::Write as _;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 pub struct Found {
     pub invariant: &'static str,
@@ -23,53 +24,6 @@ pub struct Found {
     pub report: Report,
     pub shrink_runs: u32,
     pub shrink_s: f64,
-}
-
-/// FNV-1a, 64 bits: a stable content hash without a crypto crate.
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
-}
-
-/// `to` as seen from the directory `from` (both relative to the working directory, or
-/// absolute), for the runbook paths of a saved scenario.
-pub fn relative(from: &Path, to: &Path) -> String {
-    let abs = |p: &Path| {
-        let p = if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            std::env::current_dir().unwrap_or_default().join(p)
-        };
-        let mut out = PathBuf::new();
-        for c in p.components() {
-            match c {
-                Component::ParentDir => {
-                    out.pop();
-                }
-                Component::CurDir => {}
-                c => out.push(c),
-            }
-        }
-        out
-    };
-    let (a, b) = (abs(from), abs(to));
-    let common = a
-        .components()
-        .zip(b.components())
-        .take_while(|(x, y)| x == y)
-        .count();
-    let mut rel = PathBuf::new();
-    for _ in common..a.components().count() {
-        rel.push("..");
-    }
-    for c in b.components().skip(common) {
-        rel.push(c);
-    }
-    rel.display().to_string().replace('\\', "/")
 }
 
 /// A scenario as saved: the default timing is left out, so the file states only what the
@@ -106,6 +60,11 @@ pub fn counterexamples(
         let sh = shrink::shrink(&original, &t.runbooks, name);
         let shrink_s = start.elapsed().as_secs_f64();
         let mut s = sh.scenario;
+        // The runbooks go inline: the file replays wherever it is moved, whichever runbook
+        // files were fuzzed, and its name hashes them too.
+        for (ph, rb) in s.phases.iter_mut().zip(&t.runbooks) {
+            ph.runbook = PhaseRunbook::Inline(Box::new(rb.clone()));
+        }
         let report = engine::run(&s, &t.runbooks, Options { record: true });
         let canonical = scenario_json(&s);
         let hash = format!("{:016x}", fnv1a(canonical.as_bytes()));
@@ -316,6 +275,7 @@ pub fn to_json(
         "elapsed_seconds": el,
         "cases_per_second": rate,
         "reproduce": command(args, t, tally.cases as u64),
+        "out": args.out.display().to_string(),
         "invariants": invs,
         "coverage": cov,
     }))

@@ -110,7 +110,7 @@ fn run_inner(a: Args) -> Result<i32, String> {
         );
     } else {
         for r in &results {
-            println!("{} {}", run::clock(r.t_s), r.label);
+            println!("{} {}", crate::fmt::clock(r.t_s), r.label);
             r.not_replayed
                 .iter()
                 .for_each(|n| println!("  (not replayed: {n})"));
@@ -132,7 +132,7 @@ pub fn render_script(items: &[script::Item], p: &Placement) -> String {
         let _ = writeln!(
             o,
             "-- {} {}{}",
-            run::clock(it.t_s),
+            crate::fmt::clock(it.t_s),
             it.label,
             it.expected_error
                 .map(|n| format!(" (model: error {n})"))
