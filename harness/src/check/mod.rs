@@ -1,0 +1,6 @@
+use clap::Args as ClapArgs;
+#[derive(ClapArgs, Debug, Clone)]
+pub struct Args {}
+pub fn run(_a: Args) -> i32 {
+    0
+}
