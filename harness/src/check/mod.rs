@@ -247,7 +247,10 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 pub fn check(args: &Args) -> Result<Outcome, String> {
-    let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("scenarios"));
+    let dir = args
+        .dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("scenarios"));
     if !dir.is_dir() {
         return Err(format!(
             "{}: no such directory; expected a directory of runbooks and scenarios (default: scenarios)",
@@ -266,7 +269,10 @@ pub fn check(args: &Args) -> Result<Outcome, String> {
     let under_test: Vec<PathBuf> = if args.runbooks.is_empty() {
         files_in(&dir.join("runbooks"))
             .into_iter()
-            .filter(|p| p.file_stem().is_some_and(|s| s.to_string_lossy().ends_with("-corrected")))
+            .filter(|p| {
+                p.file_stem()
+                    .is_some_and(|s| s.to_string_lossy().ends_with("-corrected"))
+            })
             .collect()
     } else {
         args.runbooks.clone()
@@ -305,7 +311,10 @@ pub fn check(args: &Args) -> Result<Outcome, String> {
                 if errs.is_empty() {
                     Ok(())
                 } else {
-                    Err((format!("{} lint error(s)", errs.len()), Some(errs.join("\n"))))
+                    Err((
+                        format!("{} lint error(s)", errs.len()),
+                        Some(errs.join("\n")),
+                    ))
                 }
             }
         };
@@ -336,14 +345,20 @@ pub fn check(args: &Args) -> Result<Outcome, String> {
     let mut cases = Vec::new();
     for f in &under_test {
         let t0 = Instant::now();
-        let stem = f.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let stem = f
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let class = format!("fuzz.{stem}");
         match fuzz::target(std::slice::from_ref(f)) {
             Err(e) => cases.push(case(&class, "load", t0, Err((e.to_string(), None)))),
             Ok(tg) => {
                 let shape = fuzz::shape(&tg, Path::new("scenarios/regressions"), false, false);
                 let (n, deadline) = match args.seconds {
-                    Some(s) => (u64::MAX / 2, Some(Instant::now() + Duration::from_secs_f64(s))),
+                    Some(s) => (
+                        u64::MAX / 2,
+                        Some(Instant::now() + Duration::from_secs_f64(s)),
+                    ),
                     None => (args.cases, None),
                 };
                 let tally = campaign::run(&campaign::Plan {
@@ -383,22 +398,27 @@ pub fn check(args: &Args) -> Result<Outcome, String> {
     let t = Instant::now();
     let mut cases = Vec::new();
     for f in files_in(&dir) {
-        let Ok(l) = load::load(Some(&f)) else { continue };
+        let Ok(l) = load::load(Some(&f)) else {
+            continue;
+        };
         if l.scenario.rto_target_s.is_none() && l.scenario.rpo_target_s.is_none() {
             continue;
         }
         let base = f.parent().map(Path::to_path_buf).unwrap_or_default();
-        let plays_under_test = l
-            .scenario
-            .phases
-            .iter()
-            .all(|ph| under_test.iter().any(|u| same_file(&base.join(&ph.runbook), u)));
+        let plays_under_test = l.scenario.phases.iter().all(|ph| {
+            under_test
+                .iter()
+                .any(|u| same_file(&base.join(&ph.runbook), u))
+        });
         if !plays_under_test {
             continue;
         }
         let t0 = Instant::now();
         let o = crate::rto::measure(&l, l.scenario.seed, args.runs, args.jobs);
-        let stem = f.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let stem = f
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         for (metric, v) in [("RTO", &o.targets.rto), ("RPO", &o.targets.rpo)] {
             let Some(v) = v else { continue };
             let name = format!("{metric} target {} s", v.target_s);
@@ -440,16 +460,24 @@ pub fn check(args: &Args) -> Result<Outcome, String> {
 
 /// A runbook, a scenario (with the runbooks it names) or a calibration file.
 fn validate(f: &Path) -> Result<(), String> {
-    let text = std::fs::read_to_string(f).map_err(|e| format!("{}: cannot read: {e}", f.display()))?;
-    let v: serde_json::Value = load::parse_json(&f.display().to_string(), &text, "runbook, scenario or calibration file", "docs/formats.md")
-        .map_err(|e| e.to_string())?;
+    let text =
+        std::fs::read_to_string(f).map_err(|e| format!("{}: cannot read: {e}", f.display()))?;
+    let v: serde_json::Value = load::parse_json(
+        &f.display().to_string(),
+        &text,
+        "runbook, scenario or calibration file",
+        "docs/formats.md",
+    )
+    .map_err(|e| e.to_string())?;
     let has = |k: &str| v.get(k).is_some();
     if has("steps") {
         load::load_runbook(f).map(|_| ()).map_err(|e| e.to_string())
     } else if has("phases") {
         load::load(Some(f)).map(|_| ()).map_err(|e| e.to_string())
     } else if has("parameters") && has("format") {
-        crate::rto::calibration::load(f).map(|_| ()).map_err(|e| e.to_string())
+        crate::rto::calibration::load(f)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     } else {
         Err(format!(
             "{}:1:1: not a runbook (\"steps\"), a scenario (\"phases\") or a calibration file (\"format\", \"parameters\")",
@@ -471,14 +499,21 @@ fn regression(f: &Path) -> Result<(), (String, Option<String>)> {
     let replay = Some(format!("replay: drill run {}", f.display()));
     if got != want {
         return Err((
-            format!("violated [{}], recorded [{}]", got.join(", "), want.join(", ")),
+            format!(
+                "violated [{}], recorded [{}]",
+                got.join(", "),
+                want.join(", ")
+            ),
             replay,
         ));
     }
     if let Some(rpo) = expect.rpo_writes_lost {
         if r.rpo_writes_lost != rpo {
             return Err((
-                format!("{} acknowledged writes lost, recorded {rpo}", r.rpo_writes_lost),
+                format!(
+                    "{} acknowledged writes lost, recorded {rpo}",
+                    r.rpo_writes_lost
+                ),
                 replay,
             ));
         }
@@ -489,10 +524,19 @@ fn regression(f: &Path) -> Result<(), (String, Option<String>)> {
 fn mutant(f: &Path, args: &Args) -> Result<(), (String, Option<String>)> {
     let t = fuzz::target(&[f.to_path_buf()]).map_err(|e| (e.to_string(), None))?;
     let Some(expect) = t.runbooks.last().and_then(|r| r.expect_violation.clone()) else {
-        return Err(("no expect_violation: a mutant records the invariant it must violate".into(), None));
+        return Err((
+            "no expect_violation: a mutant records the invariant it must violate".into(),
+            None,
+        ));
     };
     let Some(k) = invariants::names().iter().position(|n| *n == expect) else {
-        return Err((format!("expect_violation {expect:?} is not an invariant; expected one of {}", invariants::names().join(", ")), None));
+        return Err((
+            format!(
+                "expect_violation {expect:?} is not an invariant; expected one of {}",
+                invariants::names().join(", ")
+            ),
+            None,
+        ));
     };
     let shape = fuzz::shape(&t, Path::new("scenarios/regressions"), false, false);
     let tally = campaign::run(&campaign::Plan {
@@ -508,7 +552,10 @@ fn mutant(f: &Path, args: &Args) -> Result<(), (String, Option<String>)> {
         Ok(())
     } else {
         Err((
-            format!("no longer caught: {expect} not violated in {} cases", tally.cases),
+            format!(
+                "no longer caught: {expect} not violated in {} cases",
+                tally.cases
+            ),
             Some(format!(
                 "drill fuzz --runbook {} --cases {} --seed {}",
                 f.display(),
