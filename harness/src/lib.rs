@@ -2,10 +2,13 @@
 //!
 //! Each subcommand lives in its own module and exposes `Args` (clap) and
 //! `run(args) -> i32` (the process exit code).
+pub mod check;
+pub mod diff;
 pub mod exit;
 pub mod fmt;
 pub mod fuzz;
 pub mod history;
+pub mod lint;
 pub mod load;
 pub mod output;
 pub mod rto;

@@ -23,6 +23,12 @@ enum Cmd {
     History(history::Args),
     /// Replay a scenario's backup/restore sequence on SQL Server and compare with the model.
     Replay(harness::sqlserver::Args),
+    /// Compare two versions of a runbook on the same cases: invariants, RTO/RPO shift, steps.
+    Diff(harness::diff::Args),
+    /// The CI gate: validate files, replay regressions, catch mutants, fuzz, check targets.
+    Check(harness::check::Args),
+    /// Static checks of runbook files, before any simulation.
+    Lint(harness::lint::Args),
 }
 
 fn main() {
@@ -34,6 +40,9 @@ fn main() {
         Cmd::Schema(a) => schema::run(a),
         Cmd::History(a) => history::run(a),
         Cmd::Replay(a) => harness::sqlserver::run(a),
+        Cmd::Diff(a) => harness::diff::run(a),
+        Cmd::Check(a) => harness::check::run(a),
+        Cmd::Lint(a) => harness::lint::run(a),
     };
     std::process::exit(code);
 }

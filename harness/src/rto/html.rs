@@ -23,7 +23,7 @@ pub fn write(p: &Path, o: &Outcome, l: &Loaded) -> Result<(), String> {
     crate::output::write_atomic(p, page.as_bytes()).map_err(|e| format!("--report {e}"))
 }
 
-fn to_mj(v: &serde_json::Value) -> minijinja::Value {
+pub(crate) fn to_mj(v: &serde_json::Value) -> minijinja::Value {
     use serde_json::Value as J;
     match v {
         J::Null => minijinja::Value::from(()),
@@ -189,7 +189,7 @@ fn err<E: std::fmt::Debug>(e: E) -> String {
 }
 
 /// A histogram of `values` in about 30 bins, with the target as a vertical line.
-fn histogram(
+pub(crate) fn histogram(
     title: &str,
     values: &[(f64, u64)],
     target: Option<f64>,
