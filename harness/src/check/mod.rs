@@ -405,10 +405,12 @@ pub fn check(args: &Args) -> Result<Outcome, String> {
             continue;
         }
         let base = f.parent().map(Path::to_path_buf).unwrap_or_default();
-        let plays_under_test = l.scenario.phases.iter().all(|ph| {
-            under_test
-                .iter()
-                .any(|u| same_file(&base.join(&ph.runbook), u))
+        // A phase with its runbook inline plays no file under test.
+        let plays_under_test = l.scenario.phases.iter().all(|ph| match &ph.runbook {
+            sim::scenario::PhaseRunbook::File(f) => {
+                under_test.iter().any(|u| same_file(&base.join(f), u))
+            }
+            sim::scenario::PhaseRunbook::Inline(_) => false,
         });
         if !plays_under_test {
             continue;

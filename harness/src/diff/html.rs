@@ -16,12 +16,13 @@ pub fn render(d: &Diff) -> Result<String, String> {
             .find(|t| t.metric == m)
             .map(|t| t.target_s as f64)
     };
-    let finite = |f: fn(&super::Pair) -> u64, div: f64| -> Vec<f64> {
+    // (value, count) pairs, as the RTO report's histogram takes them; "never" is left out.
+    let finite = |f: fn(&super::Pair) -> u64, div: f64| -> Vec<(f64, u64)> {
         d.pairs
             .iter()
             .map(f)
             .filter(|&v| v != u64::MAX)
-            .map(|v| v as f64 / div)
+            .map(|v| (v as f64 / div, 1))
             .collect()
     };
     let rto_t = target("RTO").map(|t| t / 60.0);

@@ -23,7 +23,7 @@ use sim::engine::{self, Options};
 use sim::invariants::{self, Kind};
 use sim::report::{Report, Violation};
 use sim::runbook::Runbook;
-use sim::scenario::{Expect, Scenario};
+use sim::scenario::{Expect, PhaseRunbook, Scenario};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -227,7 +227,8 @@ pub fn diff(args: &Args) -> Result<Diff, String> {
         .to_string());
     }
     let out = &args.out;
-    let rel = |p: &Path| regress::relative(out, p);
+    // Paths only name the runbooks in descriptions; saved examples carry them inline.
+    let rel = |p: &Path| p.display().to_string();
     let mut scenario_base: Option<(load::Loaded, Scenario)> = None;
     let shape;
     let (old_side, new_side) = match &args.scenario {
@@ -281,7 +282,10 @@ pub fn diff(args: &Args) -> Result<Diff, String> {
                         if slots.contains(&i) {
                             rel(file)
                         } else {
-                            rel(&dir.join(&ph.runbook))
+                            match &ph.runbook {
+                                PhaseRunbook::File(f) => rel(&dir.join(f)),
+                                PhaseRunbook::Inline(rb) => format!("(inline {})", rb.name),
+                            }
                         }
                     })
                     .collect(),
@@ -511,7 +515,7 @@ fn assumptions(args: &Args) -> Vec<String> {
 fn verdict(target: u64, values: &[u64]) -> TargetVerdict {
     let mut s = values.to_vec();
     s.sort_unstable();
-    let p95 = crate::rto::campaign::nearest_rank(&s, 95.0);
+    let p95 = stats::nearest_rank(&s, 95.0);
     let over = values.iter().filter(|&&v| v > target).count() as u64;
     TargetVerdict {
         target_s: target,
@@ -559,13 +563,14 @@ fn example(
     };
     let tag = if newly_violated { "worse" } else { "better" };
     let canonical = regress::scenario_json(&base);
-    let hash = format!("{:016x}", regress::fnv1a(canonical.as_bytes()));
+    let hash = format!("{:016x}", crate::fmt::fnv1a(canonical.as_bytes()));
     let stem = format!("{inv}-{tag}-{}", &hash[..12]);
     let mut reports: Vec<(String, Report)> = Vec::new();
     for (label, side) in [("old", old), ("new", new)] {
         let mut s = base.clone();
-        for (ph, p) in s.phases.iter_mut().zip(&side.paths) {
-            ph.runbook = p.clone();
+        // The runbooks go inline, as `drill fuzz` saves them: the pair replays anywhere.
+        for (ph, rb) in s.phases.iter_mut().zip(&side.runbooks) {
+            ph.runbook = PhaseRunbook::Inline(Box::new(rb.clone()));
         }
         let r = engine::run(&s, &side.runbooks, Options { record: false });
         s.name = format!("{stem}-{label}");

@@ -4,9 +4,19 @@
 //! from its own stream of the campaign seed: the result is deterministic and does not
 //! depend on the thread count.
 
-use crate::rto::campaign::nearest_rank;
 use serde::Serialize;
 use sim::rng::Rng;
+
+/// Nearest rank over sorted values; u64::MAX stands for never.
+pub fn nearest_rank(sorted: &[u64], p: f64) -> Option<u64> {
+    let n = sorted.len();
+    if n == 0 {
+        return None;
+    }
+    let rank = ((p / 100.0) * n as f64).ceil().max(1.0) as usize;
+    let v = sorted[rank.min(n) - 1];
+    (v != u64::MAX).then_some(v)
+}
 
 /// The percentiles compared (nearest rank, as `drill rto`).
 pub const PERCENTILES: [(&str, f64); 3] = [("p50", 50.0), ("p95", 95.0), ("p99", 99.0)];
