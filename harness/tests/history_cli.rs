@@ -596,7 +596,7 @@ fn bad_input_names_file_line_and_column_and_exits_2() {
     let (f, err) = bad_input("short.csv", &text, &[]);
     assert!(
         err.contains(&format!(
-            "{f}:3: this row has 5 fields but the header has 14"
+            "{f}:3:6: this row has 5 fields but the header has 14"
         )),
         "{err}"
     );
