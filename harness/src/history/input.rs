@@ -308,16 +308,28 @@ pub fn parse_csv(source: &str, bytes: &[u8]) -> Result<History, InputError> {
     Ok(out)
 }
 
+/// A CSV error at its line and column (columns count fields from 1, as cell errors do).
 fn csv_error(source: &str, e: &csv::Error) -> InputError {
     let line = e.position().map(|p| p.line());
-    let message = match e.kind() {
+    let (column, message) = match e.kind() {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
-        } => format!("this row has {len} fields but the header has {expected_len}"),
-        csv::ErrorKind::Utf8 { .. } => "not valid UTF-8".to_string(),
-        _ => format!("cannot read CSV: {e}"),
+        } => (
+            // the first field that is missing, or the first one too many
+            Some((*len).min(*expected_len) + 1),
+            format!("this row has {len} fields but the header has {expected_len}"),
+        ),
+        csv::ErrorKind::Utf8 { err, .. } => (
+            Some(err.field() as u64 + 1),
+            format!(
+                "field {} is not valid UTF-8 (after byte {} of the field)",
+                err.field() + 1,
+                err.valid_up_to()
+            ),
+        ),
+        _ => (None, format!("cannot read CSV: {e}")),
     };
-    InputError::new(source, line, None, message)
+    InputError::new(source, line, column, message)
 }
 
 /// One JSON history entry: the same names as the CSV columns. LSNs may be strings or
@@ -473,6 +485,32 @@ mod tests {
         assert!(
             e.to_string()
                 .starts_with("t.csv:2:6: column 6 (last_lsn): last_lsn \"2x\""),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn csv_structure_errors_have_line_and_column_and_a_bom_is_skipped() {
+        let row = "a,s,D,00000000-0000-0000-0000-0000000000a1,1,2,1,0,,2020-01-01T00:00:00,2020-01-01T00:00:01,,\n";
+        let with_bom = format!("\u{feff}{HEADER}{row}");
+        assert_eq!(
+            parse_csv("t.csv", with_bom.as_bytes())
+                .unwrap()
+                .records
+                .len(),
+            1
+        );
+        let short = format!("{HEADER}{row}a,s,D\n");
+        let e = parse_csv("t.csv", short.as_bytes()).unwrap_err();
+        assert_eq!((e.line, e.column), (Some(3), Some(4)), "{e}");
+        let mut bytes = format!("{HEADER}{row}").into_bytes();
+        bytes.extend_from_slice(b"a,s\xff\xfe");
+        bytes.extend_from_slice(&row.as_bytes()[3..]);
+        let e = parse_csv("t.csv", &bytes).unwrap_err();
+        assert_eq!((e.line, e.column), (Some(3), Some(2)), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("t.csv:3:2: field 2 is not valid UTF-8"),
             "{e}"
         );
     }

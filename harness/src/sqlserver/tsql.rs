@@ -4,6 +4,7 @@
 //! (see docs/sqlserver.md): [`Placement`] maps the model's (instance, database) to the
 //! database name and the directory that plays the share and the copy folder.
 
+use crate::tsql_quote as q;
 use sim::topology::{Db, Instance};
 
 /// The chat table the workload writes to: one row per acknowledged, numbered write.
@@ -101,35 +102,41 @@ pub enum Op {
     },
 }
 
-fn q(s: &str) -> String {
-    s.replace('\'', "''")
-}
-
 /// The statements of one operation, in order. Each is sent as its own batch.
+///
+/// Names and paths go through `crate::tsql_quote` (`[...]`, `N'...'`); the reason of a
+/// step that is not replayed may carry runbook text, so it is written through
+/// `tsql_quote::comment` and can never become a statement.
 pub fn render(op: &Op, p: &Placement) -> Vec<String> {
+    let b = q::bracket;
+    let path = |f: &str| q::nstring(&p.file(f));
     match op {
         Op::Create { db } => vec![
-            format!("CREATE DATABASE [{db}];"),
-            format!("ALTER DATABASE [{db}] SET RECOVERY FULL;"),
-            format!("CREATE TABLE [{db}].{CHAT_TABLE} (id bigint NOT NULL PRIMARY KEY, body nvarchar(100) NOT NULL);"),
+            format!("CREATE DATABASE {};", b(db)),
+            format!("ALTER DATABASE {} SET RECOVERY FULL;", b(db)),
+            format!("CREATE TABLE {}.{CHAT_TABLE} (id bigint NOT NULL PRIMARY KEY, body nvarchar(100) NOT NULL);", b(db)),
         ],
-        Op::Drop { db } => vec![format!("DROP DATABASE [{db}];")],
+        Op::Drop { db } => vec![format!("DROP DATABASE {};", b(db))],
         // One set-based INSERT: numbered writes from a tally of sys.all_objects rows.
         Op::Writes { db, from, to } => vec![format!(
-            "INSERT INTO [{db}].{CHAT_TABLE} (id, body) SELECT n, CONCAT(N'write ', n) FROM (SELECT TOP ({}) {from} - 1 + ROW_NUMBER() OVER (ORDER BY (SELECT NULL)) AS n FROM sys.all_objects a CROSS JOIN sys.all_objects b) AS t;",
-            to + 1 - from
+            "INSERT INTO {}.{CHAT_TABLE} (id, body) SELECT n, CONCAT(N'write ', n) FROM (SELECT TOP ({}) {from} - 1 + ROW_NUMBER() OVER (ORDER BY (SELECT NULL)) AS n FROM sys.all_objects a CROSS JOIN sys.all_objects b) AS t;",
+            b(db),
+            (to + 1).saturating_sub(*from)
         )],
         Op::BackupFull { db, file } => vec![format!(
-            "BACKUP DATABASE [{db}] TO DISK = N'{}' WITH INIT;",
-            q(&p.file(file))
+            "BACKUP DATABASE {} TO DISK = {} WITH INIT;",
+            b(db),
+            path(file)
         )],
         Op::BackupLog { db, file } => vec![format!(
-            "BACKUP LOG [{db}] TO DISK = N'{}' WITH INIT;",
-            q(&p.file(file))
+            "BACKUP LOG {} TO DISK = {} WITH INIT;",
+            b(db),
+            path(file)
         )],
         Op::BackupTail { db, file } => vec![format!(
-            "BACKUP LOG [{db}] TO DISK = N'{}' WITH INIT, NORECOVERY, NO_TRUNCATE;",
-            q(&p.file(file))
+            "BACKUP LOG {} TO DISK = {} WITH INIT, NORECOVERY, NO_TRUNCATE;",
+            b(db),
+            path(file)
         )],
         Op::RestoreFull { db, source, file, replace, recovery } => {
             let mut opts = vec![if *recovery { "RECOVERY" } else { "NORECOVERY" }.to_string()];
@@ -139,25 +146,27 @@ pub fn render(op: &Op, p: &Placement) -> Vec<String> {
             if db != source {
                 // Same instance: the copy needs its own data and log files.
                 // Logical names stay those of CREATE DATABASE [mgc] through every restore.
-                opts.push(format!("MOVE N'{LOGICAL}' TO N'{}'", q(&p.file(&format!("{db}.mdf")))));
-                opts.push(format!("MOVE N'{LOGICAL}_log' TO N'{}'", q(&p.file(&format!("{db}_log.ldf")))));
+                opts.push(format!("MOVE {} TO {}", q::nstring(LOGICAL), path(&format!("{db}.mdf"))));
+                opts.push(format!("MOVE {} TO {}", q::nstring(&format!("{LOGICAL}_log")), path(&format!("{db}_log.ldf"))));
             }
             vec![format!(
-                "RESTORE DATABASE [{db}] FROM DISK = N'{}' WITH {};",
-                q(&p.file(file)),
+                "RESTORE DATABASE {} FROM DISK = {} WITH {};",
+                b(db),
+                path(file),
                 opts.join(", ")
             )]
         }
         Op::RestoreLog { db, file } => vec![format!(
-            "RESTORE LOG [{db}] FROM DISK = N'{}' WITH NORECOVERY;",
-            q(&p.file(file))
+            "RESTORE LOG {} FROM DISK = {} WITH NORECOVERY;",
+            b(db),
+            path(file)
         )],
-        Op::Recover { db } => vec![format!("RESTORE DATABASE [{db}] WITH RECOVERY;")],
+        Op::Recover { db } => vec![format!("RESTORE DATABASE {} WITH RECOVERY;", b(db))],
         Op::DeleteLsSecondary { db } => vec![format!(
-            "EXEC master.dbo.sp_delete_log_shipping_secondary_database @secondary_database = N'{}';",
-            q(db)
+            "EXEC master.dbo.sp_delete_log_shipping_secondary_database @secondary_database = {};",
+            q::nstring(db)
         )],
-        Op::NotReplayable { reason } => vec![format!("-- not replayed: {reason}")],
+        Op::NotReplayable { reason } => vec![q::comment(&format!("not replayed: {reason}"))],
     }
 }
 
@@ -195,4 +204,105 @@ pub fn not_replayable(kind: &str) -> Option<&'static str> {
         "wait" => "a wait",
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tsql_quote::lex::{lex, statements, Tok};
+    use proptest::prelude::*;
+
+    fn ops(db: &str, file: &str, reason: &str) -> Vec<Op> {
+        let (db, file) = (db.to_string(), file.to_string());
+        vec![
+            Op::Create { db: db.clone() },
+            Op::Drop { db: db.clone() },
+            Op::Writes {
+                db: db.clone(),
+                from: 5,
+                to: 3,
+            },
+            Op::BackupFull {
+                db: db.clone(),
+                file: file.clone(),
+            },
+            Op::BackupLog {
+                db: db.clone(),
+                file: file.clone(),
+            },
+            Op::BackupTail {
+                db: db.clone(),
+                file: file.clone(),
+            },
+            Op::RestoreFull {
+                db: db.clone(),
+                source: format!("{db}x"),
+                file: file.clone(),
+                replace: true,
+                recovery: false,
+            },
+            Op::RestoreLog {
+                db: db.clone(),
+                file,
+            },
+            Op::Recover { db: db.clone() },
+            Op::DeleteLsSecondary { db },
+            Op::NotReplayable {
+                reason: reason.to_string(),
+            },
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// Whatever names, files and reasons reach the script, every statement parses back as
+        /// exactly one statement of the intended kind, and a not-replayed reason stays a comment.
+        #[test]
+        fn replay_statements_cannot_be_split_by_their_values(
+            db in any::<String>(), file in any::<String>(), reason in any::<String>(),
+        ) {
+            let p = Placement::container();
+            for op in ops(&db, &file, &reason) {
+                for stmt in render(&op, &p) {
+                    let toks = lex(&stmt).unwrap();
+                    let st = statements(&toks);
+                    if let Op::NotReplayable { .. } = op {
+                        prop_assert!(st.is_empty(), "{}", stmt);
+                        prop_assert!(!is_destructive(&stmt));
+                        continue;
+                    }
+                    prop_assert_eq!(st.len(), 1, "{}", stmt);
+                    let first = match &st[0][0] { Tok::Word(w) => w.clone(), t => format!("{t:?}") };
+                    prop_assert!(["CREATE", "ALTER", "DROP", "INSERT", "BACKUP", "RESTORE", "EXEC"].contains(&first.as_str()), "{}", stmt);
+                    prop_assert!(!stmt.contains('\n') && !stmt.contains('\r'));
+                    // every bracketed identifier is the database (or its copy), unchanged when
+                    // it holds no control character
+                    if !db.chars().any(|c| c.is_control() || c == '\u{2028}' || c == '\u{2029}') {
+                        for t in &toks {
+                            if let Tok::Bracket(v) = t {
+                                prop_assert!(v == &db, "{:?} in {}", v, stmt);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_reason_with_a_line_break_stays_one_comment() {
+        let out = render(
+            &Op::NotReplayable {
+                reason: "step x\nDROP DATABASE master; --".into(),
+            },
+            &Placement::container(),
+        );
+        assert_eq!(out, ["-- not replayed: step x?DROP DATABASE master; --"]);
+        assert!(!is_destructive(&out[0]));
+        assert_eq!(
+            render(&Op::Drop { db: "a]b".into() }, &Placement::container()),
+            ["DROP DATABASE [a]]b];"]
+        );
+    }
 }
