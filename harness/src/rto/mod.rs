@@ -26,8 +26,9 @@ use std::time::Instant;
 pub struct Args {
     /// Scenario file (JSON). Without it, the embedded default (full-cycle).
     pub scenario: Option<PathBuf>,
-    /// Monte Carlo runs (per sweep value with --sweep).
-    #[arg(long, default_value_t = 10_000)]
+    /// Monte Carlo runs (per sweep value with --sweep), 1 to 1,000,000,000. Memory does not
+    /// grow with it (percentiles come from bounded counts; docs/rto.md).
+    #[arg(long, default_value_t = 10_000, value_parser = crate::bounds::runs)]
     pub runs: u64,
     /// Campaign seed (default: the scenario's seed). Run i uses a seed derived from it.
     #[arg(long)]
@@ -46,10 +47,12 @@ pub struct Args {
     pub calibration: Option<PathBuf>,
     /// Shift of fault times per run, seconds: a number (fixed), or omit for the scenario's
     /// timing.fault_jitter_s (default: uniform over one log-backup interval). 0 turns it off.
-    #[arg(long)]
+    /// 0 to 604,800 (7 days).
+    #[arg(long, value_parser = crate::bounds::jitter)]
     pub jitter: Option<f64>,
-    /// Worker threads (default: the available cores). The result does not depend on it.
-    #[arg(long)]
+    /// Worker threads (default: the available cores), 1 to 1024. The result does not
+    /// depend on it.
+    #[arg(long, value_parser = crate::bounds::threads)]
     pub threads: Option<usize>,
 }
 
