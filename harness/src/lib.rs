@@ -8,6 +8,7 @@ pub mod fuzz;
 pub mod history;
 pub mod load;
 pub mod output;
+pub mod parsers;
 pub mod rto;
 pub mod run;
 pub mod schema;

@@ -197,10 +197,11 @@ pub fn parse_json<T: serde::de::DeserializeOwned + serde::Serialize>(
             .rsplit_once(" at line ")
             .map(|(m, _)| m.to_string())
             .unwrap_or(msg);
+        // Lines and columns start at 1 (serde_json says column 0 at the end of a line).
         InputError::at(
             file,
-            e.line(),
-            e.column(),
+            e.line().max(1),
+            e.column().max(1),
             format!("{msg} (expected a {what}; see {doc})"),
         )
     };
