@@ -123,6 +123,10 @@ pub struct Distributions {
     pub never_restored: u64,
     /// Runs where service was never lost (RTO 0).
     pub no_outage: u64,
+    /// Set when the counts went to buckets (more than 65,536 distinct values): which
+    /// percentiles are approximate and by how much. Absent: every figure is exact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approximate: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -356,7 +360,29 @@ pub fn distributions(t: &Tally) -> Distributions {
         failback_downtime_s: Summary::of(&t.failback_s),
         never_restored: t.never_restored,
         no_outage: t.no_outage,
+        approximate: approximate(t),
     }
+}
+
+fn approximate(t: &Tally) -> Option<String> {
+    let names: Vec<&str> = [
+        ("rto_s", &t.rto),
+        ("rto_from_declaration_s", &t.rto_from_declaration),
+        ("rpo_writes", &t.rpo_writes),
+        ("rpo_s", &t.rpo_s),
+        ("failback_downtime_s", &t.failback_s),
+    ]
+    .iter()
+    .filter(|(_, c)| c.bucketed())
+    .map(|(n, _)| *n)
+    .collect();
+    (!names.is_empty()).then(|| {
+        format!(
+            "p50-p99 of {} are bucket lower bounds, at most 0.1 % below the exact value (more than {} distinct values); min, max and counts are exact",
+            names.join(", "),
+            counts::MAX_DISTINCT
+        )
+    })
 }
 
 fn verdict((target, over): (u64, u64), p95: Option<u64>, n: u64) -> TargetVerdict {
