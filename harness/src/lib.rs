@@ -2,6 +2,7 @@
 //!
 //! Each subcommand lives in its own module and exposes `Args` (clap) and
 //! `run(args) -> i32` (the process exit code).
+pub mod bounds;
 pub mod check;
 pub mod diff;
 pub mod exit;
@@ -11,6 +12,7 @@ pub mod history;
 pub mod lint;
 pub mod load;
 pub mod output;
+pub mod parsers;
 pub mod rto;
 pub mod run;
 pub mod runbooks;

@@ -172,7 +172,7 @@ fn read(path: &Path) -> Result<String, InputError> {
     read_input(path)
 }
 
-fn parse<T: serde::de::DeserializeOwned>(
+fn parse<T: serde::de::DeserializeOwned + serde::Serialize>(
     file: &str,
     text: &str,
     what: &str,
@@ -181,27 +181,90 @@ fn parse<T: serde::de::DeserializeOwned>(
 }
 
 /// Parse JSON, reporting a syntax or shape error at its line and column, with what was
-/// expected and where it is documented.
-pub fn parse_json<T: serde::de::DeserializeOwned>(
+/// expected and where it is documented. Strict where serde's derive is lenient: a struct
+/// written as an array (fields by position) and a unit variant written as an object
+/// (`{"stop": null}`) are refused (see [`shape_mismatch`]). A leading byte-order mark is
+/// skipped.
+pub fn parse_json<T: serde::de::DeserializeOwned + serde::Serialize>(
     file: &str,
     text: &str,
     what: &str,
     doc: &str,
 ) -> Result<T, InputError> {
-    serde_json::from_str(text).map_err(|e| {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let syntax = |e: serde_json::Error| {
         let msg = e.to_string();
         // serde_json appends " at line L column C"; we print them in front instead.
         let msg = msg
             .rsplit_once(" at line ")
             .map(|(m, _)| m.to_string())
             .unwrap_or(msg);
+        // Lines and columns start at 1 (serde_json says column 0 at the end of a line).
         InputError::at(
             file,
-            e.line(),
-            e.column(),
+            e.line().max(1),
+            e.column().max(1),
             format!("{msg} (expected a {what}; see {doc})"),
         )
-    })
+    };
+    let value: T = serde_json::from_str(text).map_err(syntax)?;
+    // What was written against what the type means: they differ in shape only where serde
+    // accepted a form the format does not have.
+    let raw: serde_json::Value = serde_json::from_str(text).map_err(syntax)?;
+    if let Ok(back) = serde_json::to_value(&value) {
+        if let Some((path, msg)) = shape_mismatch(&raw, &back, String::new()) {
+            let (line, column) = locate_path(text, &path);
+            let at = if path.is_empty() {
+                "the document".to_string()
+            } else {
+                path
+            };
+            return Err(InputError::at(
+                file,
+                line,
+                column,
+                format!("{at}: {msg} (expected a {what}; see {doc})"),
+            ));
+        }
+    }
+    Ok(value)
+}
+
+/// The first place where the text (`raw`) has a shape the parsed value (`back`, serialized
+/// again) does not: an array where the format has an object with named fields, or an object
+/// where the format has a plain string (a unit variant such as "stop"). Returns the path and
+/// what was expected.
+pub fn shape_mismatch(
+    raw: &serde_json::Value,
+    back: &serde_json::Value,
+    path: String,
+) -> Option<(String, String)> {
+    use serde_json::Value as V;
+    match (raw, back) {
+        (V::Array(_), V::Object(_)) => Some((
+            path,
+            "expected an object with named fields, found an array (fields by position are not accepted)".into(),
+        )),
+        (V::Object(_), V::String(s)) => Some((
+            path,
+            format!("expected the string {s:?}, found an object"),
+        )),
+        (V::Object(a), V::Object(b)) => a.iter().find_map(|(k, va)| {
+            let vb = b.get(k)?;
+            let p = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            shape_mismatch(va, vb, p)
+        }),
+        (V::Array(a), V::Array(b)) if a.len() == b.len() => a
+            .iter()
+            .zip(b)
+            .enumerate()
+            .find_map(|(i, (va, vb))| shape_mismatch(va, vb, format!("{path}[{i}]"))),
+        _ => None,
+    }
 }
 
 /// Line and column of the `nth` occurrence of `"key"` in the text, for errors found after parsing.
@@ -224,9 +287,174 @@ pub fn locate(text: &str, key: &str, nth: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// Line and column of the value at a path such as `phases[1].runbook` or
+/// `steps[0].on_error.retry.wait_s` in a JSON text (at the key for an object member, at the
+/// element for an array index). Where the path leaves the text, the deepest place found.
+pub fn locate_path(text: &str, path: &str) -> (usize, usize) {
+    let at = json_path_offset(text.as_bytes(), &path_segments(path));
+    line_col(text, at)
+}
+
+fn line_col(text: &str, pos: usize) -> (usize, usize) {
+    let pos = pos.min(text.len());
+    let before = &text.as_bytes()[..pos];
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let column = pos
+        - before
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1)
+        + 1;
+    (line, column)
+}
+
+enum Seg<'p> {
+    Key(&'p str),
+    Index(usize),
+}
+
+/// `a.b[2].c` as segments; anything unparsable ends the path there.
+fn path_segments(path: &str) -> Vec<Seg<'_>> {
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let (key, mut rest) = part.split_once('[').map_or((part, ""), |(k, r)| (k, r));
+        if !key.is_empty() {
+            out.push(Seg::Key(key));
+        }
+        while let Some((n, r)) = rest.split_once(']') {
+            match n.parse() {
+                Ok(i) => out.push(Seg::Index(i)),
+                Err(_) => return out,
+            }
+            rest = r.strip_prefix('[').unwrap_or(r);
+        }
+    }
+    out
+}
+
+/// Byte offset of the path's target in valid JSON (the text has parsed already).
+fn json_path_offset(b: &[u8], path: &[Seg]) -> usize {
+    let ws = |i: &mut usize| {
+        while *i < b.len() && b[*i].is_ascii_whitespace() {
+            *i += 1
+        }
+    };
+    // Past a string starting at b[i] == '"'.
+    let string_end = |mut i: usize| {
+        i += 1;
+        while i < b.len() && b[i] != b'"' {
+            i += if b[i] == b'\\' { 2 } else { 1 };
+        }
+        (i + 1).min(b.len())
+    };
+    let skip_value = |i: usize| -> usize {
+        let mut i = i;
+        let mut depth = 0usize;
+        loop {
+            if i >= b.len() {
+                return i;
+            }
+            match b[i] {
+                b'"' => i = string_end(i),
+                b'{' | b'[' => {
+                    depth += 1;
+                    i += 1
+                }
+                b'}' | b']' => {
+                    if depth == 0 {
+                        return i;
+                    }
+                    depth -= 1;
+                    i += 1
+                }
+                b',' if depth == 0 => return i,
+                _ => i += 1,
+            }
+            if depth == 0 && i > 0 && matches!(b[i - 1], b'"' | b'}' | b']') {
+                return i;
+            }
+        }
+    };
+    let mut i = 0;
+    ws(&mut i);
+    let mut found = i;
+    for seg in path {
+        match seg {
+            Seg::Key(k) => {
+                if b.get(i) != Some(&b'{') {
+                    return found;
+                }
+                i += 1;
+                loop {
+                    ws(&mut i);
+                    if b.get(i) != Some(&b'"') {
+                        return found;
+                    }
+                    let key_at = i;
+                    let end = string_end(i);
+                    let key = &b[i + 1..end.saturating_sub(1).max(i + 1)];
+                    i = end;
+                    ws(&mut i);
+                    i += 1; // ':'
+                    ws(&mut i);
+                    if key == k.as_bytes() {
+                        found = key_at;
+                        break;
+                    }
+                    i = skip_value(i);
+                    ws(&mut i);
+                    if b.get(i) != Some(&b',') {
+                        return found;
+                    }
+                    i += 1;
+                }
+            }
+            Seg::Index(n) => {
+                if b.get(i) != Some(&b'[') {
+                    return found;
+                }
+                i += 1;
+                for _ in 0..*n {
+                    ws(&mut i);
+                    i = skip_value(i);
+                    ws(&mut i);
+                    if b.get(i) != Some(&b',') {
+                        return found;
+                    }
+                    i += 1;
+                }
+                ws(&mut i);
+                if matches!(b.get(i), None | Some(b']')) {
+                    return found;
+                }
+                found = i;
+            }
+        }
+    }
+    found
+}
+
+/// The field path a validation message starts with, when it starts with one:
+/// `name`, `a.b`, `a[1].b` followed by ':' or ' '.
+fn leading_path(msg: &str) -> Option<&str> {
+    let end = msg.find([' ', ':'])?;
+    let p = &msg[..end];
+    let ok = !p.is_empty()
+        && p.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'[' | b']'))
+        && p.bytes().next().is_some_and(|b| b.is_ascii_lowercase());
+    // "step F1: ..." names a step id, not a path.
+    (ok && p != "step").then_some(p)
+}
+
 pub fn parse_runbook(file: &str, text: &str) -> Result<Runbook, InputError> {
     let rb: Runbook = parse(file, text, "runbook")?;
     if let Err(msg) = rb.validate() {
+        // Range errors name their field's path ("steps[2].on_error.retry.attempts: ...").
+        if let Some(path) = leading_path(&msg) {
+            let (line, column) = locate_path(text, path);
+            return Err(InputError::at(file, line, column, msg));
+        }
         // Point at the offending step's id when the message names one.
         let nth = rb
             .steps
@@ -253,6 +481,10 @@ pub fn load_runbook(path: &Path) -> Result<Runbook, InputError> {
 pub fn parse_scenario(file: &str, text: &str) -> Result<Scenario, InputError> {
     let s: Scenario = parse(file, text, "scenario")?;
     if let Err(msg) = s.validate() {
+        if let Some(path) = leading_path(&msg) {
+            let (line, column) = locate_path(text, path);
+            return Err(InputError::at(file, line, column, msg));
+        }
         let key = msg
             .split([' ', ':'])
             .next()
@@ -310,9 +542,13 @@ pub fn load_with(path: Option<&Path>, runbook_files: &[PathBuf]) -> Result<Loade
             (PhaseRunbook::Inline(rb), _) => (**rb).clone(),
             (PhaseRunbook::File(f), Some(d)) => {
                 let p = d.join(f);
+                if std::fs::symlink_metadata(&p).is_err() {
+                    let (line, column) = locate_path(&text, &format!("phases[{i}].runbook"));
+                    return Err(InputError::at(&file, line, column, format!("phases[{i}].runbook: no runbook file at {}; expected a path relative to the scenario file, or the runbook inline", p.display())));
+                }
                 // A missing or unreadable runbook is the scenario's error, at its phase.
                 let rb_text = read_input(&p).map_err(|e| {
-                    let (line, column) = locate(&text, "runbook", i);
+                    let (line, column) = locate_path(&text, &format!("phases[{i}].runbook"));
                     InputError::at(
                         &file,
                         line,

@@ -26,7 +26,7 @@ pub const HORIZON_S: u64 = 60 * 86_400;
 /// The work one run may do: each event costs 1, and a log-shipping job also 1 per backup
 /// file it looks at (jobs scan the share). The shipped scenarios use well under 1 % of it;
 /// a schedule of 1-second jobs over days would take minutes and gigabytes without it.
-pub const WORK_BUDGET: u64 = 20_000_000;
+pub const WORK_BUDGET: u64 = 100_000_000;
 /// Timeline entries one recorded run may produce (the output budget): the shipped
 /// scenarios produce a few hundred.
 pub const TIMELINE_BUDGET: usize = 20_000;

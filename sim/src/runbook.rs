@@ -6,6 +6,22 @@ use crate::topology::{Db, Dc, Instance, PoolState, Product};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// Ranges of a runbook's fields (docs/formats.md).
+pub const MAX_STEPS: usize = 1_000;
+pub const MAX_ID_CHARS: usize = 64;
+pub const MAX_NAME_CHARS: usize = 200;
+pub const MAX_TEXT_CHARS: usize = 10_000;
+pub const MAX_RETRY_ATTEMPTS: u32 = 100;
+pub const MAX_RETRY_WAIT_S: u64 = 86_400;
+
+fn text_len(field: &str, v: &str, max: usize) -> Result<(), String> {
+    let n = v.chars().count();
+    if n > max {
+        return Err(format!("{field}: {n} characters; expected at most {max}"));
+    }
+    Ok(())
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Runbook {
@@ -279,6 +295,54 @@ impl Action {
 impl Runbook {
     /// Checks that JSON cannot express: unique step ids, server numbers in range.
     pub fn validate(&self) -> Result<(), String> {
+        // Ranges (docs/formats.md): they bound a run's time and output, whatever the file.
+        text_len("name", &self.name, MAX_NAME_CHARS)?;
+        if self.steps.len() > MAX_STEPS {
+            return Err(format!(
+                "steps: {} steps; expected at most {MAX_STEPS}",
+                self.steps.len()
+            ));
+        }
+        if self.product_notes.len() > MAX_STEPS {
+            return Err(format!(
+                "product_notes: {} notes; expected at most {MAX_STEPS}",
+                self.product_notes.len()
+            ));
+        }
+        for (i, s) in self.steps.iter().enumerate() {
+            text_len(&format!("steps[{i}].id"), &s.id, MAX_ID_CHARS)?;
+            text_len(&format!("steps[{i}].title"), &s.title, MAX_TEXT_CHARS)?;
+            text_len(&format!("steps[{i}].source"), &s.source, MAX_TEXT_CHARS)?;
+            if let OnError::Retry { attempts, wait_s } = s.on_error {
+                if attempts > MAX_RETRY_ATTEMPTS {
+                    return Err(format!("steps[{i}].on_error.retry.attempts: {attempts}; expected at most {MAX_RETRY_ATTEMPTS} retries"));
+                }
+                if wait_s > MAX_RETRY_WAIT_S {
+                    return Err(format!("steps[{i}].on_error.retry.wait_s: {wait_s}; expected at most {MAX_RETRY_WAIT_S} seconds (one day)"));
+                }
+            }
+            if let Action::SetActiveServers {
+                servers: ActiveSelection::Servers(list),
+            } = &s.action
+            {
+                if list.len() > 8 {
+                    return Err(format!(
+                        "steps[{i}].action.servers: {} servers; expected at most 8",
+                        list.len()
+                    ));
+                }
+            }
+            if let Action::Wait { seconds } = s.action {
+                let h = crate::engine::HORIZON_S;
+                if seconds > h {
+                    return Err(format!("steps[{i}].action.seconds: {seconds}; expected at most {h} seconds (the simulation's 60-day horizon)"));
+                }
+            }
+            if let Some(d) = &s.operator_s {
+                crate::timing::check_seconds(d)
+                    .map_err(|e| format!("steps[{i}].operator_s: {e}"))?;
+            }
+        }
         for (i, s) in self.steps.iter().enumerate() {
             if s.id.is_empty() {
                 return Err(format!("step {} has an empty id", i + 1));

@@ -290,9 +290,115 @@ pub struct Expect {
     pub rpo_writes_lost: Option<u64>,
 }
 
+/// Ranges of a scenario's fields (docs/formats.md): times within the engine's horizon,
+/// counts and texts of a realistic size, so that no arithmetic overflows and a run's
+/// time and output stay bounded.
+pub const MAX_FAULTS: usize = 1_000;
+pub const MAX_PHASES: usize = 100;
+pub const MAX_DEVIATIONS: usize = 1_000;
+pub const MAX_SCHEDULE_S: u64 = 7 * 86_400;
+pub const MAX_RETENTION_S: u64 = 365 * 86_400;
+pub const MAX_TEXT_CHARS: usize = 10_000;
+pub const MAX_RATE_PER_MINUTE: u64 = 10_000_000;
+
+fn at_most(field: &str, v: u64, max: u64, what: &str) -> Result<(), String> {
+    if v > max {
+        return Err(format!("{field} is {v}; expected at most {max} ({what})"));
+    }
+    Ok(())
+}
+
+fn count_at_most(field: &str, n: usize, max: usize) -> Result<(), String> {
+    if n > max {
+        return Err(format!("{field} has {n} entries; expected at most {max}"));
+    }
+    Ok(())
+}
+
 impl Scenario {
+    /// Every numeric field within its documented range.
+    pub fn check_ranges(&self) -> Result<(), String> {
+        const H: u64 = crate::engine::HORIZON_S;
+        const HW: &str = "seconds: the simulation's 60-day horizon";
+        for (field, v) in [("name", &self.name), ("description", &self.description)] {
+            let n = v.chars().count();
+            if n > MAX_TEXT_CHARS {
+                return Err(format!(
+                    "{field} has {n} characters; expected at most {MAX_TEXT_CHARS}"
+                ));
+            }
+        }
+        let ls = &self.log_shipping;
+        for (name, v) in [
+            ("log_shipping.backup_interval_s", ls.backup_interval_s),
+            ("log_shipping.copy_interval_s", ls.copy_interval_s),
+            ("log_shipping.restore_interval_s", ls.restore_interval_s),
+            ("log_shipping.copy_offset_s", ls.copy_offset_s),
+            ("log_shipping.restore_offset_s", ls.restore_offset_s),
+        ] {
+            at_most(name, v, MAX_SCHEDULE_S, "seconds: 7 days")?;
+        }
+        at_most(
+            "log_shipping.retention_s",
+            ls.retention_s,
+            MAX_RETENTION_S,
+            "seconds: 365 days",
+        )?;
+        let w = &self.workload;
+        at_most(
+            "workload.compliance_rows_per_minute",
+            w.compliance_rows_per_minute,
+            MAX_RATE_PER_MINUTE,
+            "rows per minute",
+        )?;
+        at_most(
+            "workload.compliance_backlog_s",
+            w.compliance_backlog_s,
+            H,
+            HW,
+        )?;
+        at_most("liveness_within_s", self.liveness_within_s, H, HW)?;
+        if let Some(t) = self.rto_target_s {
+            at_most("rto_target_s", t, H, HW)?;
+        }
+        if let Some(t) = self.rpo_target_s {
+            at_most("rpo_target_s", t, H, HW)?;
+        }
+        count_at_most("faults", self.faults.len(), MAX_FAULTS)?;
+        count_at_most("phases", self.phases.len(), MAX_PHASES)?;
+        count_at_most("deviations", self.deviations.len(), MAX_DEVIATIONS)?;
+        for (i, f) in self.faults.iter().enumerate() {
+            at_most(&format!("faults[{i}].at_s"), f.at_s, H, HW)?;
+        }
+        for (i, p) in self.phases.iter().enumerate() {
+            at_most(&format!("phases[{i}].start_at_s"), p.start_at_s, H, HW)?;
+            if let Some(a) = p.after_previous_s {
+                at_most(&format!("phases[{i}].after_previous_s"), a, H, HW)?;
+            }
+            match &p.runbook {
+                PhaseRunbook::File(f) if f.chars().count() > 4096 => {
+                    return Err(format!(
+                        "phases[{i}].runbook is longer than 4096 characters; expected a file path"
+                    ));
+                }
+                PhaseRunbook::File(_) => {}
+                // An inline runbook obeys the runbook format's own ranges.
+                PhaseRunbook::Inline(rb) => rb
+                    .validate()
+                    .map_err(|e| format!("phases[{i}].runbook.{e}"))?,
+            }
+        }
+        for (i, d) in self.deviations.iter().enumerate() {
+            if let DeviationKind::Delay { seconds } = d.kind {
+                at_most(&format!("deviations[{i}].seconds"), seconds, H, HW)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Checks JSON cannot express. Returns what was expected, naming the field.
     pub fn validate(&self) -> Result<(), String> {
+        self.check_ranges()?;
         let ls = &self.log_shipping;
         for (name, v) in [
             ("log_shipping.backup_interval_s", ls.backup_interval_s),

@@ -130,11 +130,21 @@ impl Timing {
                     "timing.{name}: a throughput below 1 ({d:?}); expected at least 1"
                 ));
             }
+            let (max, what) = if RATES.contains(&name) {
+                (MAX_RATE, "a throughput")
+            } else {
+                (MAX_SECONDS, "a duration (the 60-day horizon)")
+            };
+            if highest(d) > max {
+                return Err(format!(
+                    "timing.{name}: {d:?} is above {max}; expected {what} of at most {max}"
+                ));
+            }
         }
         for (name, v) in self.sizes() {
-            if !(v.is_finite() && v >= 0.0) {
+            if !(v.is_finite() && (0.0..=MAX_SIZE).contains(&v)) {
                 return Err(format!(
-                    "timing.{name}: {v} is not a size; expected a finite number >= 0"
+                    "timing.{name}: {v} is not a size; expected a number from 0 to {MAX_SIZE}"
                 ));
             }
         }
@@ -187,6 +197,32 @@ impl Timing {
 
     fn file_mb(&self, writes: u64) -> f64 {
         writes as f64 * self.log_bytes_per_write / 1_048_576.0
+    }
+}
+
+/// The longest duration any timing parameter may take: the engine's 60-day horizon.
+pub const MAX_SECONDS: f64 = 60.0 * 86_400.0;
+/// The highest throughput (MB/s or Mbit/s) and size (MB, bytes per write) accepted.
+pub const MAX_RATE: f64 = 1e9;
+pub const MAX_SIZE: f64 = 1e12;
+
+/// A duration distribution that is valid and within [`MAX_SECONDS`].
+pub fn check_seconds(d: &Dist) -> Result<(), String> {
+    d.validate()?;
+    if highest(d) > MAX_SECONDS {
+        return Err(format!(
+            "{d:?} reaches beyond {MAX_SECONDS} s; expected durations within the 60-day horizon"
+        ));
+    }
+    Ok(())
+}
+
+/// The top of a distribution's range (p90 for the unbounded log-normal).
+fn highest(d: &Dist) -> f64 {
+    match *d {
+        Dist::Fixed(v) => v,
+        Dist::Uniform { max, .. } | Dist::Triangular { max, .. } => max,
+        Dist::LogNormal { p90, .. } => p90,
     }
 }
 

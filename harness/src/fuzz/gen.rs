@@ -304,9 +304,13 @@ pub fn build(shape: &Shape, d: &Draw, seed: u64) -> Scenario {
                     instance: pick(&Instance::DATA, inst),
                 },
             };
+            // A runbook without steps has nothing to deviate from.
+            let Some(id) = ids.get(step as usize % ids.len().max(1)) else {
+                continue;
+            };
             deviations.push(Deviation {
                 phase,
-                step: ids[step as usize % ids.len()].clone(),
+                step: id.clone(),
                 kind,
             });
         }

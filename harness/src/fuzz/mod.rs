@@ -30,17 +30,18 @@ pub struct Args {
     /// documented failover and failback (scenarios/runbooks/failover.json, failback.json).
     #[arg(long = "runbook")]
     pub runbooks: Vec<PathBuf>,
-    /// Number of generated cases.
-    #[arg(long, default_value_t = 10_000)]
+    /// Number of generated cases, 1 to 1,000,000,000.
+    #[arg(long, default_value_t = 10_000, value_parser = crate::bounds::cases)]
     pub cases: u64,
     /// Campaign seed; case i's seed derives from it and i.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Worker threads (results do not depend on it).
-    #[arg(long, default_value_t = 2)]
+    /// Worker threads (results do not depend on it), 1 to 1024.
+    #[arg(long, default_value_t = 2, value_parser = crate::bounds::threads)]
     pub jobs: usize,
-    /// Stop starting new cases after this many seconds (the cases run are reported).
-    #[arg(long)]
+    /// Stop starting new cases after this many seconds (the cases run are reported): more
+    /// than 0, at most 604,800 (7 days).
+    #[arg(long, value_parser = crate::bounds::time_limit)]
     pub time_limit: Option<f64>,
     /// Print one JSON document instead of the table.
     #[arg(long)]
@@ -199,7 +200,10 @@ pub fn run(args: Args) -> i32 {
         seed: args.seed,
         cases: args.cases,
         jobs: args.jobs,
-        deadline: args.time_limit.map(|l| start + Duration::from_secs_f64(l)),
+        // In range by parsing; checked_add all the same: no Instant overflow, ever.
+        deadline: args
+            .time_limit
+            .and_then(|l| start.checked_add(Duration::from_secs_f64(l))),
         progress: &progress,
     });
     let elapsed = start.elapsed().as_secs_f64();

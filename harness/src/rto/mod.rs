@@ -26,8 +26,9 @@ use std::time::Instant;
 pub struct Args {
     /// Scenario file (JSON). Without it, the embedded default (full-cycle).
     pub scenario: Option<PathBuf>,
-    /// Monte Carlo runs (per sweep value with --sweep).
-    #[arg(long, default_value_t = 10_000)]
+    /// Monte Carlo runs (per sweep value with --sweep), 1 to 1,000,000,000. Memory does not
+    /// grow with it (percentiles come from bounded counts; docs/rto.md).
+    #[arg(long, default_value_t = 10_000, value_parser = crate::bounds::runs)]
     pub runs: u64,
     /// Campaign seed (default: the scenario's seed). Run i uses a seed derived from it.
     #[arg(long)]
@@ -46,10 +47,12 @@ pub struct Args {
     pub calibration: Option<PathBuf>,
     /// Shift of fault times per run, seconds: a number (fixed), or omit for the scenario's
     /// timing.fault_jitter_s (default: uniform over one log-backup interval). 0 turns it off.
-    #[arg(long)]
+    /// 0 to 604,800 (7 days).
+    #[arg(long, value_parser = crate::bounds::jitter)]
     pub jitter: Option<f64>,
-    /// Worker threads (default: the available cores). The result does not depend on it.
-    #[arg(long)]
+    /// Worker threads (default: the available cores), 1 to 1024. The result does not
+    /// depend on it.
+    #[arg(long, value_parser = crate::bounds::threads)]
     pub threads: Option<usize>,
 }
 
@@ -120,6 +123,10 @@ pub struct Distributions {
     pub never_restored: u64,
     /// Runs where service was never lost (RTO 0).
     pub no_outage: u64,
+    /// Set when the counts went to buckets (more than 65,536 distinct values): which
+    /// percentiles are approximate and by how much. Absent: every figure is exact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approximate: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -353,7 +360,29 @@ pub fn distributions(t: &Tally) -> Distributions {
         failback_downtime_s: Summary::of(&t.failback_s),
         never_restored: t.never_restored,
         no_outage: t.no_outage,
+        approximate: approximate(t),
     }
+}
+
+fn approximate(t: &Tally) -> Option<String> {
+    let names: Vec<&str> = [
+        ("rto_s", &t.rto),
+        ("rto_from_declaration_s", &t.rto_from_declaration),
+        ("rpo_writes", &t.rpo_writes),
+        ("rpo_s", &t.rpo_s),
+        ("failback_downtime_s", &t.failback_s),
+    ]
+    .iter()
+    .filter(|(_, c)| c.bucketed())
+    .map(|(n, _)| *n)
+    .collect();
+    (!names.is_empty()).then(|| {
+        format!(
+            "p50-p99 of {} are bucket lower bounds, at most 0.1 % below the exact value (more than {} distinct values); min, max and counts are exact",
+            names.join(", "),
+            counts::MAX_DISTINCT
+        )
+    })
 }
 
 fn verdict((target, over): (u64, u64), p95: Option<u64>, n: u64) -> TargetVerdict {

@@ -14,6 +14,9 @@ pub struct Sweep {
 }
 
 /// Parse `PARAM=v1,v2,...` and check every value against the scenario.
+/// The most values one `--sweep` may list.
+pub const MAX_VALUES: usize = 100;
+
 pub fn parse(arg: &str, base: &Scenario) -> Result<Sweep, String> {
     let (name, list) = arg
         .split_once('=')
@@ -28,6 +31,13 @@ pub fn parse(arg: &str, base: &Scenario) -> Result<Sweep, String> {
                 .ok_or_else(|| format!("--sweep {name}: {v:?} is not a number"))
         })
         .collect::<Result<Vec<f64>, String>>()?;
+    // Each value is a whole campaign.
+    if values.len() > MAX_VALUES {
+        return Err(format!(
+            "--sweep {name}: {} values; expected at most {MAX_VALUES}",
+            values.len()
+        ));
+    }
     let param = resolve(name.trim(), base)?;
     for &v in &values {
         with(base, &param, v).map_err(|e| format!("--sweep {param}={v}: {e}"))?;

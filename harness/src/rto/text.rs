@@ -58,6 +58,9 @@ pub fn table(o: &mut String, d: &Distributions) {
     if d.no_outage > 0 {
         let _ = writeln!(o, "  {} run(s) never lost service (RTO 0)", d.no_outage);
     }
+    if let Some(a) = &d.approximate {
+        let _ = writeln!(o, "  note: {a}");
+    }
 }
 
 fn target(o: &mut String, name: &str, t: &Option<TargetVerdict>, runs: u64) {
