@@ -305,7 +305,7 @@ fn simulated_time_saturates_instead_of_wrapping() {
     };
     let mut s: Scenario = serde_json::from_str(r#"{"name":"wrap"}"#).unwrap();
     s.phases = vec![Phase {
-        runbook: "r.json".into(),
+        runbook: sim::scenario::PhaseRunbook::file("r.json"),
         start_at_s: 100,
         after_previous_s: None,
         declare: false,
