@@ -586,7 +586,7 @@ mod tests {
         assert_eq!(locate_path(DOC, "steps[0]"), (4, 3));
         assert_eq!(
             locate_path(DOC, "steps[1].on_error.retry.attempts"),
-            (5, 52)
+            (5, 50)
         );
         // Missing pieces: the deepest place found.
         assert_eq!(locate_path(DOC, "steps[7].id"), (3, 2));
