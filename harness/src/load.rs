@@ -600,3 +600,51 @@ pub fn load_with(path: Option<&Path>, runbook_files: &[PathBuf]) -> Result<Loade
 pub fn embedded(name: &str) -> Option<&'static str> {
     EMBEDDED.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const DOC: &str = "{\n \"name\": \"a \\\" ] } [ {\",\n \"steps\": [\n  {\"id\": \"F1\"},\n  {\"id\": [1, {\"x\": \"]\"}], \"on_error\": {\"retry\": {\"attempts\": 5}}}\n ]\n}";
+
+    #[test]
+    fn paths_are_located_past_strings_and_nesting() {
+        assert_eq!(locate_path(DOC, "name"), (2, 2));
+        assert_eq!(locate_path(DOC, "steps"), (3, 2));
+        assert_eq!(locate_path(DOC, "steps[0]"), (4, 3));
+        assert_eq!(
+            locate_path(DOC, "steps[1].on_error.retry.attempts"),
+            (5, 50)
+        );
+        // Missing pieces: the deepest place found.
+        assert_eq!(locate_path(DOC, "steps[7].id"), (3, 2));
+        assert_eq!(locate_path(DOC, "nothing"), (1, 1));
+    }
+
+    #[test]
+    fn utf8_errors_are_located_and_a_bom_is_skipped() {
+        let e = text_of("f", b"{\n  \"a\": \"\xFF\"}".to_vec()).unwrap_err();
+        assert_eq!((e.line, e.column), (2, 9), "{e}");
+        assert_eq!(text_of("f", b"\xEF\xBB\xBF{}".to_vec()).unwrap(), "{}");
+    }
+
+    #[test]
+    fn the_size_cap_refuses_a_larger_file() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("f.json");
+        std::fs::write(&p, "0123456789").unwrap();
+        assert!(read_input_bytes(&p, 10).is_ok());
+        let e = read_input_bytes(&p, 9).unwrap_err();
+        assert!(e.message.contains("larger than 9 bytes"), "{e}");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn locating_any_path_in_any_text_never_panics(text in ".{0,200}", path in "[a-z_\\[\\]0-9.]{0,30}") {
+            let (l, c) = locate_path(&text, &path);
+            prop_assert!(l >= 1 && c >= 1);
+        }
+    }
+}

@@ -283,3 +283,25 @@ impl Summary {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tally_does_not_depend_on_the_thread_count() {
+        let l = crate::load::load(None).unwrap();
+        let one = run(&l.scenario, &l.runbooks, 7, 40, 1);
+        let three = run(&l.scenario, &l.runbooks, 7, 40, 3);
+        assert_eq!(one, three);
+        assert_eq!(one.runs, 40);
+        // The median run has the median RTO, and is the first such run.
+        let (m, w) = one.median_and_worst().unwrap();
+        let rto =
+            |i| Sample::from_report(i, 0, &replay(&l.scenario, &l.runbooks, 7, i).1).rto_key();
+        let p50 = one.rto.at_rank(50.0).unwrap().0;
+        assert_eq!(rto(m), p50);
+        assert!((0..m).all(|i| rto(i) != p50));
+        assert_eq!(rto(w), one.rto.last().unwrap().0);
+    }
+}
