@@ -91,16 +91,23 @@ fn run_inner(a: Args) -> Result<i32, String> {
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let results = rt.block_on(async {
-        // The container lives until the replay ends.
-        let (_c, host, port) = match &target {
-            Target::OurContainer => {
-                let (c, port) = container::start().await?;
-                (Some(c), "127.0.0.1".to_string(), port)
+        let on = |host: String, port: u16| {
+            let (user, password, items, p) = (&a.user, &password, &items, &p);
+            async move {
+                let mut ex = replay::Tiberius::connect(&host, port, user, password).await?;
+                replay::replay(items, p, &mut ex).await
             }
-            Target::Server(s) => (None, s.host.clone(), s.port),
         };
-        let mut ex = replay::Tiberius::connect(&host, port, &a.user, &password).await?;
-        replay::replay(&items, &p, &mut ex).await
+        match &target {
+            Target::OurContainer => {
+                // The container lives until the replay ends, whatever its outcome.
+                let c = container::start().await?;
+                let r = on("127.0.0.1".to_string(), c.port).await;
+                c.remove().await;
+                r
+            }
+            Target::Server(s) => on(s.host.clone(), s.port).await,
+        }
     })?;
     let differences: usize = results.iter().map(|r| r.differences.len()).sum();
     if a.json {
