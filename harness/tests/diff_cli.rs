@@ -263,3 +263,77 @@ fn bad_input_exits_2() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// The HTML report opens in headless Chromium and shows the verdict, the runbook diff and
+/// the four histograms. Skipped, with the reason printed, where Chromium is not installed
+/// (Debian: `apt-get install -y --no-install-recommends chromium`).
+#[test]
+fn the_html_report_renders_in_headless_chromium() {
+    let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|c| {
+            Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+    else {
+        eprintln!("SKIPPED the_html_report_renders_in_headless_chromium: no chromium, chromium-browser or google-chrome on PATH (Debian: apt-get install -y --no-install-recommends chromium)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("diff.html");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = drill(&[
+        "diff",
+        "scenarios/runbooks/failover-corrected.json",
+        "scenarios/mutants/failover-f5-before-f4.json",
+        "--cases",
+        "200",
+        "--resamples",
+        "50",
+        "--rto-target",
+        "3600",
+        "--rpo-target",
+        "900",
+        "--report",
+        report.to_str().unwrap(),
+        "--out",
+        dir.path().join("ex").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut child = Command::new(chromium)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
+        .arg(format!("file://{}", report.display()))
+        .current_dir(&root)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("chromium starts");
+    // Bounded: a browser that hangs fails the test instead of hanging it.
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed().as_secs() > 120 {
+            let _ = child.kill();
+            panic!("headless chromium did not finish in 120 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let dom = child.wait_with_output().unwrap().stdout;
+    let dom = String::from_utf8_lossy(&dom);
+    assert!(
+        dom.contains(r#"id="verdict" class="worse">drill diff: worse"#),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("<td>moved</td><td>F5</td>"),
+        "the runbook diff is on the page"
+    );
+    assert_eq!(dom.matches("<svg").count(), 4, "four histograms");
+    assert!(dom.contains("pool_db_coherence newly violated"));
+}
