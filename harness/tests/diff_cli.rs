@@ -263,3 +263,124 @@ fn bad_input_exits_2() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// The HTML report opens in headless Chromium and shows the verdict, the runbook diff and
+/// the four histograms. Skipped, with the reason printed, where Chromium is not installed
+/// (Debian: `apt-get install -y --no-install-recommends chromium`).
+#[test]
+fn the_html_report_renders_in_headless_chromium() {
+    let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|c| {
+            Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+    else {
+        eprintln!("SKIPPED the_html_report_renders_in_headless_chromium: no chromium, chromium-browser or google-chrome on PATH (Debian: apt-get install -y --no-install-recommends chromium)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("diff.html");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = drill(&[
+        "diff",
+        "scenarios/runbooks/failover-corrected.json",
+        "scenarios/mutants/failover-f5-before-f4.json",
+        "--cases",
+        "200",
+        "--resamples",
+        "50",
+        "--rto-target",
+        "3600",
+        "--rpo-target",
+        "900",
+        "--report",
+        report.to_str().unwrap(),
+        "--out",
+        dir.path().join("ex").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dom_file = dir.path().join("dom.html");
+    let mut child = Command::new(chromium)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
+        .arg(format!("file://{}", report.display()))
+        .current_dir(&root)
+        // To a file, not a pipe: the page is larger than a pipe's buffer.
+        .stdout(std::fs::File::create(&dom_file).unwrap())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("chromium starts");
+    // Bounded: a browser that hangs fails the test instead of hanging it.
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed().as_secs() > 120 {
+            let _ = child.kill();
+            panic!("headless chromium did not finish in 120 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let dom = std::fs::read_to_string(&dom_file).unwrap();
+    assert!(
+        dom.contains(r#"id="verdict" class="worse">drill diff: worse"#),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("<td>moved</td><td>F5</td>"),
+        "the runbook diff is on the page"
+    );
+    assert_eq!(dom.matches("<svg").count(), 4, "four histograms");
+    assert!(dom.contains("pool_db_coherence newly violated"));
+}
+
+#[test]
+fn the_seed_reproduces_the_diff_whatever_the_jobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |jobs: &str, out: &str| {
+        let o = drill(&[
+            "diff",
+            "scenarios/runbooks/failover-corrected.json",
+            "scenarios/mutants/failover-f7-dc1.json",
+            "--cases",
+            "300",
+            "--resamples",
+            "100",
+            "--seed",
+            "9",
+            "--json",
+            "--jobs",
+            jobs,
+            "--out",
+            dir.path().join(out).to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(1));
+        let mut v = json(&o);
+        v.as_object_mut().unwrap().remove("performance");
+        // The example files live in each run's own --out; their names and contents agree.
+        let s = serde_json::to_string(&v).unwrap().replace(out, "OUT");
+        (s, v)
+    };
+    let (a, va) = run("1", "outdir-one");
+    let (b, _) = run("2", "outdir-two");
+    assert_eq!(a, b);
+    let ex = &va["invariants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "active_server_placement")
+        .unwrap()["examples"][0];
+    let f = |out: &str| {
+        std::fs::read(ex["new_file"].as_str().unwrap().replace("outdir-one", out)).unwrap()
+    };
+    assert_eq!(
+        f("outdir-one"),
+        f("outdir-two"),
+        "the saved example is byte-identical"
+    );
+}

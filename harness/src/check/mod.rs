@@ -260,7 +260,7 @@ pub fn check(args: &Args) -> Result<Outcome, String> {
     if args.cases == 0 || args.jobs == 0 || args.mutant_cases == 0 || args.runs == 0 {
         return Err("--cases, --mutant-cases, --runs and --jobs must be positive".into());
     }
-    if args.seconds.is_some_and(|s| !(s > 0.0)) {
+    if args.seconds.is_some_and(|s| s.is_nan() || s <= 0.0) {
         return Err("--seconds must be positive".into());
     }
     if let Some(p) = &args.junit {

@@ -316,7 +316,7 @@ pub fn diff(args: &Args) -> Result<Diff, String> {
     let mut invs = Vec::new();
     for (k, inv) in invariants::all().enumerate() {
         let count = |f: &dyn Fn(&Pair) -> bool| pairs.iter().filter(|p| f(p)).count() as u64;
-        let first = |f: &dyn Fn(&Pair) -> bool| pairs.iter().position(|p| f(p)).map(|i| i as u64);
+        let first = |f: &dyn Fn(&Pair) -> bool| pairs.iter().position(f).map(|i| i as u64);
         let nv = |p: &Pair| p.new.violates(k) && !p.old.violates(k);
         let nf = |p: &Pair| p.old.violates(k) && !p.new.violates(k);
         let mut examples = Vec::new();

@@ -284,7 +284,10 @@ pub fn markdown(d: &Diff) -> String {
             val(m, s[1].old),
             val(m, s[1].new),
             shift(m, s[1].shift),
-            ci(m, s[1].ci_low, s[1].ci_high),
+            match s[1].note {
+                Some(n) if s[1].shift.is_none() => format!("({n})"),
+                _ => ci(m, s[1].ci_low, s[1].ci_high),
+            },
             val(m, s[2].old),
             val(m, s[2].new)
         );

@@ -141,7 +141,7 @@ pub fn paired(
                 ci_high: hi,
                 note: match (po[k], pn[k], lo, hi) {
                     (None, None, ..) => Some("never restored on both sides"),
-                    (None, _, ..) => Some("old never restored"),
+                    (None, ..) => Some("old never restored"),
                     (_, None, ..) => Some("new never restored"),
                     (_, _, None, _) | (_, _, _, None) => {
                         Some("unbounded: some resamples never restore service")

@@ -73,7 +73,10 @@ impl std::fmt::Display for Finding {
 pub fn lint_text(file: &str, text: &str) -> Result<Vec<Finding>, InputError> {
     let value: serde_json::Value =
         crate::load::parse_json(file, text, "runbook", "docs/formats.md")?;
-    Ok(rules::check(file, text, &value))
+    let mut f = rules::check(file, text, &value);
+    // In file order (stable: findings at one place keep the rules' order).
+    f.sort_by_key(|x| (x.line, x.column));
+    Ok(f)
 }
 
 pub fn lint_file(path: &std::path::Path) -> Result<Vec<Finding>, InputError> {

@@ -314,10 +314,8 @@ fn walk(c: &mut Ctx, steps: &[(usize, Step)], failback: bool) {
             }
             InstallMirrorDatabase {
                 instance, database, ..
-            } => {
-                if *instance == Instance::Primary && *database == Db::Mgc {
-                    mirrored_primary = true;
-                }
+            } if *instance == Instance::Primary && *database == Db::Mgc => {
+                mirrored_primary = true;
             }
             SetPoolState { state } => {
                 let target = serving(*state);
@@ -384,10 +382,8 @@ fn walk(c: &mut Ctx, steps: &[(usize, Step)], failback: bool) {
                 }
                 active = set;
             }
-            StopChatServices { dc } => {
-                if dc.is_none() || *dc == Some(dc_of(serving(pool))) {
-                    services_running = false;
-                }
+            StopChatServices { dc } if dc.is_none() || *dc == Some(dc_of(serving(pool))) => {
+                services_running = false;
             }
             StartChatServices { .. } => services_running = true,
             FailoverCms { .. } => cms_failed_over = true,
