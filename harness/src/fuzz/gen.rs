@@ -332,6 +332,7 @@ pub fn build(shape: &Shape, d: &Draw, seed: u64) -> Scenario {
             ..Workload::default()
         },
         timing: Default::default(),
+        assumptions: Default::default(),
         faults,
         phases,
         deviations,

@@ -122,7 +122,7 @@ pub fn counterexamples(
         );
         s.expect = Some(Expect {
             violated: report.violated().iter().map(|v| v.to_string()).collect(),
-            rpo_writes_lost: Some(report.rpo_writes_lost),
+            rpo_writes_lost: report.rpo_writes_lost,
         });
         let file = args.out.join(format!("{id}.json"));
         let text = scenario_json(&s);

@@ -66,9 +66,11 @@ pub struct Sample {
     /// None: service was lost and never restored.
     pub rto_s: Option<u64>,
     pub rto_from_declaration_s: Option<u64>,
-    pub rpo_writes: u64,
-    pub rpo_s: u64,
-    pub failback_s: u64,
+    /// None: the pool did not serve at the end, so the loss is unknown (the report says why).
+    pub rpo_writes: Option<u64>,
+    pub rpo_s: Option<u64>,
+    /// None: still down at the end of the run after a failback step.
+    pub failback_s: Option<u64>,
     /// Whether the scenario lost service at all.
     pub outage: bool,
 }
@@ -81,8 +83,10 @@ impl Sample {
             jitter_s,
             rto_s: r.rto_seconds,
             rto_from_declaration_s: r.rto_from_declaration_seconds,
-            rpo_writes: r.rpo_writes_lost,
-            rpo_s: r.rpo_seconds,
+            // The failover's RPO, measured when service came back (it pairs with the RTO);
+            // unknown when service never came back.
+            rpo_writes: r.failover_rpo_writes_lost,
+            rpo_s: r.failover_rpo_seconds,
             failback_s: r.failback_downtime_seconds,
             outage: r.outage_start_s.is_some(),
         }

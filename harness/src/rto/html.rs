@@ -101,7 +101,12 @@ pub fn render(o: &Outcome, l: &Loaded) -> Result<String, String> {
         .filter(|s| s.rto_key() != u64::MAX)
         .map(|s| s.rto_key() as f64 / 60.0)
         .collect();
-    let rpo_s: Vec<f64> = o.samples.iter().map(|s| s.rpo_s as f64).collect();
+    let rpo_s: Vec<f64> = o
+        .samples
+        .iter()
+        .filter_map(|s| s.rpo_s)
+        .map(|v| v as f64)
+        .collect();
     let rto_hist = histogram(
         "RTO (minutes)",
         &rto_min,
@@ -347,7 +352,9 @@ fn timeline(name: &str, cp: &CriticalPath, rep: &Report, l: &Loaded) -> Result<S
             "{name}: run {}, RTO {}, RPO {} writes",
             cp.run.run,
             short(cp.run.rto_s),
-            cp.run.rpo_writes
+            cp.run
+                .rpo_writes
+                .map_or("unknown".into(), |v| v.to_string())
         );
         let mut c = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 16))

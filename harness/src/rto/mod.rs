@@ -96,8 +96,8 @@ pub struct RunRef {
     pub seed: u64,
     pub jitter_s: u64,
     pub rto_s: Option<u64>,
-    pub rpo_writes: u64,
-    pub rpo_s: u64,
+    pub rpo_writes: Option<u64>,
+    pub rpo_s: Option<u64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -120,6 +120,12 @@ pub struct Distributions {
     pub never_restored: u64,
     /// Runs where service was never lost (RTO 0).
     pub no_outage: u64,
+    /// Runs whose RPO is unknown (service never restored); the RPO percentiles
+    /// are over the other runs.
+    pub rpo_unknown: u64,
+    /// Runs still down after a failback step at the end; failback percentiles are over
+    /// the other runs.
+    pub failback_unknown: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -343,9 +349,11 @@ pub fn distributions(samples: &[Sample]) -> Distributions {
     Distributions {
         rto_s: Summary::of(rto),
         rto_from_declaration_s: Summary::of(decl),
-        rpo_writes: Summary::of(samples.iter().map(|s| s.rpo_writes).collect()),
-        rpo_s: Summary::of(samples.iter().map(|s| s.rpo_s).collect()),
-        failback_downtime_s: Summary::of(samples.iter().map(|s| s.failback_s).collect()),
+        rpo_writes: Summary::of(samples.iter().filter_map(|s| s.rpo_writes).collect()),
+        rpo_s: Summary::of(samples.iter().filter_map(|s| s.rpo_s).collect()),
+        failback_downtime_s: Summary::of(samples.iter().filter_map(|s| s.failback_s).collect()),
+        rpo_unknown: samples.iter().filter(|s| s.rpo_s.is_none()).count() as u64,
+        failback_unknown: samples.iter().filter(|s| s.failback_s.is_none()).count() as u64,
         never_restored: samples
             .iter()
             .filter(|s| s.outage && s.rto_s.is_none())
@@ -384,7 +392,16 @@ pub fn targets(l: &Loaded, samples: &[Sample], d: &Distributions) -> Targets {
         rpo: l
             .scenario
             .rpo_target_s
-            .map(|t| verdict(t, d.rpo_s.p95, samples.iter().map(|s| s.rpo_s), n)),
+            // Over the runs whose RPO is known.
+            .map(|t| {
+                let known = samples.len() as u64 - d.rpo_unknown;
+                verdict(
+                    t,
+                    d.rpo_s.p95,
+                    samples.iter().filter_map(|s| s.rpo_s),
+                    known,
+                )
+            }),
     }
 }
 
