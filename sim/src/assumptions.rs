@@ -213,6 +213,7 @@ pub enum RestoreOverOtherDatabase {
 #[serde(rename_all = "snake_case")]
 pub enum LogEndingAtRedo {
     #[default]
+    #[serde(rename = "error_4326")]
     Error4326,
     NoOp,
 }
