@@ -12,6 +12,7 @@ pub mod campaign;
 pub mod gen;
 pub mod regress;
 pub mod shrink;
+pub mod vary;
 
 use crate::exit;
 use crate::load::{self, InputError};
@@ -51,6 +52,10 @@ pub struct Args {
     /// the share, CMS, backup instance or its disk unavailable for a while; gap 18).
     #[arg(long)]
     pub beyond_assumptions: bool,
+    /// Also draw the settable modelling assumptions per case, and replay each counterexample
+    /// under every setting of those it depended on: robust or conditional.
+    #[arg(long)]
+    pub vary_assumptions: bool,
     /// Where counterexamples are written.
     #[arg(long, default_value = "scenarios/regressions")]
     pub out: PathBuf,
@@ -154,6 +159,7 @@ pub fn shape(t: &Target, out: &Path, deviations: bool, beyond: bool) -> Shape {
         runbook_paths: t.files.iter().map(|f| regress::relative(out, f)).collect(),
         deviations,
         beyond,
+        vary_assumptions: false,
     }
 }
 
@@ -169,7 +175,8 @@ pub fn run(args: Args) -> i32 {
         eprintln!("drill fuzz: --cases, --jobs and --time-limit must be positive");
         return exit::BAD_INPUT;
     }
-    let shape = shape(&t, &args.out, args.deviations, args.beyond_assumptions);
+    let mut shape = shape(&t, &args.out, args.deviations, args.beyond_assumptions);
+    shape.vary_assumptions = args.vary_assumptions;
     eprintln!(
         "drill fuzz: seed {}, {} cases, {} jobs, runbooks {}",
         args.seed,
@@ -209,16 +216,29 @@ pub fn run(args: Args) -> i32 {
         }
     };
     let rate = tally.cases as f64 / elapsed.max(1e-9);
+    let robustness = args
+        .vary_assumptions
+        .then(|| vary::classify(&found, &t.runbooks));
     if args.json {
-        println!(
-            "{}",
-            regress::to_json(&args, &t, &tally, &found, elapsed, rate)
-        );
+        let text = regress::to_json(&args, &t, &tally, &found, elapsed, rate);
+        match (
+            &robustness,
+            serde_json::from_str::<serde_json::Value>(&text),
+        ) {
+            (Some(rb), Ok(mut v)) => {
+                v["robustness"] = serde_json::to_value(rb).unwrap_or_default();
+                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            }
+            _ => println!("{text}"),
+        }
     } else {
         print!(
             "{}",
             regress::render(&args, &t, &tally, &found, elapsed, rate)
         );
+        if let Some(rb) = &robustness {
+            print!("{}", vary::render(rb));
+        }
     }
     if tally.violations.iter().any(|&v| v > 0) {
         exit::VIOLATION

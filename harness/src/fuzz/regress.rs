@@ -182,6 +182,9 @@ fn command(args: &Args, t: &Target, cases: u64) -> String {
     if args.beyond_assumptions {
         c.push_str(" --beyond-assumptions");
     }
+    if args.vary_assumptions {
+        c.push_str(" --vary-assumptions");
+    }
     c
 }
 
@@ -238,6 +241,11 @@ pub fn render(
                 d.phase, d.step, d.kind
             );
         }
+        let _ = writeln!(
+            o,
+            "  assumptions it depends on: {}",
+            crate::assumptions::brief(&f.report.assumptions)
+        );
         for line in timeline(&f.report) {
             let _ = writeln!(o, "  {line}");
         }
@@ -301,6 +309,7 @@ pub fn to_json(
                     "scenario": f.scenario,
                     "violation": f.report.invariants.iter().find(|v| v.name == inv.name()).and_then(|v| v.violation.clone()),
                     "timeline": timeline(&f.report),
+                    "assumptions": f.report.assumptions,
                 })),
             })
         })

@@ -175,6 +175,9 @@ pub struct Outcome {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sweep: Option<SweepResult>,
     pub performance: Performance,
+    /// The modelling assumptions the median and the worst run depended on (the registry in
+    /// sim/src/assumptions.rs), with their settings.
+    pub assumptions: Vec<sim::assumptions::InForce>,
     /// Per-run samples, for the report's histograms (not in the JSON).
     #[serde(skip)]
     pub samples: Vec<Sample>,
@@ -300,7 +303,16 @@ pub fn measure(l: &Loaded, seed: u64, runs: u64, threads: usize) -> Outcome {
             l.scenario.log_shipping.backup_interval_s.saturating_sub(1)
         ),
     };
+    let mut assumptions: Vec<sim::assumptions::InForce> = Vec::new();
+    for r in mrep.iter().chain(wrep.iter()) {
+        for a in &r.assumptions {
+            if !assumptions.iter().any(|x| x.name == a.name) {
+                assumptions.push(a.clone());
+            }
+        }
+    }
     Outcome {
+        assumptions,
         scenario: l.scenario.name.clone(),
         scenario_file: l.file.clone(),
         campaign_seed: seed,

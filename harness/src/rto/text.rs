@@ -225,6 +225,7 @@ pub fn render(r: &Outcome, args: &Args) -> String {
             );
         }
     }
+    o.push_str(&crate::assumptions::section(&r.assumptions));
     let perf = &r.performance;
     let _ = writeln!(
         o,
