@@ -407,12 +407,17 @@ pub fn targets(l: &Loaded, samples: &[Sample], d: &Distributions) -> Targets {
             // Over the runs whose RPO is known.
             .map(|t| {
                 let known = samples.len() as u64 - d.rpo_unknown;
-                verdict(
+                let mut v = verdict(
                     t,
                     d.rpo_s.p95,
                     samples.iter().filter_map(|s| s.rpo_s),
                     known,
-                )
+                );
+                if known == 0 {
+                    // No run restored service: nothing was observed to meet or breach.
+                    v.verdict = "unknown";
+                }
+                v
             }),
     }
 }
