@@ -2,6 +2,7 @@
 //!
 //! Each subcommand lives in its own module and exposes `Args` (clap) and
 //! `run(args) -> i32` (the process exit code).
+pub mod assumptions;
 pub mod bounds;
 pub mod check;
 pub mod diff;

@@ -253,14 +253,42 @@ pub fn render_text(l: &Loaded, r: &Report, observations: bool) -> String {
         "  RTO from declaration  {}",
         duration(r.rto_from_declaration_seconds)
     );
-    let _ = writeln!(
-        o,
-        "  RPO                   {} acknowledged writes lost of {}, a window of {}{}",
-        r.rpo_writes_lost,
-        r.writes_acknowledged,
-        duration(Some(r.rpo_seconds)),
-        target(Some(r.rpo_seconds), s.rpo_target_s)
-    );
+    match r.failover_rpo_writes_lost {
+        Some(lost) => {
+            let _ = writeln!(
+                o,
+                "  RPO of the failover   {lost} acknowledged writes lost when service came back, a window of {}{}",
+                duration(r.failover_rpo_seconds),
+                target(r.failover_rpo_seconds, s.rpo_target_s)
+            );
+        }
+        None => {
+            let _ = writeln!(
+                o,
+                "  RPO of the failover   {}",
+                crate::assumptions::unknown(r, "failover_rpo_writes_lost")
+            );
+        }
+    }
+    match r.rpo_writes_lost {
+        Some(lost) => {
+            let _ = writeln!(
+                o,
+                "  RPO at the end        {lost} acknowledged writes lost of {}, a window of {}{}",
+                r.writes_acknowledged,
+                duration(r.rpo_seconds),
+                target(r.rpo_seconds, s.rpo_target_s)
+            );
+        }
+        None => {
+            let _ = writeln!(
+                o,
+                "  RPO at the end        {} ({} writes acknowledged)",
+                crate::assumptions::unknown(r, "rpo_writes_lost"),
+                r.writes_acknowledged
+            );
+        }
+    }
     let _ = writeln!(
         o,
         "  compliance rows at risk {} (mgccomp is not failed over)",
@@ -269,8 +297,12 @@ pub fn render_text(l: &Loaded, r: &Report, observations: bool) -> String {
     let _ = writeln!(
         o,
         "  failback downtime     {}",
-        duration(Some(r.failback_downtime_seconds))
+        r.failback_downtime_seconds.map_or_else(
+            || crate::assumptions::unknown(r, "failback_downtime_seconds"),
+            |v| duration(Some(v))
+        )
     );
+    o.push_str(&crate::assumptions::section(&r.assumptions));
     let _ = writeln!(
         o,
         "\nINVARIANTS (safety: after every event; liveness: {} s after the last step and fault)",

@@ -36,7 +36,7 @@ fn every_regression_replays_with_its_recorded_verdict() {
             f.display()
         );
         if let Some(rpo) = expect.rpo_writes_lost {
-            assert_eq!(r.rpo_writes_lost, rpo, "{}", f.display());
+            assert_eq!(r.rpo_writes_lost, Some(rpo), "{}", f.display());
         }
     }
 }

@@ -2,6 +2,7 @@
 //! share, RESTORE DATABASE from it, and the RESTORE LOG loop shared by F3 and the restore
 //! job, all under the one log-restore rule of `lsn`.
 
+use crate::assumptions::{LogEndingAtRedo, Name, RestoreOverOtherDatabase};
 use crate::lsn::{check_log_restore, LogRuleError, Lsn};
 use crate::ranges::RangeSet;
 use crate::runbook::Action;
@@ -35,24 +36,48 @@ pub(crate) fn newest_full_on_share(w: &World, db: Db) -> Option<usize> {
     })
 }
 
-/// BACKUP DATABASE to the share: the file holds every write of the copy.
-pub(crate) fn take_full_backup(w: &mut World, i: Instance, db: Db) -> Result<u32, Failure> {
+/// Whether a BACKUP (DATABASE, or LOG by hand) can open the database: one error per
+/// condition, whichever statement asks. A mirror copy is RESTORING too, but SQL Server
+/// answers 954 for it ("acting as a mirror database"), for BACKUP DATABASE and BACKUP LOG
+/// alike (database-mirroring-and-backup: "Backup and restore of the mirror database are not
+/// allowed").
+pub(crate) fn backup_source(w: &World, i: Instance, db: Db, st: Statement) -> Result<(), Failure> {
     let c = w.db(i, db);
-    // A mirror copy is RESTORING too, but SQL Server answers 954 for it.
-    if c.role() == Some(MirrorRole::Mirror) {
-        return Err(sql(SqlError::E954 { db }, Statement::BackupDatabase));
+    if c.role() == Some(MirrorRole::Mirror) && c.state != DbState::Absent {
+        return Err(sql(SqlError::E954 { db }, st));
     }
     match c.state {
-        DbState::Absent => return Err(sql(SqlError::E911 { db }, Statement::BackupDatabase)),
-        DbState::Restoring => return Err(sql(SqlError::E927 { db }, Statement::BackupDatabase)),
-        DbState::Standby => return Err(sql(SqlError::E3036 { db }, Statement::BackupDatabase)),
+        DbState::Absent => return Err(sql(SqlError::E911 { db }, st)),
+        DbState::Restoring => return Err(sql(SqlError::E927 { db }, st)),
+        DbState::Standby => return Err(sql(SqlError::E3036 { db }, st)),
         DbState::Online => {}
     }
     if !c.available {
-        return Err(sql(SqlError::E955 { db }, Statement::BackupDatabase));
+        return Err(sql(SqlError::E955 { db }, st));
     }
+    Ok(())
+}
+
+/// 3202 with OS error 112: the share's disk is full, the backup file cannot be written.
+fn share_full(w: &World, name: String, st: Statement) -> Failure {
+    sql(
+        SqlError::E3202 {
+            device: format!("{}\\{name}", share_path(w)),
+            os_error: OsError::DiskFull,
+        },
+        st,
+    )
+}
+
+/// BACKUP DATABASE to the share: the file holds every write of the copy.
+pub(crate) fn take_full_backup(w: &mut World, i: Instance, db: Db) -> Result<u32, Failure> {
+    backup_source(w, i, db, Statement::BackupDatabase)?;
     if !w.share_reachable(i.dc()) {
         return Err(share_unreachable(w, Statement::BackupDatabase));
+    }
+    if w.share_full {
+        let name = format!("{db}_full_{:04}.bak", w.files.len() + 1);
+        return Err(share_full(w, name, Statement::BackupDatabase));
     }
     let c = w.db_mut(i, db);
     c.lsn = Lsn(c.lsn.0 + LSN_PER_BACKUP);
@@ -91,6 +116,12 @@ pub fn take_log_backup(w: &mut World, i: Instance, db: Db) -> Result<u32, Failur
     }
     if !w.share_reachable(i.dc()) {
         return Err(share_unreachable(w, Statement::BackupLog));
+    }
+    // The share is on another machine: a full local disk does not stop the backup; a full
+    // share does (3202).
+    if w.share_full {
+        let name = format!("{db}_{:04}.trn", w.files.len() + 1);
+        return Err(share_full(w, name, Statement::BackupLog));
     }
     let c = w.db_mut(i, db);
     c.lsn = Lsn(c.lsn.0 + LSN_PER_BACKUP);
@@ -133,28 +164,42 @@ pub(crate) fn restore_full(
     replace: bool,
     recovery: bool,
 ) -> Result<(), Failure> {
-    let c = w.db(i, db);
-    if c.mirroring.is_some() {
+    if w.db(i, db).mirroring.is_some() {
         return Err(sql(SqlError::E3104 { db }, Statement::RestoreDatabase));
     }
-    if w.sessions_on(i) > 0 && db == Db::Mgc {
+    if db == Db::Mgc && w.sessions_for_exclusive_access(i) > 0 {
         w.coverage.hit_3101 = true;
         return Err(sql(SqlError::E3101, Statement::RestoreDatabase));
     }
-    if c.state == DbState::Online && !replace {
-        return Err(sql(SqlError::E3159 { db }, Statement::RestoreDatabase));
+    let c = w.db(i, db);
+    // REPLACE overrides both checks (restore-statements-transact-sql.md, REPLACE option):
+    // 3159, an ONLINE database whose tail is not backed up; 3154, a backup of another
+    // database (family) than the existing one. Which SQL Server raises first when both
+    // apply is not documented: assumption `restore_over_other_database`.
+    let tail_not_backed_up = c.state == DbState::Online && !replace;
+    let other_database =
+        c.state != DbState::Absent && !replace && family(c.lsn) != family(w.files[fi].last_lsn);
+    let e3154 = SqlError::E3154 { db };
+    let e3159 = SqlError::E3159 { db };
+    match (tail_not_backed_up, other_database) {
+        (true, true) => {
+            w.used.note(Name::RestoreOverOtherDatabase);
+            let e = match w.assumptions.restore_over_other_database {
+                RestoreOverOtherDatabase::E3159First => e3159,
+                RestoreOverOtherDatabase::E3154First => e3154,
+            };
+            return Err(sql(e, Statement::RestoreDatabase));
+        }
+        (true, false) => return Err(sql(e3159, Statement::RestoreDatabase)),
+        (false, true) => return Err(sql(e3154, Statement::RestoreDatabase)),
+        (false, false) => {}
     }
     if !w.share_reachable(i.dc()) {
         return Err(share_unreachable(w, Statement::RestoreDatabase));
     }
     if w.inst(i).disk_full {
-        return Err(sql(
-            SqlError::E3201 {
-                device: share_path(w),
-                os_error: OsError::DiskFull,
-            },
-            Statement::RestoreDatabase,
-        ));
+        w.used.note(Name::DiskFullScope);
+        return Err(sql(SqlError::E3257, Statement::RestoreDatabase));
     }
     let f = &w.files[fi];
     let (writes, last) = (f.writes.clone(), f.last_lsn);
@@ -163,7 +208,10 @@ pub(crate) fn restore_full(
     c.unbacked = RangeSet::new();
     c.lsn = last;
     c.log_backup_from = last;
-    c.has_full_backup = false;
+    // The restored database continues the chain of the backup it came from: BACKUP LOG
+    // works without a new full backup (how log-shipping roles are reversed:
+    // change-roles-between-primary-and-secondary-log-shipping-servers-sql-server.md).
+    c.has_full_backup = true;
     c.state = if recovery {
         DbState::Online
     } else {
@@ -242,6 +290,16 @@ pub(crate) fn roll_forward(w: &mut World, i: Instance, db: Db, k: usize) -> Resu
             Statement::RestoreLog,
         ));
     }
+    let (first, last) = (f.first_lsn, f.last_lsn);
+    let redo = w.db(i, db).lsn;
+    if last == redo && first < redo {
+        // A log ending exactly at the redo point: assumption `log_ending_at_redo`.
+        w.used.note(Name::LogEndingAtRedo);
+        if w.assumptions.log_ending_at_redo == LogEndingAtRedo::NoOp {
+            return Ok(redo);
+        }
+    }
+    let f = &w.files[k];
     let c = &mut w.instances[i.index()].dbs[db.index()];
     match check_log_restore(c.lsn, f.first_lsn, f.last_lsn) {
         Ok(next) => {

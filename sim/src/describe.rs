@@ -17,6 +17,8 @@ pub fn describe_fault(f: &Fault) -> String {
         ShareDown => "backup share unreachable".into(),
         ShareUp => "backup share reachable again".into(),
         ShareLost => "backup share's files lost".into(),
+        ShareFull => "backup share's disk full".into(),
+        ShareFreed => "backup share's disk has room again".into(),
         JobFailing { job } => format!("job {job} starts failing"),
         JobHealed { job } => format!("job {job} healed"),
         AgentRights { share_read, copy_write } => format!("SQL Agent account on backup: share read {share_read}, copy-folder write {copy_write}"),

@@ -1,6 +1,7 @@
 //! The deterministic event loop: faults, log-shipping jobs and runbook steps on one
 //! simulated clock, invariants checked after every event, measures taken on the way.
 
+use crate::assumptions::{InForce, Name};
 use crate::backups::best_reachable_redo;
 use crate::command::command;
 use crate::describe::{describe_effect, describe_fault};
@@ -159,6 +160,10 @@ struct Sim<'a> {
     restored_at: Option<u64>,
     declared_at: Option<u64>,
     failback_down_s: u64,
+    /// Service lost by a failback step and not back at the end.
+    failback_open_since: Option<u64>,
+    /// (writes lost, window) when service came back after the outage.
+    restored_rpo: Option<(u64, u64)>,
     compliance_at_risk: u64,
     failed_steps: Vec<String>,
     /// Work done so far, against WORK_BUDGET.
@@ -203,6 +208,8 @@ impl<'a> Sim<'a> {
             restored_at: None,
             declared_at: None,
             failback_down_s: 0,
+            failback_open_since: None,
+            restored_rpo: None,
             compliance_at_risk: 0,
             failed_steps: Vec::new(),
             work: 0,
@@ -244,7 +251,7 @@ impl<'a> Sim<'a> {
                     at_s: t,
                     message: format!(
                         "the run exceeded its work budget ({WORK_BUDGET} events and backup files scanned) at simulated {}; expected a scenario of realistic size (log-shipping schedules of minutes, not seconds, over days; see docs/formats.md)",
-                        hms(t)
+                        day_hms(t)
                     ),
                 });
                 break;
@@ -518,6 +525,8 @@ impl<'a> Sim<'a> {
         if !ok {
             self.w.coverage.step_failed = true;
             self.failed_steps.push(step.id.clone());
+            // What the operator does after a failed step is the runbook's on_error.
+            self.w.used.note(Name::StepStopsOnError);
         }
         self.steps.push(StepRecord {
             phase: p,
@@ -679,15 +688,25 @@ impl<'a> Sim<'a> {
     fn close_down(&mut self, d: Down, t: u64) {
         if self.outage_start.is_some() && self.restored_at.is_none() && d.phase.is_none() {
             self.restored_at = Some(t);
+            // The failover's RPO: acknowledged writes the restored copy lacks, now.
+            let lost = self
+                .w
+                .acknowledged()
+                .minus(&self.w.db(self.w.pool_target(), Db::Mgc).writes);
+            self.restored_rpo = Some((lost.len(), rpo_window(&self.w, &lost)));
         } else if d.phase.is_some_and(|p| p > 0) {
             self.failback_down_s += t - d.since;
         }
     }
 
     fn finish_liveness(&mut self, t: u64) {
+        // Time-driven state (a mirror resynchronizing) settles before the liveness checks.
+        self.w.reconcile();
         if let Some(d) = self.down.take() {
             if d.phase.is_some_and(|p| p > 0) {
                 self.failback_down_s += t - d.since;
+                // Still down: the failback downtime is at least this, not this.
+                self.failback_open_since = Some(d.since);
             }
         }
         let ctx = Ctx { step: None };
@@ -725,7 +744,104 @@ impl<'a> Sim<'a> {
         if !lost.is_empty() {
             self.w.coverage.writes_lost = true;
         }
-        let rpo_seconds = rpo_window(&self.w, &lost);
+        let mut unknowns = Vec::new();
+        // RPO is what the pool serves at the end; when it serves nothing, which copy will
+        // serve (and so which writes survive) is not decided: unknown, not 0.
+        let serving_at_end = self.w.serving();
+        let (rpo_writes_lost, rpo_seconds) = if serving_at_end {
+            (Some(lost.len()), Some(rpo_window(&self.w, &lost)))
+        } else {
+            let mut held = RangeSet::new();
+            for i in Instance::DATA {
+                held.union_with(&self.w.db(i, Db::Mgc).writes);
+            }
+            let gone = acked.minus(&held).len();
+            unknowns.push(Unknown {
+                measure: "rpo_writes_lost",
+                reason: format!(
+                    "the pool does not serve at the end of the run ({}), so which copy of mgc will serve, and which writes survive, is not decided; at least {gone} acknowledged writes are in no copy of mgc",
+                    hms(self.w.now)
+                ),
+            });
+            unknowns.push(Unknown {
+                measure: "rpo_seconds",
+                reason: "unknown with rpo_writes_lost".into(),
+            });
+            (None, None)
+        };
+        let rto_seconds = match self.outage_start {
+            // Service never lost: nothing to recover.
+            None => Some(0),
+            Some(a) => self.restored_at.map(|b| b - a),
+        };
+        if let (Some(a), None) = (self.outage_start, self.restored_at) {
+            unknowns.push(Unknown {
+                measure: "rto_seconds",
+                reason: format!(
+                    "service lost at {} and not restored by the end of the run ({}): at least {} s",
+                    hms(a),
+                    hms(self.w.now),
+                    self.w.now - a
+                ),
+            });
+        }
+        let rto_from_declaration_seconds = self
+            .declared_at
+            .zip(self.restored_at)
+            .map(|(a, b)| b.saturating_sub(a));
+        if rto_from_declaration_seconds.is_none() {
+            unknowns.push(Unknown {
+                measure: "rto_from_declaration_seconds",
+                reason: match (self.declared_at, self.restored_at) {
+                    (None, _) => "no disaster was declared (no declare phase started)".into(),
+                    (Some(d), _) => format!(
+                        "disaster declared at {} and service not restored after it by the end of the run",
+                        hms(d)
+                    ),
+                },
+            });
+        }
+        let (failover_rpo_writes_lost, failover_rpo_seconds) = match (
+            self.outage_start,
+            self.restored_rpo,
+        ) {
+            (None, _) => (Some(0), Some(0)),
+            (Some(_), Some((n, s))) => (Some(n), Some(s)),
+            (Some(a), None) => {
+                unknowns.push(Unknown {
+                    measure: "failover_rpo_writes_lost",
+                    reason: format!(
+                        "service lost at {} was never restored, so no copy was brought back whose loss could be counted",
+                        hms(a)
+                    ),
+                });
+                (None, None)
+            }
+        };
+        let failback_downtime_seconds = match self.failback_open_since {
+            None => Some(self.failback_down_s),
+            Some(since) => {
+                unknowns.push(Unknown {
+                    measure: "failback_downtime_seconds",
+                    reason: format!(
+                        "service lost at {} by a failback step and not back by the end of the run ({}): at least {} s",
+                        hms(since),
+                        hms(self.w.now),
+                        self.failback_down_s
+                    ),
+                });
+                None
+            }
+        };
+        if !acked.is_empty() {
+            self.w.used.note(Name::WorkloadRate);
+        }
+        let assumptions = self
+            .w
+            .used
+            .names()
+            .map(|n| InForce::new(n, setting(self.s, n)))
+            .collect();
         let invariants = invariants::all()
             .zip(self.violations.iter())
             .map(|(inv, v)| Verdict {
@@ -739,24 +855,21 @@ impl<'a> Sim<'a> {
         Report {
             scenario: self.s.name.clone(),
             seed: self.s.seed,
-            rto_seconds: match self.outage_start {
-                // Service never lost: nothing to recover.
-                None => Some(0),
-                Some(a) => self.restored_at.map(|b| b - a),
-            },
-            rto_from_declaration_seconds: self
-                .declared_at
-                .zip(self.restored_at)
-                .map(|(a, b)| b.saturating_sub(a)),
-            rpo_writes_lost: lost.len(),
+            rto_seconds,
+            rto_from_declaration_seconds,
+            failover_rpo_writes_lost,
+            failover_rpo_seconds,
+            rpo_writes_lost,
             rpo_seconds,
             writes_acknowledged: acked.len(),
             compliance_rows_at_risk: self.compliance_at_risk,
-            failback_downtime_seconds: self.failback_down_s,
+            failback_downtime_seconds,
             outage_start_s: self.outage_start,
             declared_at_s: self.declared_at,
             service_restored_at_s: self.restored_at,
             end_s: self.w.now,
+            unknowns,
+            assumptions,
             invariants,
             coverage: self.w.coverage,
             steps: self.steps,
@@ -777,6 +890,49 @@ struct StepInfo {
     id: String,
 }
 
+/// The setting in force of an assumption, as the scenario gives it.
+fn setting(s: &Scenario, n: Name) -> String {
+    if let Some(v) = s.assumptions.setting(n) {
+        return v.into();
+    }
+    let ls = &s.log_shipping;
+    match n {
+        Name::CmsLocation => {
+            let moved = s.faults.iter().find_map(|f| match f.fault {
+                crate::fault::Fault::CmsFailover { to } => Some(to),
+                _ => None,
+            });
+            match moved {
+                Some(to) => format!("{} (failed over to {to} by the scenario)", s.topology.cms),
+                None => s.topology.cms.to_string(),
+            }
+        }
+        Name::Dc1Rebuilt => {
+            let mirrored = s
+                .faults
+                .iter()
+                .any(|f| matches!(f.fault, crate::fault::Fault::Dc1Rebuilt { mirrored: true }));
+            if mirrored { "mirrored" } else { "unmirrored" }.into()
+        }
+        Name::LogShippingSchedule => format!(
+            "{}/{}/{} s, offsets {}/{} s, retention {} s",
+            ls.backup_interval_s,
+            ls.copy_interval_s,
+            ls.restore_interval_s,
+            ls.copy_offset_s,
+            ls.restore_offset_s,
+            ls.retention_s
+        ),
+        Name::WorkloadRate => format!("{} writes/minute", s.workload.writes_per_minute),
+        _ => n.info().default.into(),
+    }
+}
+
+/// Simulated time as HH:MM:SS (days counted in the hours).
+fn hms(t: u64) -> String {
+    format!("{:02}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60)
+}
+
 /// Seconds of history lost: for each contiguous range of lost writes, the span of their
 /// acknowledgement times (plus one write interval).
 fn rpo_window(w: &World, lost: &RangeSet) -> u64 {
@@ -795,7 +951,7 @@ fn rpo_window(w: &World, lost: &RangeSet) -> u64 {
 }
 
 /// Simulated time as "Dd HH:MM:SS" for budget messages.
-fn hms(t: u64) -> String {
+fn day_hms(t: u64) -> String {
     let (d, r) = (t / 86_400, t % 86_400);
     format!("{d}d {:02}:{:02}:{:02}", r / 3600, r % 3600 / 60, r % 60)
 }

@@ -63,6 +63,9 @@ pub enum Fault {
     ShareUp,
     /// The share's files are lost (e.g. with its data center's storage).
     ShareLost,
+    /// The share's disk fills up (backups to it fail with 3202) / has room again.
+    ShareFull,
+    ShareFreed,
     /// A log-shipping job fails every run / runs again.
     JobFailing {
         job: Job,
@@ -109,6 +112,7 @@ impl Fault {
                 | Dc1Rebuilt { .. }
                 | LinkUp
                 | ShareUp
+                | ShareFreed
                 | JobHealed { .. }
                 | DiskFreed { .. }
                 | CmsUp

@@ -1,11 +1,16 @@
-//! The log-shipping jobs on their schedules: backup on the principal, copy and restore on
-//! the secondary, each deleting files older than the retention (sqlserver-semantics.md 4).
+//! The log-shipping jobs on their schedules: backup on the principal (it deletes old files
+//! on the share), copy (it deletes nothing) and restore (it deletes old files in the copy
+//! folder) on the secondary (sqlserver-semantics.md 4; docs/tools/sqllogship-application.md).
 
+use crate::assumptions::{MirrorLogShippingConfig, Name};
 use crate::backups::{restore_logs_from_copy_folder, share_path, take_log_backup};
 use crate::fault::Job;
 use crate::sqlerror::{Failure, OsError, SqlError, Statement};
 use crate::topology::{Db, Dc, Instance};
 use crate::world::*;
+
+/// The copy job's destination folder on the backup instance (its path is the operator's).
+pub(crate) const COPY_FOLDER: &str = "<copy folder on sql-backup>";
 
 /// What one job run did (kept for the timeline only when it did something).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,8 +36,8 @@ pub enum JobOutcome {
 pub fn run(w: &mut World, job: Job, retention_s: u64) -> JobOutcome {
     let out = match job {
         Job::Backup => backup(w, retention_s),
-        Job::Copy => copy(w, retention_s),
-        Job::Restore => restore(w),
+        Job::Copy => copy(w),
+        Job::Restore => restore(w, retention_s),
     };
     // Jobs change files, redo points and msdb fields only, none of which `reconcile`
     // derives anything from; skipping it keeps the hot loop short.
@@ -46,6 +51,12 @@ fn failing(w: &World, job: Job) -> bool {
 fn backup(w: &mut World, retention_s: u64) -> JobOutcome {
     // The job runs on every instance with a primary configuration; only a principal's succeeds.
     let mut out = JobOutcome::Idle;
+    if w.assumptions.mirror_log_shipping_config == MirrorLogShippingConfig::NotConfigured
+        && w.db(Instance::Mirror, Db::Mgc).available
+    {
+        // The mirror serves mgc and, under this setting, takes no log backups.
+        w.used.note(Name::MirrorLogShippingConfig);
+    }
     for i in [
         Instance::Primary,
         Instance::Mirror,
@@ -61,19 +72,26 @@ fn backup(w: &mut World, retention_s: u64) -> JobOutcome {
         if !c.available {
             continue;
         }
-        if failing(w, Job::Backup) || inst.disk_full {
+        // The share is on another machine: a full local disk does not stop the backup
+        // (a full share does, in take_log_backup).
+        if failing(w, Job::Backup) {
             out = JobOutcome::Failed {
                 instance: i,
                 failure: Failure::Sql(
                     SqlError::E3201 {
                         device: share_path(w),
-                        os_error: OsError::DiskFull,
+                        os_error: OsError::AccessDenied,
                     },
                     Statement::BackupLog,
                 ),
             };
             continue;
         }
+        if i == Instance::Mirror {
+            // Gap 21: the mirror's own backup job continues the chain.
+            w.used.note(Name::MirrorLogShippingConfig);
+        }
+        w.used.note(Name::LogShippingSchedule);
         match take_log_backup(w, i, cfg.database) {
             Ok(file) => out = JobOutcome::BackedUp { instance: i, file },
             Err(failure) => {
@@ -102,19 +120,19 @@ fn secondary_ready(w: &World) -> Option<Db> {
     (b.up && w.dc_is_up(Dc::Dc2)).then_some(cfg.database)
 }
 
-fn copy(w: &mut World, retention_s: u64) -> JobOutcome {
+/// The copy job (sqllogship -copy): copies new files from the share into the copy folder and
+/// deletes nothing (docs/tools/sqllogship-application.md).
+fn copy(w: &mut World) -> JobOutcome {
     let Some(_db) = secondary_ready(w) else {
         return JobOutcome::Idle;
     };
+    // The copy job copies files: it fails with the operating system's error, not a SQL one.
     let fail = |w: &World, os_error| JobOutcome::Failed {
         instance: Instance::Backup,
-        failure: Failure::Sql(
-            SqlError::E3201 {
-                device: share_path(w),
-                os_error,
-            },
-            Statement::Other,
-        ),
+        failure: Failure::Os {
+            os_error,
+            accessing: share_path(w),
+        },
     };
     if failing(w, Job::Copy) {
         return fail(w, OsError::AccessDenied);
@@ -126,7 +144,14 @@ fn copy(w: &mut World, retention_s: u64) -> JobOutcome {
         return fail(w, OsError::AccessDenied);
     }
     if w.inst(Instance::Backup).disk_full {
-        return fail(w, OsError::DiskFull);
+        w.used.note(Name::DiskFullScope);
+        return JobOutcome::Failed {
+            instance: Instance::Backup,
+            failure: Failure::Os {
+                os_error: OsError::DiskFull,
+                accessing: COPY_FOLDER.into(),
+            },
+        };
     }
     let mut n = 0;
     let mut last = None;
@@ -140,12 +165,6 @@ fn copy(w: &mut World, retention_s: u64) -> JobOutcome {
             last = Some(f.id);
         }
     }
-    let horizon = w.now.saturating_sub(retention_s);
-    for f in w.files.iter_mut() {
-        if f.created_at < horizon {
-            f.in_copy_folder = FileState::Absent;
-        }
-    }
     if let (Some(id), Some(cfg)) = (last, w.inst_mut(Instance::Backup).ls_secondary.as_mut()) {
         cfg.last_copied_file = Some(id);
     }
@@ -156,7 +175,9 @@ fn copy(w: &mut World, retention_s: u64) -> JobOutcome {
     }
 }
 
-fn restore(w: &mut World) -> JobOutcome {
+/// The restore job (sqllogship -restore): restores what is new, then deletes files in the
+/// copy folder older than the retention (docs/tools/sqllogship-application.md).
+fn restore(w: &mut World, retention_s: u64) -> JobOutcome {
     let Some(db) = secondary_ready(w) else {
         return JobOutcome::Idle;
     };
@@ -172,7 +193,7 @@ fn restore(w: &mut World) -> JobOutcome {
             ),
         };
     }
-    match restore_logs_from_copy_folder(w, Instance::Backup, db) {
+    let out = match restore_logs_from_copy_folder(w, Instance::Backup, db) {
         Ok((0, _)) => JobOutcome::Idle,
         Ok((files, _)) => JobOutcome::Restored { files },
         // sqllogship reports an ONLINE secondary as a failure, like any other error.
@@ -180,5 +201,12 @@ fn restore(w: &mut World) -> JobOutcome {
             instance: Instance::Backup,
             failure,
         },
+    };
+    let horizon = w.now.saturating_sub(retention_s);
+    for f in w.files.iter_mut() {
+        if f.created_at < horizon {
+            f.in_copy_folder = FileState::Absent;
+        }
     }
+    out
 }

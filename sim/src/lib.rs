@@ -6,6 +6,8 @@
 //! servers, and a chat workload whose every acknowledged write is counted.
 //!
 //! Map of the code:
+//! - [`assumptions`]: the registry of modelling assumptions, their settings, and which ones
+//!   a run depended on.
 //! - [`lsn`]: LSNs and the log-restore rule (shared with the restore planner).
 //! - [`sqlerror`]: SQL Server's error numbers and texts, and cmdlet failures.
 //! - [`topology`]: data centers, instances, databases, chat servers.
@@ -15,6 +17,7 @@
 //!   log shipping; [`outage`] faults.
 //! - [`invariants`] one per file; [`engine`] the event loop; [`report`], [`observe`],
 //!   [`describe`] what a run produces; [`plan`] the restore planner over msdb history.
+pub mod assumptions;
 pub mod backups;
 pub mod command;
 pub mod describe;

@@ -1,7 +1,8 @@
 //! Synchronous database mirroring (SAFETY FULL) with an optional witness: automatic
 //! failover, running exposed, loss of quorum and resynchronization
-//! (sqlserver-semantics.md section 5).
+//! (sqlserver-semantics.md section 5; mirroring-states-sql-server.md).
 
+use crate::assumptions::Name;
 use crate::topology::{Db, Instance};
 use crate::world::*;
 
@@ -25,9 +26,14 @@ impl World {
         self.witness_configured && self.instance_reachable(Instance::Witness, from.dc())
     }
 
+    fn alive(&self, i: Instance) -> bool {
+        self.inst(i).up && self.dc_is_up(i.dc())
+    }
+
     /// Synchronous mirroring with a witness: automatic failover when the principal is lost
-    /// and the mirror (synchronized) still sees the witness; resynchronization when partners
-    /// meet again; running exposed otherwise.
+    /// and the SYNCHRONIZED mirror still sees the witness; when partners meet again the
+    /// mirror is SYNCHRONIZING, and SYNCHRONIZED from the next event on (assumption
+    /// `mirror_resync`); running exposed otherwise.
     pub(crate) fn reconcile_mirroring(&mut self) {
         for p in Instance::DATA {
             let Some(m) = self.db(p, Db::Mgc).mirroring else {
@@ -37,10 +43,42 @@ impl World {
                 continue;
             }
             let q = m.partner;
-            let p_alive = self.inst(p).up && self.dc_is_up(p.dc());
-            let q_alive = self.inst(q).up && self.dc_is_up(q.dc());
-            let q_mirrors_p = self.db(q, Db::Mgc).mirroring.map(|x| x.partner) == Some(p);
-            if !q_mirrors_p {
+            let Some(qm) = self.db(q, Db::Mgc).mirroring else {
+                continue;
+            };
+            if qm.partner != p {
+                continue;
+            }
+            let (p_alive, q_alive) = (self.alive(p), self.alive(q));
+            let connected = p_alive && q_alive && self.dcs_connected(p.dc(), q.dc());
+            if m.former_principal {
+                // Its partner took over while it was down: it becomes the mirror when it
+                // rejoins, and resynchronizes from the new principal.
+                if connected {
+                    let now = self.now;
+                    let pd = self.db_mut(p, Db::Mgc);
+                    pd.state = DbState::Restoring;
+                    pd.mirroring = Some(Mirroring {
+                        role: MirrorRole::Mirror,
+                        state: MirrorState::Synchronizing,
+                        former_principal: false,
+                        since: now,
+                        ..m
+                    });
+                    if let Some(x) = self.db_mut(q, Db::Mgc).mirroring.as_mut() {
+                        x.state = MirrorState::Synchronizing;
+                        x.since = now;
+                    }
+                }
+                continue;
+            }
+            if qm.former_principal {
+                // The partner has not rejoined yet (its own turn of the loop rejoins it).
+                if !connected {
+                    if let Some(x) = self.db_mut(p, Db::Mgc).mirroring.as_mut() {
+                        x.state = MirrorState::Disconnected;
+                    }
+                }
                 continue;
             }
             if !p_alive
@@ -50,47 +88,48 @@ impl World {
                 && self.witness_alive(q)
             {
                 // Automatic failover: the mirror becomes principal with every hardened write.
-                let mut qd = self.db(q, Db::Mgc).clone();
+                // The lost principal keeps its last role until it rejoins.
+                let qd = self.db_mut(q, Db::Mgc);
                 qd.state = DbState::Online;
                 qd.mirroring = Some(Mirroring {
                     role: MirrorRole::Principal,
                     partner: p,
-                    witness: m.witness,
                     state: MirrorState::Disconnected,
+                    ..qm
                 });
-                *self.db_mut(q, Db::Mgc) = qd;
-                let pd = self.db_mut(p, Db::Mgc);
-                pd.state = DbState::Restoring;
-                pd.mirroring = Some(Mirroring {
-                    role: MirrorRole::Mirror,
-                    partner: q,
-                    witness: m.witness,
-                    state: MirrorState::Disconnected,
-                });
+                if let Some(x) = self.db_mut(p, Db::Mgc).mirroring.as_mut() {
+                    x.state = MirrorState::Disconnected;
+                    x.former_principal = true;
+                }
                 self.coverage.mirror_took_over = true;
                 continue;
             }
-            let connected = p_alive && q_alive && self.dcs_connected(p.dc(), q.dc());
-            let new_state = if connected {
-                MirrorState::Synchronized
-            } else {
-                MirrorState::Disconnected
+            let new_state = match (connected, m.state) {
+                (false, _) => MirrorState::Disconnected,
+                (true, MirrorState::Disconnected) => MirrorState::Synchronizing,
+                (true, MirrorState::Synchronizing) if self.now > m.since => {
+                    self.used.note(Name::MirrorResync);
+                    // The mirror has caught up from the principal's log.
+                    let pd = self.db(p, Db::Mgc).clone();
+                    let qd = self.db_mut(q, Db::Mgc);
+                    qd.writes = pd.writes;
+                    qd.unbacked = pd.unbacked;
+                    qd.lsn = pd.lsn;
+                    qd.log_backup_from = pd.log_backup_from;
+                    qd.has_full_backup = pd.has_full_backup;
+                    MirrorState::Synchronized
+                }
+                (true, s) => s,
             };
-            if connected && m.state == MirrorState::Disconnected {
-                // The mirror catches up from the principal's log.
-                let pd = self.db(p, Db::Mgc).clone();
-                let qd = self.db_mut(q, Db::Mgc);
-                qd.writes = pd.writes;
-                qd.unbacked = pd.unbacked;
-                qd.lsn = pd.lsn;
-                qd.log_backup_from = pd.log_backup_from;
-                qd.has_full_backup = pd.has_full_backup;
-            }
-            for (x, role, partner) in [(p, MirrorRole::Principal, q), (q, MirrorRole::Mirror, p)] {
+            let since = if new_state == MirrorState::Synchronizing && m.state != new_state {
+                self.now
+            } else {
+                m.since
+            };
+            for x in [p, q] {
                 if let Some(mm) = self.db_mut(x, Db::Mgc).mirroring.as_mut() {
                     mm.state = new_state;
-                    mm.role = role;
-                    mm.partner = partner;
+                    mm.since = since;
                 }
             }
         }

@@ -33,8 +33,11 @@ pub struct InstanceObs {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DatabaseObs {
     pub name: Db,
-    /// sys.databases.state_desc (ONLINE, RESTORING).
+    /// sys.databases.state_desc (ONLINE, RESTORING). A copy in STANDBY shows ONLINE with
+    /// `is_in_standby` (sys-databases-transact-sql.md: "Database is read-only for restore log").
     pub state_desc: String,
+    /// sys.databases.is_in_standby.
+    pub is_in_standby: bool,
     /// End of log (ONLINE) or redo start LSN (RESTORING).
     pub lsn: Lsn,
     /// sys.database_mirroring.mirroring_role_desc (NULL when not mirrored).
@@ -86,7 +89,7 @@ fn state_desc(s: DbState) -> &'static str {
         DbState::Absent => "ABSENT",
         DbState::Online => "ONLINE",
         DbState::Restoring => "RESTORING",
-        DbState::Standby => "STANDBY",
+        DbState::Standby => "ONLINE",
     }
 }
 
@@ -108,6 +111,7 @@ pub fn observe(w: &World) -> Observation {
                     DatabaseObs {
                         name: d,
                         state_desc: state_desc(c.state).into(),
+                        is_in_standby: c.state == DbState::Standby,
                         lsn: c.lsn,
                         mirroring_role_desc: m.map(|m| format!("{:?}", m.role).to_uppercase()),
                         mirroring_state_desc: m.map(|m| format!("{:?}", m.state).to_uppercase()),

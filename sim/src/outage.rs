@@ -15,11 +15,16 @@ pub fn apply(w: &mut World, f: &Fault) {
         }
         DcDown { dc } => set_dc(w, *dc, false),
         DcUp { dc } => set_dc(w, *dc, true),
-        Dc1Rebuilt { mirrored } => rebuild_dc1(w, *mirrored),
+        Dc1Rebuilt { mirrored } => {
+            w.used.note(crate::assumptions::Name::Dc1Rebuilt);
+            rebuild_dc1(w, *mirrored)
+        }
         LinkDown => w.link_up = false,
         LinkUp => w.link_up = true,
         ShareDown => w.share_up = false,
         ShareUp => w.share_up = true,
+        ShareFull => w.share_full = true,
+        ShareFreed => w.share_full = false,
         ShareLost => {
             for f in w.files.iter_mut() {
                 f.on_share = FileState::Absent;
@@ -93,20 +98,18 @@ fn rebuild_dc1(w: &mut World, mirrored: bool) {
     mgc.has_full_backup = true;
     let mut mirror = DbCopy::absent();
     if mirrored {
-        mgc.mirroring = Some(Mirroring {
-            role: MirrorRole::Principal,
-            partner: Instance::Mirror,
-            witness: w.witness_configured,
-            state: MirrorState::Synchronized,
-        });
+        mgc.mirroring = Some(Mirroring::new(
+            MirrorRole::Principal,
+            Instance::Mirror,
+            w.witness_configured,
+        ));
         mirror = mgc.clone();
         mirror.state = DbState::Restoring;
-        mirror.mirroring = Some(Mirroring {
-            role: MirrorRole::Mirror,
-            partner: Instance::Primary,
-            witness: w.witness_configured,
-            state: MirrorState::Synchronized,
-        });
+        mirror.mirroring = Some(Mirroring::new(
+            MirrorRole::Mirror,
+            Instance::Primary,
+            w.witness_configured,
+        ));
     }
     let comp = DbCopy::fresh_online(origin);
     for (i, dbs) in [

@@ -1,6 +1,7 @@
 //! Scenarios as data: the topology's parameters, the workload, the faults on a timeline,
 //! the runbook phases, operator deviations and the recorded verdict of a regression.
 
+use crate::assumptions::Assumptions;
 use crate::fault::Fault;
 use crate::runbook::Runbook;
 use crate::timing::Timing;
@@ -27,6 +28,10 @@ pub struct Scenario {
     pub workload: Workload,
     #[serde(default)]
     pub timing: Timing,
+    /// Settings of the modelling assumptions (sim/src/assumptions.rs); absent fields take
+    /// the registry's default.
+    #[serde(default, skip_serializing_if = "Assumptions::is_default")]
+    pub assumptions: Assumptions,
     /// Faults and heals at simulated times.
     #[serde(default)]
     pub faults: Vec<TimedFault>,

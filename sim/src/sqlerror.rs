@@ -16,16 +16,22 @@ pub enum Statement {
     RestoreDatabase,
     BackupDatabase,
     BackupLog,
+    /// ALTER DATABASE: a failure is followed by 5069, not 3013.
+    AlterDatabase,
     Other,
 }
 
 impl Statement {
-    pub fn terminating(self) -> Option<&'static str> {
+    /// The message that follows the error: 3013 for BACKUP/RESTORE, 5069 for ALTER DATABASE.
+    pub fn terminating(self) -> Option<(u32, &'static str)> {
         match self {
-            Statement::RestoreLog => Some("RESTORE LOG is terminating abnormally."),
-            Statement::RestoreDatabase => Some("RESTORE DATABASE is terminating abnormally."),
-            Statement::BackupDatabase => Some("BACKUP DATABASE is terminating abnormally."),
-            Statement::BackupLog => Some("BACKUP LOG is terminating abnormally."),
+            Statement::RestoreLog => Some((3013, "RESTORE LOG is terminating abnormally.")),
+            Statement::RestoreDatabase => {
+                Some((3013, "RESTORE DATABASE is terminating abnormally."))
+            }
+            Statement::BackupDatabase => Some((3013, "BACKUP DATABASE is terminating abnormally.")),
+            Statement::BackupLog => Some((3013, "BACKUP LOG is terminating abnormally.")),
+            Statement::AlterDatabase => Some((5069, "ALTER DATABASE statement failed.")),
             Statement::Other => None,
         }
     }
@@ -38,9 +44,12 @@ pub enum SqlError {
     E3117,
     E3153,
     E3159 { db: Db },
+    E3154 { db: Db },
     E3101,
     E3104 { db: Db },
     E3201 { device: String, os_error: OsError },
+    E3202 { device: String, os_error: OsError },
+    E3257,
     E3118 { db: Db },
     E927 { db: Db },
     E954 { db: Db },
@@ -49,6 +58,8 @@ pub enum SqlError {
     E3036 { db: Db },
     E911 { db: Db },
     E1416 { db: Db },
+    E1468 { db: Db },
+    E5011 { db: Db },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,6 +75,15 @@ pub enum OsError {
 }
 
 impl OsError {
+    pub fn number(self) -> u32 {
+        match self {
+            OsError::NotFound => 2,
+            OsError::AccessDenied => 5,
+            OsError::NetworkPath => 53,
+            OsError::DiskFull => 112,
+        }
+    }
+
     fn text(self) -> &'static str {
         match self {
             OsError::NotFound => "2(The system cannot find the file specified.)",
@@ -93,9 +113,12 @@ impl SqlError {
             SqlError::E3117 => 3117,
             SqlError::E3153 => 3153,
             SqlError::E3159 { .. } => 3159,
+            SqlError::E3154 { .. } => 3154,
             SqlError::E3101 => 3101,
             SqlError::E3104 { .. } => 3104,
             SqlError::E3201 { .. } => 3201,
+            SqlError::E3202 { .. } => 3202,
+            SqlError::E3257 => 3257,
             SqlError::E3118 { .. } => 3118,
             SqlError::E927 { .. } => 927,
             SqlError::E954 { .. } => 954,
@@ -104,13 +127,19 @@ impl SqlError {
             SqlError::E3036 { .. } => 3036,
             SqlError::E911 { .. } => 911,
             SqlError::E1416 { .. } => 1416,
+            SqlError::E1468 { .. } => 1468,
+            SqlError::E5011 { .. } => 5011,
         }
     }
 
-    /// SQL Server's severity for the message (all of these are 16, but 927/954/955 are 14).
+    /// SQL Server's severity for the message (all of these are 16, but 927/954/955/5011
+    /// are 14).
     pub fn level(&self) -> u8 {
         match self {
-            SqlError::E927 { .. } | SqlError::E954 { .. } | SqlError::E955 { .. } => 14,
+            SqlError::E927 { .. }
+            | SqlError::E954 { .. }
+            | SqlError::E955 { .. }
+            | SqlError::E5011 { .. } => 14,
             _ => 16,
         }
     }
@@ -128,6 +157,9 @@ impl SqlError {
             SqlError::E3159 { db } => format!(
                 "The tail of the log for the database \"{db}\" has not been backed up. Use BACKUP LOG WITH NORECOVERY to backup the log if it contains work you do not want to lose. Use the WITH REPLACE or WITH STOPAT clause of the RESTORE statement to just overwrite the contents of the log."
             ),
+            SqlError::E3154 { db } => format!(
+                "The backup set holds a backup of a database other than the existing '{db}' database."
+            ),
             SqlError::E3101 => "Exclusive access could not be obtained because the database is in use.".into(),
             SqlError::E3104 { db } => format!(
                 "RESTORE cannot operate on database '{db}' because it is configured for database mirroring. Use ALTER DATABASE to remove mirroring if you intend to restore the database."
@@ -136,6 +168,12 @@ impl SqlError {
                 "Cannot open backup device '{device}'. Operating system error {}.",
                 os_error.text()
             ),
+            SqlError::E3202 { device, os_error } => format!(
+                "Write on \"{device}\" failed: {}",
+                os_error.text()
+            ),
+            // The volume and byte counts are the server's; the model knows neither.
+            SqlError::E3257 => "There is insufficient free space on disk volume '<data volume>' to create the database. The database requires <size of the database> additional free bytes, while only <free space> bytes are available.".into(),
             SqlError::E3118 { db } => format!(
                 "The database \"{db}\" does not exist. RESTORE can only create a database when restoring either a full backup or a file backup of the primary file."
             ),
@@ -151,6 +189,12 @@ impl SqlError {
             SqlError::E1416 { db } => format!(
                 "Database \"{db}\" is not configured for database mirroring."
             ),
+            SqlError::E1468 { db } => format!(
+                "The operation cannot be performed on database \"{db}\" because it is involved in a database mirroring session."
+            ),
+            SqlError::E5011 { db } => format!(
+                "User does not have permission to alter database '{db}', the database does not exist, or the database is not in a state that allows access checks."
+            ),
             SqlError::E3036 { db } => format!(
                 "The database \"{db}\" is in warm-standby state (set by executing RESTORE WITH STANDBY) and cannot be backed up until the entire restore sequence is completed."
             ),
@@ -165,9 +209,8 @@ impl SqlError {
             self.level(),
             self.message()
         );
-        if let Some(t) = stmt.terminating() {
-            s.push_str("\nMsg 3013, Level 16, State 1, Line 1\n");
-            s.push_str(t);
+        if let Some((n, t)) = stmt.terminating() {
+            s.push_str(&format!("\nMsg {n}, Level 16, State 1, Line 1\n{t}"));
         }
         s
     }
@@ -182,8 +225,6 @@ pub enum CmdletError {
     InstanceUnreachable(crate::topology::Instance),
     /// Install-CsMirrorDatabase needs a mirror instance that is up and a share both can reach.
     MirrorSetupFailed(&'static str),
-    /// A file copy from the share failed (share unreachable or no rights).
-    CopyFailed(&'static str),
     /// A server named in the active list does not exist in the topology.
     NoSuchServer(u8),
     /// A precondition that the step's tool checks itself (e.g. no log shipping configured).
@@ -196,18 +237,24 @@ impl CmdletError {
             CmdletError::CmsUnreachable => "Cannot connect to the Central Management Store: the CMS SQL instance is unreachable.".into(),
             CmdletError::InstanceUnreachable(i) => format!("A network-related or instance-specific error occurred while establishing a connection to SQL Server: instance {i} is not reachable."),
             CmdletError::MirrorSetupFailed(why) => format!("Install-CsMirrorDatabase failed: {why}."),
-            CmdletError::CopyFailed(why) => format!("Copy failed: {why}."),
             CmdletError::NoSuchServer(n) => format!("Persistent Chat server pchat{n} is not in the topology."),
             CmdletError::NotConfigured(why) => why.to_string(),
         }
     }
 }
 
-/// Why a step failed: a SQL Server error (with its statement) or a cmdlet error.
+/// Why a step failed: a SQL Server error (with its statement), a cmdlet error, or an
+/// operating-system error of a file copy (F2 by hand with robocopy, or the copy job):
+/// Msg 3201 belongs to BACKUP/RESTORE, a copy reports the OS error itself.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Failure {
     Sql(SqlError, Statement),
     Cmdlet(CmdletError),
+    Os {
+        os_error: OsError,
+        /// What the copy was accessing when it failed (a path).
+        accessing: String,
+    },
 }
 
 /// A failed statement as a [`Failure`] (shorthand used by every statement's checks).
@@ -219,13 +266,25 @@ impl Failure {
     pub fn number(&self) -> Option<u32> {
         match self {
             Failure::Sql(e, _) => Some(e.number()),
-            Failure::Cmdlet(_) => None,
+            Failure::Cmdlet(_) | Failure::Os { .. } => None,
         }
     }
     pub fn render(&self) -> String {
         match self {
             Failure::Sql(e, st) => e.render(*st),
             Failure::Cmdlet(c) => c.message(),
+            // As robocopy prints it: ERROR n (0x...) Accessing ..., then the system text.
+            Failure::Os {
+                os_error,
+                accessing,
+            } => {
+                let n = os_error.number();
+                let t = os_error.text();
+                let text = t
+                    .split_once('(')
+                    .map_or(t, |(_, r)| r.trim_end_matches(')'));
+                format!("ERROR {n} (0x{n:08X}) Accessing {accessing}\n{text}")
+            }
         }
     }
 }

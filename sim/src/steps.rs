@@ -9,9 +9,11 @@ use crate::topology::{server_dc, Db, Dc, Instance, PoolState, SERVER_COUNT};
 use crate::world::*;
 use serde::Serialize;
 
+use crate::assumptions::Name;
 use crate::backups::{
-    log_restorable, newest_full_on_share, restore_full, restore_logs_from_copy_folder,
-    roll_forward, share_path, share_unreachable, take_full_backup, take_log_backup,
+    backup_source, log_restorable, newest_full_on_share, restore_full,
+    restore_logs_from_copy_folder, roll_forward, share_path, share_unreachable, take_full_backup,
+    take_log_backup,
 };
 
 /// What a successful step did, in a form cheap to keep and easy to print.
@@ -90,11 +92,21 @@ fn reach(w: &World, i: Instance) -> Result<(), Failure> {
     }
 }
 
-fn cms(w: &World) -> Result<(), Failure> {
+fn cms(w: &mut World) -> Result<(), Failure> {
     if w.cms_reachable() {
         Ok(())
     } else {
+        w.used.note(Name::CmsLocation);
         Err(Failure::Cmdlet(CmdletError::CmsUnreachable))
+    }
+}
+
+/// RESTORE LOG ... WITH NORECOVERY (F3, or by hand) leaves the database RESTORING, also
+/// one that was in STANDBY (restore-statements-arguments-transact-sql.md, NORECOVERY).
+fn after_norecovery(w: &mut World, i: Instance, db: Db, restored: u32) {
+    let c = w.db_mut(i, db);
+    if restored > 0 && c.state == DbState::Standby {
+        c.state = DbState::Restoring;
     }
 }
 
@@ -124,16 +136,22 @@ fn apply_inner(w: &mut World, a: &Action) -> Result<Effect, Failure> {
         }
         CopyUncopiedFiles { instance } => {
             reach(w, *instance)?;
+            // A file copy (robocopy) fails with the operating system's error, not Msg 3201.
             if !w.share_reachable(instance.dc()) {
-                return Err(share_unreachable(w, Statement::Other));
+                return Err(Failure::Os {
+                    os_error: OsError::NetworkPath,
+                    accessing: format!("Source Directory {}\\", share_path(w)),
+                });
             }
             if w.inst(*instance).disk_full {
-                return Err(Failure::Cmdlet(CmdletError::CopyFailed(
-                    "there is not enough space on the copy folder's disk",
-                )));
+                w.used.note(Name::DiskFullScope);
+                return Err(Failure::Os {
+                    os_error: OsError::DiskFull,
+                    accessing: format!("Destination Directory {}\\", crate::jobs::COPY_FOLDER),
+                });
             }
             let mut n = 0;
-            let mut unreadable = false;
+            let mut unreadable = None;
             for f in w.files.iter_mut() {
                 if f.in_copy_folder == FileState::Absent {
                     match f.on_share {
@@ -141,21 +159,23 @@ fn apply_inner(w: &mut World, a: &Action) -> Result<Effect, Failure> {
                             f.in_copy_folder = FileState::Readable;
                             n += 1;
                         }
-                        FileState::Unreadable => unreadable = true,
+                        FileState::Unreadable => unreadable = Some(f.file_name()),
                         FileState::Absent => {}
                     }
                 }
             }
-            if unreadable {
-                return Err(Failure::Cmdlet(CmdletError::CopyFailed(
-                    "a backup file on the share cannot be read",
-                )));
+            if let Some(name) = unreadable {
+                return Err(Failure::Os {
+                    os_error: OsError::AccessDenied,
+                    accessing: format!("Source File {}\\{name}", share_path(w)),
+                });
             }
             Ok(Effect::FilesCopied { files: n })
         }
         RestoreUnappliedLogs { instance, database } => {
             reach(w, *instance)?;
             let (files, skipped) = restore_logs_from_copy_folder(w, *instance, *database)?;
+            after_norecovery(w, *instance, *database, files);
             Ok(Effect::LogsRestored {
                 files,
                 skipped,
@@ -186,7 +206,10 @@ fn apply_inner(w: &mut World, a: &Action) -> Result<Effect, Failure> {
             c.state = DbState::Online;
             c.unbacked = RangeSet::new();
             c.log_backup_from = c.lsn;
-            c.has_full_backup = false;
+            // The recovered database continues the log chain it restored: BACKUP LOG works
+            // without a new full backup (fail-over-to-a-log-shipping-secondary-sql-server.md,
+            // change-roles-between-primary-and-secondary-log-shipping-servers-sql-server.md).
+            c.has_full_backup = true;
             let lsn = c.lsn;
             if *instance == Instance::Backup {
                 w.coverage.backup_recovered = true;
@@ -199,9 +222,14 @@ fn apply_inner(w: &mut World, a: &Action) -> Result<Effect, Failure> {
         BackupTailLog { instance, database } => {
             reach(w, *instance)?;
             let db = *database;
-            let c = w.db(*instance, db);
-            if c.state != DbState::Online || c.role() == Some(crate::world::MirrorRole::Mirror) {
-                return Err(sql(SqlError::E927 { db }, Statement::BackupLog));
+            backup_source(w, *instance, db, Statement::BackupLog)?;
+            // "Backup of the principal database is allowed, but BACKUP LOG WITH NORECOVERY
+            // is not allowed" while a mirroring session is active
+            // (backup-and-restore-interoperability-and-coexistence-sql-server.md). 1468 is
+            // SQL Server's message for an operation refused on a mirrored database; the
+            // documents do not name the number for this statement.
+            if w.db(*instance, db).mirroring.is_some() {
+                return Err(sql(SqlError::E1468 { db }, Statement::BackupLog));
             }
             if !w.share_reachable(instance.dc()) {
                 return Err(share_unreachable(w, Statement::BackupLog));
@@ -257,20 +285,12 @@ fn apply_inner(w: &mut World, a: &Action) -> Result<Effect, Failure> {
             let witness = false;
             let mut m = c.clone();
             m.state = DbState::Restoring;
-            m.mirroring = Some(Mirroring {
-                role: MirrorRole::Mirror,
-                partner: *instance,
-                witness,
-                state: MirrorState::Synchronized,
-            });
+            // The cmdlet returns once the session is established (its work time covers the
+            // seeding and the first synchronization).
+            m.mirroring = Some(Mirroring::new(MirrorRole::Mirror, *instance, witness));
             *w.db_mut(*mirror, db) = m;
             let p = w.db_mut(*instance, db);
-            p.mirroring = Some(Mirroring {
-                role: MirrorRole::Principal,
-                partner: *mirror,
-                witness,
-                state: MirrorState::Synchronized,
-            });
+            p.mirroring = Some(Mirroring::new(MirrorRole::Principal, *mirror, witness));
             p.has_full_backup = true;
             Ok(Effect::MirrorInstalled {
                 principal: *instance,
@@ -346,7 +366,8 @@ fn apply_inner(w: &mut World, a: &Action) -> Result<Effect, Failure> {
             let db = *database;
             let c = w.db(*instance, db);
             if c.state == DbState::Absent {
-                return Err(sql(SqlError::E911 { db }, Statement::Other));
+                // ALTER DATABASE on a database that does not exist: 5011, then 5069.
+                return Err(sql(SqlError::E5011 { db }, Statement::AlterDatabase));
             }
             let Some(m) = c.mirroring else {
                 return Err(sql(SqlError::E1416 { db }, Statement::Other));
@@ -405,6 +426,7 @@ fn apply_inner(w: &mut World, a: &Action) -> Result<Effect, Failure> {
             let db = *database;
             let fid = take_full_backup(w, *instance, db)?;
             let fi = w.files.len() - 1;
+            w.used.note(Name::SecondaryInitReplace);
             if !w.share_reachable(secondary.dc()) {
                 return Err(share_unreachable(w, Statement::RestoreDatabase));
             }
@@ -468,6 +490,7 @@ fn apply_inner(w: &mut World, a: &Action) -> Result<Effect, Failure> {
                 ));
             };
             let next = roll_forward(w, *instance, db, k)?;
+            after_norecovery(w, *instance, db, 1);
             Ok(Effect::LogsRestored {
                 files: 1,
                 skipped: 0,

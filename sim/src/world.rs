@@ -2,6 +2,7 @@
 //! files and where they are, log-shipping configuration, the pool, the chat servers, the
 //! network and the workload's acknowledged writes (model.md "State the model keeps").
 
+use crate::assumptions::{Assumptions, InactiveServerSession, MirrorLogShippingConfig, Name, Used};
 use crate::lsn::Lsn;
 use crate::ranges::RangeSet;
 use crate::scenario::Scenario;
@@ -14,6 +15,14 @@ pub const LSN_PER_WRITE: u128 = 100_000;
 pub const LSN_PER_BACKUP: u128 = 1;
 /// The LSN where the original mgc starts (a real 23-digit LSN from the fixtures).
 pub const LSN_ORIGIN: u128 = 17_126_658_000_000_314_600_037;
+/// Distance between the origins of two databases created apart (`World::new_origin`).
+pub const FAMILY_SPAN: u128 = 1_000_000_000_000_000;
+
+/// The database family (recovery-fork lineage) an LSN belongs to: each newly created
+/// database starts at its own origin, FAMILY_SPAN apart, and never writes that far.
+pub fn family(lsn: Lsn) -> u128 {
+    lsn.0 / FAMILY_SPAN
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -37,6 +46,9 @@ pub enum MirrorRole {
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum MirrorState {
     Synchronized,
+    /// The partners are connected again and the mirror is catching up
+    /// (mirroring-states-sql-server.md); no automatic failover until SYNCHRONIZED.
+    Synchronizing,
     /// Partner lost: a principal "running exposed".
     Disconnected,
 }
@@ -48,6 +60,25 @@ pub struct Mirroring {
     /// A witness is configured (only the DC1 session has one, if the topology says so).
     pub witness: bool,
     pub state: MirrorState,
+    /// This copy was principal when its partner took over while it was down: it keeps its
+    /// last role (instances keep their role across restarts) and takes the mirror role only
+    /// when it rejoins its partner (database-mirroring-and-log-shipping-sql-server.md).
+    pub former_principal: bool,
+    /// When SYNCHRONIZING began (simulated seconds).
+    pub since: u64,
+}
+
+impl Mirroring {
+    pub fn new(role: MirrorRole, partner: Instance, witness: bool) -> Mirroring {
+        Mirroring {
+            role,
+            partner,
+            witness,
+            state: MirrorState::Synchronized,
+            former_principal: false,
+            since: 0,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -187,6 +218,9 @@ pub struct ChatServer {
     pub pool_state_seen: PoolState,
     /// The database copy (instance) it is connected to.
     pub conn: Option<Instance>,
+    /// Not in the active list: the session it would hold on mgc if such a server keeps one
+    /// (assumption `inactive_server_session`), whatever the setting.
+    pub idle_conn: Option<Instance>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -219,6 +253,8 @@ pub struct World {
     pub files: Vec<BackupFile>,
     pub share_dc: Dc,
     pub share_up: bool,
+    /// The share's disk is full: backups to it fail with 3202.
+    pub share_full: bool,
     pub mirror_seed_share_dc: Dc,
     pub dc_up: [bool; 3],
     pub link_up: bool,
@@ -243,6 +279,9 @@ pub struct World {
     pub coverage: Coverage,
     /// Writing servers per instance, as of the last `reconcile` (the workload's split).
     pub(crate) writer_load: [u64; 5],
+    /// The settings of the modelling assumptions, and those this run has depended on.
+    pub assumptions: Assumptions,
+    pub used: Used,
 }
 
 fn dc_index(dc: Dc) -> usize {
@@ -261,20 +300,18 @@ impl World {
         let mut primary_mgc = DbCopy::fresh_online(origin);
         primary_mgc.has_full_backup = true;
         let witness = s.topology.witness;
-        primary_mgc.mirroring = Some(Mirroring {
-            role: MirrorRole::Principal,
-            partner: Instance::Mirror,
+        primary_mgc.mirroring = Some(Mirroring::new(
+            MirrorRole::Principal,
+            Instance::Mirror,
             witness,
-            state: MirrorState::Synchronized,
-        });
+        ));
         let mut mirror_mgc = primary_mgc.clone();
         mirror_mgc.state = DbState::Restoring;
-        mirror_mgc.mirroring = Some(Mirroring {
-            role: MirrorRole::Mirror,
-            partner: Instance::Primary,
+        mirror_mgc.mirroring = Some(Mirroring::new(
+            MirrorRole::Mirror,
+            Instance::Primary,
             witness,
-            state: MirrorState::Synchronized,
-        });
+        ));
         let mut backup_mgc = primary_mgc.clone();
         backup_mgc.state = if s.log_shipping.standby {
             DbState::Standby
@@ -305,7 +342,9 @@ impl World {
         p.ls_primary = ls_primary;
         // [C]: log shipping is also configured from the primary's mirror (first half only).
         let mut m = inst(mirror_mgc, DbCopy::absent());
-        m.ls_primary = ls_primary;
+        if s.assumptions.mirror_log_shipping_config == MirrorLogShippingConfig::Configured {
+            m.ls_primary = ls_primary;
+        }
         let w = inst(DbCopy::absent(), DbCopy::absent());
         let mut b = inst(backup_mgc, DbCopy::absent());
         b.ls_secondary = Some(LsSecondary {
@@ -327,6 +366,7 @@ impl World {
                 clients: active,
                 pool_state_seen: PoolState::Normal,
                 conn: None,
+                idle_conn: None,
             }
         });
         let mut world = World {
@@ -335,6 +375,7 @@ impl World {
             files: Vec::new(),
             share_dc: s.topology.share,
             share_up: true,
+            share_full: false,
             mirror_seed_share_dc: s.topology.mirror_seed_share,
             dc_up: [true; 3],
             link_up: true,
@@ -352,9 +393,11 @@ impl World {
             advanced_to: 0,
             acks: Vec::new(),
             acked_failed_over: RangeSet::new(),
-            next_origin: LSN_ORIGIN + 1_000_000_000_000_000,
+            next_origin: LSN_ORIGIN + FAMILY_SPAN,
             coverage: Coverage::default(),
             writer_load: [0; 5],
+            assumptions: s.assumptions,
+            used: Used::default(),
         };
         world.reconcile();
         world
@@ -427,11 +470,28 @@ impl World {
         self.servers.iter().filter(|s| s.conn == Some(i)).count()
     }
 
-    /// Servers that write now: running, with clients, connected to a copy.
+    /// Sessions on a copy for an exclusive-access check (3101), noting when only servers off
+    /// the active list hold them: then the outcome rests on `inactive_server_session`.
+    pub(crate) fn sessions_for_exclusive_access(&mut self, i: Instance) -> usize {
+        let listed = self
+            .servers
+            .iter()
+            .filter(|s| s.active && s.conn == Some(i))
+            .count();
+        if listed == 0 && self.servers.iter().any(|s| s.idle_conn == Some(i)) {
+            self.used.note(Name::InactiveServerSession);
+        }
+        self.sessions_on(i)
+    }
+
+    /// Servers that write now: running, with clients, connected to a copy whose instance
+    /// can still grow its log. On a full disk the database refuses writes (9002: "The
+    /// transaction log ... is full"), so they are never acknowledged, hence never lost
+    /// (mssqlserver-9002-database-engine-error.md).
     pub fn writers(&self) -> impl Iterator<Item = (usize, Instance)> + '_ {
         self.servers.iter().enumerate().filter_map(|(i, s)| {
             if s.up && s.service && s.clients {
-                s.conn.map(|c| (i, c))
+                s.conn.filter(|c| !self.inst(*c).disk_full).map(|c| (i, c))
             } else {
                 None
             }
@@ -448,7 +508,7 @@ impl World {
 
     pub fn new_origin(&mut self) -> Lsn {
         let o = self.next_origin;
-        self.next_origin += 1_000_000_000_000_000;
+        self.next_origin += FAMILY_SPAN;
         Lsn(o)
     }
 
@@ -464,6 +524,7 @@ impl World {
                 c.available = up
                     && c.state == DbState::Online
                     && c.role() != Some(MirrorRole::Mirror)
+                    && !c.mirroring.is_some_and(|m| m.former_principal)
                     && quorum;
             }
         }
@@ -477,6 +538,7 @@ impl World {
             if !s.up || !s.service {
                 s.clients = false;
                 s.conn = None;
+                s.idle_conn = None;
                 self.servers[n] = s;
                 continue;
             }
@@ -486,6 +548,8 @@ impl World {
                     // Clients reconnect to listed servers.
                     s.clients = true;
                 }
+            } else if s.pool_state_seen != self.pool_state {
+                self.used.note(Name::PoolStateFromCms);
             }
             let target = self.serving_instance(s.pool_state_seen);
             s.conn = if self.db(target, Db::Mgc).available && self.instance_reachable(target, dc) {
@@ -493,11 +557,30 @@ impl World {
             } else {
                 None
             };
+            s.idle_conn = None;
+            if !s.active {
+                s.idle_conn = s.conn;
+                // Gap 9: whether a server off the active list keeps its session and clients.
+                if s.clients && s.conn.is_some() {
+                    self.used.note(Name::InactiveServerSession);
+                }
+                if self.assumptions.inactive_server_session == InactiveServerSession::Closes {
+                    s.clients = false;
+                    s.conn = None;
+                }
+            }
             self.servers[n] = s;
         }
         let mut load = [0u64; 5];
         for (_, c) in self.writers() {
             load[c.index()] += 1;
+        }
+        if self
+            .servers
+            .iter()
+            .any(|s| s.clients && s.conn.is_some_and(|c| self.inst(c).disk_full))
+        {
+            self.used.note(Name::DiskFullScope);
         }
         self.writer_load = load;
     }

@@ -34,11 +34,22 @@ fn principal_lost_with_witness_fails_over_automatically_without_loss() {
         "the pool keeps serving through the mirror (failover partner)"
     );
     assert_eq!(w.pool_target(), Instance::Mirror);
-    // The old principal rejoins as mirror and resynchronizes.
+    // While it is down the old principal keeps its last role (database-mirroring-and-log-
+    // shipping-sql-server.md: the former principal becomes the mirror when it rejoins).
+    let p = w.db(Instance::Primary, Db::Mgc);
+    assert_eq!(p.role(), Some(MirrorRole::Principal));
+    assert!(!p.available);
+    // It rejoins as mirror: SYNCHRONIZING first (mirroring-states-sql-server.md), then
+    // SYNCHRONIZED at the next event, with every write of the new principal.
     at(&mut w, 1200);
     up(&mut w, Instance::Primary);
     let p = w.db(Instance::Primary, Db::Mgc);
     assert_eq!(p.role(), Some(MirrorRole::Mirror));
+    assert_eq!(p.state, DbState::Restoring);
+    assert_eq!(p.mirroring.unwrap().state, MirrorState::Synchronizing);
+    at(&mut w, 1260);
+    w.reconcile();
+    let p = w.db(Instance::Primary, Db::Mgc);
     assert_eq!(p.mirroring.unwrap().state, MirrorState::Synchronized);
     assert_eq!(p.writes, w.db(Instance::Mirror, Db::Mgc).writes);
 }
@@ -64,7 +75,14 @@ fn mirror_lost_principal_runs_exposed() {
     // Writes now reach the principal only; the mirror catches up when it returns.
     at(&mut w, 300);
     assert!(w.db(Instance::Mirror, Db::Mgc).writes.len() < p_writes(&w));
+    at(&mut w, 400);
     up(&mut w, Instance::Mirror);
+    assert_eq!(
+        w.db(Instance::Primary, Db::Mgc).mirroring.unwrap().state,
+        MirrorState::Synchronizing
+    );
+    at(&mut w, 460);
+    w.reconcile();
     assert_eq!(
         w.db(Instance::Mirror, Db::Mgc).writes,
         w.db(Instance::Primary, Db::Mgc).writes

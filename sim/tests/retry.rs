@@ -60,7 +60,7 @@ fn retrying_f2_until_the_share_is_back_avoids_the_loss() {
             + 1
     );
     assert_eq!(
-        documented.rpo_writes_lost - retried.rpo_writes_lost,
+        documented.rpo_writes_lost.unwrap() - retried.rpo_writes_lost.unwrap(),
         9000,
         "15 minutes of writes at 600/min"
     );

@@ -201,10 +201,14 @@ fn e3101_restore_while_chat_servers_are_connected() {
 }
 
 #[test]
-fn e3201_share_unreachable() {
+fn e3201_backup_to_an_unreachable_share() {
     let mut w = world();
     sim::outage::apply(&mut w, &Fault::ShareDown);
-    let f = act(&mut w, r#"{"kind":"copy_uncopied_files"}"#).unwrap_err();
+    let f = act(
+        &mut w,
+        r#"{"kind":"backup_full_to_share","instance":"primary"}"#,
+    )
+    .unwrap_err();
     assert_eq!(f.number(), Some(3201));
     assert!(f.render().contains("Cannot open backup device '\\\\fs-dc2\\logship'. Operating system error 53(The network path was not found.)."));
 }
@@ -257,12 +261,13 @@ fn e955_principal_without_quorum() {
 
 #[test]
 fn e4214_log_backup_without_a_full_backup() {
+    // mgccomp was created and never backed up (a recovered copy continues a chain; this
+    // database has none).
     let mut w = world();
-    act(&mut w, r#"{"kind":"kill_sessions_and_recover"}"#).unwrap();
     assert_eq!(
         err_no(act(
             &mut w,
-            r#"{"kind":"backup_tail_log","instance":"backup"}"#
+            r#"{"kind":"backup_tail_log","instance":"primary","database":"mgccomp"}"#
         )),
         4214
     );

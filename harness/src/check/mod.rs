@@ -510,11 +510,12 @@ fn regression(f: &Path) -> Result<(), (String, Option<String>)> {
         ));
     }
     if let Some(rpo) = expect.rpo_writes_lost {
-        if r.rpo_writes_lost != rpo {
+        if r.rpo_writes_lost != Some(rpo) {
             return Err((
                 format!(
                     "{} acknowledged writes lost, recorded {rpo}",
                     r.rpo_writes_lost
+                        .map_or("unknown".to_string(), |v| v.to_string())
                 ),
                 replay,
             ));

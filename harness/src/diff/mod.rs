@@ -505,7 +505,7 @@ fn assumptions(args: &Args) -> Vec<String> {
         a.push(format!("Cases are drawn by `drill fuzz`'s generator ({} the runbooks' stated assumptions; default timing model); a failback runbook is played after scenarios/runbooks/failover-corrected.json.", if args.beyond_assumptions { "including faults beyond" } else { "within" }));
     }
     a.push("Old and new play the same scenario (same seed, same faults) in each case; the operator-time draws follow the steps, so an added or moved step also moves the later steps' draws.".into());
-    a.push("RTO counts from the first loss of service to its return; a case that never restores service counts as \"never\", above every target.".into());
+    a.push("RTO counts from the first loss of service to its return; a case that never restores service counts as \"never\", above every target; its RPO is unknown and counts as \"never\" too (never as 0).".into());
     a.push(format!("Percentiles by nearest rank; intervals are {}% paired percentile-bootstrap intervals over {} resamples drawn from the campaign seed.", (CONFIDENCE * 100.0) as u32, args.resamples));
     a.push("A target is met when the p95 is within it (the rule of `drill rto`); P(breach) is the fraction of cases over it.".into());
     a.push("Worse means: an invariant (safety or liveness) violated in a case where the old runbook held it, or a target the old runbook met now breached.".into());
@@ -582,7 +582,7 @@ fn example(
         );
         s.expect = Some(Expect {
             violated: r.violated().iter().map(|v| v.to_string()).collect(),
-            rpo_writes_lost: Some(r.rpo_writes_lost),
+            rpo_writes_lost: r.rpo_writes_lost,
         });
         let file = args.out.join(format!("{stem}-{label}.json"));
         std::fs::create_dir_all(&args.out)

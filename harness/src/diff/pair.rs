@@ -54,8 +54,10 @@ impl Outcome {
                 (Some(_), Some(v)) => v,
                 (Some(_), None) => u64::MAX,
             },
-            rpo_s: r.rpo_seconds,
-            rpo_writes: r.rpo_writes_lost,
+            // The failover's loss, as `drill rto` counts it; unknown when service never
+            // came back, which sorts with "never", above every target (never as 0).
+            rpo_s: r.failover_rpo_seconds.unwrap_or(u64::MAX),
+            rpo_writes: r.failover_rpo_writes_lost.unwrap_or(u64::MAX),
         }
     }
     pub fn violates(&self, k: usize) -> bool {

@@ -23,6 +23,8 @@ pub struct Shape {
     /// Faults outside the runbooks' stated assumptions: DC2 (or the rebuilt DC1) lost or
     /// degraded while a runbook runs (gap 18).
     pub beyond: bool,
+    /// Also draw the settable modelling assumptions (`--vary-assumptions`).
+    pub vary_assumptions: bool,
 }
 
 /// A fault and when it heals (None: permanent).
@@ -338,6 +340,11 @@ pub fn build(shape: &Shape, d: &Draw, seed: u64) -> Scenario {
             ..Workload::default()
         },
         timing: Default::default(),
+        assumptions: if shape.vary_assumptions {
+            super::vary::draw(seed)
+        } else {
+            Default::default()
+        },
         faults,
         phases,
         deviations,

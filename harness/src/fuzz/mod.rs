@@ -13,6 +13,7 @@ pub mod campaign;
 pub mod gen;
 pub mod regress;
 pub mod shrink;
+pub mod vary;
 
 use crate::exit;
 use crate::load::{self, InputError};
@@ -53,6 +54,10 @@ pub struct Args {
     /// the share, CMS, backup instance or its disk unavailable for a while; gap 18).
     #[arg(long)]
     pub beyond_assumptions: bool,
+    /// Also draw the settable modelling assumptions per case, and replay each counterexample
+    /// under every setting of those it depended on: robust or conditional.
+    #[arg(long)]
+    pub vary_assumptions: bool,
     /// Where counterexamples are written (created if missing). Each is a scenario with its
     /// runbooks inline, so it replays from anywhere. The repository's regression corpus,
     /// replayed by `cargo test`, is scenarios/regressions: name it here to add to it.
@@ -157,6 +162,7 @@ pub fn shape(t: &Target, _out: &Path, deviations: bool, beyond: bool) -> Shape {
         runbook_paths: t.files.iter().map(|f| f.display().to_string()).collect(),
         deviations,
         beyond,
+        vary_assumptions: false,
     }
 }
 
@@ -172,7 +178,8 @@ pub fn run(args: Args) -> i32 {
         eprintln!("drill fuzz: --cases, --jobs and --time-limit must be positive");
         return exit::BAD_INPUT;
     }
-    let shape = shape(&t, &args.out, args.deviations, args.beyond_assumptions);
+    let mut shape = shape(&t, &args.out, args.deviations, args.beyond_assumptions);
+    shape.vary_assumptions = args.vary_assumptions;
     eprintln!(
         "drill fuzz: seed {}, {} cases, {} jobs, runbooks {}; counterexamples go to {}",
         args.seed,
@@ -216,16 +223,29 @@ pub fn run(args: Args) -> i32 {
         }
     };
     let rate = tally.cases as f64 / elapsed.max(1e-9);
+    let robustness = args
+        .vary_assumptions
+        .then(|| vary::classify(&found, &t.runbooks));
     if args.json {
-        println!(
-            "{}",
-            regress::to_json(&args, &t, &tally, &found, elapsed, rate)
-        );
+        let text = regress::to_json(&args, &t, &tally, &found, elapsed, rate);
+        match (
+            &robustness,
+            serde_json::from_str::<serde_json::Value>(&text),
+        ) {
+            (Some(rb), Ok(mut v)) => {
+                v["robustness"] = serde_json::to_value(rb).unwrap_or_default();
+                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            }
+            _ => println!("{text}"),
+        }
     } else {
         print!(
             "{}",
             regress::render(&args, &t, &tally, &found, elapsed, rate)
         );
+        if let Some(rb) = &robustness {
+            print!("{}", vary::render(rb));
+        }
     }
     if tally.violations.iter().any(|&v| v > 0) {
         exit::VIOLATION

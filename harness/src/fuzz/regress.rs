@@ -79,7 +79,7 @@ pub fn counterexamples(
         );
         s.expect = Some(Expect {
             violated: report.violated().iter().map(|v| v.to_string()).collect(),
-            rpo_writes_lost: Some(report.rpo_writes_lost),
+            rpo_writes_lost: report.rpo_writes_lost,
         });
         let file = args.out.join(format!("{id}.json"));
         let text = scenario_json(&s);
@@ -139,6 +139,9 @@ fn command(args: &Args, t: &Target, cases: u64) -> String {
     if args.beyond_assumptions {
         c.push_str(" --beyond-assumptions");
     }
+    if args.vary_assumptions {
+        c.push_str(" --vary-assumptions");
+    }
     c
 }
 
@@ -195,6 +198,11 @@ pub fn render(
                 d.phase, d.step, d.kind
             );
         }
+        let _ = writeln!(
+            o,
+            "  assumptions it depends on: {}",
+            crate::assumptions::brief(&f.report.assumptions)
+        );
         for line in timeline(&f.report) {
             let _ = writeln!(o, "  {line}");
         }
@@ -258,6 +266,7 @@ pub fn to_json(
                     "scenario": f.scenario,
                     "violation": f.report.invariants.iter().find(|v| v.name == inv.name()).and_then(|v| v.violation.clone()),
                     "timeline": timeline(&f.report),
+                    "assumptions": f.report.assumptions,
                 })),
             })
         })

@@ -67,9 +67,11 @@ pub struct Sample {
     /// None: service was lost and never restored.
     pub rto_s: Option<u64>,
     pub rto_from_declaration_s: Option<u64>,
-    pub rpo_writes: u64,
-    pub rpo_s: u64,
-    pub failback_s: u64,
+    /// None: the pool did not serve at the end, so the loss is unknown (the report says why).
+    pub rpo_writes: Option<u64>,
+    pub rpo_s: Option<u64>,
+    /// None: still down at the end of the run after a failback step.
+    pub failback_s: Option<u64>,
     /// Whether the scenario lost service at all.
     pub outage: bool,
 }
@@ -82,8 +84,10 @@ impl Sample {
             jitter_s,
             rto_s: r.rto_seconds,
             rto_from_declaration_s: r.rto_from_declaration_seconds,
-            rpo_writes: r.rpo_writes_lost,
-            rpo_s: r.rpo_seconds,
+            // The failover's RPO, measured when service came back (it pairs with the RTO);
+            // unknown when service never came back.
+            rpo_writes: r.failover_rpo_writes_lost,
+            rpo_s: r.failover_rpo_seconds,
             failback_s: r.failback_downtime_seconds,
             outage: r.outage_start_s.is_some(),
         }
@@ -112,6 +116,10 @@ pub struct Tally {
     pub failback_s: Counts,
     pub never_restored: u64,
     pub no_outage: u64,
+    /// Runs whose RPO is unknown (service never restored) and runs still down after a
+    /// failback step at the end: their percentiles are over the other runs.
+    pub rpo_unknown: u64,
+    pub failback_unknown: u64,
     /// (target, runs over it) for the scenario's RTO and RPO targets.
     pub rto_over: Option<(u64, u64)>,
     pub rpo_over: Option<(u64, u64)>,
@@ -140,16 +148,23 @@ impl Tally {
             None => NEVER,
         };
         self.rto_from_declaration.add(decl, run);
-        self.rpo_writes.add(s.rpo_writes, run);
-        self.rpo_s.add(s.rpo_s, run);
-        self.failback_s.add(s.failback_s, run);
+        if let (Some(w), Some(r)) = (s.rpo_writes, s.rpo_s) {
+            self.rpo_writes.add(w, run);
+            self.rpo_s.add(r, run);
+        }
+        if let Some(f) = s.failback_s {
+            self.failback_s.add(f, run);
+        }
+        self.rpo_unknown += u64::from(s.rpo_s.is_none());
+        self.failback_unknown += u64::from(s.failback_s.is_none());
         self.never_restored += u64::from(s.outage && s.rto_s.is_none());
         self.no_outage += u64::from(!s.outage);
         if let Some((t, n)) = &mut self.rto_over {
             *n += u64::from(rto > *t);
         }
         if let Some((t, n)) = &mut self.rpo_over {
-            *n += u64::from(s.rpo_s > *t);
+            // Counted over the runs whose RPO is known.
+            *n += u64::from(s.rpo_s.is_some_and(|v| v > *t));
         }
     }
 
@@ -162,6 +177,8 @@ impl Tally {
         self.failback_s.merge(&o.failback_s);
         self.never_restored += o.never_restored;
         self.no_outage += o.no_outage;
+        self.rpo_unknown += o.rpo_unknown;
+        self.failback_unknown += o.failback_unknown;
         for (mine, theirs) in [
             (&mut self.rto_over, &o.rto_over),
             (&mut self.rpo_over, &o.rpo_over),

@@ -319,7 +319,9 @@ fn timeline(name: &str, cp: &CriticalPath, rep: &Report, l: &Loaded) -> Result<S
             "{name}: run {}, RTO {}, RPO {} writes",
             cp.run.run,
             short(cp.run.rto_s),
-            cp.run.rpo_writes
+            cp.run
+                .rpo_writes
+                .map_or("unknown".into(), |v| v.to_string())
         );
         let mut c = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 16))

@@ -99,8 +99,8 @@ pub struct RunRef {
     pub seed: u64,
     pub jitter_s: u64,
     pub rto_s: Option<u64>,
-    pub rpo_writes: u64,
-    pub rpo_s: u64,
+    pub rpo_writes: Option<u64>,
+    pub rpo_s: Option<u64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -127,6 +127,12 @@ pub struct Distributions {
     /// percentiles are approximate and by how much. Absent: every figure is exact.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub approximate: Option<String>,
+    /// Runs whose RPO is unknown (service never restored); the RPO percentiles
+    /// are over the other runs.
+    pub rpo_unknown: u64,
+    /// Runs still down after a failback step at the end; failback percentiles are over
+    /// the other runs.
+    pub failback_unknown: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -176,6 +182,9 @@ pub struct Outcome {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sweep: Option<SweepResult>,
     pub performance: Performance,
+    /// The modelling assumptions the median and the worst run depended on (the registry in
+    /// sim/src/assumptions.rs), with their settings.
+    pub assumptions: Vec<sim::assumptions::InForce>,
     /// What the campaign kept of its runs, for the report's histograms (not in the JSON).
     #[serde(skip)]
     pub tally: Tally,
@@ -314,7 +323,16 @@ pub fn measure(l: &Loaded, seed: u64, runs: u64, threads: usize) -> Outcome {
             l.scenario.log_shipping.backup_interval_s.saturating_sub(1)
         ),
     };
+    let mut assumptions: Vec<sim::assumptions::InForce> = Vec::new();
+    for r in mrep.iter().chain(wrep.iter()) {
+        for a in &r.assumptions {
+            if !assumptions.iter().any(|x| x.name == a.name) {
+                assumptions.push(a.clone());
+            }
+        }
+    }
     Outcome {
+        assumptions,
         scenario: l.scenario.name.clone(),
         scenario_file: l.file.clone(),
         campaign_seed: seed,
@@ -361,6 +379,8 @@ pub fn distributions(t: &Tally) -> Distributions {
         never_restored: t.never_restored,
         no_outage: t.no_outage,
         approximate: approximate(t),
+        rpo_unknown: t.rpo_unknown,
+        failback_unknown: t.failback_unknown,
     }
 }
 
@@ -403,7 +423,16 @@ fn verdict((target, over): (u64, u64), p95: Option<u64>, n: u64) -> TargetVerdic
 pub fn targets(t: &Tally, d: &Distributions) -> Targets {
     Targets {
         rto: t.rto_over.map(|o| verdict(o, d.rto_s.p95, t.runs)),
-        rpo: t.rpo_over.map(|o| verdict(o, d.rpo_s.p95, t.runs)),
+        // Over the runs whose RPO is known.
+        rpo: t.rpo_over.map(|o| {
+            let known = t.runs - t.rpo_unknown;
+            let mut v = verdict(o, d.rpo_s.p95, known);
+            if known == 0 {
+                // No run restored service: nothing was observed to meet or breach.
+                v.verdict = "unknown";
+            }
+            v
+        }),
     }
 }
 

@@ -61,6 +61,20 @@ pub fn table(o: &mut String, d: &Distributions) {
     if let Some(a) = &d.approximate {
         let _ = writeln!(o, "  note: {a}");
     }
+    if d.rpo_unknown > 0 {
+        let _ = writeln!(
+            o,
+            "  {} run(s) with RPO unknown (service never restored); RPO percentiles are over the others",
+            d.rpo_unknown
+        );
+    }
+    if d.failback_unknown > 0 {
+        let _ = writeln!(
+            o,
+            "  {} run(s) still down after a failback step at the end; failback percentiles are over the others",
+            d.failback_unknown
+        );
+    }
 }
 
 fn target(o: &mut String, name: &str, t: &Option<TargetVerdict>, runs: u64) {
@@ -133,8 +147,10 @@ pub fn render(r: &Outcome, args: &Args) -> String {
             cp.run.seed,
             cp.run.jitter_s,
             short(cp.run.rto_s),
-            cp.run.rpo_writes,
-            short(Some(cp.run.rpo_s))
+            cp.run
+                .rpo_writes
+                .map_or("unknown".into(), |v| v.to_string()),
+            cp.run.rpo_s.map_or("unknown".into(), |v| short(Some(v)))
         );
         if cp.segments.is_empty() {
             let _ = writeln!(o, "  service was never lost: no path to explain");
@@ -164,7 +180,7 @@ pub fn render(r: &Outcome, args: &Args) -> String {
             w.seed,
             w.jitter_s,
             short(w.rto_s),
-            w.rpo_writes
+            w.rpo_writes.map_or("unknown".into(), |v| v.to_string())
         );
     }
     if let Some(sw) = &r.sweep {
@@ -212,6 +228,7 @@ pub fn render(r: &Outcome, args: &Args) -> String {
             );
         }
     }
+    o.push_str(&crate::assumptions::section(&r.assumptions));
     let perf = &r.performance;
     let _ = writeln!(
         o,

@@ -88,14 +88,14 @@ pub fn compare(
                 r.state_desc.clone(),
             )),
             (Some(m), Some(r)) => {
-                if m.state_desc != r.state_desc {
+                if m.state_desc != r.state_desc || m.is_in_standby != r.is_in_standby {
                     out.push(diff(
                         at,
                         inst.instance,
                         &name,
                         "state_desc",
-                        m.state_desc.clone(),
-                        r.state_desc.clone(),
+                        standby_desc(&m.state_desc, m.is_in_standby),
+                        standby_desc(&r.state_desc, r.is_in_standby),
                     ));
                 }
                 // Rows are readable only ONLINE/STANDBY; a RESTORING copy is compared once recovered.
@@ -195,4 +195,13 @@ pub fn compare_error(
             None => "success".into(),
         },
     })
+}
+
+/// state_desc, with is_in_standby shown when set.
+fn standby_desc(state: &str, standby: bool) -> String {
+    if standby {
+        format!("{state} (is_in_standby = 1)")
+    } else {
+        state.to_string()
+    }
 }

@@ -65,8 +65,9 @@ pub struct ResultSet {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct RealDb {
     pub name: String,
-    /// state_desc, with ONLINE + is_in_standby = 1 shown as STANDBY (the model's name).
+    /// sys.databases.state_desc, as the server reports it (a STANDBY copy is ONLINE).
     pub state_desc: String,
+    pub is_in_standby: bool,
     pub mirroring_role_desc: Option<String>,
     pub mirroring_state_desc: Option<String>,
     pub sessions: u32,
@@ -144,11 +145,8 @@ pub fn parse_databases(rs: &ResultSet) -> Result<Vec<RealDb>, String> {
             let standby = flag(rs, w, i, "is_in_standby")?;
             Ok(RealDb {
                 name: required(rs, w, i, "name")?.to_string(),
-                state_desc: if standby && state == "ONLINE" {
-                    "STANDBY".into()
-                } else {
-                    state.into()
-                },
+                state_desc: state.into(),
+                is_in_standby: standby,
                 mirroring_role_desc: cell(rs, w, i, "mirroring_role_desc")?.map(str::to_string),
                 mirroring_state_desc: cell(rs, w, i, "mirroring_state_desc")?.map(str::to_string),
                 sessions: number(rs, w, i, "sessions")? as u32,
