@@ -192,10 +192,11 @@ pub fn render_text(l: &Loaded, r: &Report, observations: bool) -> String {
                             .map(|r| format!("/{r}"))
                             .unwrap_or_default();
                         format!(
-                            "{}{}={}{}",
+                            "{}{}={}{}{}",
                             i.instance,
                             if i.up { "" } else { "(down)" },
                             d.state_desc,
+                            if d.is_in_standby { "(standby)" } else { "" },
                             role
                         )
                     })

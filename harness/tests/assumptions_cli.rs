@@ -110,6 +110,13 @@ fn rto_json_carries_the_assumptions() {
         .map(|a| a["name"].as_str().unwrap())
         .collect();
     assert!(names.contains(&"inactive_server_session"), "{names:?}");
+    // Honest unknowns: the documented failback never brings service back, so no run has a
+    // failback downtime to report (null percentiles, counted), while every run restored
+    // service after the outage and so has a failover RPO.
+    assert_eq!(v["failback_unknown"], 20);
+    assert!(v["failback_downtime_s"]["p50"].is_null());
+    assert_eq!(v["rpo_unknown"], 0);
+    assert!(v["rpo_writes"]["min"].as_u64().unwrap() > 0);
 }
 
 #[test]

@@ -374,8 +374,18 @@ fn apply_inner(w: &mut World, a: &Action) -> Result<Effect, Failure> {
             };
             w.db_mut(*instance, db).mirroring = None;
             // The partner's copy loses mirroring too and stays RESTORING (stale, gap 6).
-            if w.db(m.partner, db).mirroring.map(|x| x.partner) == Some(*instance) {
-                w.db_mut(m.partner, db).mirroring = None;
+            if let Some(pm) = w
+                .db(m.partner, db)
+                .mirroring
+                .filter(|x| x.partner == *instance)
+            {
+                let pc = w.db_mut(m.partner, db);
+                pc.mirroring = None;
+                // A former principal that never rejoined holds a stale copy: it is left as
+                // the mirror it would have become (RESTORING), not as a second ONLINE mgc.
+                if pm.former_principal {
+                    pc.state = DbState::Restoring;
+                }
             }
             Ok(Effect::MirroringRemoved {
                 instance: *instance,
