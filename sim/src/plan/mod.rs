@@ -544,7 +544,7 @@ pub fn plan(records: &[BackupRecord], opts: &PlanOptions) -> Result<Plan, PlanEr
     let mut chain_fork: Option<&str> = if opts.redo_start_lsn.is_some() {
         None
     } else {
-        sequence.last().and_then(|s| s.fork_after())
+        sequence.iter().rev().find_map(|s| s.fork_after())
     };
     let filter_forks = chain_fork.is_some();
     // Every fork the chain has been on (a log across a fork point moves it on).
