@@ -143,19 +143,23 @@ pub fn guid(s: &str) -> Option<String> {
 /// ASCII becomes `?`, and so do `*` (no `/*` or `*/` to confuse a batch splitter) and `$`
 /// (sqlcmd substitutes `$(name)` even in comments).
 pub fn comment(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 3);
-    out.push_str("--");
-    if !text.is_empty() {
-        out.push(' ');
+    if text.is_empty() {
+        "--".into()
+    } else {
+        format!("-- {}", comment_text(text))
     }
-    for c in text.chars() {
-        match c {
-            '*' | '$' => out.push('?'),
-            ' '..='~' => out.push(c),
-            _ => out.push('?'),
-        }
-    }
-    out
+}
+
+/// The text of a comment, for a caller that writes the `--` itself: printable ASCII only,
+/// `*` and `$` as `?` (see [`comment`]).
+pub fn comment_text(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '*' | '$' => '?',
+            ' '..='~' => c,
+            _ => '?',
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -136,7 +136,11 @@ fn run_plan(a: PlanArgs) -> i32 {
         Err(e) => return bad(format!("{source}: {e}")),
     };
     let out = if a.json {
-        render::json(&p, &opts, &source)
+        let stdout = std::io::stdout();
+        let mut w = std::io::BufWriter::new(stdout.lock());
+        // A closed pipe (`| head`) is not an error of the plan.
+        let _ = render::write_json(&mut w, &p, &opts, &source);
+        String::new()
     } else if a.tsql {
         match render::tsql(&p, &opts, &source) {
             Ok(t) => t,
@@ -145,7 +149,8 @@ fn run_plan(a: PlanArgs) -> i32 {
     } else {
         render::text(&p, &opts, &source)
     };
-    print!("{out}");
+    // Not print!: it panics when the reader has gone (`| head`).
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), out.as_bytes());
     if p.gap.is_some() {
         // The table already shows it; JSON and T-SQL readers also get it on stderr.
         if a.json || a.tsql {

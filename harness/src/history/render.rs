@@ -185,14 +185,28 @@ struct JsonOut<'a> {
 }
 
 pub fn json(plan: &Plan, opts: &PlanOptions, source: &str) -> String {
+    let mut out = Vec::new();
+    // Plain data with string keys into memory: serialising cannot fail.
+    let _ = write_json(&mut out, plan, opts, source);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// The JSON written straight to `w`: a million-row plan is never held twice in memory.
+pub fn write_json(
+    w: &mut impl std::io::Write,
+    plan: &Plan,
+    opts: &PlanOptions,
+    source: &str,
+) -> std::io::Result<()> {
     let out = JsonOut {
         source,
         options: opts,
         complete: plan.is_complete(),
         plan,
     };
-    // Plain data with string keys: serialising cannot fail.
-    serde_json::to_string_pretty(&out).unwrap_or_default() + "\n"
+    serde_json::to_writer_pretty(&mut *w, &out)?;
+    w.write_all(b"\n")?;
+    w.flush()
 }
 
 /// RESTORE statements: every one WITH NORECOVERY (STOPAT on the last log when the stop

@@ -3,6 +3,7 @@
 
 use super::tsql::{not_replayable, Op, Placement};
 use crate::load::Loaded;
+use crate::tsql_quote as q;
 use sim::engine::plan_phase;
 use sim::observe::Observation;
 use sim::report::Report;
@@ -191,7 +192,9 @@ pub fn build(l: &Loaded, r: &Report, p: &Placement) -> Vec<Item> {
         }
         items.push(Item {
             t_s: e.t_s,
-            label,
+            // The label goes into a `--` comment of the printed script and may hold a
+            // runbook's step id: never raw input there.
+            label: q::comment_text(&label),
             ops,
             expected_error: e.error.as_ref().and_then(|x| x.number),
             observed: e.observed.clone(),

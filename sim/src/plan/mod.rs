@@ -296,9 +296,8 @@ pub fn same_database(a: &str, b: &str) -> bool {
 
 /// The distinct database names in the history, sorted.
 pub fn databases(records: &[BackupRecord]) -> Vec<String> {
-    let mut sorted: Vec<&str> = records.iter().map(|r| r.database_name.as_str()).collect();
-    sorted.sort_unstable();
-    sorted.dedup();
+    // Distinct names first (a history is mostly one name): n inserts into a tiny set.
+    let sorted: BTreeSet<&str> = records.iter().map(|r| r.database_name.as_str()).collect();
     // The first spelling (in sorted order) of each name as `same_database` compares them.
     let mut first: BTreeMap<String, &str> = BTreeMap::new();
     for n in sorted {
@@ -312,17 +311,15 @@ pub fn databases(records: &[BackupRecord]) -> Vec<String> {
 /// Group records into backup sets by uuid. A set's fields come from its smallest record
 /// (records are totally ordered), so the result does not depend on input order.
 pub fn backup_sets(records: &[BackupRecord]) -> Vec<BackupSet> {
-    let mut by_uuid: BTreeMap<&str, Vec<&BackupRecord>> = BTreeMap::new();
-    for r in records {
-        by_uuid
-            .entry(r.backup_set_uuid.as_str())
-            .or_default()
-            .push(r);
-    }
-    by_uuid
-        .into_values()
-        .map(|mut rs| {
-            rs.sort();
+    // Sorted by uuid, then by record: each run of equal uuids is one set, its fields from
+    // the run's smallest record. O(n log n) and no per-set allocation but the devices.
+    let sorted: Vec<&BackupRecord> = by_uuid(records, true)
+        .into_iter()
+        .map(|i| &records[i])
+        .collect();
+    sorted
+        .chunk_by(|a, b| a.backup_set_uuid == b.backup_set_uuid)
+        .map(|rs| {
             let r = rs[0];
             let mut devices: Vec<String> = rs
                 .iter()
@@ -352,6 +349,44 @@ pub fn backup_sets(records: &[BackupRecord]) -> Vec<BackupSet> {
         .collect()
 }
 
+/// Indexes of `records` sorted by uuid, then by the record itself (`then_record`) or by
+/// position. Sorted on the uuid's first 16 bytes as a number first: a million-row history
+/// sorts without following a pointer per comparison, and equal prefixes fall back to the
+/// full comparison, so the order is exactly the strings' order.
+fn by_uuid(records: &[BackupRecord], then_record: bool) -> Vec<usize> {
+    let prefix = |u: &str| {
+        let mut b = [0u8; 16];
+        let n = u.len().min(16);
+        b[..n].copy_from_slice(&u.as_bytes()[..n]);
+        u128::from_be_bytes(b)
+    };
+    let mut keys: Vec<(u128, usize)> = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (prefix(&r.backup_set_uuid), i))
+        .collect();
+    keys.sort_unstable_by(|&(pa, a), &(pb, b)| {
+        pa.cmp(&pb).then_with(|| {
+            let (ra, rb) = (&records[a], &records[b]);
+            let by = ra.backup_set_uuid.cmp(&rb.backup_set_uuid);
+            if then_record {
+                by.then_with(|| ra.cmp(rb)).then(a.cmp(&b))
+            } else {
+                by.then(a.cmp(&b))
+            }
+        })
+    });
+    keys.into_iter().map(|(_, i)| i).collect()
+}
+
+/// The index of `s` in `sets`, where `s` borrows an element of `sets`.
+fn index_in(sets: &[BackupSet], s: &BackupSet) -> usize {
+    let i = (s as *const BackupSet as usize - sets.as_ptr() as usize)
+        / std::mem::size_of::<BackupSet>();
+    debug_assert!(std::ptr::eq(&sets[i], s));
+    i
+}
+
 /// A fork GUID the history really names: not empty, not all zeros (what some exports
 /// write for "unknown"). Lower case, so spellings compare equal.
 fn known_fork(g: &Option<String>) -> Option<String> {
@@ -375,17 +410,20 @@ pub fn conflicting_duplicates(records: &[BackupRecord]) -> Vec<(usize, usize)> {
             r.backup_finish_date,
         )
     };
-    let mut first_seen: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut out = Vec::new();
-    for (i, r) in records.iter().enumerate() {
-        match first_seen.get(r.backup_set_uuid.as_str()) {
-            Some(&j) if key(&records[j]) != key(r) => out.push((j, i)),
-            Some(_) => {}
-            None => {
-                first_seen.insert(r.backup_set_uuid.as_str(), i);
-            }
-        }
-    }
+    // Indexes sorted by uuid, then position: each record is checked against the first
+    // record of its uuid.
+    let order = by_uuid(records, false);
+    let mut out: Vec<(usize, usize)> = order
+        .chunk_by(|&a, &b| records[a].backup_set_uuid == records[b].backup_set_uuid)
+        .flat_map(|run| {
+            let j = run[0];
+            run[1..]
+                .iter()
+                .filter(move |&&i| key(&records[j]) != key(&records[i]))
+                .map(move |&i| (j, i))
+        })
+        .collect();
+    out.sort_unstable_by_key(|&(_, i)| i);
     out
 }
 
@@ -418,7 +456,10 @@ pub fn plan(records: &[BackupRecord], opts: &PlanOptions) -> Result<Plan, PlanEr
         }
     };
     let sets = backup_sets(records);
-    let mut reasons: BTreeMap<&str, Reason> = BTreeMap::new();
+    // One reason per backup set, by its index in `sets` (no map keyed by uuid strings: at a
+    // million rows those string compares were most of the time).
+    let mut reasons: Vec<Option<Reason>> = vec![None; sets.len()];
+    let at = |s: &BackupSet| index_in(&sets, s);
     let is_ours = |s: &BackupSet| {
         database
             .as_deref()
@@ -427,7 +468,7 @@ pub fn plan(records: &[BackupRecord], opts: &PlanOptions) -> Result<Plan, PlanEr
     let before_stop = |s: &BackupSet| opts.stop_at.is_none_or(|t| s.backup_finish_date <= t);
     let ours: Vec<&BackupSet> = sets.iter().filter(|s| is_ours(s)).collect();
     for s in sets.iter().filter(|s| !is_ours(s)) {
-        reasons.insert(&s.backup_set_uuid, Reason::OtherDatabase);
+        reasons[at(s)] = Some(Reason::OtherDatabase);
     }
     let of_type = |t: BackupType| ours.iter().copied().filter(move |s| s.backup_type == t);
 
@@ -439,7 +480,7 @@ pub fn plan(records: &[BackupRecord], opts: &PlanOptions) -> Result<Plan, PlanEr
 
     if opts.redo_start_lsn.is_some() {
         for s in of_type(BackupType::Full).chain(of_type(BackupType::Differential)) {
-            reasons.insert(&s.backup_set_uuid, Reason::NotNeeded);
+            reasons[at(s)] = Some(Reason::NotNeeded);
         }
         base = opts.redo_start_lsn.map(|r| (r, CoveredBy::RedoStartLsn));
     } else {
@@ -454,7 +495,7 @@ pub fn plan(records: &[BackupRecord], opts: &PlanOptions) -> Result<Plan, PlanEr
                 },
                 None => Reason::AfterStopAt,
             };
-            reasons.insert(&s.backup_set_uuid, reason);
+            reasons[at(s)] = Some(reason);
         }
         match full {
             None => missing_full = true,
@@ -490,7 +531,7 @@ pub fn plan(records: &[BackupRecord], opts: &PlanOptions) -> Result<Plan, PlanEr
                 // Not reached: this differential itself qualifies, so `diff` is Some.
                 (_, None) => Reason::AfterStopAt,
             };
-            reasons.insert(&s.backup_set_uuid, reason);
+            reasons[at(s)] = Some(reason);
         }
         if let Some(d) = diff {
             sequence.push(d);
@@ -503,7 +544,7 @@ pub fn plan(records: &[BackupRecord], opts: &PlanOptions) -> Result<Plan, PlanEr
     let mut chain_fork: Option<&str> = if opts.redo_start_lsn.is_some() {
         None
     } else {
-        sequence.last().and_then(|s| s.fork_after())
+        sequence.iter().rev().find_map(|s| s.fork_after())
     };
     let filter_forks = chain_fork.is_some();
     // Every fork the chain has been on (a log across a fork point moves it on).
@@ -569,7 +610,7 @@ pub fn plan(records: &[BackupRecord], opts: &PlanOptions) -> Result<Plan, PlanEr
             }
             heaps.get_mut(&fork).and_then(|h| h.pop());
             chosen_logs[i] = true;
-            reasons.insert(&s.backup_set_uuid, Reason::ContinuesChain { redo_lsn: r });
+            reasons[at(s)] = Some(Reason::ContinuesChain { redo_lsn: r });
             sequence.push(s);
             if let (true, Some(f)) = (filter_forks, s.fork_after()) {
                 chain_fork = Some(f);
@@ -625,12 +666,13 @@ pub fn plan(records: &[BackupRecord], opts: &PlanOptions) -> Result<Plan, PlanEr
                 }
             }
         };
-        reasons.insert(&s.backup_set_uuid, reason);
+        reasons[at(s)] = Some(reason);
     }
 
     let mut decisions: Vec<Decision> = sets
         .iter()
-        .map(|s| Decision {
+        .zip(reasons)
+        .map(|(s, reason)| Decision {
             backup_set_uuid: s.backup_set_uuid.clone(),
             backup_type: s.backup_type,
             database_name: s.database_name.clone(),
@@ -639,9 +681,7 @@ pub fn plan(records: &[BackupRecord], opts: &PlanOptions) -> Result<Plan, PlanEr
             backup_finish_date: s.backup_finish_date,
             physical_device_names: s.physical_device_names.clone(),
             chosen: false,
-            reason: reasons
-                .remove(s.backup_set_uuid.as_str())
-                .expect("every backup set gets a reason"),
+            reason: reason.expect("every backup set gets a reason"),
         })
         .map(|mut d| {
             d.chosen = d.reason.is_chosen();
