@@ -186,7 +186,14 @@ fn case07_devices_fifos_and_directories_are_refused_without_reading() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2));
         assert!(err.contains("is a FIFO"), "{err}");
+        // The history reader goes through the same capped reader.
+        let out = drill_within(&["history", "plan", &f], quick);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("is a FIFO"));
     }
+    let out = drill_within(&["history", "plan", "/dev/urandom"], quick);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("character device"));
     let out = drill_within(&["run", &d.path().display().to_string()], quick);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is a directory"));

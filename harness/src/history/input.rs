@@ -247,10 +247,15 @@ fn parse_flag(v: &str) -> Result<bool, String> {
     }
 }
 
+/// The largest history export read (msdb rows are a few hundred bytes each).
+pub const MAX_HISTORY_BYTES: u64 = 1 << 30;
+
 pub fn read_file(path: &Path) -> Result<History, InputError> {
     let source = path.display().to_string();
-    let bytes = std::fs::read(path)
-        .map_err(|e| InputError::new(&source, None, None, format!("cannot read the file: {e}")))?;
+    // The one capped reader: refuses FIFOs, devices and directories before reading, and
+    // files beyond the cap (1 GiB: several million msdb rows).
+    let bytes = crate::load::read_input_bytes(path, MAX_HISTORY_BYTES)
+        .map_err(|e| InputError::new(&source, None, None, e.message))?;
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
