@@ -9,7 +9,6 @@
 
 pub mod junit;
 
-use crate::diff::atomic;
 use crate::exit;
 use crate::fuzz::{self, campaign};
 use crate::load;
@@ -98,9 +97,9 @@ pub fn run(args: Args) -> i32 {
         }
     };
     if let Some(p) = &args.junit {
-        if let Err(e) = junit::xml(&o).and_then(|x| {
-            atomic::write(p, &x).map_err(|e| format!("--junit {}: cannot write: {e}", p.display()))
-        }) {
+        if let Err(e) = junit::xml(&o)
+            .and_then(|x| crate::output::write_atomic(p, &x).map_err(|e| format!("--junit {e}")))
+        {
             eprintln!("drill check: {e}");
             return exit::BAD_INPUT;
         }

@@ -71,6 +71,5 @@ pub fn render(d: &Diff) -> Result<String, String> {
 
 pub fn write(p: &Path, d: &Diff) -> Result<(), String> {
     let page = render(d)?;
-    super::atomic::write(p, page.as_bytes())
-        .map_err(|e| format!("--report {}: cannot write: {e}", p.display()))
+    crate::output::write_atomic(p, page.as_bytes()).map_err(|e| format!("--report {e}"))
 }

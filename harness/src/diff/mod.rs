@@ -5,7 +5,6 @@
 //! Exit 1 when the new runbook is worse (an invariant newly violated, or a target the old
 //! one met now breached), 0 otherwise, 2 on bad input. See docs/regression-testing.md.
 
-pub mod atomic;
 pub mod html;
 pub mod pair;
 pub mod render;
@@ -586,8 +585,9 @@ fn example(
         });
         let file = args.out.join(format!("{stem}-{label}.json"));
         std::fs::create_dir_all(&args.out)
-            .and_then(|_| atomic::write(&file, regress::scenario_json(&s).as_bytes()))
-            .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+            .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
+        crate::output::write_atomic(&file, regress::scenario_json(&s).as_bytes())
+            .map_err(|e| e.to_string())?;
         reports.push((file.display().to_string(), r));
     }
     let (old_file, old_r) = &reports[0];
