@@ -2,8 +2,7 @@
 //! took and what was lost.
 
 use crate::exit;
-// clock and duration are used as `run::clock` by rto/ and sqlserver/.
-pub use crate::fmt::{clock, duration};
+use crate::fmt::{clock, duration};
 use crate::load::{self, Loaded};
 use clap::Args as ClapArgs;
 use sim::engine::{self, Options};

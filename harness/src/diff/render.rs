@@ -115,7 +115,7 @@ pub fn text(d: &Diff) -> String {
                     } else {
                         "old runbook"
                     },
-                    crate::run::clock(v.at_s),
+                    crate::fmt::clock(v.at_s),
                     v.after,
                     v.message
                 );

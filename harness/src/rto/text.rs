@@ -2,7 +2,7 @@
 
 use super::campaign::{Summary, PERCENTILES};
 use super::{Args, Distributions, Outcome, TargetVerdict};
-use crate::run::clock;
+use crate::fmt::clock;
 use sim::dist::Dist;
 use std::fmt::Write as _;
 
