@@ -324,3 +324,34 @@ fn bad_input_is_a_clear_error_with_exit_2() {
     assert!(e.contains("does not exist"), "{e}");
     assert!(!missing.exists());
 }
+
+/// Both data centers down: no run restores service, so nothing of the critical path is a
+/// share of an RTO, and no RPO is known: each is null, never 0.
+#[test]
+fn a_campaign_that_never_restores_service_reports_unknowns_not_zeros() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir(d.path().join("runbooks")).unwrap();
+    std::fs::copy(
+        repo("scenarios/runbooks/failover.json"),
+        d.path().join("runbooks/failover.json"),
+    )
+    .unwrap();
+    let s = d.path().join("never.json");
+    std::fs::write(
+        &s,
+        r#"{ "name": "never", "seed": 1,
+  "faults": [ { "at_s": 3660, "kind": "dc_down", "dc": "DC1" }, { "at_s": 3700, "kind": "dc_down", "dc": "DC2" } ],
+  "phases": [ { "runbook": "runbooks/failover.json", "start_at_s": 3660, "declare": true } ] }"#,
+    )
+    .unwrap();
+    let out = drill(&["rto", &s.display().to_string(), "--runs", "5", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    assert_eq!(v["never_restored"], 5);
+    assert_eq!(v["rpo_unknown"], 5);
+    let cp = &v["critical_path"];
+    assert!(cp["rto_s"].is_null() && cp["rpo_writes"].is_null());
+    let segs = cp["segments"].as_array().unwrap();
+    assert!(!segs.is_empty());
+    assert!(segs.iter().all(|s| s["share"].is_null()), "{segs:?}");
+}

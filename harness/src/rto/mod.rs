@@ -89,8 +89,8 @@ pub struct Segment {
     pub operator_s: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub work_s: Option<u64>,
-    /// seconds / RTO (0 when there is no RTO).
-    pub share: f64,
+    /// seconds / RTO; null when the run never restored service (no RTO to share).
+    pub share: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -440,8 +440,10 @@ pub fn targets(t: &Tally, d: &Distributions) -> Targets {
 /// steps of the first phase in order, with waits between them made visible.
 pub fn critical_path(l: &Loaded, s: &Sample, r: &Report) -> CriticalPath {
     let mut segs = Vec::new();
-    let rto = r.rto_seconds.unwrap_or(0);
-    let share = |x: u64| if rto == 0 { 0.0 } else { x as f64 / rto as f64 };
+    let share = |x: u64| match r.rto_seconds {
+        Some(rto) if rto > 0 => Some(x as f64 / rto as f64),
+        _ => None,
+    };
     #[allow(clippy::too_many_arguments)]
     let push = |segs: &mut Vec<Segment>,
                 label: String,

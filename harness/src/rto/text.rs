@@ -162,11 +162,12 @@ pub fn render(r: &Outcome, args: &Args) -> String {
             };
             let _ = writeln!(
                 o,
-                "  {} -> {} {:>7} {:>6.1}%  {}{}",
+                "  {} -> {} {:>7} {:>7}  {}{}",
                 clock(s.start_s),
                 clock(s.end_s),
                 short(Some(s.seconds)),
-                s.share * 100.0,
+                s.share
+                    .map_or("n/a".to_string(), |x| format!("{:.1}%", x * 100.0)),
                 s.label,
                 detail
             );
