@@ -3,7 +3,7 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use harness::fuzz::{self, campaign, shrink};
 use sim::engine::{run, Options};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn target(names: &[&str]) -> fuzz::Target {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios/runbooks");
@@ -13,7 +13,7 @@ fn target(names: &[&str]) -> fuzz::Target {
 
 fn fuzz_bench(c: &mut Criterion) {
     let t = target(&["failover-corrected.json", "failback-corrected.json"]);
-    let shape = fuzz::shape(&t, Path::new("."), false, false);
+    let shape = fuzz::shape(&t, false, false);
     let mut i = 0u64;
     c.bench_function("fuzz_case_generate", |b| {
         b.iter(|| {
@@ -48,7 +48,7 @@ fn fuzz_bench(c: &mut Criterion) {
     g.finish();
     // Shrinking the documented runbooks' first service_restored violation.
     let doc = target(&["failover.json", "failback.json"]);
-    let dshape = fuzz::shape(&doc, Path::new("."), false, false);
+    let dshape = fuzz::shape(&doc, false, false);
     let s = campaign::scenario(&dshape, 1, 0);
     c.bench_function("fuzz_shrink_service_restored", |b| {
         b.iter(|| shrink::shrink(&s, &doc.runbooks, "service_restored"))

@@ -30,7 +30,7 @@ fn every_mutant_is_caught_by_a_fixed_seed_campaign() {
             .iter()
             .position(|n| *n == expect)
             .unwrap_or_else(|| panic!("{}: unknown invariant {expect}", f.display()));
-        let shape = fuzz::shape(&t, Path::new("."), false, false);
+        let shape = fuzz::shape(&t, false, false);
         let tally = campaign::run(&campaign::Plan {
             shape: &shape,
             runbooks: &t.runbooks,
@@ -57,7 +57,7 @@ fn the_corrected_runbooks_pass_a_fixed_seed_campaign() {
         root.join("failback-corrected.json"),
     ])
     .unwrap();
-    let shape = fuzz::shape(&t, Path::new("."), false, false);
+    let shape = fuzz::shape(&t, false, false);
     let tally = campaign::run(&campaign::Plan {
         shape: &shape,
         runbooks: &t.runbooks,

@@ -17,7 +17,7 @@ fn target() -> fuzz::Target {
 #[test]
 fn generated_scenarios_round_trip_and_replay_identically() {
     let t = target();
-    let shape = fuzz::shape(&t, std::path::Path::new("/tmp"), true, true);
+    let shape = fuzz::shape(&t, true, true);
     for i in 0..40 {
         let s = campaign::scenario(&shape, 7, i);
         let text = harness::fuzz::regress::scenario_json(&s);

@@ -28,22 +28,22 @@ pub struct Args {
     #[arg(long = "runbook")]
     pub runbooks: Vec<PathBuf>,
     /// Fuzz budget: generated cases per runbook under test.
-    #[arg(long, default_value_t = 2000)]
+    #[arg(long, default_value_t = 2000, value_parser = crate::bounds::cases)]
     pub cases: u64,
     /// Fuzz budget in seconds per runbook under test (stops early; the cases run are reported).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::bounds::time_limit)]
     pub seconds: Option<f64>,
     /// Generated cases per mutant (a mutant must be caught within them).
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = crate::bounds::cases)]
     pub mutant_cases: u64,
     /// Monte Carlo runs per scenario with targets.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = crate::bounds::runs)]
     pub runs: u64,
     /// Seed of the fuzz, mutant and Monte Carlo campaigns.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Worker threads (results do not depend on it).
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 2, value_parser = crate::bounds::threads)]
     pub jobs: usize,
     /// Write JUnit XML here (Azure DevOps, GitHub, GitLab).
     #[arg(long)]
@@ -352,7 +352,7 @@ pub fn check(args: &Args) -> Result<Outcome, String> {
         match fuzz::target(std::slice::from_ref(f)) {
             Err(e) => cases.push(case(&class, "load", t0, Err((e.to_string(), None)))),
             Ok(tg) => {
-                let shape = fuzz::shape(&tg, Path::new("scenarios/regressions"), false, false);
+                let shape = fuzz::shape(&tg, false, false);
                 let (n, deadline) = match args.seconds {
                     Some(s) => (
                         u64::MAX / 2,
@@ -540,7 +540,7 @@ fn mutant(f: &Path, args: &Args) -> Result<(), (String, Option<String>)> {
             None,
         ));
     };
-    let shape = fuzz::shape(&t, Path::new("scenarios/regressions"), false, false);
+    let shape = fuzz::shape(&t, false, false);
     let tally = campaign::run(&campaign::Plan {
         shape: &shape,
         runbooks: &t.runbooks,

@@ -36,13 +36,13 @@ pub struct Args {
     /// instead of generated outages; its rto_target_s and rpo_target_s apply.
     pub scenario: Option<PathBuf>,
     /// Number of paired cases (each is played twice: old and new).
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = 10_000, value_parser = crate::bounds::cases)]
     pub cases: u64,
     /// Campaign seed: case i is the same scenario on both sides.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Worker threads (the result does not depend on it).
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 2, value_parser = crate::bounds::threads)]
     pub jobs: usize,
     /// Print one JSON document.
     #[arg(long)]
@@ -225,7 +225,6 @@ pub fn diff(args: &Args) -> Result<Diff, String> {
         )
         .to_string());
     }
-    let out = &args.out;
     // Paths only name the runbooks in descriptions; saved examples carry them inline.
     let rel = |p: &Path| p.display().to_string();
     let mut scenario_base: Option<(load::Loaded, Scenario)> = None;
@@ -234,7 +233,7 @@ pub fn diff(args: &Args) -> Result<Diff, String> {
         None => {
             let t_old = fuzz::target(std::slice::from_ref(&args.old)).map_err(|e| e.to_string())?;
             let t_new = fuzz::target(std::slice::from_ref(&args.new)).map_err(|e| e.to_string())?;
-            shape = Some(fuzz::shape(&t_old, out, false, args.beyond_assumptions));
+            shape = Some(fuzz::shape(&t_old, false, args.beyond_assumptions));
             (
                 Side {
                     paths: t_old.files.iter().map(|f| rel(f)).collect(),
@@ -516,17 +515,8 @@ fn verdict(target: u64, values: &[u64]) -> TargetVerdict {
     s.sort_unstable();
     let p95 = stats::nearest_rank(&s, 95.0);
     let over = values.iter().filter(|&&v| v > target).count() as u64;
-    TargetVerdict {
-        target_s: target,
-        verdict: if p95.is_some_and(|v| v <= target) {
-            "met"
-        } else {
-            "breached"
-        },
-        p95_s: p95,
-        probability_of_breach: over as f64 / values.len().max(1) as f64,
-        runs_breached: over,
-    }
+    // The rule of `drill rto`: met when the p95 is within the target.
+    crate::rto::verdict((target, over), p95, values.len() as u64)
 }
 
 /// Shrink the first case where one side violates `inv` and the other holds it, keeping

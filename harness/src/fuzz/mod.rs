@@ -151,7 +151,7 @@ pub fn target(files: &[PathBuf]) -> Result<Target, InputError> {
 
 /// `_out` is no longer used (saved counterexamples carry their runbooks inline); it stays
 /// so the callers in tests and benches keep compiling.
-pub fn shape(t: &Target, _out: &Path, deviations: bool, beyond: bool) -> Shape {
+pub fn shape(t: &Target, deviations: bool, beyond: bool) -> Shape {
     Shape {
         cycle: t.runbooks.len() == 2,
         step_ids: t
@@ -178,7 +178,7 @@ pub fn run(args: Args) -> i32 {
         eprintln!("drill fuzz: --cases, --jobs and --time-limit must be positive");
         return exit::BAD_INPUT;
     }
-    let mut shape = shape(&t, &args.out, args.deviations, args.beyond_assumptions);
+    let mut shape = shape(&t, args.deviations, args.beyond_assumptions);
     shape.vary_assumptions = args.vary_assumptions;
     eprintln!(
         "drill fuzz: seed {}, {} cases, {} jobs, runbooks {}; counterexamples go to {}",

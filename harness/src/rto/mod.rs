@@ -405,7 +405,7 @@ fn approximate(t: &Tally) -> Option<String> {
     })
 }
 
-fn verdict((target, over): (u64, u64), p95: Option<u64>, n: u64) -> TargetVerdict {
+pub(crate) fn verdict((target, over): (u64, u64), p95: Option<u64>, n: u64) -> TargetVerdict {
     TargetVerdict {
         target_s: target,
         verdict: if p95.is_some_and(|v| v <= target) {
