@@ -334,11 +334,7 @@ fn walk(c: &mut Ctx, steps: &[(usize, Step)], failback: bool) {
                 }
                 let dc = dc_of(target);
                 if let Some(a) = &active {
-                    let others: Vec<String> = a
-                        .iter()
-                        .filter(|d| **d != dc)
-                        .map(|d| d.to_string())
-                        .collect();
+                    let others = other_dcs(a, dc);
                     if !others.is_empty() {
                         let pos = c.pos(i, Some("\"kind\""));
                         c.at("DRL003", pos, Some(id), format!("the pool now serves from {dc}, but servers in {} are still active (no earlier step clears or replaces the active list); allowed only over a low-latency/high-bandwidth link", others.join(", ")));
@@ -370,11 +366,7 @@ fn walk(c: &mut Ctx, steps: &[(usize, Step)], failback: bool) {
                 };
                 let dc = dc_of(serving(pool));
                 if let Some(a) = &set {
-                    let others: Vec<String> = a
-                        .iter()
-                        .filter(|d| **d != dc)
-                        .map(|d| d.to_string())
-                        .collect();
+                    let others = other_dcs(a, dc);
                     if !others.is_empty() {
                         let pos = c.pos(i, Some("\"servers\""));
                         c.at("DRL003", pos, Some(id), format!("activates servers in {} while the pool ({pool}) serves from {dc}; allowed only over a low-latency/high-bandwidth link", others.join(", ")));
@@ -421,4 +413,13 @@ fn offline_check(
         let pos = c.pos(i, Some("\"kind\""));
         c.at("DRL007", pos, Some(id), format!("{what} takes mgc on {} offline while the pool ({pool}) serves from it: set the pool state first", key.0));
     }
+}
+
+/// The data centers of `active` other than `dc`, for DRL003's message.
+fn other_dcs(active: &BTreeSet<Dc>, dc: Dc) -> Vec<String> {
+    active
+        .iter()
+        .filter(|d| **d != dc)
+        .map(|d| d.to_string())
+        .collect()
 }
