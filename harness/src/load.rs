@@ -81,10 +81,15 @@ pub fn read_input_capped(path: &Path, cap: u64) -> Result<String, InputError> {
     text_of(&path.display().to_string(), bytes)
 }
 
+/// The bytes after a leading UTF-8 byte-order mark (Notepad and PowerShell write one).
+pub fn without_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
 /// UTF-8 text of a file's bytes, without a leading byte-order mark; invalid UTF-8 is located
 /// at its line and (byte) column.
 pub fn text_of(file: &str, mut bytes: Vec<u8>) -> Result<String, InputError> {
-    if bytes.starts_with(b"\xEF\xBB\xBF") {
+    if without_bom(&bytes).len() < bytes.len() {
         bytes.drain(..3);
     }
     String::from_utf8(bytes).map_err(|e| {

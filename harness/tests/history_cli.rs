@@ -701,7 +701,13 @@ fn json_input_in_both_shapes_plans_like_the_csv() {
         .collect();
     let arr = serde_json::to_string_pretty(&rows).unwrap();
     let wrapped = serde_json::to_string(&serde_json::json!({ "backups": rows })).unwrap();
-    for (name, body) in [("h.json", arr), ("wrapped.json", wrapped)] {
+    // Notepad and PowerShell put a byte-order mark before the JSON: it is skipped.
+    let bom = format!("\u{feff}{arr}");
+    for (name, body) in [
+        ("h.json", arr),
+        ("wrapped.json", wrapped),
+        ("bom.json", bom),
+    ] {
         let (_dir, f) = write_temp(name, &body);
         let v = plan_json(&f, &[], 0);
         assert_eq!(sequence(&v), DIFF_RESTORE, "{name}");

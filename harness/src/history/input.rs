@@ -256,6 +256,7 @@ pub fn read_file(path: &Path) -> Result<History, InputError> {
     // files beyond the cap (1 GiB: several million msdb rows).
     let bytes = crate::load::read_input_bytes(path, MAX_HISTORY_BYTES)
         .map_err(|e| InputError::new(&source, None, None, e.message))?;
+    let bytes = crate::load::without_bom(&bytes);
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -265,10 +266,10 @@ pub fn read_file(path: &Path) -> Result<History, InputError> {
         Some(b'[') | Some(b'{')
     );
     match ext.as_deref() {
-        Some("json") => parse_json(&source, &bytes),
-        Some("csv") => parse_csv(&source, &bytes),
-        _ if looks_json => parse_json(&source, &bytes),
-        _ => parse_csv(&source, &bytes),
+        Some("json") => parse_json(&source, bytes),
+        Some("csv") => parse_csv(&source, bytes),
+        _ if looks_json => parse_json(&source, bytes),
+        _ => parse_csv(&source, bytes),
     }
 }
 
