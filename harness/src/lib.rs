@@ -14,6 +14,7 @@ pub mod lint;
 pub mod load;
 pub mod output;
 pub mod parsers;
+pub mod range;
 pub mod rto;
 pub mod run;
 pub mod runbooks;
