@@ -3,3 +3,4 @@
 //! Server. [`reply`] is the contract between the wire (TDS) and the backend (the model).
 pub mod reply;
 pub mod statement;
+pub mod tsql;
