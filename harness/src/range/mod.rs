@@ -5,3 +5,4 @@ pub mod backend;
 pub mod catalog;
 pub mod reply;
 pub mod statement;
+pub mod tsql;
