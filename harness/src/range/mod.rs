@@ -2,4 +2,7 @@
 //! the model, so operators and tools rehearse against something that answers like SQL
 //! Server. [`reply`] is the contract between the wire (TDS) and the backend (the model).
 pub mod reply;
+pub mod server;
 pub mod statement;
+pub mod tds;
+pub mod tls;
