@@ -4,5 +4,8 @@
 pub mod backend;
 pub mod catalog;
 pub mod reply;
+pub mod server;
 pub mod statement;
+pub mod tds;
+pub mod tls;
 pub mod tsql;
