@@ -174,6 +174,13 @@ impl ModelBackend {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// A console action (a cmdlet line, `copy`): applied at the clock's time, recorded.
+    pub fn act(&self, text: &str, a: &Action) -> Result<Effect, Failure> {
+        let mut st = self.lock();
+        st.tick();
+        st.live.act(text, a)
+    }
+
     /// Run already-parsed statements (what `batch` does after parsing; tests call it).
     pub fn run_statements(
         &self,
@@ -619,6 +626,19 @@ impl ModelBackend {
             }
         }
     }
+}
+
+/// The SELECT evaluator to use until one is given: every SELECT gets Msg 50000.
+pub fn select_unavailable(
+    _sql: &str,
+    _catalog: &dyn super::statement::Catalog,
+    _params: &[Param],
+) -> SqlResult<ResultSet> {
+    Err(msg(
+        NOT_MODELLED,
+        16,
+        "drill range: SELECT is not available in this build of the range",
+    ))
 }
 
 /// sp_who2's result set (its documented columns; CPUTime and DiskIO are 0).

@@ -3,6 +3,7 @@
 //! Server. [`reply`] is the contract between the wire (TDS) and the backend (the model).
 pub mod backend;
 pub mod catalog;
+pub mod record;
 pub mod reply;
 pub mod server;
 pub mod statement;
