@@ -29,6 +29,8 @@ enum Cmd {
     Check(harness::check::Args),
     /// Static checks of runbook files, before any simulation.
     Lint(harness::lint::Args),
+    /// The DR range: the scenario's SQL instances as TDS endpoints backed by the model.
+    Range(harness::range::cli::Args),
 }
 
 fn main() {
@@ -43,6 +45,7 @@ fn main() {
         Cmd::Diff(a) => harness::diff::run(a),
         Cmd::Check(a) => harness::check::run(a),
         Cmd::Lint(a) => harness::lint::run(a),
+        Cmd::Range(a) => harness::range::cli::run(a),
     };
     std::process::exit(code);
 }

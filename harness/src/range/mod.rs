@@ -3,6 +3,8 @@
 //! Server. [`reply`] is the contract between the wire (TDS) and the backend (the model).
 pub mod backend;
 pub mod catalog;
+pub mod cli;
+pub mod console;
 pub mod record;
 pub mod reply;
 pub mod server;
