@@ -2,5 +2,6 @@
 //! the model, so operators and tools rehearse against something that answers like SQL
 //! Server. [`reply`] is the contract between the wire (TDS) and the backend (the model).
 pub mod reply;
+pub mod select;
 pub mod statement;
 pub mod tsql;
