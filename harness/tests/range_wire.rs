@@ -702,3 +702,134 @@ fn a_client_gone_mid_batch_is_an_attention_then_a_logout() {
     assert!(att.is_some() && att < out, "{ev:?}");
     server.stop();
 }
+
+// ---- clients from other ecosystems: python-tds (PyPI) and FreeTDS tsql (Debian) ----
+
+/// The Python with pytds: $DRILL_PYTHON (what .ci/run sets up), else python3.
+fn pytds_python() -> Option<String> {
+    let py = std::env::var("DRILL_PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = std::process::Command::new(&py)
+        .args(["-c", "import pytds"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    ok.then_some(py)
+}
+
+#[test]
+fn python_tds_logs_in_selects_and_sees_an_error() {
+    let Some(py) = pytds_python() else {
+        eprintln!("SKIPPED python_tds_logs_in_selects_and_sees_an_error: no python with pytds (pip install python-tds, or set DRILL_PYTHON; .ci/run does this)");
+        return;
+    };
+    let (server, fake) = start(ServeConfig::default());
+    let addr = server.endpoints()[0];
+    let script = r#"
+import os, sys, pytds
+port = int(sys.argv[1])
+with pytds.connect(server='127.0.0.1', port=port, user=os.environ['U'], password=os.environ['P'], autocommit=True, login_timeout=10) as c:
+    cur = c.cursor()
+    cur.execute("SELECT * FROM every_type")
+    print("cols", ",".join(d[0] for d in cur.description))
+    for row in cur.fetchall():
+        print("row", repr(tuple(row)))
+    cur.execute("SELECT %s AS a", (7,))
+    print("param", cur.fetchall()[0][0])
+    try:
+        cur.execute("RESTORE LOG mgc FROM DISK = N'x'")
+        print("no error")
+    except pytds.tds_base.Error as e:
+        print("error", e.msg_no, e.severity, "|", str(e).replace("\n", " "))
+    cur.execute("USE mgc")
+    cur.execute("SELECT DB_NAME()")
+    print("db", cur.fetchall()[0][0])
+"#;
+    let out = std::process::Command::new(py)
+        .args(["-c", script, &addr.port().to_string()])
+        .env("U", USER)
+        .env("P", PASSWORD)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines[0], "cols i,si,ti,bi,b,name,lsn,finished,guid");
+    assert!(lines[1].starts_with("row (-2000000000, -300, 255, 9000000000, True, 'mgc — Persistent Chat', Decimal('41000000123400001'), datetime.datetime(1900, 1, 3, 0, 0, 1, 500000), UUID('6f9619ff-8b86-d011-b42d-00c04fc964ff'))"), "{}", lines[1]);
+    assert_eq!(
+        lines[2],
+        "row (None, None, None, None, None, None, None, None, None)"
+    );
+    assert_eq!(lines[3], "param 7");
+    // pytds raises the batch's last error (3013); the first (4305) is in its text.
+    assert!(lines[4].starts_with("error 3013 16 |"), "{}", lines[4]);
+    assert!(lines[4].contains("too recent to apply"), "{}", lines[4]);
+    assert_eq!(lines[5], "db mgc");
+    // pytds sent its parameter through sp_executesql as a typed value.
+    assert_eq!(fake.count("login"), 1);
+    server.stop();
+}
+
+#[test]
+fn freetds_tsql_logs_in_selects_and_sees_an_error() {
+    let has_tsql = std::process::Command::new("tsql")
+        .arg("-C")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !has_tsql {
+        eprintln!("SKIPPED freetds_tsql_logs_in_selects_and_sees_an_error: no tsql on PATH (Debian: apt-get install -y freetds-bin; .ci/run does this)");
+        return;
+    }
+    let (server, _fake) = start(ServeConfig::default());
+    let addr = server.endpoints()[0];
+    let mut child = std::process::Command::new("tsql")
+        .args([
+            "-H",
+            "127.0.0.1",
+            "-p",
+            &addr.port().to_string(),
+            "-U",
+            USER,
+            "-P",
+            PASSWORD,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"SELECT * FROM every_type\ngo\nRESTORE LOG mgc FROM DISK = N'x'\ngo\nexit\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let all = format!("{stdout}\n{stderr}");
+    assert!(
+        all.contains("i\tsi\tti\tbi\tb\tname\tlsn\tfinished\tguid"),
+        "{all}"
+    );
+    assert!(
+        all.contains(
+            "-2000000000\t-300\t255\t9000000000\t1\tmgc — Persistent Chat\t41000000123400001"
+        ),
+        "{all}"
+    );
+    assert!(all.contains("(2 rows affected)"), "{all}");
+    assert!(
+        all.contains("Msg 4305 (severity 16, state 1) from PCSQL01"),
+        "{all}"
+    );
+    assert!(
+        all.contains("Msg 3013 (severity 16, state 1) from PCSQL01"),
+        "{all}"
+    );
+    server.stop();
+}
