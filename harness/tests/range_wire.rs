@@ -833,3 +833,107 @@ fn freetds_tsql_logs_in_selects_and_sees_an_error() {
     );
     server.stop();
 }
+
+// ---- the decoders never panic, whatever arrives ----
+
+mod decoders_never_panic {
+    use super::*;
+    use harness::range::tds::rpc;
+    use proptest::prelude::*;
+
+    fn valid_login() -> Vec<u8> {
+        login7::encode(
+            &Login {
+                user: USER.into(),
+                password: PASSWORD.into(),
+                database: "mgc".into(),
+                app_name: "x".into(),
+                host_name: "y".into(),
+            },
+            4096,
+        )
+    }
+
+    /// sp_executesql with @stmt, @params and an int, a string and a bit parameter, as
+    /// tiberius sends it.
+    fn valid_rpc() -> Vec<u8> {
+        let mut p = batch::all_headers();
+        p.extend_from_slice(&[0xFF, 0xFF, 10, 0, 0, 0]);
+        let nvarchar = |p: &mut Vec<u8>, name: &str, s: &str| {
+            p.push(name.encode_utf16().count() as u8);
+            p.extend(name.encode_utf16().flat_map(u16::to_le_bytes));
+            p.push(0);
+            p.push(0xE7);
+            p.extend_from_slice(&8000u16.to_le_bytes());
+            p.extend_from_slice(&[0x09, 0x04, 0xD0, 0x00, 0x34]);
+            let units: Vec<u8> = s.encode_utf16().flat_map(u16::to_le_bytes).collect();
+            p.extend_from_slice(&(units.len() as u16).to_le_bytes());
+            p.extend_from_slice(&units);
+        };
+        nvarchar(&mut p, "@stmt", "SELECT @P1, @P2, @P3");
+        nvarchar(&mut p, "@params", "@P1 int, @P2 nvarchar(4000), @P3 bit");
+        p.extend_from_slice(&[3, b'@', 0, b'P', 0, b'1', 0, 0, 0x26, 4, 4, 42, 0, 0, 0]);
+        nvarchar(&mut p, "@P2", "mgc");
+        p.extend_from_slice(&[3, b'@', 0, b'P', 0, b'3', 0, 0, 0x68, 1, 1, 1]);
+        p
+    }
+
+    #[test]
+    fn the_valid_rpc_decodes_to_its_statement_and_parameters() {
+        let call = rpc::to_call(rpc::decode(&valid_rpc()).unwrap()).unwrap();
+        assert_eq!(call.sql, "SELECT @P1, @P2, @P3");
+        let got: Vec<(&str, &Value)> = call
+            .params
+            .iter()
+            .map(|p| (p.name.as_str(), &p.value))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("@P1", &Value::Int(42)),
+                ("@P2", &Value::Text("mgc".into())),
+                ("@P3", &Value::Int(1))
+            ]
+        );
+    }
+
+    fn all_decoders(bytes: &[u8]) {
+        harness::range::tds::decode_any(bytes);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        #[test]
+        fn arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+            all_decoders(&bytes);
+        }
+
+        /// Valid messages with a few bytes overwritten and a random cut: the interesting
+        /// inputs (offsets and lengths that almost fit) that random bytes rarely reach.
+        #[test]
+        fn mutated_valid_messages(
+            which in 0..3usize,
+            edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let mut m = match which {
+                0 => valid_login(),
+                1 => valid_rpc(),
+                _ => prelogin::response(prelogin::ENCRYPT_OFF),
+            };
+            for (at, b) in edits {
+                let i = at.index(m.len());
+                m[i] = b;
+            }
+            let keep = cut.index(m.len() + 1);
+            m.truncate(keep.max(1));
+            all_decoders(&m);
+            // Framed too: the packet layer hands the same bytes on.
+            let mut wire = Vec::new();
+            packet::frame(packet::RPC, &m, 512, 0, &mut wire);
+            let msgs = packet::split(&wire, 4096, 64 * 1024).unwrap();
+            prop_assert_eq!(&msgs[0].payload, &m);
+        }
+    }
+}
