@@ -2,7 +2,7 @@
 //! [--password-env VAR]`: the scenario's five SQL instances as TDS endpoints backed by the
 //! model, a console on stdin, and the session recorded as a replayable scenario.
 
-use super::backend::{select_unavailable, Clock, ModelBackend};
+use super::backend::{Clock, ModelBackend};
 use super::catalog::server_name;
 use super::console::{self, Next};
 use super::server::{RangeServer, ServeConfig};
@@ -96,7 +96,7 @@ fn run_inner(a: Args) -> Result<i32, String> {
         &a.user,
         &password,
         super::tsql::parse_batch,
-        select_unavailable,
+        super::select::run,
     ));
     let cfg = ServeConfig {
         listen: a.listen,
