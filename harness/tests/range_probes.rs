@@ -139,3 +139,86 @@ fn the_harness_probes_read_the_range_after_a_failover() {
     });
     server.stop();
 }
+
+/// `drill history plan --server`'s query over TDS on the range's primary, read with its own
+/// reader and planned: the full backup the operator took, then the log after it. (The CLI
+/// itself asks for TLS, which the range does not offer yet: docs/range.md.)
+#[test]
+fn history_plan_reads_the_range_msdb() {
+    // No faults: the primary stays up.
+    let quiet: sim::scenario::Scenario =
+        serde_json::from_str(r#"{"name": "quiet", "seed": 1}"#).unwrap();
+    let b = Arc::new(ModelBackend::new(
+        Live::new(&quiet),
+        Clock::new(0.0),
+        "drill",
+        "Probe#1",
+        tsql::parse_batch,
+        select::run,
+    ));
+    let server = RangeServer::start(ServeConfig::default(), b.clone()).unwrap();
+    let primary = server.endpoints()[0];
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    b.lock().clock.advance(3000);
+    let (columns, cells) = rt.block_on(async {
+        let mut c = connect(primary).await;
+        c.simple_query("BACKUP DATABASE mgc TO DISK = N'\\\\fs-dc2\\logship\\mgc_full.bak'")
+            .await
+            .unwrap()
+            .into_results()
+            .await
+            .unwrap();
+        c.close().await.unwrap();
+        // The backup job's next run, 01:00, writes mgc_0005.trn.
+        b.lock().clock.advance(700);
+        let mut c = connect(primary).await;
+        let rs = c
+            .query(harness::history::live::HISTORY_SQL, &[&"mgc"])
+            .await
+            .unwrap()
+            .into_first_result()
+            .await
+            .unwrap();
+        let columns: Vec<String> = rs[0]
+            .columns()
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect();
+        let cells: Vec<Vec<Option<String>>> = rs
+            .iter()
+            .map(|r| {
+                (0..columns.len())
+                    .map(|k| r.try_get::<&str, _>(k).unwrap().map(str::to_string))
+                    .collect()
+            })
+            .collect();
+        (columns, cells)
+    });
+    server.stop();
+    let h = harness::history::live::records_from_rows("range", &columns, &cells).unwrap();
+    assert_eq!(h.records.len(), 5, "logs 1-3, the full backup, log 5");
+    let opts = sim::plan::PlanOptions {
+        database: Some("mgc".into()),
+        stop_at: None,
+        redo_start_lsn: None,
+        ignore_diffs: false,
+        ignore_logs: false,
+    };
+    let p = sim::plan::plan(&h.records, &opts).unwrap();
+    assert!(p.gap.is_none() && !p.missing_full, "{p:?}");
+    let files: Vec<String> = p
+        .restore_sequence
+        .iter()
+        .map(|s| {
+            s.physical_device_names[0]
+                .rsplit('\\')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(files, ["mgc_full_0004.bak", "mgc_0005.trn"]);
+}
