@@ -746,7 +746,8 @@ impl<'a> Parser<'a> {
             }
             _ => return Err(syntax_near(&t)),
         };
-        let Some(spid) = spid.filter(|s| *s > 0) else {
+        // A session id is a smallint: 1 to 32767.
+        let Some(spid) = spid.filter(|s| (1..=32767).contains(s)) else {
             return Err(SqlMessage {
                 number: 6101,
                 state: 1,

@@ -301,6 +301,7 @@ fn syntax_errors_are_msg_102_on_their_line() {
     );
     assert_eq!(err("EXEC p @a = 1, 2").0, 119);
     assert_eq!(err("KILL 0").0, 6101);
+    assert_eq!(err("KILL 32768").0, 6101);
     assert_eq!(err("select 'x").0, 105);
 }
 
