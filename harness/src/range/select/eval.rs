@@ -782,7 +782,7 @@ impl<'a> Eval<'a> {
             }
             Expr::Exists { subquery, negated } => {
                 let rs = self.query(subquery, env)?;
-                Value::Int((!rs.rows.is_empty() != *negated) as i64)
+                Value::Int((rs.rows.is_empty() == *negated) as i64)
             }
             Expr::Subquery(q) => {
                 let rs = self.query(q, env)?;

@@ -1,6 +1,6 @@
 use super::*;
 use crate::range::reply::Value;
-use crate::range::statement::{Partner, Recovery, Statement};
+use crate::range::statement::{Located, Partner, Recovery, Statement};
 use crate::sqlserver::tsql::{render, Op, Placement};
 use proptest::prelude::*;
 
@@ -266,6 +266,22 @@ fn batches_split_on_statements_semicolons_and_go() {
 }
 
 #[test]
+fn session_options_clients_send_change_nothing() {
+    let b = parse_batch("SET ROWCOUNT 0 SET TEXTSIZE 2147483647 SET NOCOUNT OFF SET LOCK_TIMEOUT -1\nSET TRANSACTION ISOLATION LEVEL READ COMMITTED SET ANSI_NULLS, ANSI_PADDING ON\nEXEC sp_who2").unwrap();
+    assert_eq!(
+        b,
+        vec![Located {
+            line: 3,
+            statement: Statement::Exec {
+                procedure: "sp_who2".into(),
+                args: vec![]
+            }
+        }]
+    );
+    assert_eq!(err("SET @x = 1").0, UNMODELLED);
+}
+
+#[test]
 fn syntax_errors_are_msg_102_on_their_line() {
     assert_eq!(
         err("RESTORE LOG mgc\nFROM DISC = N'x'"),
@@ -301,6 +317,7 @@ fn syntax_errors_are_msg_102_on_their_line() {
     );
     assert_eq!(err("EXEC p @a = 1, 2").0, 119);
     assert_eq!(err("KILL 0").0, 6101);
+    assert_eq!(err("KILL 32768").0, 6101);
     assert_eq!(err("select 'x").0, 105);
 }
 
