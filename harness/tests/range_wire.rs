@@ -875,51 +875,64 @@ fn freetds_tsql_logs_in_selects_and_sees_an_error() {
     }
     let (server, _fake) = start(ServeConfig::default());
     let addr = server.endpoints()[0];
-    let mut child = std::process::Command::new("tsql")
-        .args([
-            "-H",
-            "127.0.0.1",
-            "-p",
-            &addr.port().to_string(),
-            "-U",
-            USER,
-            "-P",
-            PASSWORD,
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"SELECT * FROM every_type\ngo\nRESTORE LOG mgc FROM DISK = N'x'\ngo\nexit\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let all = format!("{stdout}\n{stderr}");
-    assert!(
-        all.contains("i\tsi\tti\tbi\tb\tname\tlsn\tfinished\tguid"),
-        "{all}"
-    );
-    assert!(
-        all.contains(
-            "-2000000000\t-300\t255\t9000000000\t1\tmgc — Persistent Chat\t41000000123400001"
-        ),
-        "{all}"
-    );
-    assert!(all.contains("(2 rows affected)"), "{all}");
-    assert!(
-        all.contains("Msg 4305 (severity 16, state 1) from PCSQL01"),
-        "{all}"
-    );
-    assert!(
-        all.contains("Msg 3013 (severity 16, state 1) from PCSQL01"),
-        "{all}"
-    );
+    // FreeTDS's default ("encryption = request") answers the range's TLS offer with
+    // ENCRYPT_OFF: the login alone is encrypted. "require" encrypts the whole session.
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("freetds.conf");
+    std::fs::write(&conf, "[global]\n\tencryption = require\n").unwrap();
+    for freetds_conf in [None, Some(&conf)] {
+        let mut cmd = std::process::Command::new("tsql");
+        if let Some(c) = freetds_conf {
+            cmd.env("FREETDSCONF", c);
+        }
+        let mut child = cmd
+            .args([
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &addr.port().to_string(),
+                "-U",
+                USER,
+                "-P",
+                PASSWORD,
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(
+                b"SELECT * FROM every_type\ngo\nRESTORE LOG mgc FROM DISK = N'x'\ngo\nexit\n",
+            )
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let all = format!("{stdout}\n{stderr}");
+        assert!(
+            all.contains("i\tsi\tti\tbi\tb\tname\tlsn\tfinished\tguid"),
+            "{all}"
+        );
+        assert!(
+            all.contains(
+                "-2000000000\t-300\t255\t9000000000\t1\tmgc — Persistent Chat\t41000000123400001"
+            ),
+            "{all}"
+        );
+        assert!(all.contains("(2 rows affected)"), "{all}");
+        assert!(
+            all.contains("Msg 4305 (severity 16, state 1) from PCSQL01"),
+            "{all}"
+        );
+        assert!(
+            all.contains("Msg 3013 (severity 16, state 1) from PCSQL01"),
+            "{all}"
+        );
+    }
     server.stop();
 }
 

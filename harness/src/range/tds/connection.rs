@@ -89,6 +89,10 @@ async fn read_message<S: AsyncRead + Unpin>(
         let mut hb = [0u8; HEADER_LEN];
         let n = match timeout(waiting, s.read(&mut hb[..1])).await {
             Err(_) => return Err(ReadEnd::Timeout),
+            // A TLS client that leaves without close_notify, between requests: a logout.
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof && !asm.in_progress() => {
+                return Err(ReadEnd::Eof)
+            }
             Ok(Err(e)) => return Err(ReadEnd::Io(e)),
             Ok(Ok(n)) => n,
         };
