@@ -488,6 +488,95 @@ fn a_session_beyond_the_limit_gets_msg_17809_and_a_freed_slot_is_reused() {
     server.stop();
 }
 
+// ---- TDS encryption: TLS inside PRELOGIN with the range's self-signed certificate ----
+
+async fn connect_tls(
+    addr: SocketAddr,
+    level: tiberius::EncryptionLevel,
+) -> tiberius::Result<Client> {
+    let mut cfg = tiberius::Config::new();
+    cfg.host("localhost");
+    cfg.port(addr.port());
+    cfg.authentication(tiberius::AuthMethod::sql_server(USER, PASSWORD));
+    cfg.encryption(level);
+    cfg.trust_cert();
+    let tcp = tokio::net::TcpStream::connect(addr).await?;
+    tcp.set_nodelay(true)?;
+    tiberius::Client::connect(cfg, tcp.compat_write()).await
+}
+
+#[test]
+fn tiberius_defaults_with_trust_cert_encrypt_the_whole_session() {
+    let (server, fake) = start(ServeConfig::default());
+    let addr = server.endpoints()[0];
+    rt().block_on(async {
+        // Required is tiberius's default with a TLS backend (what `drill replay` uses).
+        let mut c = connect_tls(addr, tiberius::EncryptionLevel::Required)
+            .await
+            .unwrap();
+        let rows = first(&mut c, "SELECT * FROM every_type").await.unwrap();
+        assert_eq!(rows[0].get::<&str, _>(5), Some("mgc — Persistent Chat"));
+        let e = first(&mut c, "RESTORE LOG mgc FROM DISK = N'x'")
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Some(4305));
+    });
+    assert_eq!(fake.count("login"), 1);
+    server.stop();
+}
+
+#[test]
+fn encrypt_off_encrypts_the_login_alone_then_talks_in_the_clear() {
+    let (server, _fake) = start(ServeConfig::default());
+    let addr = server.endpoints()[0];
+    rt().block_on(async {
+        let mut c = connect_tls(addr, tiberius::EncryptionLevel::Off)
+            .await
+            .unwrap();
+        // The batch after login travels unencrypted: had either side stayed in TLS the
+        // other would read records as TDS packets (or the reverse) and fail.
+        let rows = first(&mut c, "SELECT 1").await.unwrap();
+        assert_eq!(rows.len(), 2);
+        // A wrong password over the encrypted login is still Msg 18456.
+        let mut cfg = tiberius::Config::new();
+        cfg.port(addr.port());
+        cfg.authentication(tiberius::AuthMethod::sql_server(USER, "nope"));
+        cfg.encryption(tiberius::EncryptionLevel::Off);
+        cfg.trust_cert();
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let e = tiberius::Client::connect(cfg, tcp.compat_write())
+            .await
+            .err()
+            .unwrap();
+        assert_eq!(e.code(), Some(18456));
+    });
+    server.stop();
+}
+
+#[test]
+fn without_tls_a_client_requiring_encryption_is_told_the_server_cannot() {
+    let cfg = ServeConfig {
+        tls: harness::range::tls::TlsMode::Off,
+        ..ServeConfig::default()
+    };
+    let (server, _fake) = start(cfg);
+    let addr = server.endpoints()[0];
+    rt().block_on(async {
+        let e = connect_tls(addr, tiberius::EncryptionLevel::Required)
+            .await
+            .err()
+            .unwrap();
+        assert!(
+            e.to_string()
+                .contains("does not allow the requested encryption level"),
+            "{e}"
+        );
+        // NotSupported still logs in.
+        connect(addr, PASSWORD).await.unwrap();
+    });
+    server.stop();
+}
+
 // ---- raw TDS: what a broken or hostile client sends ----
 
 fn raw(addr: SocketAddr) -> TcpStream {
@@ -786,51 +875,64 @@ fn freetds_tsql_logs_in_selects_and_sees_an_error() {
     }
     let (server, _fake) = start(ServeConfig::default());
     let addr = server.endpoints()[0];
-    let mut child = std::process::Command::new("tsql")
-        .args([
-            "-H",
-            "127.0.0.1",
-            "-p",
-            &addr.port().to_string(),
-            "-U",
-            USER,
-            "-P",
-            PASSWORD,
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"SELECT * FROM every_type\ngo\nRESTORE LOG mgc FROM DISK = N'x'\ngo\nexit\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let all = format!("{stdout}\n{stderr}");
-    assert!(
-        all.contains("i\tsi\tti\tbi\tb\tname\tlsn\tfinished\tguid"),
-        "{all}"
-    );
-    assert!(
-        all.contains(
-            "-2000000000\t-300\t255\t9000000000\t1\tmgc — Persistent Chat\t41000000123400001"
-        ),
-        "{all}"
-    );
-    assert!(all.contains("(2 rows affected)"), "{all}");
-    assert!(
-        all.contains("Msg 4305 (severity 16, state 1) from PCSQL01"),
-        "{all}"
-    );
-    assert!(
-        all.contains("Msg 3013 (severity 16, state 1) from PCSQL01"),
-        "{all}"
-    );
+    // FreeTDS's default ("encryption = request") answers the range's TLS offer with
+    // ENCRYPT_OFF: the login alone is encrypted. "require" encrypts the whole session.
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("freetds.conf");
+    std::fs::write(&conf, "[global]\n\tencryption = require\n").unwrap();
+    for freetds_conf in [None, Some(&conf)] {
+        let mut cmd = std::process::Command::new("tsql");
+        if let Some(c) = freetds_conf {
+            cmd.env("FREETDSCONF", c);
+        }
+        let mut child = cmd
+            .args([
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &addr.port().to_string(),
+                "-U",
+                USER,
+                "-P",
+                PASSWORD,
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(
+                b"SELECT * FROM every_type\ngo\nRESTORE LOG mgc FROM DISK = N'x'\ngo\nexit\n",
+            )
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let all = format!("{stdout}\n{stderr}");
+        assert!(
+            all.contains("i\tsi\tti\tbi\tb\tname\tlsn\tfinished\tguid"),
+            "{all}"
+        );
+        assert!(
+            all.contains(
+                "-2000000000\t-300\t255\t9000000000\t1\tmgc — Persistent Chat\t41000000123400001"
+            ),
+            "{all}"
+        );
+        assert!(all.contains("(2 rows affected)"), "{all}");
+        assert!(
+            all.contains("Msg 4305 (severity 16, state 1) from PCSQL01"),
+            "{all}"
+        );
+        assert!(
+            all.contains("Msg 3013 (severity 16, state 1) from PCSQL01"),
+            "{all}"
+        );
+    }
     server.stop();
 }
 
