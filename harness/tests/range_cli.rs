@@ -39,7 +39,7 @@ fn a_bad_speed_is_bad_input() {
 fn a_console_session_is_recorded_and_replays() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("session.json");
-    let script = "advance 72m\nfaults\nact {\"kind\": \"delete_log_shipping_secondary\"}\ncopy\nact {\"kind\": \"restore_unapplied_logs\"}\nact {\"kind\": \"kill_sessions_and_recover\"}\nact {\"kind\": \"set_pool_state\", \"state\": \"FailedOver\"}\nact {\"kind\": \"set_active_servers\", \"servers\": {\"dc\": \"DC2\"}}\nadvance 1m\nbogus\nquit\n";
+    let script = "advance 72m\nfaults\nact {\"kind\": \"delete_log_shipping_secondary\"}\ncopy\nact {\"kind\": \"restore_unapplied_logs\"}\nact {\"kind\": \"kill_sessions_and_recover\"}\nSet-CsPersistentChatState -Identity \"service:pchatpool.litwareinc.com\" -PoolState FailedOver\nSet-CsPersistentChatActiveServer -Identity \"PChatServerCollection\" -ActiveServers @{Replace=\"pchat5,pchat6,pchat7,pchat8\"}\nadvance 1m\nbogus\nquit\n";
     let out = range(
         &["--speed", "0", "--record", file.to_str().unwrap()],
         Some(("RANGE_PW", "rehearsal")),

@@ -156,7 +156,7 @@ fn run_inner(a: Args) -> Result<i32, String> {
     let stdin = std::io::stdin();
     for l in stdin.lock().lines() {
         let Ok(l) = l else { break };
-        let (out, next) = console::line(&backend, console::cmdlet_unavailable, &l);
+        let (out, next) = console::line(&backend, super::cmdlet::parse, &l);
         if !out.is_empty() {
             println!("{out}");
         }

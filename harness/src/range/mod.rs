@@ -4,9 +4,9 @@
 pub mod backend;
 pub mod catalog;
 pub mod cli;
+pub mod cmdlet;
 pub mod console;
 pub mod record;
-pub mod cmdlet;
 pub mod reply;
 pub mod select;
 pub mod server;
