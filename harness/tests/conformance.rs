@@ -390,13 +390,10 @@ impl Arm for Tds {
     fn exec(&mut self, endpoint: usize, who: u8, sql: &str) -> Vec<i32> {
         let addr = self.server.as_ref().unwrap().endpoints()[endpoint];
         let rt = &self.rt;
-        if !self.clients.contains_key(&(endpoint, who)) {
-            let c = rt
-                .block_on(connect(addr, "drill", PASSWORD, false))
-                .unwrap();
-            self.clients.insert((endpoint, who), c);
-        }
-        let c = self.clients.get_mut(&(endpoint, who)).unwrap();
+        let c = self.clients.entry((endpoint, who)).or_insert_with(|| {
+            rt.block_on(connect(addr, "drill", PASSWORD, false))
+                .unwrap()
+        });
         rt.block_on(first_error(c, sql))
     }
     fn console(&mut self, line: &str) {

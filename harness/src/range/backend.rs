@@ -207,11 +207,11 @@ impl ModelBackend {
             });
             return out;
         }
-        for l in stmts {
+        for (k, l) in stmts.iter().enumerate() {
             let stmt_text = if stmts.len() == 1 {
                 text.trim().to_string()
             } else {
-                statement_text(&l.statement)
+                statement_text(text, stmts, k)
             };
             self.statement(&mut st, i, session, l, params, &stmt_text, &mut out);
         }
@@ -777,9 +777,21 @@ fn full_pages(live: &Live, db: Db) -> u64 {
     (mb * 128.0) as u64
 }
 
-/// A statement's text for the record when a batch holds several.
-fn statement_text(s: &Statement) -> String {
-    format!("{s:?}")
+/// A statement's text for the record when a batch holds several: its lines, up to the
+/// next statement's (several on one line, or a batch split by GO: that line or the
+/// statement as parsed).
+fn statement_text(text: &str, stmts: &[Located], k: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let from = stmts[k].line as usize;
+    let to = stmts
+        .get(k + 1)
+        .map_or(lines.len() + 1, |n| n.line as usize);
+    let no_go = !lines.iter().any(|l| l.trim().eq_ignore_ascii_case("go"));
+    if no_go && from >= 1 && to > from && to - 1 <= lines.len() {
+        lines[from - 1..to - 1].join("\n").trim().to_string()
+    } else {
+        format!("{:?}", stmts[k].statement)
+    }
 }
 
 impl Backend for ModelBackend {
