@@ -226,3 +226,106 @@ fn a_recorded_failover_replays_exactly() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Random sessions (actions of the failover and failback runbooks, in random order, at
+/// random times, several in the same second, some on the second a job or fault is due)
+/// on every shipped scenario: each replays exactly, step by step and in its final state.
+#[test]
+fn random_sessions_replay_exactly() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let mut seed: u64 = 0x5eed;
+    let mut next = move |n: u64| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    let mut cases = 0;
+    for file in [
+        "full-cycle.json",
+        "dc1-outage-share-dc1.json",
+        "dc1-outage-share-dc2.json",
+        "primary-crash.json",
+    ] {
+        let l = harness::load::load(Some(&dir.join(file))).unwrap();
+        // The documented failover and failback, whatever the scenario plays.
+        let full = harness::load::load(Some(&dir.join("full-cycle.json"))).unwrap();
+        let pool: Vec<Action> = full
+            .runbooks
+            .iter()
+            .flat_map(|rb| rb.steps.iter().map(|s| s.action.clone()))
+            .collect();
+        for _ in 0..15 {
+            cases += 1;
+            let mut live = Live::new(&l.scenario);
+            let mut t = 0u64;
+            for _ in 0..(3 + next(8)) {
+                // Gaps that land on job and fault times (multiples of minutes) and ties.
+                t += match next(6) {
+                    0 => 0,
+                    1 => 60 * next(30),
+                    2 => 900,
+                    3 => 3600 + 60 * next(60),
+                    // Onto a log-shipping job's second, jobs having run since the last
+                    // action: the engine plays the step before those jobs.
+                    4 => {
+                        let at = (t / 900 + 2 + next(3)) * 900 + [0, 120, 240][next(3) as usize];
+                        at - t
+                    }
+                    _ => next(2000),
+                };
+                live.advance_to(t);
+                let a = &pool[next(pool.len() as u64) as usize];
+                let _ = live.act("random", a);
+            }
+            let rec = record::recording(&live);
+            let PhaseRunbook::Inline(rb) = &rec.scenario.phases[0].runbook else {
+                panic!("inline runbook")
+            };
+            let report = sim::engine::run(
+                &rec.scenario,
+                &[(**rb).clone()],
+                sim::engine::Options { record: true },
+            );
+            let steps: Vec<_> = report
+                .timeline
+                .iter()
+                .filter(|e| e.kind == "step")
+                .collect();
+            let taken = live.taken();
+            assert_eq!(steps.len(), taken.len(), "{file}");
+            for (k, tk) in taken.iter().enumerate() {
+                assert_eq!(report.steps[k].end_s, tk.t_s, "{file} step {k}");
+                assert_eq!(
+                    steps[k].error.as_ref().map(|e| e.message.clone()),
+                    tk.result.as_ref().err().map(|f| f.render()),
+                    "{file} step {k} {:?}",
+                    tk.action
+                );
+            }
+            assert_eq!(
+                serde_json::to_value(steps.last().unwrap().observed.as_ref().unwrap()).unwrap(),
+                serde_json::to_value(live.observe()).unwrap(),
+                "{file}: final state"
+            );
+            let m = live.measures();
+            // The replay goes on after the session's last action (to the liveness bound):
+            // what happens after it the session never saw.
+            match m.outage_start_s {
+                Some(_) => assert_eq!(report.outage_start_s, m.outage_start_s, "{file}"),
+                None => assert!(report.outage_start_s.is_none_or(|o| o > t), "{file}"),
+            }
+            if m.service_restored_at_s.is_some() {
+                assert_eq!(
+                    report.service_restored_at_s, m.service_restored_at_s,
+                    "{file}"
+                );
+                assert_eq!(
+                    report.failover_rpo_writes_lost, m.failover_rpo_writes_lost,
+                    "{file}"
+                );
+            }
+        }
+    }
+    assert_eq!(cases, 60);
+}
