@@ -115,9 +115,13 @@ fn run_inner(a: Args) -> Result<i32, String> {
         "drill range: scenario {} (seed {}), {} simulated s per real s",
         s.name, s.seed, a.speed
     );
+    let file = match &a.scenario {
+        Some(p) => format!("{} ", p.display()),
+        None => String::new(),
+    };
     println!(
-        "reproduce: drill range {} --speed {}  (same scenario and seed: same faults and jobs on the same simulated clock)",
-        loaded.file, a.speed
+        "reproduce: drill range {file}--speed {}  (same scenario and seed: the same faults and jobs at the same simulated times)",
+        a.speed
     );
     let pw = &a.password_env;
     for (i, addr) in Instance::ALL.iter().zip(server.endpoints()) {
