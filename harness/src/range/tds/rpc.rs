@@ -187,7 +187,7 @@ fn param_value(c: &mut Cursor<'_>) -> Result<Result<Value, String>, Malformed> {
         // Types the range does not model: skip them when their length is simple.
         0x6D => skip_bytelen(c, "float")?,
         0x28 => skip_bytelen_no_info(c, "date")?,
-        0x29 | 0x2A | 0x2B => {
+        0x29..=0x2B => {
             c.u8("scale")?;
             skip_bytelen_no_info(c, "time")?
         }
