@@ -429,7 +429,7 @@ pub async fn serve<S>(
                         answer::encode(&replies, Request::Rpc, &server, &mut database, &mut t);
                     }
                     Err(text) => {
-                        t.message(&range_message(2812, 16, text), &server);
+                        t.message(&range_message(50000, 16, text), &server);
                         t.done(token::DONEPROC, token::DONE_ERROR, 0, 0);
                     }
                 }
