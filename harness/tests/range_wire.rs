@@ -407,7 +407,7 @@ fn a_wrong_password_gets_msg_18456_and_no_session() {
     let (server, fake) = start(ServeConfig::default());
     let addr = server.endpoints()[0];
     rt().block_on(async {
-        let e = connect(addr, "guess").await.err().expect("login must fail");
+        let e = connect(addr, "guess").await.expect_err("login must fail");
         match e {
             tiberius::error::Error::Server(t) => {
                 assert_eq!((t.code(), t.class()), (18456, 14));
@@ -468,8 +468,7 @@ fn a_session_beyond_the_limit_gets_msg_17809_and_a_freed_slot_is_reused() {
         let _b = connect(addr, PASSWORD).await.unwrap();
         match connect(addr, PASSWORD)
             .await
-            .err()
-            .expect("third session refused")
+            .expect_err("third session refused")
         {
             tiberius::error::Error::Server(t) => {
                 assert_eq!(t.code(), 17809);

@@ -149,6 +149,22 @@ async fn send<S: AsyncWrite + Unpin>(
     }
 }
 
+/// Discard input until EOF, `max` bytes or `within`, whichever comes first.
+async fn drain<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S, max: usize, within: Duration) {
+    let _ = timeout(within, async {
+        let _ = s.shutdown().await;
+        let mut buf = [0u8; 8192];
+        let mut seen = 0;
+        while seen < max {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => seen += n,
+            }
+        }
+    })
+    .await;
+}
+
 /// Logs the session out however the connection ends (return, error, panic, shutdown).
 struct SessionGuard {
     backend: Arc<dyn Backend>,
@@ -380,6 +396,9 @@ pub async fn serve<S>(
                     lt,
                 )
                 .await;
+                // Read and drop what the client is still sending (bounded) so the close
+                // is a FIN after the error, not a reset that could discard it unread.
+                drain(&mut s, 64 << 20, lt).await;
                 return peer.log(&format!("spid {spid} closed: request over {limit} bytes"));
             }
             Err(e) => {
@@ -410,7 +429,7 @@ pub async fn serve<S>(
                         answer::encode(&replies, Request::Rpc, &server, &mut database, &mut t);
                     }
                     Err(text) => {
-                        t.message(&range_message(2812, 16, text), &server);
+                        t.message(&range_message(50000, 16, text), &server);
                         t.done(token::DONEPROC, token::DONE_ERROR, 0, 0);
                     }
                 }
