@@ -21,6 +21,9 @@ use sqlparser::parser::{Parser, ParserError};
 /// parser nests a long operator chain one level per operator.
 const MAX_TOKENS: usize = 4000;
 
+// The signature the backend was promised (statement.rs).
+const _: crate::range::statement::SelectFn = run;
+
 /// Evaluate one SELECT statement.
 pub fn run(sql: &str, catalog: &dyn Catalog, params: &[Param]) -> SqlResult<ResultSet> {
     // Our own lexer first: its errors (105, 113) are SQL Server's, and it bounds the size.
