@@ -6,9 +6,9 @@ use super::value::{self, compile, fail, R};
 use crate::range::reply::{Column, Param, ResultSet, SqlType, Value};
 use crate::range::statement::Catalog;
 use sqlparser::ast::{
-    BinaryOperator as B, CastKind, CharacterLength, DataType, ExactNumberInfo, Expr, FunctionArg,
-    FunctionArgExpr, FunctionArguments, GroupByExpr, Ident, InTarget, JoinConstraint, JoinOperator,
-    ObjectName, OrderByKind, OrderBySort, Query, Select, SelectItem,
+    BinaryOperator as B, CastKind, CharacterLength, DataType, Distinct, ExactNumberInfo, Expr,
+    FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, Ident, InTarget, JoinConstraint,
+    JoinOperator, ObjectName, OrderByKind, OrderBySort, Query, Select, SelectItem,
     SelectItemQualifiedWildcardKind, SetExpr, TableFactor, TopQuantity, UnaryOperator as U,
     Value as AstValue,
 };
@@ -155,9 +155,11 @@ impl<'a> Eval<'a> {
     }
 
     fn select(&self, s: &Select, q: &Query, outer: &[Scope]) -> R<ResultSet> {
-        if s.distinct.is_some() {
-            return Err(unmodelled("DISTINCT"));
-        }
+        let distinct = match &s.distinct {
+            None | Some(Distinct::All) => false,
+            Some(Distinct::Distinct) => true,
+            Some(_) => return Err(unmodelled("DISTINCT ON")),
+        };
         if s.into.is_some() {
             return Err(unmodelled("SELECT INTO"));
         }
@@ -217,6 +219,31 @@ impl<'a> Eval<'a> {
             if !aggregate {
                 self.order(&mut out, ob, &columns, &rel.tables, outer)?;
             }
+        }
+        if distinct {
+            // Rows equal under the collation are one row (NULLs equal each other here);
+            // the first of each stays, so ORDER BY's order is kept.
+            let mut kept: Vec<(Vec<Value>, Vec<Value>)> = Vec::with_capacity(out.len());
+            for row in out {
+                let mut dup = false;
+                for k in &kept {
+                    let mut same = true;
+                    for (a, b) in k.0.iter().zip(&row.0) {
+                        if value::order(a, b)? != Ordering::Equal {
+                            same = false;
+                            break;
+                        }
+                    }
+                    if same {
+                        dup = true;
+                        break;
+                    }
+                }
+                if !dup {
+                    kept.push(row);
+                }
+            }
+            out = kept;
         }
         if let Some(top) = &s.top {
             if top.percent || top.with_ties {
