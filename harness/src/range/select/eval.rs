@@ -38,8 +38,11 @@ struct Bound {
 struct Scope<'a> {
     tables: &'a [Bound],
     row: &'a [Value],
-    /// The rows of the whole (filtered) set when the select list aggregates.
+    /// The rows of the group when the select list aggregates (the whole filtered set
+    /// without GROUP BY).
     group: Option<&'a [Vec<Value>]>,
+    /// The GROUP BY expressions: inside a group they have one value, its first row's.
+    keys: &'a [Expr],
 }
 
 pub struct Eval<'a> {
@@ -163,11 +166,10 @@ impl<'a> Eval<'a> {
         if s.into.is_some() {
             return Err(unmodelled("SELECT INTO"));
         }
-        if s.having.is_some()
-            || !matches!(&s.group_by, GroupByExpr::Expressions(g, _) if g.is_empty())
-        {
-            return Err(unmodelled("GROUP BY and HAVING"));
-        }
+        let keys: &[Expr] = match &s.group_by {
+            GroupByExpr::Expressions(g, mods) if mods.is_empty() => g,
+            _ => return Err(unmodelled("GROUP BY ALL, ROLLUP, CUBE and GROUPING SETS")),
+        };
         let rel = self.from(s, outer)?;
         // WHERE
         let mut rows = Vec::with_capacity(rel.rows.len());
@@ -195,16 +197,59 @@ impl<'a> Eval<'a> {
                 ty: self.ty(e, &meta_env, 0)?,
             });
         }
-        let aggregate = items.iter().any(|(_, e)| has_agg(e));
-        // (output row, source row) pairs: ORDER BY may read either.
-        let mut out: Vec<(Vec<Value>, Vec<Value>)> = Vec::new();
+        let aggregate =
+            items.iter().any(|(_, e)| has_agg(e)) || !keys.is_empty() || s.having.is_some();
+        // Groups in the order their first rows come; without GROUP BY, one of everything.
+        let mut groups: Vec<Vec<Vec<Value>>> = Vec::new();
         if aggregate {
-            let env = self.push(outer, &rel.tables, &nulls, Some(&rows));
-            let mut vals = Vec::with_capacity(items.len());
-            for (_, e) in &items {
-                vals.push(self.expr(e, &env, 0)?);
+            if keys.is_empty() {
+                groups.push(std::mem::take(&mut rows));
+            } else {
+                let mut group_keys: Vec<Vec<Value>> = Vec::new();
+                for row in std::mem::take(&mut rows) {
+                    let env = self.push(outer, &rel.tables, &row, None);
+                    let k = keys
+                        .iter()
+                        .map(|e| self.expr(e, &env, 0))
+                        .collect::<R<Vec<_>>>()?;
+                    let mut at = None;
+                    for (i, g) in group_keys.iter().enumerate() {
+                        let mut same = true;
+                        for (a, b) in g.iter().zip(&k) {
+                            same &= value::order(a, b)? == Ordering::Equal;
+                        }
+                        if same {
+                            at = Some(i);
+                            break;
+                        }
+                    }
+                    match at {
+                        Some(i) => groups[i].push(row),
+                        None => {
+                            group_keys.push(k);
+                            groups.push(vec![row]);
+                        }
+                    }
+                }
             }
-            out.push((vals, nulls.clone()));
+        }
+        // (output row, source row, group): ORDER BY may read any of them.
+        let mut out: Vec<(Vec<Value>, Vec<Value>, Option<usize>)> = Vec::new();
+        if aggregate {
+            for (gi, g) in groups.iter().enumerate() {
+                let first = g.first().unwrap_or(&nulls);
+                let env = self.push_group(outer, &rel.tables, first, g, keys);
+                if let Some(h) = &s.having {
+                    if as_bool(&self.expr(h, &env, 0)?) != Some(true) {
+                        continue;
+                    }
+                }
+                let mut vals = Vec::with_capacity(items.len());
+                for (_, e) in &items {
+                    vals.push(self.expr(e, &env, 0)?);
+                }
+                out.push((vals, first.clone(), Some(gi)));
+            }
         } else {
             for row in rows {
                 let env = self.push(outer, &rel.tables, &row, None);
@@ -212,18 +257,17 @@ impl<'a> Eval<'a> {
                 for (_, e) in &items {
                     vals.push(self.expr(e, &env, 0)?);
                 }
-                out.push((vals, row));
+                out.push((vals, row, None));
             }
         }
         if let Some(ob) = &q.order_by {
-            if !aggregate {
-                self.order(&mut out, ob, &columns, &rel.tables, outer)?;
-            }
+            self.order(&mut out, ob, &columns, &rel.tables, outer, &groups, keys)?;
         }
         if distinct {
             // Rows equal under the collation are one row (NULLs equal each other here);
             // the first of each stays, so ORDER BY's order is kept.
-            let mut kept: Vec<(Vec<Value>, Vec<Value>)> = Vec::with_capacity(out.len());
+            let mut kept: Vec<(Vec<Value>, Vec<Value>, Option<usize>)> =
+                Vec::with_capacity(out.len());
             for row in out {
                 let mut dup = false;
                 for k in &kept {
@@ -267,7 +311,7 @@ impl<'a> Eval<'a> {
         }
         Ok(ResultSet {
             columns,
-            rows: out.into_iter().map(|(v, _)| v).collect(),
+            rows: out.into_iter().map(|(v, _, _)| v).collect(),
         })
     }
 
@@ -279,17 +323,43 @@ impl<'a> Eval<'a> {
         group: Option<&'s [Vec<Value>]>,
     ) -> Vec<Scope<'s>> {
         let mut env = outer.to_vec();
-        env.push(Scope { tables, row, group });
+        env.push(Scope {
+            tables,
+            row,
+            group,
+            keys: &[],
+        });
         env
     }
 
+    fn push_group<'s>(
+        &self,
+        outer: &[Scope<'s>],
+        tables: &'s [Bound],
+        row: &'s [Value],
+        group: &'s [Vec<Value>],
+        keys: &'s [Expr],
+    ) -> Vec<Scope<'s>> {
+        let mut env = outer.to_vec();
+        env.push(Scope {
+            tables,
+            row,
+            group: Some(group),
+            keys,
+        });
+        env
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn order(
         &self,
-        out: &mut Vec<(Vec<Value>, Vec<Value>)>,
+        out: &mut Vec<(Vec<Value>, Vec<Value>, Option<usize>)>,
         ob: &sqlparser::ast::OrderBy,
         columns: &[Column],
         tables: &[Bound],
         outer: &[Scope],
+        groups: &[Vec<Vec<Value>>],
+        group_keys: &[Expr],
     ) -> R<()> {
         let OrderByKind::Expressions(keys) = &ob.kind else {
             return Err(unmodelled("ORDER BY ALL"));
@@ -339,18 +409,21 @@ impl<'a> Eval<'a> {
             plan.push((key, desc));
         }
         let mut keyed = Vec::with_capacity(out.len());
-        for (vals, src) in out.drain(..) {
+        for (vals, src, g) in out.drain(..) {
             let mut ks = Vec::with_capacity(plan.len());
             for (k, _) in &plan {
                 ks.push(match k {
                     Key::Out(i) => vals[*i].clone(),
                     Key::Src(e) => {
-                        let env = self.push(outer, tables, &src, None);
+                        let env = match g {
+                            Some(g) => self.push_group(outer, tables, &src, &groups[g], group_keys),
+                            None => self.push(outer, tables, &src, None),
+                        };
                         self.expr(e, &env, 0)?
                     }
                 });
             }
-            keyed.push((ks, vals, src));
+            keyed.push((ks, vals, src, g));
         }
         let mut err = None;
         keyed.sort_by(|a, b| {
@@ -369,7 +442,7 @@ impl<'a> Eval<'a> {
         if let Some(e) = err {
             return Err(e);
         }
-        out.extend(keyed.into_iter().map(|(_, v, s)| (v, s)));
+        out.extend(keyed.into_iter().map(|(_, v, s, g)| (v, s, g)));
         Ok(())
     }
 
@@ -711,6 +784,22 @@ impl<'a> Eval<'a> {
             return Err(super::too_deep());
         }
         let d = depth + 1;
+        if let Some(scope) = env.last() {
+            if let (Some(group), true) = (scope.group, scope.keys.contains(e)) {
+                // A GROUP BY expression: one value per group, its first row's.
+                let Some(first) = group.first() else {
+                    return Ok(Value::Null);
+                };
+                let mut inner = env[..env.len() - 1].to_vec();
+                inner.push(Scope {
+                    tables: scope.tables,
+                    row: first,
+                    group: None,
+                    keys: &[],
+                });
+                return self.expr(e, &inner, d);
+            }
+        }
         Ok(match e {
             Expr::Identifier(i) if i.value.starts_with('@') && i.quote_style.is_none() => {
                 self.variable(&i.value)?
@@ -1051,6 +1140,9 @@ impl<'a> Eval<'a> {
                     None => Value::Null,
                 }
             }
+            "ROLLUP" | "CUBE" | "GROUPING" | "GROUPING_ID" => {
+                return Err(unmodelled("ROLLUP, CUBE and GROUPING"))
+            }
             "GETDATE" | "GETUTCDATE" | "SYSDATETIME" | "CURRENT_TIMESTAMP" => {
                 self.global(&format!("{}()", name.to_lowercase()))?
             }
@@ -1123,6 +1215,7 @@ impl<'a> Eval<'a> {
                 tables: scope.tables,
                 row,
                 group: None,
+                keys: &[],
             });
             vals.push(match arg {
                 None => Value::Int(1),
@@ -1259,6 +1352,9 @@ impl<'a> Eval<'a> {
                     },
                     "DB_NAME" => SqlType::NVarChar(128),
                     "SERVERPROPERTY" => SqlType::NVarChar(128),
+                    "ROLLUP" | "CUBE" | "GROUPING" | "GROUPING_ID" => {
+                        return Err(unmodelled("ROLLUP, CUBE and GROUPING"))
+                    }
                     "GETDATE" | "GETUTCDATE" | "SYSDATETIME" | "CURRENT_TIMESTAMP" => {
                         SqlType::DateTime
                     }
