@@ -61,7 +61,19 @@ fn lower(s: &str) -> String {
 }
 
 fn ident_eq(a: &str, b: &str) -> bool {
-    a.to_lowercase() == b.to_lowercase()
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        a.to_lowercase() == b.to_lowercase()
+    }
+}
+
+/// Whether a table's lower-case name `n` is `qual` or ends with `.qual`.
+fn names_table(n: &str, qual: &str) -> bool {
+    n == qual
+        || (n.len() > qual.len()
+            && n.ends_with(qual)
+            && n.as_bytes()[n.len() - qual.len() - 1] == b'.')
 }
 
 fn is_agg(name: &str) -> bool {
@@ -687,7 +699,7 @@ impl<'a> Eval<'a> {
     }
 
     /// Resolve a column reference, innermost scope first: (scope, index in row, column).
-    fn resolve(&self, parts: &[Ident], env: &[Scope]) -> R<(usize, usize, Column)> {
+    fn resolve(&self, parts: &[Ident], env: &[Scope]) -> R<(usize, usize, SqlType)> {
         let shown: Vec<&str> = parts.iter().map(|i| i.value.as_str()).collect();
         let (qual, name) = match parts.split_last() {
             Some((n, q)) => (q, n.value.as_str()),
@@ -704,17 +716,13 @@ impl<'a> Eval<'a> {
         for (si, scope) in env.iter().enumerate().rev() {
             let mut hits = Vec::new();
             for t in scope.tables {
-                if !qual.is_empty()
-                    && !t.names.iter().any(|n| {
-                        *n == qual || n.ends_with(&format!(".{qual}")) && t.names.len() > 1
-                    })
-                {
+                if !qual.is_empty() && !t.names.iter().any(|n| names_table(n, &qual)) {
                     continue;
                 }
                 bound_any = true;
                 for (ci, c) in t.columns.iter().enumerate() {
                     if ident_eq(&c.name, name) {
-                        hits.push((t.offset + ci, c.clone()));
+                        hits.push((t.offset + ci, c.ty));
                     }
                 }
             }
@@ -1272,8 +1280,8 @@ impl<'a> Eval<'a> {
             Expr::Identifier(i) if i.value.starts_with('@') && i.quote_style.is_none() => {
                 value::type_of(&self.variable(&i.value)?)
             }
-            Expr::Identifier(i) => self.resolve(std::slice::from_ref(i), env)?.2.ty,
-            Expr::CompoundIdentifier(p) => self.resolve(p, env)?.2.ty,
+            Expr::Identifier(i) => self.resolve(std::slice::from_ref(i), env)?.2,
+            Expr::CompoundIdentifier(p) => self.resolve(p, env)?.2,
             Expr::Value(v) => match self.literal(&v.value)? {
                 Value::Int(i) if i32::try_from(i).is_err() => SqlType::Numeric {
                     precision: 19,
