@@ -29,6 +29,14 @@ enum Cmd {
     Check(harness::check::Args),
     /// Static checks of runbook files, before any simulation.
     Lint(harness::lint::Args),
+    /// Site files: your estate's names and layout (check, or a scenario from it).
+    Site(harness::site::Args),
+    /// The drill-night checklist of a runbook with your site's names, for print.
+    Plan(harness::night::plan::Args),
+    /// Walk a runbook step by step with read-only probes; ends with the drill report.
+    Rehearse(harness::night::rehearse::Args),
+    /// Calibration from msdb backup history: throughputs and sizes for `drill rto`.
+    Calibrate(harness::night::calibrate::Args),
 }
 
 fn main() {
@@ -43,6 +51,10 @@ fn main() {
         Cmd::Diff(a) => harness::diff::run(a),
         Cmd::Check(a) => harness::check::run(a),
         Cmd::Lint(a) => harness::lint::run(a),
+        Cmd::Site(a) => harness::site::run(a),
+        Cmd::Plan(a) => harness::night::plan::run(a),
+        Cmd::Rehearse(a) => harness::night::rehearse::run(a),
+        Cmd::Calibrate(a) => harness::night::calibrate::run(a),
     };
     std::process::exit(code);
 }
