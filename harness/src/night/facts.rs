@@ -132,7 +132,7 @@ impl Facts {
 }
 
 /// One difference between what the model expects and what the probes saw.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Mismatch {
     pub instance: Instance,
     pub what: String,
