@@ -13,6 +13,8 @@ pub trait ProbeConn {
     /// One probe on one instance. Err: the instance cannot be reached or the query failed
     /// (the message, never the password).
     fn query(&mut self, instance: Instance, probe: &Probe) -> Result<ResultSet, String>;
+    /// Dry run only: the model state the next probes answer from (others ignore it).
+    fn set_model(&mut self, _observation: Option<Observation>) {}
 }
 
 /// Wraps a connection and keeps every statement sent, refusing any that is not read-only
@@ -29,6 +31,9 @@ impl<C: ProbeConn> ProbeConn for Recording<C> {
         }
         self.sent.push((instance, probe.sql()));
         self.inner.query(instance, probe)
+    }
+    fn set_model(&mut self, observation: Option<Observation>) {
+        self.inner.set_model(observation)
     }
 }
 
@@ -177,6 +182,9 @@ impl ProbeConn for ModelConn {
             .as_ref()
             .ok_or("no observation yet (model)")?;
         model_result(obs, &self.names, instance, probe)
+    }
+    fn set_model(&mut self, observation: Option<Observation>) {
+        self.observation = observation;
     }
 }
 

@@ -228,7 +228,23 @@ pub fn rehearse(args: &Args, input: &mut dyn BufRead, out: &mut dyn Write) -> Re
             )?),
         )
     };
-    let (items, expected) = checklist::build(&drill, &site);
+    walk(args, &site, &drill, &dir, mode, conn.as_mut(), input, out)
+}
+
+/// The walk-through proper, on any probe connection (tests pass a recording one).
+#[allow(clippy::too_many_arguments)]
+pub fn walk(
+    args: &Args,
+    site: &Site,
+    drill: &Drill,
+    dir: &Path,
+    mode: &str,
+    conn: &mut dyn ProbeConn,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> Result<i32, String> {
+    let names = checklist::names(site);
+    let (items, expected) = checklist::build(drill, site);
     let rb = drill.runbook().clone();
     let start = model::phase_start(&expected, drill.phase);
     let service_step = expected.service_restored_at_s.and_then(|t| {
@@ -364,13 +380,9 @@ pub fn rehearse(args: &Args, input: &mut dyn BufRead, out: &mut dyn Write) -> Re
         let exp_obs = model::observed_after(&expected, drill.phase, &step.id);
         if args.dry_run {
             let r = drill.play(&not_done);
-            let obs = model::observed_after(&r, drill.phase, &step.id);
-            conn = Box::new(ModelConn {
-                observation: obs,
-                names: names.clone(),
-            });
+            conn.set_model(model::observed_after(&r, drill.phase, &step.id));
         }
-        rec.mismatches = probe_and_compare(out, conn.as_mut(), exp_obs.as_ref(), &names);
+        rec.mismatches = probe_and_compare(out, conn, exp_obs.as_ref(), &names);
         record.steps.push(rec);
     }
     // RPO: the dry run takes the model's; a drill on servers asks the team.
@@ -399,8 +411,8 @@ pub fn rehearse(args: &Args, input: &mut dyn BufRead, out: &mut dyn Write) -> Re
         }
         w(out, "\n");
     }
-    let rep = report::build(&record, &drill, args.runs);
-    report::write_all(&dir, &record, &rep, &drill)?;
+    let rep = report::build(&record, drill, args.runs);
+    report::write_all(dir, &record, &rep, drill)?;
     w(out, &report::summary(&rep));
     w(
         out,
@@ -559,6 +571,59 @@ mod tests {
         assert_eq!(iso_utc(0), "1970-01-01T00:00:00Z");
         // 2000-02-29 12:34:56 UTC = 951827696.
         assert_eq!(iso_utc(951_827_696), "2000-02-29T12:34:56Z");
+    }
+
+    /// Read-only by construction: everything the walk-through sends goes through the
+    /// connection, and every statement it sent is one of the fixed probes, word for word.
+    #[test]
+    fn the_walk_through_sends_only_the_fixed_probes() {
+        use super::super::conn::Recording;
+        use super::super::probes;
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let site = site::load(&root.join("scenarios/site-example.json")).unwrap();
+        let rb = root.join("scenarios/runbooks/failover.json");
+        let drill = Drill::prepare(&rb, &site, None).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let args = Args {
+            runbook: rb,
+            site: root.join("scenarios/site-example.json"),
+            scenario: None,
+            dry_run: true,
+            range: None,
+            user: "sa".into(),
+            password_env: None,
+            trust_cert: false,
+            out: Some(dir.path().to_path_buf()),
+            runs: 5,
+        };
+        let mut conn = Recording {
+            inner: ModelConn {
+                observation: None,
+                names: checklist::names(&site),
+            },
+            sent: Vec::new(),
+        };
+        let mut input: &[u8] = b"d\nd\nd\nd\nd\nd\nd\n";
+        let mut out = Vec::new();
+        let code = walk(
+            &args,
+            &site,
+            &drill,
+            dir.path(),
+            "dry-run",
+            &mut conn,
+            &mut input,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(code, 0);
+        assert!(conn
+            .sent
+            .iter()
+            .all(|(_, sql)| probes::ALL.iter().any(|p| p.sql() == *sql)));
+        // Per step: the two DC1 instances are down (the first probe fails, the rest are not
+        // sent), backup and backup-mirror answer all six: 2 + 12 = 14; seven steps.
+        assert_eq!(conn.sent.len(), 7 * 14, "{:?}", conn.sent.len());
     }
 
     #[test]

@@ -201,14 +201,23 @@ pub fn achieved_rto(r: &Record) -> (Option<f64>, Option<String>) {
             ),
         );
     };
-    let Some(s) = r.steps.iter().find(|s| &s.id == id) else {
+    let Some(k) = r.steps.iter().position(|s| &s.id == id) else {
         return (None, Some(format!("step {id} is not in the record")));
     };
-    match s.outcome {
-        Outcome::Done => (Some(round3(secs(s.end_ms))), None),
-        Outcome::Failed if s.resolution.as_deref().is_some_and(|x| !x.is_empty()) => (Some(round3(secs(s.end_ms))), None),
-        o => (None, Some(format!("step {id}, after which the model restores service, was {}: when service came back is not known", serde_json::to_value(o).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()))),
+    // Every step up to the one that brings service back must have taken effect.
+    for s in &r.steps[..=k] {
+        let resolved = s.resolution.as_deref().is_some_and(|x| !x.is_empty());
+        let took_effect = s.outcome == Outcome::Done || (s.outcome == Outcome::Failed && resolved);
+        if !took_effect {
+            let what = match s.outcome {
+                Outcome::Skipped => "skipped",
+                Outcome::Failed => "failed without a resolution",
+                _ => "not reached",
+            };
+            return (None, Some(format!("step {} was {what}, so when service came back (after {id} in the model) is not known", s.id)));
+        }
     }
+    (Some(round3(secs(r.steps[k].end_ms))), None)
 }
 
 /// Operator time per step: the measured wall time minus the model's work time for it.
