@@ -37,6 +37,8 @@ enum Cmd {
     Rehearse(harness::night::rehearse::Args),
     /// Calibration from msdb backup history: throughputs and sizes for `drill rto`.
     Calibrate(harness::night::calibrate::Args),
+    /// The DR range: the scenario's SQL instances as TDS endpoints backed by the model.
+    Range(harness::range::cli::Args),
 }
 
 fn main() {
@@ -55,6 +57,7 @@ fn main() {
         Cmd::Plan(a) => harness::night::plan::run(a),
         Cmd::Rehearse(a) => harness::night::rehearse::run(a),
         Cmd::Calibrate(a) => harness::night::calibrate::run(a),
+        Cmd::Range(a) => harness::range::cli::run(a),
     };
     std::process::exit(code);
 }

@@ -26,6 +26,7 @@ pub mod engine;
 pub mod fault;
 pub mod invariants;
 pub mod jobs;
+pub mod live;
 pub mod lsn;
 pub mod mirroring;
 pub mod observe;
