@@ -7,6 +7,7 @@ pub mod cli;
 pub mod console;
 pub mod record;
 pub mod reply;
+pub mod select;
 pub mod server;
 pub mod statement;
 pub mod tds;

@@ -1,0 +1,1342 @@
+//! Evaluation of a parsed query: FROM (one table, JOIN / LEFT JOIN ... ON, derived
+//! tables), WHERE, the select list (with aggregates over the whole filtered set), ORDER BY
+//! and TOP; expressions with SQL Server's three-valued logic; correlated scalar subqueries.
+
+use super::value::{self, compile, fail, R};
+use crate::range::reply::{Column, Param, ResultSet, SqlType, Value};
+use crate::range::statement::Catalog;
+use sqlparser::ast::{
+    BinaryOperator as B, CastKind, CharacterLength, DataType, ExactNumberInfo, Expr, FunctionArg,
+    FunctionArgExpr, FunctionArguments, GroupByExpr, Ident, InTarget, JoinConstraint, JoinOperator,
+    ObjectName, OrderByKind, OrderBySort, Query, Select, SelectItem,
+    SelectItemQualifiedWildcardKind, SetExpr, TableFactor, TopQuantity, UnaryOperator as U,
+    Value as AstValue,
+};
+use std::cmp::Ordering;
+
+/// Deepest expression nesting evaluated (SQL Server answers Msg 191 beyond its own).
+const MAX_DEPTH: usize = 64;
+
+fn unmodelled(what: &str) -> crate::range::reply::SqlMessage {
+    fail(
+        super::UNMODELLED,
+        format!("The DR range does not model {what} in SELECT (see docs/range.md)."),
+    )
+}
+
+/// One table of a FROM clause, its columns at `offset` in the joined row.
+#[derive(Clone, Debug)]
+struct Bound {
+    /// Lower-case names the table can be qualified by (its alias, or its name and last part).
+    names: Vec<String>,
+    columns: Vec<Column>,
+    offset: usize,
+}
+
+/// The tables of one query level and the row being looked at.
+#[derive(Clone, Copy)]
+struct Scope<'a> {
+    tables: &'a [Bound],
+    row: &'a [Value],
+    /// The rows of the whole (filtered) set when the select list aggregates.
+    group: Option<&'a [Vec<Value>]>,
+}
+
+pub struct Eval<'a> {
+    catalog: &'a dyn Catalog,
+    params: &'a [Param],
+}
+
+/// FROM's result: its tables and joined rows.
+struct Rel {
+    tables: Vec<Bound>,
+    rows: Vec<Vec<Value>>,
+}
+
+fn lower(s: &str) -> String {
+    s.to_lowercase()
+}
+
+fn ident_eq(a: &str, b: &str) -> bool {
+    a.to_lowercase() == b.to_lowercase()
+}
+
+fn is_agg(name: &str) -> bool {
+    matches!(
+        name.to_ascii_uppercase().as_str(),
+        "COUNT" | "COUNT_BIG" | "MIN" | "MAX" | "SUM"
+    )
+}
+
+fn fn_name(n: &ObjectName) -> String {
+    n.0.last()
+        .and_then(|p| p.as_ident())
+        .map(|i| i.value.clone())
+        .unwrap_or_default()
+}
+
+/// Whether the expression aggregates at this query level (not inside a subquery).
+fn has_agg(e: &Expr) -> bool {
+    match e {
+        Expr::Function(f) => {
+            is_agg(&fn_name(&f.name))
+                || match &f.args {
+                    FunctionArguments::List(l) => l.args.iter().any(|a| match a {
+                        FunctionArg::Unnamed(FunctionArgExpr::Expr(x)) => has_agg(x),
+                        _ => false,
+                    }),
+                    _ => false,
+                }
+        }
+        Expr::BinaryOp { left, right, .. } => has_agg(left) || has_agg(right),
+        Expr::UnaryOp { expr, .. }
+        | Expr::Nested(expr)
+        | Expr::IsNull(expr)
+        | Expr::IsNotNull(expr)
+        | Expr::Cast { expr, .. }
+        | Expr::Convert { expr, .. } => has_agg(expr),
+        Expr::Case {
+            operand,
+            conditions,
+            else_result,
+            ..
+        } => {
+            operand.as_deref().is_some_and(has_agg)
+                || conditions
+                    .iter()
+                    .any(|c| has_agg(&c.condition) || has_agg(&c.result))
+                || else_result.as_deref().is_some_and(has_agg)
+        }
+        _ => false,
+    }
+}
+
+fn truth(v: Option<bool>) -> Value {
+    match v {
+        None => Value::Null,
+        Some(b) => Value::Int(b as i64),
+    }
+}
+
+/// A predicate's result: NULL is unknown.
+fn as_bool(v: &Value) -> Option<bool> {
+    match v {
+        Value::Null => None,
+        Value::Int(i) => Some(*i != 0),
+        _ => Some(true),
+    }
+}
+
+impl<'a> Eval<'a> {
+    pub fn new(catalog: &'a dyn Catalog, params: &'a [Param]) -> Self {
+        Eval { catalog, params }
+    }
+
+    pub fn top(&self, q: &Query) -> R<ResultSet> {
+        self.query(q, &[])
+    }
+
+    fn query(&self, q: &Query, outer: &[Scope]) -> R<ResultSet> {
+        if q.with.is_some() {
+            return Err(unmodelled("WITH (common table expressions)"));
+        }
+        if q.limit_clause.is_some() || q.fetch.is_some() {
+            return Err(unmodelled("OFFSET/FETCH"));
+        }
+        if q.for_clause.is_some() {
+            return Err(unmodelled("FOR XML/JSON"));
+        }
+        let s = match q.body.as_ref() {
+            SetExpr::Select(s) => s,
+            SetExpr::Query(inner) if q.order_by.is_none() => return self.query(inner, outer),
+            _ => return Err(unmodelled("UNION, EXCEPT and INTERSECT")),
+        };
+        self.select(s, q, outer)
+    }
+
+    fn select(&self, s: &Select, q: &Query, outer: &[Scope]) -> R<ResultSet> {
+        if s.distinct.is_some() {
+            return Err(unmodelled("DISTINCT"));
+        }
+        if s.into.is_some() {
+            return Err(unmodelled("SELECT INTO"));
+        }
+        if s.having.is_some()
+            || !matches!(&s.group_by, GroupByExpr::Expressions(g, _) if g.is_empty())
+        {
+            return Err(unmodelled("GROUP BY and HAVING"));
+        }
+        let rel = self.from(s, outer)?;
+        // WHERE
+        let mut rows = Vec::with_capacity(rel.rows.len());
+        for row in rel.rows {
+            let keep = match &s.selection {
+                None => true,
+                Some(w) => {
+                    let env = self.push(outer, &rel.tables, &row, None);
+                    as_bool(&self.expr(w, &env, 0)?) == Some(true)
+                }
+            };
+            if keep {
+                rows.push(row);
+            }
+        }
+        // The select list: its items expanded, each with its type.
+        let items = self.items(s, &rel.tables)?;
+        let width: usize = rel.tables.iter().map(|t| t.columns.len()).sum();
+        let nulls = vec![Value::Null; width];
+        let meta_env = self.push(outer, &rel.tables, &nulls, None);
+        let mut columns = Vec::with_capacity(items.len());
+        for (name, e) in &items {
+            columns.push(Column {
+                name: name.clone(),
+                ty: self.ty(e, &meta_env, 0)?,
+            });
+        }
+        let aggregate = items.iter().any(|(_, e)| has_agg(e));
+        // (output row, source row) pairs: ORDER BY may read either.
+        let mut out: Vec<(Vec<Value>, Vec<Value>)> = Vec::new();
+        if aggregate {
+            let env = self.push(outer, &rel.tables, &nulls, Some(&rows));
+            let mut vals = Vec::with_capacity(items.len());
+            for (_, e) in &items {
+                vals.push(self.expr(e, &env, 0)?);
+            }
+            out.push((vals, nulls.clone()));
+        } else {
+            for row in rows {
+                let env = self.push(outer, &rel.tables, &row, None);
+                let mut vals = Vec::with_capacity(items.len());
+                for (_, e) in &items {
+                    vals.push(self.expr(e, &env, 0)?);
+                }
+                out.push((vals, row));
+            }
+        }
+        if let Some(ob) = &q.order_by {
+            if !aggregate {
+                self.order(&mut out, ob, &columns, &rel.tables, outer)?;
+            }
+        }
+        if let Some(top) = &s.top {
+            if top.percent || top.with_ties {
+                return Err(unmodelled("TOP ... PERCENT / WITH TIES"));
+            }
+            let n = match &top.quantity {
+                Some(TopQuantity::Constant(n)) => *n as i64,
+                Some(TopQuantity::Expr(e)) => match self.expr(e, outer, 0)? {
+                    Value::Int(n) => n,
+                    _ => -1,
+                },
+                None => -1,
+            };
+            if n < 0 {
+                return Err(fail(
+                    1014,
+                    "A TOP or FETCH clause contains an invalid value.",
+                ));
+            }
+            out.truncate(n as usize);
+        }
+        Ok(ResultSet {
+            columns,
+            rows: out.into_iter().map(|(v, _)| v).collect(),
+        })
+    }
+
+    fn push<'s>(
+        &self,
+        outer: &[Scope<'s>],
+        tables: &'s [Bound],
+        row: &'s [Value],
+        group: Option<&'s [Vec<Value>]>,
+    ) -> Vec<Scope<'s>> {
+        let mut env = outer.to_vec();
+        env.push(Scope { tables, row, group });
+        env
+    }
+
+    fn order(
+        &self,
+        out: &mut Vec<(Vec<Value>, Vec<Value>)>,
+        ob: &sqlparser::ast::OrderBy,
+        columns: &[Column],
+        tables: &[Bound],
+        outer: &[Scope],
+    ) -> R<()> {
+        let OrderByKind::Expressions(keys) = &ob.kind else {
+            return Err(unmodelled("ORDER BY ALL"));
+        };
+        // Each key reads an output column (by position or alias) or the source row.
+        enum Key<'k> {
+            Out(usize),
+            Src(&'k Expr),
+        }
+        let mut plan = Vec::new();
+        for k in keys {
+            let desc = matches!(k.options.sort, Some(OrderBySort::Desc));
+            let key = match &k.expr {
+                Expr::Value(v) => match &v.value {
+                    AstValue::Number(n, _) => {
+                        let i: usize = n.parse().unwrap_or(0);
+                        if i == 0 || i > columns.len() {
+                            return Err(compile(108, format!("The ORDER BY position number {n} is out of range of the number of items in the select list.")));
+                        }
+                        Key::Out(i - 1)
+                    }
+                    _ => Key::Src(&k.expr),
+                },
+                Expr::Identifier(id) => {
+                    match columns.iter().position(|c| ident_eq(&c.name, &id.value)) {
+                        Some(i)
+                            if !tables.iter().any(|t| {
+                                t.columns.iter().any(|c| ident_eq(&c.name, &id.value))
+                            }) =>
+                        {
+                            Key::Out(i)
+                        }
+                        Some(i)
+                            if columns
+                                .iter()
+                                .filter(|c| ident_eq(&c.name, &id.value))
+                                .count()
+                                == 1 =>
+                        {
+                            Key::Out(i)
+                        }
+                        _ => Key::Src(&k.expr),
+                    }
+                }
+                _ => Key::Src(&k.expr),
+            };
+            plan.push((key, desc));
+        }
+        let mut keyed = Vec::with_capacity(out.len());
+        for (vals, src) in out.drain(..) {
+            let mut ks = Vec::with_capacity(plan.len());
+            for (k, _) in &plan {
+                ks.push(match k {
+                    Key::Out(i) => vals[*i].clone(),
+                    Key::Src(e) => {
+                        let env = self.push(outer, tables, &src, None);
+                        self.expr(e, &env, 0)?
+                    }
+                });
+            }
+            keyed.push((ks, vals, src));
+        }
+        let mut err = None;
+        keyed.sort_by(|a, b| {
+            for (i, (_, desc)) in plan.iter().enumerate() {
+                match value::order(&a.0[i], &b.0[i]) {
+                    Ok(Ordering::Equal) => continue,
+                    Ok(o) => return if *desc { o.reverse() } else { o },
+                    Err(e) => {
+                        err.get_or_insert(e);
+                        return Ordering::Equal;
+                    }
+                }
+            }
+            Ordering::Equal
+        });
+        if let Some(e) = err {
+            return Err(e);
+        }
+        out.extend(keyed.into_iter().map(|(_, v, s)| (v, s)));
+        Ok(())
+    }
+
+    /// The select list with `*` and `t.*` expanded into column references.
+    fn items(&self, s: &Select, tables: &[Bound]) -> R<Vec<(String, Expr)>> {
+        let col = |t: &Bound, c: &Column| {
+            let q = t.names.first().cloned().unwrap_or_default();
+            (
+                c.name.clone(),
+                Expr::CompoundIdentifier(vec![Ident::new(q), Ident::new(c.name.clone())]),
+            )
+        };
+        let mut out = Vec::new();
+        for item in &s.projection {
+            match item {
+                SelectItem::UnnamedExpr(e) => {
+                    let name = match e {
+                        Expr::Identifier(i) if !i.value.starts_with('@') => {
+                            self.column_name(std::slice::from_ref(i), tables)
+                        }
+                        Expr::CompoundIdentifier(p) => self.column_name(p, tables),
+                        _ => String::new(),
+                    };
+                    out.push((name, e.clone()));
+                }
+                SelectItem::ExprWithAlias { expr, alias } => {
+                    out.push((alias.value.clone(), expr.clone()))
+                }
+                SelectItem::Wildcard(_) => {
+                    if tables.is_empty() {
+                        return Err(compile(263, "Must specify table to select from."));
+                    }
+                    for t in tables {
+                        for c in &t.columns {
+                            out.push(col(t, c));
+                        }
+                    }
+                }
+                SelectItem::QualifiedWildcard(
+                    SelectItemQualifiedWildcardKind::ObjectName(n),
+                    _,
+                ) => {
+                    let q = lower(&n.to_string().replace(['[', ']'], ""));
+                    let Some(t) = tables.iter().find(|t| t.names.contains(&q)) else {
+                        return Err(fail(
+                            4104,
+                            format!("The multi-part identifier \"{n}\" could not be bound."),
+                        ));
+                    };
+                    for c in &t.columns {
+                        out.push(col(t, c));
+                    }
+                }
+                _ => return Err(unmodelled("this select-list item")),
+            }
+        }
+        Ok(out)
+    }
+
+    /// The catalog's spelling of a selected column (SQL Server names it as defined).
+    fn column_name(&self, parts: &[Ident], tables: &[Bound]) -> String {
+        let last = parts.last().map(|i| i.value.clone()).unwrap_or_default();
+        tables
+            .iter()
+            .flat_map(|t| t.columns.iter())
+            .find(|c| ident_eq(&c.name, &last))
+            .map(|c| c.name.clone())
+            .unwrap_or(last)
+    }
+
+    fn from(&self, s: &Select, outer: &[Scope]) -> R<Rel> {
+        let mut rel = Rel {
+            tables: Vec::new(),
+            rows: vec![Vec::new()],
+        };
+        for (n, twj) in s.from.iter().enumerate() {
+            // `FROM a, b` is a cross join.
+            let _ = n;
+            rel = self.join(rel, &twj.relation, None, false, outer)?;
+            for j in &twj.joins {
+                let (on, left) = match &j.join_operator {
+                    JoinOperator::Join(c) | JoinOperator::Inner(c) => (c, false),
+                    JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (c, true),
+                    JoinOperator::CrossJoin(c) => (c, false),
+                    _ => return Err(unmodelled("RIGHT, FULL and APPLY joins")),
+                };
+                let on = match on {
+                    JoinConstraint::On(e) => Some(e),
+                    JoinConstraint::None => None,
+                    _ => return Err(unmodelled("JOIN ... USING / NATURAL")),
+                };
+                rel = self.join(rel, &j.relation, on, left, outer)?;
+            }
+        }
+        Ok(rel)
+    }
+
+    /// `left` joined with one more table (nested loops; the tables are small).
+    fn join(
+        &self,
+        left: Rel,
+        f: &TableFactor,
+        on: Option<&Expr>,
+        outer_join: bool,
+        outer: &[Scope],
+    ) -> R<Rel> {
+        let offset: usize = left.tables.iter().map(|t| t.columns.len()).sum();
+        let (bound, right_rows) = self.table(f, offset, outer)?;
+        let names_clash = left.tables.iter().any(|t| {
+            t.names
+                .first()
+                .is_some_and(|n| bound.names.first() == Some(n))
+        });
+        if names_clash {
+            let n = bound.names.first().cloned().unwrap_or_default();
+            return Err(compile(1013, format!("The objects \"{n}\" and \"{n}\" in the FROM clause have the same exposed names. Use correlation names to distinguish them.")));
+        }
+        let mut tables = left.tables;
+        let width = bound.columns.len();
+        tables.push(bound);
+        let mut rows = Vec::new();
+        for l in &left.rows {
+            let mut matched = false;
+            for r in &right_rows {
+                let mut row = l.clone();
+                row.extend(r.iter().cloned());
+                let keep = match on {
+                    None => true,
+                    Some(e) => {
+                        let env = self.push(outer, &tables, &row, None);
+                        as_bool(&self.expr(e, &env, 0)?) == Some(true)
+                    }
+                };
+                if keep {
+                    matched = true;
+                    rows.push(row);
+                }
+            }
+            if outer_join && !matched {
+                let mut row = l.clone();
+                row.extend(std::iter::repeat_n(Value::Null, width));
+                rows.push(row);
+            }
+        }
+        Ok(Rel { tables, rows })
+    }
+
+    fn table(
+        &self,
+        f: &TableFactor,
+        offset: usize,
+        outer: &[Scope],
+    ) -> R<(Bound, Vec<Vec<Value>>)> {
+        match f {
+            TableFactor::Table {
+                name, alias, args, ..
+            } => {
+                if args.is_some() {
+                    return Err(unmodelled("table-valued functions"));
+                }
+                let parts: Vec<String> = name
+                    .0
+                    .iter()
+                    .map(|p| p.as_ident().map(|i| i.value.clone()).unwrap_or_default())
+                    .collect();
+                let shown = parts.join(".");
+                let rs = self
+                    .lookup(&parts)
+                    .ok_or_else(|| fail(208, format!("Invalid object name '{shown}'.")))?;
+                let names = match alias {
+                    Some(a) => vec![lower(&a.name.value)],
+                    None => vec![
+                        lower(parts.last().map(String::as_str).unwrap_or("")),
+                        lower(&shown),
+                    ],
+                };
+                Ok((
+                    Bound {
+                        names,
+                        columns: rs.columns,
+                        offset,
+                    },
+                    rs.rows,
+                ))
+            }
+            TableFactor::Derived {
+                subquery,
+                alias,
+                lateral: false,
+                ..
+            } => {
+                let Some(a) = alias else {
+                    return Err(compile(102, "Incorrect syntax near ')'."));
+                };
+                let rs = self.query(subquery, outer)?;
+                if let Some(c) = rs.columns.iter().position(|c| c.name.is_empty()) {
+                    return Err(compile(
+                        8155,
+                        format!(
+                            "No column name was specified for column {} of '{}'.",
+                            c + 1,
+                            a.name.value
+                        ),
+                    ));
+                }
+                Ok((
+                    Bound {
+                        names: vec![lower(&a.name.value)],
+                        columns: rs.columns,
+                        offset,
+                    },
+                    rs.rows,
+                ))
+            }
+            _ => Err(unmodelled("this kind of FROM item")),
+        }
+    }
+
+    /// A table by name: `sys.x`, `msdb.dbo.x` (`msdb..x` too), or `master.sys.x`.
+    fn lookup(&self, parts: &[String]) -> Option<ResultSet> {
+        let p: Vec<String> = parts.iter().map(|s| lower(s)).collect();
+        let key = match p.as_slice() {
+            [t] => {
+                return self
+                    .catalog
+                    .table(t)
+                    .or_else(|| self.catalog.table(&format!("dbo.{t}")))
+            }
+            [s, t] => format!("{s}.{t}"),
+            [d, s, t] => {
+                let s = if s.is_empty() { "dbo" } else { s.as_str() };
+                if d == "master" && s == "sys" {
+                    if let Some(rs) = self.catalog.table(&format!("sys.{t}")) {
+                        return Some(rs);
+                    }
+                }
+                format!("{d}.{s}.{t}")
+            }
+            _ => return None,
+        };
+        self.catalog.table(&key)
+    }
+
+    /// Resolve a column reference, innermost scope first: (scope, index in row, column).
+    fn resolve(&self, parts: &[Ident], env: &[Scope]) -> R<(usize, usize, Column)> {
+        let shown: Vec<&str> = parts.iter().map(|i| i.value.as_str()).collect();
+        let (qual, name) = match parts.split_last() {
+            Some((n, q)) => (q, n.value.as_str()),
+            None => return Err(unmodelled("this column reference")),
+        };
+        let qual = lower(
+            &qual
+                .iter()
+                .map(|i| i.value.as_str())
+                .collect::<Vec<_>>()
+                .join("."),
+        );
+        let mut bound_any = qual.is_empty();
+        for (si, scope) in env.iter().enumerate().rev() {
+            let mut hits = Vec::new();
+            for t in scope.tables {
+                if !qual.is_empty()
+                    && !t.names.iter().any(|n| {
+                        *n == qual || n.ends_with(&format!(".{qual}")) && t.names.len() > 1
+                    })
+                {
+                    continue;
+                }
+                bound_any = true;
+                for (ci, c) in t.columns.iter().enumerate() {
+                    if ident_eq(&c.name, name) {
+                        hits.push((t.offset + ci, c.clone()));
+                    }
+                }
+            }
+            match hits.len() {
+                0 => continue,
+                1 => {
+                    let (i, c) = hits.remove(0);
+                    return Ok((si, i, c));
+                }
+                _ => return Err(fail(209, format!("Ambiguous column name '{name}'."))),
+            }
+        }
+        if !bound_any {
+            return Err(fail(
+                4104,
+                format!(
+                    "The multi-part identifier \"{}\" could not be bound.",
+                    shown.join(".")
+                ),
+            ));
+        }
+        Err(fail(207, format!("Invalid column name '{name}'.")))
+    }
+
+    fn variable(&self, name: &str) -> R<Value> {
+        if name.starts_with("@@") {
+            return self.catalog.global(&lower(name)).ok_or_else(|| {
+                compile(137, format!("Must declare the scalar variable \"{name}\"."))
+            });
+        }
+        self.params
+            .iter()
+            .find(|p| {
+                ident_eq(&p.name, name)
+                    || ident_eq(p.name.trim_start_matches('@'), name.trim_start_matches('@'))
+            })
+            .map(|p| p.value.clone())
+            .ok_or_else(|| compile(137, format!("Must declare the scalar variable \"{name}\".")))
+    }
+
+    fn column(&self, parts: &[Ident], env: &[Scope]) -> R<Value> {
+        let (si, i, _) = self.resolve(parts, env)?;
+        // In an aggregating select list, a column outside an aggregate has no one value.
+        if env[si].group.is_some() {
+            let shown: Vec<&str> = parts.iter().map(|p| p.value.as_str()).collect();
+            return Err(fail(8120, format!("Column '{}' is invalid in the select list because it is not contained in either an aggregate function or the GROUP BY clause.", shown.join("."))));
+        }
+        Ok(env[si].row.get(i).cloned().unwrap_or(Value::Null))
+    }
+
+    fn literal(&self, v: &AstValue) -> R<Value> {
+        Ok(match v {
+            AstValue::Number(n, _) => match n.parse::<i64>() {
+                Ok(i) => Value::Int(i),
+                Err(_) => return Err(unmodelled("decimal and float constants")),
+            },
+            AstValue::SingleQuotedString(s) | AstValue::NationalStringLiteral(s) => {
+                Value::Text(s.clone())
+            }
+            AstValue::Null => Value::Null,
+            _ => return Err(unmodelled("this kind of constant")),
+        })
+    }
+
+    fn expr(&self, e: &Expr, env: &[Scope], depth: usize) -> R<Value> {
+        if depth > MAX_DEPTH {
+            return Err(super::too_deep());
+        }
+        let d = depth + 1;
+        Ok(match e {
+            Expr::Identifier(i) if i.value.starts_with('@') && i.quote_style.is_none() => {
+                self.variable(&i.value)?
+            }
+            Expr::Identifier(i) => self.column(std::slice::from_ref(i), env)?,
+            Expr::CompoundIdentifier(p) => self.column(p, env)?,
+            Expr::Value(v) => self.literal(&v.value)?,
+            Expr::Nested(x) => self.expr(x, env, d)?,
+            Expr::IsNull(x) => Value::Int((self.expr(x, env, d)? == Value::Null) as i64),
+            Expr::IsNotNull(x) => Value::Int((self.expr(x, env, d)? != Value::Null) as i64),
+            Expr::UnaryOp { op, expr } => {
+                let v = self.expr(expr, env, d)?;
+                match op {
+                    U::Not => truth(as_bool(&v).map(|b| !b)),
+                    U::Minus => match v {
+                        Value::Null => Value::Null,
+                        Value::Int(i) => Value::Int(i.checked_neg().ok_or_else(|| fail(8115, "Arithmetic overflow error converting expression to data type bigint."))?),
+                        Value::Numeric(n) => Value::Numeric(-n),
+                        _ => return Err(fail(8117, "Operand data type nvarchar is invalid for minus operator.")),
+                    },
+                    U::Plus => v,
+                    _ => return Err(unmodelled("this operator")),
+                }
+            }
+            Expr::BinaryOp { left, op, right } => self.binary(left, op, right, env, d)?,
+            Expr::In {
+                expr,
+                target,
+                negated,
+                ..
+            } => {
+                let v = self.expr(expr, env, d)?;
+                let list: Vec<Value> = match target {
+                    InTarget::List(l) => {
+                        l.iter().map(|x| self.expr(x, env, d)).collect::<R<_>>()?
+                    }
+                    InTarget::Subquery(q) => {
+                        let rs = self.query(q, env)?;
+                        if rs.columns.len() != 1 {
+                            return Err(compile(116, "Only one expression can be specified in the select list when the subquery is not introduced with EXISTS."));
+                        }
+                        rs.rows.into_iter().map(|mut r| r.remove(0)).collect()
+                    }
+                    _ => return Err(unmodelled("this IN form")),
+                };
+                let mut unknown = false;
+                let mut hit = false;
+                for x in &list {
+                    match value::compare(&v, x)? {
+                        Some(Ordering::Equal) => hit = true,
+                        None => unknown = true,
+                        _ => {}
+                    }
+                }
+                let r = if hit {
+                    Some(true)
+                } else if unknown {
+                    None
+                } else {
+                    Some(false)
+                };
+                truth(if *negated { r.map(|b| !b) } else { r })
+            }
+            Expr::Between {
+                expr,
+                negated,
+                low,
+                high,
+            } => {
+                let v = self.expr(expr, env, d)?;
+                let lo = value::compare(&v, &self.expr(low, env, d)?)?;
+                let hi = value::compare(&v, &self.expr(high, env, d)?)?;
+                let r = match (lo, hi) {
+                    (Some(a), Some(b)) => Some(a != Ordering::Less && b != Ordering::Greater),
+                    (Some(Ordering::Less), None) | (None, Some(Ordering::Greater)) => Some(false),
+                    _ => None,
+                };
+                truth(if *negated { r.map(|b| !b) } else { r })
+            }
+            Expr::Like {
+                negated,
+                expr,
+                pattern,
+                escape_char,
+                any: false,
+            } => {
+                if escape_char.is_some() {
+                    return Err(unmodelled("LIKE ... ESCAPE"));
+                }
+                let v = self.text_of(expr, env, d)?;
+                let p = self.text_of(pattern, env, d)?;
+                match (v, p) {
+                    (Some(v), Some(p)) => Value::Int((value::like(&v, &p) != *negated) as i64),
+                    _ => Value::Null,
+                }
+            }
+            Expr::Exists { subquery, negated } => {
+                let rs = self.query(subquery, env)?;
+                Value::Int((!rs.rows.is_empty() != *negated) as i64)
+            }
+            Expr::Subquery(q) => {
+                let rs = self.query(q, env)?;
+                if rs.columns.len() != 1 {
+                    return Err(compile(116, "Only one expression can be specified in the select list when the subquery is not introduced with EXISTS."));
+                }
+                match rs.rows.len() {
+                    0 => Value::Null,
+                    1 => rs.rows[0][0].clone(),
+                    _ => return Err(fail(512, "Subquery returned more than 1 value. This is not permitted when the subquery follows =, !=, <, <= , >, >= or when the subquery is used as an expression.")),
+                }
+            }
+            Expr::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => {
+                let base = match operand {
+                    Some(o) => Some(self.expr(o, env, d)?),
+                    None => None,
+                };
+                for c in conditions {
+                    let hit = match &base {
+                        Some(b) => {
+                            value::compare(b, &self.expr(&c.condition, env, d)?)?
+                                == Some(Ordering::Equal)
+                        }
+                        None => as_bool(&self.expr(&c.condition, env, d)?) == Some(true),
+                    };
+                    if hit {
+                        return self.expr(&c.result, env, d);
+                    }
+                }
+                match else_result {
+                    Some(x) => self.expr(x, env, d)?,
+                    None => Value::Null,
+                }
+            }
+            Expr::Cast {
+                kind,
+                expr,
+                data_type,
+                format: None,
+                ..
+            } => {
+                if !matches!(kind, CastKind::Cast) {
+                    return Err(unmodelled("TRY_CAST"));
+                }
+                let to = sql_type(data_type, 30)?;
+                let from = self.ty(expr, env, d)?;
+                value::convert(&self.expr(expr, env, d)?, from, to, 0)?
+            }
+            Expr::Convert {
+                is_try: false,
+                expr,
+                data_type: Some(dt),
+                charset: None,
+                styles,
+                ..
+            } => {
+                let to = sql_type(dt, 30)?;
+                let from = self.ty(expr, env, d)?;
+                let style = match styles.as_slice() {
+                    [] => 0,
+                    [s] => match self.expr(s, env, d)? {
+                        Value::Int(i) => i,
+                        _ => return Err(unmodelled("this CONVERT style")),
+                    },
+                    _ => return Err(unmodelled("this CONVERT form")),
+                };
+                value::convert(&self.expr(expr, env, d)?, from, to, style)?
+            }
+            Expr::Function(f) => self.function(f, env, d)?,
+            _ => return Err(unmodelled("this expression")),
+        })
+    }
+
+    /// An operand as text (LIKE, LOWER, UPPER convert to a character type first).
+    fn text_of(&self, e: &Expr, env: &[Scope], d: usize) -> R<Option<String>> {
+        let v = self.expr(e, env, d)?;
+        value::to_text(&v, self.ty(e, env, d)?, 0)
+    }
+
+    fn binary(&self, l: &Expr, op: &B, r: &Expr, env: &[Scope], d: usize) -> R<Value> {
+        match op {
+            B::And | B::Or => {
+                let a = as_bool(&self.expr(l, env, d)?);
+                // Short-circuit as SQL Server may: FALSE AND x, TRUE OR x.
+                if (matches!(op, B::And) && a == Some(false))
+                    || (matches!(op, B::Or) && a == Some(true))
+                {
+                    return Ok(truth(a));
+                }
+                let b = as_bool(&self.expr(r, env, d)?);
+                return Ok(truth(match (op, a, b) {
+                    (B::And, Some(true), x) | (B::And, x, Some(true)) => x,
+                    (B::And, _, Some(false)) => Some(false),
+                    (B::Or, Some(false), x) | (B::Or, x, Some(false)) => x,
+                    (B::Or, _, Some(true)) => Some(true),
+                    _ => None,
+                }));
+            }
+            _ => {}
+        }
+        let a = self.expr(l, env, d)?;
+        let b = self.expr(r, env, d)?;
+        let cmp = |want: fn(Ordering) -> bool| -> R<Value> {
+            Ok(truth(value::compare(&a, &b)?.map(want)))
+        };
+        match op {
+            B::Eq => cmp(|o| o == Ordering::Equal),
+            B::NotEq => cmp(|o| o != Ordering::Equal),
+            B::Lt => cmp(|o| o == Ordering::Less),
+            B::LtEq => cmp(|o| o != Ordering::Greater),
+            B::Gt => cmp(|o| o == Ordering::Greater),
+            B::GtEq => cmp(|o| o != Ordering::Less),
+            B::Plus | B::Minus | B::Multiply | B::Divide | B::Modulo => arith(op, a, b),
+            B::StringConcat => match (a, b) {
+                (Value::Text(x), Value::Text(y)) => Ok(Value::Text(x + &y)),
+                _ => Ok(Value::Null),
+            },
+            _ => Err(unmodelled("this operator")),
+        }
+    }
+
+    fn args<'f>(&self, f: &'f sqlparser::ast::Function) -> R<Vec<&'f FunctionArgExpr>> {
+        match &f.args {
+            FunctionArguments::None => Ok(vec![]),
+            FunctionArguments::List(l) => {
+                if l.duplicate_treatment.is_some() || !l.clauses.is_empty() {
+                    return Err(unmodelled("DISTINCT and clauses in function arguments"));
+                }
+                l.args
+                    .iter()
+                    .map(|a| match a {
+                        FunctionArg::Unnamed(x) => Ok(x),
+                        _ => Err(unmodelled("named function arguments")),
+                    })
+                    .collect()
+            }
+            FunctionArguments::Subquery(_) => Err(unmodelled("this function form")),
+        }
+    }
+
+    fn function(&self, f: &sqlparser::ast::Function, env: &[Scope], d: usize) -> R<Value> {
+        if f.over.is_some() || f.filter.is_some() || !f.within_group.is_empty() {
+            return Err(unmodelled("window and filtered functions"));
+        }
+        let name = fn_name(&f.name).to_ascii_uppercase();
+        let args = self.args(f)?;
+        let exprs: Vec<&Expr> = args
+            .iter()
+            .filter_map(|a| match a {
+                FunctionArgExpr::Expr(e) => Some(e),
+                _ => None,
+            })
+            .collect();
+        let arity = |n: usize| -> R<()> {
+            if exprs.len() == n && args.len() == n {
+                Ok(())
+            } else {
+                Err(compile(
+                    174,
+                    format!(
+                        "The {} function requires {n} argument(s).",
+                        name.to_lowercase()
+                    ),
+                ))
+            }
+        };
+        if is_agg(&name) {
+            return self.aggregate(&name, &args, env, d);
+        }
+        Ok(match name.as_str() {
+            "LOWER" | "UPPER" => {
+                arity(1)?;
+                match self.text_of(exprs[0], env, d)? {
+                    None => Value::Null,
+                    Some(s) if name == "LOWER" => Value::Text(s.to_lowercase()),
+                    Some(s) => Value::Text(s.to_uppercase()),
+                }
+            }
+            "LEN" => {
+                arity(1)?;
+                match self.text_of(exprs[0], env, d)? {
+                    None => Value::Null,
+                    Some(s) => Value::Int(s.trim_end_matches(' ').chars().count() as i64),
+                }
+            }
+            "ISNULL" => {
+                arity(2)?;
+                match self.expr(exprs[0], env, d)? {
+                    // A bare NULL has no type of its own: the replacement's is taken.
+                    Value::Null if is_null_literal(exprs[0]) => self.expr(exprs[1], env, d)?,
+                    Value::Null => {
+                        let to = self.ty(exprs[0], env, d)?;
+                        let from = self.ty(exprs[1], env, d)?;
+                        value::convert(&self.expr(exprs[1], env, d)?, from, to, 0)?
+                    }
+                    v => v,
+                }
+            }
+            "COALESCE" => {
+                if exprs.len() < 2 {
+                    return Err(compile(
+                        189,
+                        "The coalesce function requires 2 to 254 arguments.",
+                    ));
+                }
+                for e in &exprs {
+                    let v = self.expr(e, env, d)?;
+                    if v != Value::Null {
+                        return Ok(v);
+                    }
+                }
+                Value::Null
+            }
+            "DB_NAME" if exprs.is_empty() => self.global("db_name()")?,
+            "DB_NAME" => {
+                arity(1)?;
+                let id = self.expr(exprs[0], env, d)?;
+                self.find_db("database_id", &id, "name")?
+            }
+            "DB_ID" if exprs.is_empty() => self.global("db_id()")?,
+            "DB_ID" => {
+                arity(1)?;
+                let name = self.expr(exprs[0], env, d)?;
+                self.find_db("name", &name, "database_id")?
+            }
+            "SERVERPROPERTY" => {
+                arity(1)?;
+                match self.text_of(exprs[0], env, d)? {
+                    // An unknown property is NULL on SQL Server too.
+                    Some(p) => self
+                        .catalog
+                        .global(&format!("serverproperty('{}')", p.to_lowercase()))
+                        .unwrap_or(Value::Null),
+                    None => Value::Null,
+                }
+            }
+            "GETDATE" | "GETUTCDATE" | "SYSDATETIME" | "CURRENT_TIMESTAMP" => {
+                self.global(&format!("{}()", name.to_lowercase()))?
+            }
+            _ => {
+                return Err(compile(
+                    195,
+                    format!(
+                        "'{}' is not a recognized built-in function name.",
+                        fn_name(&f.name)
+                    ),
+                ))
+            }
+        })
+    }
+
+    fn global(&self, name: &str) -> R<Value> {
+        self.catalog
+            .global(name)
+            .ok_or_else(|| unmodelled(&format!("{} on this instance", name.to_uppercase())))
+    }
+
+    /// DB_NAME(id) / DB_ID(name) through sys.databases; NULL when there is no such database.
+    fn find_db(&self, key: &str, v: &Value, want: &str) -> R<Value> {
+        let Some(rs) = self.catalog.table("sys.databases") else {
+            return Ok(Value::Null);
+        };
+        let col = |n: &str| rs.columns.iter().position(|c| c.name == n);
+        let (Some(k), Some(w)) = (col(key), col(want)) else {
+            return Ok(Value::Null);
+        };
+        for row in &rs.rows {
+            if value::compare(&row[k], v)? == Some(Ordering::Equal) {
+                return Ok(row[w].clone());
+            }
+        }
+        Ok(Value::Null)
+    }
+
+    fn aggregate(
+        &self,
+        name: &str,
+        args: &[&FunctionArgExpr],
+        env: &[Scope],
+        d: usize,
+    ) -> R<Value> {
+        let Some(scope) = env.last().copied() else {
+            return Err(unmodelled("aggregates here"));
+        };
+        let Some(group) = scope.group else {
+            return Err(fail(147, "An aggregate may not appear in the WHERE clause unless it is in a subquery contained in a HAVING clause or a select list, and the column being aggregated is an outer reference."));
+        };
+        let outer = &env[..env.len() - 1];
+        let arg = match args {
+            [FunctionArgExpr::Wildcard] if name.starts_with("COUNT") => None,
+            [FunctionArgExpr::Expr(e)] => Some(e),
+            _ => {
+                return Err(compile(
+                    174,
+                    format!(
+                        "The {} function requires 1 argument(s).",
+                        name.to_lowercase()
+                    ),
+                ))
+            }
+        };
+        let mut vals = Vec::with_capacity(group.len());
+        for row in group {
+            let mut inner = outer.to_vec();
+            inner.push(Scope {
+                tables: scope.tables,
+                row,
+                group: None,
+            });
+            vals.push(match arg {
+                None => Value::Int(1),
+                Some(e) => {
+                    if has_agg(e) {
+                        return Err(fail(130, "Cannot perform an aggregate function on an expression containing an aggregate or a subquery."));
+                    }
+                    self.expr(e, &inner, d)?
+                }
+            });
+        }
+        let present = vals.into_iter().filter(|v| *v != Value::Null);
+        Ok(match name {
+            "COUNT" | "COUNT_BIG" => Value::Int(present.count() as i64),
+            "SUM" => {
+                let mut sum: Option<Value> = None;
+                for v in present {
+                    sum = Some(match sum {
+                        None => v,
+                        Some(s) => arith(&B::Plus, s, v)?,
+                    });
+                }
+                sum.unwrap_or(Value::Null)
+            }
+            _ => {
+                let mut best: Option<Value> = None;
+                for v in present {
+                    best = Some(match best {
+                        None => v,
+                        Some(b) => {
+                            let o = value::order(&v, &b)?;
+                            if (name == "MIN" && o == Ordering::Less)
+                                || (name == "MAX" && o == Ordering::Greater)
+                            {
+                                v
+                            } else {
+                                b
+                            }
+                        }
+                    });
+                }
+                best.unwrap_or(Value::Null)
+            }
+        })
+    }
+
+    /// The static type of an expression, as COLMETADATA announces it.
+    fn ty(&self, e: &Expr, env: &[Scope], depth: usize) -> R<SqlType> {
+        if depth > MAX_DEPTH {
+            return Err(super::too_deep());
+        }
+        let d = depth + 1;
+        Ok(match e {
+            Expr::Identifier(i) if i.value.starts_with('@') && i.quote_style.is_none() => {
+                value::type_of(&self.variable(&i.value)?)
+            }
+            Expr::Identifier(i) => self.resolve(std::slice::from_ref(i), env)?.2.ty,
+            Expr::CompoundIdentifier(p) => self.resolve(p, env)?.2.ty,
+            Expr::Value(v) => match self.literal(&v.value)? {
+                Value::Int(i) if i32::try_from(i).is_err() => SqlType::Numeric {
+                    precision: 19,
+                    scale: 0,
+                },
+                Value::Text(s) => SqlType::NVarChar(s.chars().count().clamp(1, 4000) as u16),
+                _ => SqlType::Int,
+            },
+            Expr::Nested(x) | Expr::UnaryOp { expr: x, .. }
+                if !matches!(e, Expr::UnaryOp { op: U::Not, .. }) =>
+            {
+                self.ty(x, env, d)?
+            }
+            Expr::Cast { data_type, .. } => sql_type(data_type, 30)?,
+            Expr::Convert {
+                data_type: Some(dt),
+                ..
+            } => sql_type(dt, 30)?,
+            Expr::Subquery(q) => {
+                let rs = self.query(q, env)?;
+                rs.columns.first().map_or(SqlType::Int, |c| c.ty)
+            }
+            Expr::BinaryOp {
+                left,
+                op: B::Plus | B::Minus | B::Multiply | B::Divide | B::Modulo,
+                right,
+            } => match (self.ty(left, env, d)?, self.ty(right, env, d)?) {
+                (SqlType::NVarChar(a), SqlType::NVarChar(b)) => {
+                    SqlType::NVarChar(a.saturating_add(b).min(4000))
+                }
+                (SqlType::BigInt, _) | (_, SqlType::BigInt) => SqlType::BigInt,
+                (n @ SqlType::Numeric { .. }, _) | (_, n @ SqlType::Numeric { .. }) => n,
+                _ => SqlType::Int,
+            },
+            Expr::Case {
+                conditions,
+                else_result,
+                ..
+            } => match conditions.first() {
+                Some(c) => self.ty(&c.result, env, d)?,
+                None => match else_result {
+                    Some(x) => self.ty(x, env, d)?,
+                    None => SqlType::Int,
+                },
+            },
+            Expr::Function(f) => {
+                let name = fn_name(&f.name).to_ascii_uppercase();
+                let args = self.args(f)?;
+                let first = match args.as_slice() {
+                    [FunctionArgExpr::Expr(n), FunctionArgExpr::Expr(x), ..]
+                        if is_null_literal(n) =>
+                    {
+                        Some(self.ty(x, env, d)?)
+                    }
+                    [FunctionArgExpr::Expr(x), ..] => Some(self.ty(x, env, d)?),
+                    _ => None,
+                };
+                match name.as_str() {
+                    "COUNT" | "LEN" | "DB_ID" => SqlType::Int,
+                    "COUNT_BIG" => SqlType::BigInt,
+                    "MIN" | "MAX" | "ISNULL" | "COALESCE" => first.unwrap_or(SqlType::Int),
+                    "SUM" => match first {
+                        Some(SqlType::BigInt) => SqlType::BigInt,
+                        Some(n @ SqlType::Numeric { .. }) => SqlType::Numeric {
+                            precision: 38,
+                            scale: match n {
+                                SqlType::Numeric { scale, .. } => scale,
+                                _ => 0,
+                            },
+                        },
+                        _ => SqlType::Int,
+                    },
+                    "LOWER" | "UPPER" => match first {
+                        Some(t @ SqlType::NVarChar(_)) => t,
+                        _ => SqlType::NVarChar(30),
+                    },
+                    "DB_NAME" => SqlType::NVarChar(128),
+                    "SERVERPROPERTY" => SqlType::NVarChar(128),
+                    "GETDATE" | "GETUTCDATE" | "SYSDATETIME" | "CURRENT_TIMESTAMP" => {
+                        SqlType::DateTime
+                    }
+                    _ => SqlType::Int,
+                }
+            }
+            // Predicates (IS NULL, IN, LIKE, comparisons) only appear as values in CASE.
+            _ => SqlType::Int,
+        })
+    }
+}
+
+fn is_null_literal(e: &Expr) -> bool {
+    matches!(e, Expr::Value(v) if v.value == AstValue::Null)
+}
+
+fn arith(op: &B, a: Value, b: Value) -> R<Value> {
+    let over = || {
+        fail(
+            8115,
+            "Arithmetic overflow error converting expression to data type bigint.",
+        )
+    };
+    Ok(match (a, b) {
+        (Value::Null, _) | (_, Value::Null) => Value::Null,
+        (Value::Text(x), Value::Text(y)) if matches!(op, B::Plus) => Value::Text(x + &y),
+        (x, y) => {
+            let num = |v: Value| -> R<i128> {
+                match v {
+                    Value::Int(i) => Ok(i as i128),
+                    Value::Numeric(n) => Ok(n),
+                    Value::Text(s) => s.trim().parse::<i64>().map(|i| i as i128).map_err(|_| fail(245, format!("Conversion failed when converting the nvarchar value '{s}' to data type int."))),
+                    _ => Err(fail(8117, "Operand data type is invalid for this operator.")),
+                }
+            };
+            let numeric = matches!(x, Value::Numeric(_)) || matches!(y, Value::Numeric(_));
+            let (x, y) = (num(x)?, num(y)?);
+            let r = match op {
+                B::Plus => x.checked_add(y),
+                B::Minus => x.checked_sub(y),
+                B::Multiply => x.checked_mul(y),
+                B::Divide | B::Modulo if y == 0 => {
+                    return Err(fail(8134, "Divide by zero error encountered."))
+                }
+                B::Divide => x.checked_div(y),
+                _ => x.checked_rem(y),
+            }
+            .ok_or_else(over)?;
+            if numeric {
+                Value::Numeric(r)
+            } else {
+                Value::Int(i64::try_from(r).map_err(|_| over())?)
+            }
+        }
+    })
+}
+
+/// A CONVERT/CAST target as the range's column type; `default_len` for `varchar` alone.
+fn sql_type(t: &DataType, default_len: u16) -> R<SqlType> {
+    let chars = |l: &Option<CharacterLength>| match l {
+        None => SqlType::NVarChar(default_len),
+        Some(CharacterLength::Max) => SqlType::NVarChar(4000),
+        Some(CharacterLength::IntegerLength { length, .. }) => {
+            SqlType::NVarChar((*length).clamp(1, 4000) as u16)
+        }
+    };
+    Ok(match t {
+        DataType::Varchar(l)
+        | DataType::Nvarchar(l)
+        | DataType::Char(l)
+        | DataType::Character(l) => chars(l),
+        DataType::Int(_) | DataType::Integer(_) => SqlType::Int,
+        DataType::BigInt(_) => SqlType::BigInt,
+        DataType::SmallInt(_) => SqlType::SmallInt,
+        DataType::TinyInt(_) => SqlType::TinyInt,
+        DataType::Bit(_) => SqlType::Bit,
+        DataType::Numeric(n) | DataType::Decimal(n) => match n {
+            ExactNumberInfo::None => SqlType::Numeric {
+                precision: 18,
+                scale: 0,
+            },
+            ExactNumberInfo::Precision(p) => SqlType::Numeric {
+                precision: (*p).min(38) as u8,
+                scale: 0,
+            },
+            ExactNumberInfo::PrecisionAndScale(p, s) => SqlType::Numeric {
+                precision: (*p).min(38) as u8,
+                scale: (*s).clamp(0, 38) as u8,
+            },
+        },
+        DataType::Datetime(_) => SqlType::DateTime,
+        DataType::Uuid => SqlType::UniqueIdentifier,
+        DataType::Custom(n, mods) => {
+            let name = fn_name(n).to_ascii_lowercase();
+            let len = mods.first().and_then(|m| m.to_string().parse::<u16>().ok());
+            match name.as_str() {
+                "nchar" | "nvarchar" | "varchar" | "char" => {
+                    SqlType::NVarChar(len.unwrap_or(default_len).clamp(1, 4000))
+                }
+                "sysname" => SqlType::NVarChar(128),
+                "uniqueidentifier" => SqlType::UniqueIdentifier,
+                "datetime" => SqlType::DateTime,
+                _ => return Err(unmodelled(&format!("the type {n}"))),
+            }
+        }
+        _ => return Err(unmodelled(&format!("the type {t}"))),
+    })
+}
