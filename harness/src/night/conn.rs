@@ -205,6 +205,9 @@ pub struct TiberiusConn {
     user: String,
     password: String,
     trust_cert: bool,
+    /// The range speaks TDS without TLS (ENCRYPT_NOT_SUP, docs/range.md); real servers
+    /// negotiate it.
+    plain: bool,
     clients: [Option<Client>; 5],
 }
 
@@ -214,6 +217,7 @@ impl TiberiusConn {
         user: String,
         password: String,
         trust_cert: bool,
+        plain: bool,
     ) -> Result<TiberiusConn, String> {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -225,6 +229,7 @@ impl TiberiusConn {
             user,
             password,
             trust_cert,
+            plain,
             clients: [None, None, None, None, None],
         })
     }
@@ -234,6 +239,7 @@ impl TiberiusConn {
         user: &str,
         password: &str,
         trust: bool,
+        plain: bool,
     ) -> Result<Client, String> {
         let mut cfg = tiberius::Config::new();
         cfg.host(&ep.host);
@@ -242,6 +248,9 @@ impl TiberiusConn {
         cfg.authentication(tiberius::AuthMethod::sql_server(user, password));
         if trust {
             cfg.trust_cert();
+        }
+        if plain {
+            cfg.encryption(tiberius::EncryptionLevel::NotSupported);
         }
         let at = format!("{},{}", ep.host, ep.port);
         let tcp = tokio::time::timeout(
@@ -268,11 +277,16 @@ impl ProbeConn for TiberiusConn {
         let ep = self.endpoints[k]
             .clone()
             .ok_or_else(|| format!("{instance}: not in the site file"))?;
-        let (user, password, trust) = (self.user.clone(), self.password.clone(), self.trust_cert);
+        let (user, password, trust, plain) = (
+            self.user.clone(),
+            self.password.clone(),
+            self.trust_cert,
+            self.plain,
+        );
         let slot = &mut self.clients[k];
         let rt = &self.rt;
         if slot.is_none() {
-            *slot = Some(rt.block_on(Self::connect(&ep, &user, &password, trust))?);
+            *slot = Some(rt.block_on(Self::connect(&ep, &user, &password, trust, plain))?);
         }
         let client = slot.as_mut().ok_or("no connection")?;
         let r = rt.block_on(async {

@@ -214,7 +214,7 @@ pub fn rehearse(args: &Args, input: &mut dyn BufRead, out: &mut dyn Write) -> Re
         let pw = password(args)?;
         (
             "range",
-            Box::new(TiberiusConn::new(eps, args.user.clone(), pw, true)?),
+            Box::new(TiberiusConn::new(eps, args.user.clone(), pw, true, true)?),
         )
     } else {
         let pw = password(args)?;
@@ -225,6 +225,7 @@ pub fn rehearse(args: &Args, input: &mut dyn BufRead, out: &mut dyn Write) -> Re
                 args.user.clone(),
                 pw,
                 args.trust_cert,
+                false,
             )?),
         )
     };
