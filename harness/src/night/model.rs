@@ -73,8 +73,8 @@ impl Drill {
 pub fn step_entry<'a>(r: &'a Report, phase_start_s: u64, id: &str) -> Option<&'a Entry> {
     r.timeline
         .iter()
-        .filter(|e| e.kind == "step" && e.t_s >= phase_start_s && e.id.as_deref() == Some(id))
-        .last()
+        .rev()
+        .find(|e| e.kind == "step" && e.t_s >= phase_start_s && e.id.as_deref() == Some(id))
 }
 
 /// When the drill's phase started in a played report (the step records say).
