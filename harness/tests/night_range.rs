@@ -283,7 +283,7 @@ fn the_documented_failover_rehearsed_against_the_range() {
         scenario: None,
         dry_run: false,
         range: Some("127.0.0.1:1".into()),
-        user: "drill".into(),
+        user: None,
         password_env: None,
         trust_cert: false,
         out: Some(dir.path().to_path_buf()),

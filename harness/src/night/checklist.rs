@@ -158,11 +158,22 @@ pub fn build(drill: &Drill, site: &Site) -> (Vec<Item>, Report) {
                 what_to_do = Some(advice(e));
             }
         }
+        let mut command = commands::command(&step.action, site);
+        // The runbook's own notes for this product: on the step, or (whole runbook) on the first.
+        command.notes.extend(
+            rb.product_notes
+                .iter()
+                .filter(|n| {
+                    n.product == site.product
+                        && (n.step == step.id || (n.step.is_empty() && k == 0))
+                })
+                .map(|n| n.note.clone()),
+        );
         items.push(Item {
             id: step.id.clone(),
             title: step.title.clone(),
             source: step.source.clone(),
-            command: commands::command(&step.action, site),
+            command,
             changes,
             model_error: model_error.map(|e| with_site_names(&error_text(e), site)),
             expect,

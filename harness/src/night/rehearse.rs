@@ -45,9 +45,10 @@ pub struct Args {
     /// HOST:P1,P2,P3,P4,P5.
     #[arg(long, value_name = "HOST:PORT")]
     pub range: Option<String>,
-    /// SQL login for the probes (servers or range).
-    #[arg(long, default_value = "sa")]
-    pub user: String,
+    /// SQL login for the probes (default: `drill` with --range, as `drill range`; `sa` on
+    /// the site's servers).
+    #[arg(long)]
+    pub user: Option<String>,
     /// Environment variable holding the login's password; without it, a prompt (never argv).
     #[arg(long, value_name = "VAR")]
     pub password_env: Option<String>,
@@ -163,12 +164,18 @@ fn site_endpoints(site: &Site) -> [Option<Endpoint>; 5] {
     })
 }
 
+fn user(args: &Args) -> String {
+    args.user
+        .clone()
+        .unwrap_or_else(|| if args.range.is_some() { "drill" } else { "sa" }.to_string())
+}
+
 fn password(args: &Args) -> Result<String, String> {
     match &args.password_env {
         Some(v) => {
             std::env::var(v).map_err(|_| format!("--password-env {v}: the variable is not set"))
         }
-        None => rpassword::prompt_password(format!("password for {}: ", args.user)).map_err(|e| {
+        None => rpassword::prompt_password(format!("password for {}: ", user(args))).map_err(|e| {
             format!("cannot read the password from the terminal ({e}); give --password-env VAR")
         }),
     }
@@ -214,7 +221,7 @@ pub fn rehearse(args: &Args, input: &mut dyn BufRead, out: &mut dyn Write) -> Re
         let pw = password(args)?;
         (
             "range",
-            Box::new(TiberiusConn::new(eps, args.user.clone(), pw, true, true)?),
+            Box::new(TiberiusConn::new(eps, user(args), pw, true, true)?),
         )
     } else {
         let pw = password(args)?;
@@ -222,7 +229,7 @@ pub fn rehearse(args: &Args, input: &mut dyn BufRead, out: &mut dyn Write) -> Re
             "servers",
             Box::new(TiberiusConn::new(
                 site_endpoints(&site),
-                args.user.clone(),
+                user(args),
                 pw,
                 args.trust_cert,
                 false,
@@ -591,7 +598,7 @@ mod tests {
             scenario: None,
             dry_run: true,
             range: None,
-            user: "sa".into(),
+            user: None,
             password_env: None,
             trust_cert: false,
             out: Some(dir.path().to_path_buf()),
