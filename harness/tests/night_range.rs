@@ -68,6 +68,8 @@ struct Operator {
     step: usize,
     pending: VecDeque<u8>,
     log: Vec<String>,
+    /// Steps (0-based) the operator does not do, answering "s".
+    skip: Vec<usize>,
 }
 
 impl Operator {
@@ -123,6 +125,9 @@ impl Operator {
     fn next_answer(&mut self) -> String {
         let k = self.step;
         self.step += 1;
+        if self.skip.contains(&k) {
+            return "s\n".into();
+        }
         let ok = |b: bool| {
             if b {
                 "d\n".to_string()
@@ -222,8 +227,15 @@ impl BufRead for Operator {
     }
 }
 
-#[test]
-fn the_documented_failover_rehearsed_against_the_range() {
+struct Outcome {
+    text: String,
+    seen: Vec<(usize, String)>,
+    dir: tempfile::TempDir,
+    log: Vec<String>,
+}
+
+/// Start the range, walk the failover with the operator skipping `skip`, stop the range.
+fn rehearse_on_the_range(skip: Vec<usize>) -> Outcome {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let site_file = root.join("scenarios/site-example.json");
     let runbook = root.join("scenarios/runbooks/failover.json");
@@ -274,6 +286,7 @@ fn the_documented_failover_rehearsed_against_the_range() {
         step: 0,
         pending: VecDeque::new(),
         log: Vec::new(),
+        skip,
     };
     let drill = Drill::prepare(&runbook, &site, None).unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -304,9 +317,24 @@ fn the_documented_failover_rehearsed_against_the_range() {
     let text = String::from_utf8(out).unwrap();
     server.stop();
     assert_eq!(code, 0, "{text}");
-
-    // Over the wire: only the fixed probes, word for word, and some of each.
     let seen = wire.seen.lock().unwrap().clone();
+    Outcome {
+        text,
+        seen,
+        dir,
+        log: op.log,
+    }
+}
+
+#[test]
+fn the_documented_failover_rehearsed_against_the_range() {
+    let Outcome {
+        text,
+        seen,
+        dir,
+        log,
+    } = rehearse_on_the_range(Vec::new());
+    // Over the wire: only the fixed probes, word for word, and some of each.
     assert!(!seen.is_empty());
     for (_, sql) in &seen {
         assert!(
@@ -344,8 +372,7 @@ fn the_documented_failover_rehearsed_against_the_range() {
     assert_eq!(
         outcomes,
         ["Done", "Done", "Failed", "Done", "Done", "Done", "Done"],
-        "{:?}\n{text}",
-        op.log
+        "{log:?}\n{text}"
     );
     assert!(rec.steps[2]
         .resolution
@@ -368,4 +395,39 @@ fn the_documented_failover_rehearsed_against_the_range() {
     assert_eq!(rep["failed"][0][0], "F3");
     assert!(rep["rto_s"].as_f64().is_some(), "{rep}");
     assert!(rep["rpo_s"].is_null() && rep["rpo_source"].as_str().unwrap().starts_with("unknown"));
+}
+
+/// The operator skips F4 (RESTORE ... WITH RECOVERY): the range's mgc on backup stays
+/// RESTORING, the probes over TDS show it against the model's ONLINE, and the rehearsal
+/// says what it means; the RTO is then unknown.
+#[test]
+fn a_skipped_recovery_on_the_range_is_a_mismatch() {
+    let Outcome {
+        text, seen, dir, ..
+    } = rehearse_on_the_range(vec![3]);
+    assert!(seen
+        .iter()
+        .all(|(_, sql)| probes::ALL.iter().any(|p| p.sql() == sql)));
+    assert!(
+        text.contains(
+            "!! sql-pc3.contoso.com\\PCHAT mgc state: expected ONLINE, observed RESTORING"
+        ),
+        "{text}"
+    );
+    let rec = rehearse::load_record(&dir.path().join("rehearsal.json")).unwrap();
+    assert!(rec.steps[3]
+        .mismatches
+        .iter()
+        .any(|m| m.what == "mgc state" && m.instance == Instance::Backup));
+    let rep: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    assert!(rep["rto_s"].is_null());
+    assert!(
+        rep["rto_unknown"]
+            .as_str()
+            .unwrap()
+            .contains("step F4 was skipped"),
+        "{rep}"
+    );
 }
