@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod cli;
 pub mod console;
 pub mod record;
+pub mod cmdlet;
 pub mod reply;
 pub mod select;
 pub mod server;

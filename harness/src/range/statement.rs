@@ -99,6 +99,12 @@ pub trait Catalog {
     /// "msdb.dbo.log_shipping_primary_databases".
     fn table(&self, name: &str) -> Option<ResultSet>;
     /// "@@version", "@@servername", "@@spid", "serverproperty('productversion')" (lower case).
+    /// Also asked by `select::run`: any "serverproperty('<name>')" (None: NULL, as SQL
+    /// Server answers an unknown property), "db_name()" and "db_id()" (the session's
+    /// database), "getdate()", "getutcdate()", "sysdatetime()", "current_timestamp()"
+    /// (None: the SELECT is refused as not modelled). A one-part table name is asked as
+    /// written ("t"), then as "dbo.t"; a two-part one as written ("dbo.backupset"): the
+    /// catalog resolves it in the session's database.
     fn global(&self, name: &str) -> Option<Value>;
 }
 

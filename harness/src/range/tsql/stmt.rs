@@ -87,14 +87,16 @@ impl<'a> Parser<'a> {
 
     pub fn batch(mut self) -> SqlResult<Vec<Located>> {
         let mut out = Vec::new();
+        let mut first = true;
         while self.pos < self.toks.len() {
             if self.peek_kind(&Kind::Semi) {
                 self.pos += 1;
                 continue;
             }
             let line = self.toks[self.pos].line;
-            let first = out.is_empty();
-            for statement in self.statement(first)? {
+            let parsed = self.statement(first)?;
+            first = false;
+            for statement in parsed {
                 out.push(Located { line, statement });
             }
         }
@@ -253,6 +255,11 @@ impl<'a> Parser<'a> {
             "ALTER" => {
                 self.pos += 1;
                 one(self.alter()?)
+            }
+            "SET" => {
+                self.pos += 1;
+                self.set_option()?;
+                Ok(vec![])
             }
             "KILL" => {
                 self.pos += 1;
@@ -734,6 +741,30 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// `SET NOCOUNT ON`, `SET TRANSACTION ISOLATION LEVEL ...`, `SET LOCK_TIMEOUT -1`...:
+    /// the session options clients (SSMS) send at connect. They change nothing the model
+    /// keeps, so they yield no statement; `SET @variable` is refused.
+    fn set_option(&mut self) -> SqlResult<()> {
+        let t = self.next()?;
+        match t.word() {
+            Some(w) if w.starts_with('@') => return Err(unmodelled(t.line, "variables (SET @x)")),
+            Some(w) if !reserved(&w) || w == "TRANSACTION" => {}
+            _ => return Err(syntax_near(&t)),
+        }
+        while let Some(t) = self.peek() {
+            if self.ends_statement(t) {
+                break;
+            }
+            match &t.kind {
+                Kind::Word(_) | Kind::Number(_) | Kind::Punct('-' | ',') | Kind::Str { .. } => {
+                    self.pos += 1
+                }
+                _ => return Err(syntax_near(t)),
+            }
+        }
+        Ok(())
+    }
+
     fn kill(&mut self) -> SqlResult<Statement> {
         let t = self.next()?;
         let spid = match &t.kind {
@@ -746,7 +777,8 @@ impl<'a> Parser<'a> {
             }
             _ => return Err(syntax_near(&t)),
         };
-        let Some(spid) = spid.filter(|s| *s > 0) else {
+        // A session id is a smallint: 1 to 32767.
+        let Some(spid) = spid.filter(|s| (1..=32767).contains(s)) else {
             return Err(SqlMessage {
                 number: 6101,
                 state: 1,

@@ -1,7 +1,18 @@
-//! The T-SQL or cmdlet a step stands for, as the operator would type it.
+//! The T-SQL or cmdlet a step stands for, as the operator would type it, and back:
+//! [`parse`] reads every rendering into the action it came from (issue 11, point 6), and
+//! [`cmdlet`] reads the runbooks' cmdlet lines as PowerShell would bind them.
+
+pub mod cmdlet;
+pub mod parse;
+
+pub use parse::parse;
 
 use crate::runbook::{Action, ActiveSelection};
-use crate::topology::{Dc, Product};
+use crate::topology::{Db, Dc, Product};
+
+/// The Persistent Chat pool of the modelled topology (what `drill run` names in
+/// `Set-CsPersistentChatState -Identity`).
+pub const POOL_FQDN: &str = "pchatpool.litwareinc.com";
 
 pub fn command(a: &Action, product: Product, pool_fqdn: &str) -> String {
     use Action::*;
@@ -34,8 +45,14 @@ pub fn command(a: &Action, product: Product, pool_fqdn: &str) -> String {
         SetPoolState { state } => format!(
             "Set-CsPersistentChatState -Identity \"service:{pool_fqdn}\" -PoolState {state}"
         ),
-        InstallMirrorDatabase { instance, mirror, drop_existing, .. } => format!(
-            "Install-CsMirrorDatabase -ConfiguredDatabases -ForDefaultInstance -SqlServerFqdn {} -FileShare \\\\<share>\\mirrorseed{}  # mirror: {}",
+        // -ConfiguredDatabases mirrors the instance's Persistent Chat store, mgc; mgccomp is
+        // named by its database type (the cmdlet's ByDatabase parameter set).
+        InstallMirrorDatabase { instance, mirror, database, drop_existing } => format!(
+            "Install-CsMirrorDatabase {} -SqlServerFqdn {} -FileShare \\\\<share>\\mirrorseed{}  # mirror: {}",
+            match database {
+                Db::Mgc => "-ConfiguredDatabases -ForDefaultInstance",
+                Db::Mgccomp => "-DatabaseType PersistentChatCompliance",
+            },
             host(*instance),
             if *drop_existing { " -DropExistingDatabasesOnMirror" } else { "" },
             host(*mirror)
