@@ -9,6 +9,7 @@ use crate::fault::{Fault, Job};
 use crate::invariants::{self, Ctx, StepCtx};
 use crate::jobs::{self, JobOutcome};
 use crate::observe::observe;
+use crate::quiet::{self, Schedule};
 use crate::ranges::RangeSet;
 use crate::report::*;
 use crate::rng::Rng;
@@ -115,9 +116,37 @@ struct Down {
     phase: Option<usize>,
 }
 
+/// What a run cost: events the loop handled, and log-shipping job runs accounted in closed
+/// form over quiet periods instead (see [`crate::quiet`]). Not part of the report: the
+/// report is the same with or without quiet periods.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Events handled one by one (faults, job runs, phase starts, steps, the end).
+    pub events: u64,
+    /// Quiet periods advanced in closed form.
+    pub quiet_periods: u64,
+    /// Job runs those quiet periods stood for.
+    pub quiet_job_runs: u64,
+}
+
 /// Play a scenario. A run that exceeds a budget is cut short there (see [`run_checked`]).
 pub fn run(s: &Scenario, runbooks: &[Runbook], opts: Options) -> Report {
     Sim::new(s, runbooks, opts).run().0
+}
+
+/// Play a scenario and say what it cost ([`Stats`]).
+pub fn run_with_stats(s: &Scenario, runbooks: &[Runbook], opts: Options) -> (Report, Stats) {
+    let (r, _, st) = Sim::new(s, runbooks, opts).run();
+    (r, st)
+}
+
+/// Play a scenario with every job run handled as an event (no quiet periods): the
+/// reference the closed form is tested against.
+pub fn run_event_by_event(s: &Scenario, runbooks: &[Runbook], opts: Options) -> (Report, Stats) {
+    let mut sim = Sim::new(s, runbooks, opts);
+    sim.quiet = false;
+    let (r, _, st) = sim.run();
+    (r, st)
 }
 
 /// Play a scenario, or say which budget ([`WORK_BUDGET`], [`TIMELINE_BUDGET`]) it exceeded.
@@ -127,8 +156,8 @@ pub fn run_checked(
     opts: Options,
 ) -> Result<Report, BudgetExceeded> {
     match Sim::new(s, runbooks, opts).run() {
-        (r, None) => Ok(r),
-        (_, Some(e)) => Err(e),
+        (r, None, _) => Ok(r),
+        (_, Some(e), _) => Err(e),
     }
 }
 
@@ -168,6 +197,10 @@ struct Sim<'a> {
     failed_steps: Vec<String>,
     /// Work done so far, against WORK_BUDGET.
     work: u64,
+    /// Advance quiet periods in closed form (never while recording: the timeline lists
+    /// every job run that did something).
+    quiet: bool,
+    stats: Stats,
 }
 
 impl<'a> Sim<'a> {
@@ -213,6 +246,8 @@ impl<'a> Sim<'a> {
             compliance_at_risk: 0,
             failed_steps: Vec::new(),
             work: 0,
+            quiet: !opts.record,
+            stats: Stats::default(),
         }
     }
 
@@ -221,7 +256,7 @@ impl<'a> Sim<'a> {
         self.q.push(Reverse((t, self.seq, ev)));
     }
 
-    fn run(mut self) -> (Report, Option<BudgetExceeded>) {
+    fn run(mut self) -> (Report, Option<BudgetExceeded>, Stats) {
         let mut exceeded = None;
         for (i, f) in self.s.faults.iter().enumerate() {
             if f.after_phase.is_none() {
@@ -239,9 +274,15 @@ impl<'a> Sim<'a> {
             self.schedule_phase(0, 0);
         }
         while let Some((t, ev)) = self.next_event() {
+            // A job run is only looked at, not taken, by next_event: skipping it and the
+            // quiet runs after it leaves the loop to take what comes next.
+            if matches!(ev, Ev::Job(_)) && self.quiet && self.skip_quiet(t) {
+                continue;
+            }
             if t > HORIZON_S {
                 break;
             }
+            self.stats.events += 1;
             self.work += 1;
             if let Ev::Job(_) = ev {
                 self.work += self.w.files.len() as u64;
@@ -279,7 +320,78 @@ impl<'a> Sim<'a> {
             let step_ctx = self.handle(t, ev);
             self.after_event(t, ev, step_ctx);
         }
-        (self.report(), exceeded)
+        let stats = self.stats;
+        (self.report(), exceeded, stats)
+    }
+
+    /// Account in closed form the job runs from `t` (the earliest event) up to whatever
+    /// comes next: a heap event, the horizon, or the first run that would change the
+    /// world. Returns false, having changed nothing, when that is not worth it or not exact.
+    fn skip_quiet(&mut self, t: u64) -> bool {
+        let ls = &self.s.log_shipping;
+        let intervals = [
+            ls.backup_interval_s,
+            ls.copy_interval_s,
+            ls.restore_interval_s,
+        ];
+        if intervals.contains(&0) {
+            return false;
+        }
+        let sched: [Schedule; 3] = std::array::from_fn(|j| Schedule {
+            next: self.jobs_next[j],
+            interval: intervals[j],
+        });
+        let heap_t = self.q.peek().map_or(u64::MAX, |Reverse((t, _, _))| *t);
+        let end = heap_t.min(HORIZON_S + 1);
+        // A few runs are cheaper played than proved quiet.
+        if quiet::skip_runs(&sched, self.seq, end).seq - self.seq < 4 {
+            return false;
+        }
+        let end = end.min(quiet::jobs_quiet_until(&self.w, ls.retention_s));
+        if end <= t {
+            return false;
+        }
+        let k = quiet::skip_runs(&sched, self.seq, end);
+        let total = k.seq - self.seq;
+        let work = total.saturating_mul(1 + self.w.files.len() as u64);
+        if self.work.saturating_add(work) > WORK_BUDGET {
+            return false;
+        }
+        if k.runs[0] > 0 {
+            let first = sched[0].next.0;
+            let last = first + (k.runs[0] - 1) * intervals[0];
+            if !self.workload_in_one_step(first, k.runs[0], intervals[0]) {
+                return false;
+            }
+            // The backup runs advanced the workload; one call does what theirs did.
+            self.w.advance_workload(last);
+        }
+        self.work += work;
+        self.jobs_next = k.next;
+        self.seq = k.seq;
+        self.w.now = k.last_t;
+        self.stats.quiet_periods += 1;
+        self.stats.quiet_job_runs += total;
+        true
+    }
+
+    /// Whether advancing the workload once to the last of `runs` backup runs (the first at
+    /// `first`, `interval` apart) leaves the world as the runs' own calls would: no writer
+    /// (only the clock moves), or one copy taking every write and each call acknowledging
+    /// at least one (a call that acknowledges none would start a new acknowledgement
+    /// segment; two copies would interleave their ranges).
+    fn workload_in_one_step(&self, first: u64, runs: u64, interval: u64) -> bool {
+        let wpm = self.w.writes_per_minute;
+        let targets = self.w.writer_load.iter().filter(|&&k| k > 0).count();
+        if wpm == 0 || targets == 0 {
+            return true;
+        }
+        if targets > 1 {
+            return false;
+        }
+        let a0 = self.w.advanced_to;
+        let first_ok = first <= a0 || first.saturating_mul(wpm) / 60 > a0.saturating_mul(wpm) / 60;
+        first_ok && (runs < 2 || interval.saturating_mul(wpm) >= 60)
     }
 
     fn schedule_job(&mut self, j: usize, at: u64) {

@@ -114,7 +114,7 @@ fn backup(w: &mut World, retention_s: u64) -> JobOutcome {
     out
 }
 
-fn secondary_ready(w: &World) -> Option<Db> {
+pub(crate) fn secondary_ready(w: &World) -> Option<Db> {
     let b = w.inst(Instance::Backup);
     let cfg = b.ls_secondary?;
     (b.up && w.dc_is_up(Dc::Dc2)).then_some(cfg.database)

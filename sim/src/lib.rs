@@ -31,6 +31,7 @@ pub mod mirroring;
 pub mod observe;
 pub mod outage;
 pub mod plan;
+pub mod quiet;
 pub mod ranges;
 pub mod report;
 pub mod rng;
