@@ -140,6 +140,29 @@ pub fn run_with_stats(s: &Scenario, runbooks: &[Runbook], opts: Options) -> (Rep
     (r, st)
 }
 
+/// What a campaign needs of a run: the invariants it violated and the coverage, without
+/// building the report (its strings and records are most of a fast run's allocations).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Verdicts {
+    /// Bit k set: invariant k (in [`invariants::names`] order) is violated.
+    pub violated: u64,
+    pub coverage: crate::world::Coverage,
+}
+
+impl Verdicts {
+    pub fn holds(&self, k: usize) -> bool {
+        self.violated & (1 << k) == 0
+    }
+}
+
+/// Play a scenario without recording and return only its [`Verdicts`]: the same verdicts
+/// and coverage as [`run`]'s report.
+pub fn run_verdicts(s: &Scenario, runbooks: &[Runbook]) -> Verdicts {
+    let mut sim = Sim::new(s, runbooks, Options { record: false });
+    sim.play();
+    sim.verdicts()
+}
+
 /// Play a scenario with every job run handled as an event (no quiet periods): the
 /// reference the closed form is tested against.
 pub fn run_event_by_event(s: &Scenario, runbooks: &[Runbook], opts: Options) -> (Report, Stats) {
@@ -257,6 +280,40 @@ impl<'a> Sim<'a> {
     }
 
     fn run(mut self) -> (Report, Option<BudgetExceeded>, Stats) {
+        let exceeded = self.play();
+        let stats = self.stats;
+        (self.report(), exceeded, stats)
+    }
+
+    /// The verdicts and coverage `report` would give.
+    fn verdicts(mut self) -> Verdicts {
+        self.note_writes_lost();
+        let mut violated = 0;
+        for (k, v) in self.violations.iter().enumerate() {
+            if v.is_some() {
+                violated |= 1 << k;
+            }
+        }
+        Verdicts {
+            violated,
+            coverage: self.w.coverage,
+        }
+    }
+
+    /// Coverage: acknowledged writes missing from the copy the pool points at, at the end.
+    fn note_writes_lost(&mut self) {
+        let target = self.w.pool_target();
+        if !self
+            .w
+            .acknowledged()
+            .minus(&self.w.db(target, Db::Mgc).writes)
+            .is_empty()
+        {
+            self.w.coverage.writes_lost = true;
+        }
+    }
+
+    fn play(&mut self) -> Option<BudgetExceeded> {
         let mut exceeded = None;
         for (i, f) in self.s.faults.iter().enumerate() {
             if f.after_phase.is_none() {
@@ -320,8 +377,7 @@ impl<'a> Sim<'a> {
             let step_ctx = self.handle(t, ev);
             self.after_event(t, ev, step_ctx);
         }
-        let stats = self.stats;
-        (self.report(), exceeded, stats)
+        exceeded
     }
 
     /// Account in closed form the job runs from `t` (the earliest event) up to whatever
@@ -343,8 +399,9 @@ impl<'a> Sim<'a> {
         });
         let heap_t = self.q.peek().map_or(u64::MAX, |Reverse((t, _, _))| *t);
         let end = heap_t.min(HORIZON_S + 1);
-        // A few runs are cheaper played than proved quiet.
-        if quiet::skip_runs(&sched, self.seq, end).seq - self.seq < 4 {
+        // A few runs are cheaper played than proved quiet: go on only when every job runs
+        // at least twice before the next event.
+        if end.saturating_sub(t) <= 2 * intervals.iter().max().copied().unwrap_or(0) {
             return false;
         }
         let end = end.min(quiet::jobs_quiet_until(&self.w, ls.retention_s));
