@@ -370,7 +370,7 @@ impl<'a> Sim<'a> {
                 self.w.advance_workload(t);
             }
             self.w.now = t;
-            if ev == Ev::End {
+            if matches!(ev, Ev::End) {
                 self.finish_liveness(t);
                 break;
             }

@@ -104,10 +104,8 @@ fn backup(w: &mut World, retention_s: u64) -> JobOutcome {
         // "Delete files older than" on the share.
         if w.share_reachable(i.dc()) {
             let horizon = w.now.saturating_sub(retention_s);
-            for f in w.files.iter_mut() {
-                if f.created_at < horizon {
-                    f.on_share = FileState::Absent;
-                }
+            for f in older_than(&mut w.files, horizon) {
+                f.on_share = FileState::Absent;
             }
         }
     }
@@ -203,10 +201,16 @@ fn restore(w: &mut World, retention_s: u64) -> JobOutcome {
         },
     };
     let horizon = w.now.saturating_sub(retention_s);
-    for f in w.files.iter_mut() {
-        if f.created_at < horizon {
-            f.in_copy_folder = FileState::Absent;
-        }
+    for f in older_than(&mut w.files, horizon) {
+        f.in_copy_folder = FileState::Absent;
     }
     out
+}
+
+/// The files created before `horizon`: a prefix, since files are appended as they are
+/// made and the clock never goes back (so the retention never looks at the newer ones).
+fn older_than(files: &mut [BackupFile], horizon: u64) -> &mut [BackupFile] {
+    debug_assert!(files.windows(2).all(|p| p[0].created_at <= p[1].created_at));
+    let n = files.partition_point(|f| f.created_at < horizon);
+    &mut files[..n]
 }
