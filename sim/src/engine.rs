@@ -406,7 +406,7 @@ impl<'a> Sim<'a> {
         }
         let end = end.min(quiet::jobs_quiet_until(&self.w, ls.retention_s));
         if end <= t {
-            return false;
+            return self.ship_steady(t, heap_t);
         }
         let k = quiet::skip_runs(&sched, self.seq, end);
         let total = k.seq - self.seq;
@@ -429,6 +429,68 @@ impl<'a> Sim<'a> {
         self.w.now = k.last_t;
         self.stats.quiet_periods += 1;
         self.stats.quiet_job_runs += total;
+        true
+    }
+
+    /// Steady log shipping in whole periods (backup, copy, restore; see
+    /// `quiet::steady_source`) from the backup run at `t` up to the next heap event.
+    fn ship_steady(&mut self, t: u64, heap_t: u64) -> bool {
+        let ls = &self.s.log_shipping;
+        let i = ls.backup_interval_s;
+        let (b0, c0, r0) = (self.jobs_next[0], self.jobs_next[1], self.jobs_next[2]);
+        // One schedule for the three, copy then restore within the period, and a retention
+        // no shorter than the period (see `quiet::ship_period`).
+        if ls.copy_interval_s != i
+            || ls.restore_interval_s != i
+            || b0.0 != t
+            || !(t < c0.0 && c0.0 < r0.0 && r0.0 < t + i)
+            || ls.retention_s < i
+        {
+            return false;
+        }
+        let end = heap_t.min(HORIZON_S + 1);
+        if r0.0 >= end {
+            return false;
+        }
+        // Whole periods whose restore run comes before the next event.
+        let k = (end - 1 - r0.0) / i + 1;
+        if k < 2 {
+            return false;
+        }
+        // Work as the runs would count it: each run 1 plus the files then on record.
+        let n0 = self.w.files.len() as u64;
+        let work = k
+            .saturating_mul(3 * n0 + 5)
+            .saturating_add(3 * k * (k - 1) / 2);
+        if self.work.saturating_add(work) > WORK_BUDGET {
+            return false;
+        }
+        let Some(src) = quiet::steady_source(&self.w) else {
+            return false;
+        };
+        let (co, ro) = (c0.0 - t, r0.0 - t);
+        for p in 0..k {
+            let b = t + p * i;
+            if !quiet::ship_period(&mut self.w, src, b, b + co, b + ro) {
+                // Not reached: steady_source checked what the backup and restore need.
+                debug_assert!(false, "a steady period failed");
+                break;
+            }
+        }
+        let last_b = t + (k - 1) * i;
+        quiet::retention(&mut self.w, last_b, last_b + ro, ls.retention_s);
+        // Runs taken in order backup, copy, restore, period after period.
+        let s0 = self.seq;
+        self.jobs_next = [
+            (last_b + i, s0 + 3 * (k - 1) + 1),
+            (last_b + co + i, s0 + 3 * (k - 1) + 2),
+            (last_b + ro + i, s0 + 3 * k),
+        ];
+        self.seq = s0 + 3 * k;
+        self.work += work;
+        self.w.now = last_b + ro;
+        self.stats.quiet_periods += 1;
+        self.stats.quiet_job_runs += 3 * k;
         true
     }
 

@@ -209,7 +209,7 @@ fn restore(w: &mut World, retention_s: u64) -> JobOutcome {
 
 /// The files created before `horizon`: a prefix, since files are appended as they are
 /// made and the clock never goes back (so the retention never looks at the newer ones).
-fn older_than(files: &mut [BackupFile], horizon: u64) -> &mut [BackupFile] {
+pub(crate) fn older_than(files: &mut [BackupFile], horizon: u64) -> &mut [BackupFile] {
     debug_assert!(files.windows(2).all(|p| p[0].created_at <= p[1].created_at));
     let n = files.partition_point(|f| f.created_at < horizon);
     &mut files[..n]

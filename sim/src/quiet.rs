@@ -133,6 +133,127 @@ fn restore_quiet_until(w: &World, retention_s: u64) -> u64 {
         .unwrap_or(u64::MAX)
 }
 
+/// Steady log shipping: the source a period of the three jobs (backup, then copy, then
+/// restore, each once) would ship from, when each such period does exactly this and nothing
+/// else: the backup job takes one log backup on that instance (the only one it runs on) and
+/// succeeds; the copy job copies that file and nothing else; the restore job restores it
+/// and nothing else. Checked here once; none of it is changed by such a period, so it holds
+/// for every period until the next event. `None`: not steady, play the runs one by one.
+pub fn steady_source(w: &World) -> Option<(Instance, Db)> {
+    // The backup job (`jobs::backup`): exactly one instance takes the backup, and every
+    // note it makes is made already.
+    if w.job_failing[Job::Backup as usize]
+        || (w.assumptions.mirror_log_shipping_config == MirrorLogShippingConfig::NotConfigured
+            && w.db(Instance::Mirror, Db::Mgc).available
+            && !w.used.contains(Name::MirrorLogShippingConfig))
+        || !w.used.contains(Name::LogShippingSchedule)
+    {
+        return None;
+    }
+    let mut source = None;
+    for i in [
+        Instance::Primary,
+        Instance::Mirror,
+        Instance::Backup,
+        Instance::BackupMirror,
+    ] {
+        let inst = w.inst(i);
+        let Some(cfg) = inst.ls_primary else { continue };
+        if cfg.backup_job_enabled
+            && inst.up
+            && w.dc_is_up(i.dc())
+            && inst.db(cfg.database).available
+        {
+            if source.is_some() {
+                return None;
+            }
+            source = Some((i, cfg.database));
+        }
+    }
+    let (p, db) = source?;
+    if p == Instance::Mirror && !w.used.contains(Name::MirrorLogShippingConfig) {
+        return None;
+    }
+    // `backups::take_log_backup` succeeds.
+    let c = w.db(p, db);
+    if !c.has_full_backup || !w.share_reachable(p.dc()) || w.share_full {
+        return None;
+    }
+    // The copy job (`jobs::copy`) runs and can copy.
+    if secondary_ready(w) != Some(db)
+        || w.job_failing[Job::Copy as usize]
+        || !w.share_reachable(Dc::Dc2)
+        || !w.agent_share_read
+        || !w.agent_copy_write
+        || w.inst(Instance::Backup).disk_full
+    {
+        return None;
+    }
+    // The restore job (`jobs::restore`) runs, and its loop restores onto the point where
+    // the next log backup begins (skipped files set a flag already set).
+    let redo = w.db(Instance::Backup, db).lsn;
+    if w.job_failing[Job::Restore as usize]
+        || log_restorable(w, Instance::Backup, db).is_err()
+        || !w.coverage.log_file_skipped
+        || redo != c.log_backup_from
+    {
+        return None;
+    }
+    // Nothing else waits to be copied or restored. (Nor will anything: a file leaves the
+    // copy folder at a restore run, `retention_s` after it was made, and the share at the
+    // next backup run, before the next copy run could copy it again; see `ship_period`.)
+    let waiting = w.files.iter().any(|f| {
+        f.kind == BackupKind::Log
+            && ((f.on_share == FileState::Readable && f.in_copy_folder == FileState::Absent)
+                || (f.database == db
+                    && f.in_copy_folder != FileState::Absent
+                    && f.last_lsn > redo
+                    && !is_empty_log(f.first_lsn, f.last_lsn)))
+    });
+    (!waiting).then_some((p, db))
+}
+
+/// One steady period from [`steady_source`]: the backup run at `b` (the workload advanced
+/// to it, as the event loop does for a backup run), the copy run at `c`, the restore run
+/// at `r` (`b < c < r`). The retention of these runs is left to [`retention`], once for
+/// all periods: it deletes by age only, and with `r - b` shorter than the retention a file
+/// it deletes is not one a later run of the period reads. False if the backup failed
+/// (never, after `steady_source`).
+pub fn ship_period(w: &mut World, (p, db): (Instance, Db), b: u64, c: u64, r: u64) -> bool {
+    w.now = b;
+    w.advance_workload(b);
+    let Ok(id) = crate::backups::take_log_backup(w, p, db) else {
+        return false;
+    };
+    let k = id as usize - 1;
+    w.now = c;
+    w.files[k].in_copy_folder = FileState::Readable;
+    if let Some(cfg) = w.inst_mut(Instance::Backup).ls_secondary.as_mut() {
+        cfg.last_copied_file = Some(id);
+    }
+    w.now = r;
+    if crate::backups::roll_forward(w, Instance::Backup, db, k).is_err() {
+        return false;
+    }
+    if let Some(s) = w.inst_mut(Instance::Backup).ls_secondary.as_mut() {
+        s.last_restored_file = Some(id);
+        s.last_restored_latency_min = Some((r - b) / 60);
+    }
+    true
+}
+
+/// The retention of the last backup run (on the share, at `b`) and restore run (in the copy
+/// folder, at `r`) of steady periods: each deletes what is older than its horizon, so the
+/// last ones delete all that the earlier ones did.
+pub fn retention(w: &mut World, b: u64, r: u64, retention_s: u64) {
+    for f in crate::jobs::older_than(&mut w.files, b.saturating_sub(retention_s)) {
+        f.on_share = FileState::Absent;
+    }
+    for f in crate::jobs::older_than(&mut w.files, r.saturating_sub(retention_s)) {
+        f.in_copy_folder = FileState::Absent;
+    }
+}
+
 /// One job's schedule as the event loop keeps it: next run (time, scheduling sequence) and
 /// its interval.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

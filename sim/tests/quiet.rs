@@ -72,6 +72,48 @@ fn a_sixty_day_wait_costs_what_a_one_day_wait_does() {
     assert_eq!(verdicts(&one), verdicts(&sixty));
 }
 
+/// The corrected full cycle after `days` of normal operation: log shipping moves the chain
+/// forward every 15 minutes until DC1 is lost (the steady quiet period).
+fn after_normal_operation(days: u64) -> Scenario {
+    let mut s: Scenario =
+        serde_json::from_str(include_str!("../../scenarios/full-cycle-corrected.json"))
+            .expect("scenario parses");
+    for f in s.faults.iter_mut().filter(|f| f.after_phase.is_none()) {
+        f.at_s += days * DAY;
+    }
+    s.phases[0].start_at_s += days * DAY;
+    s
+}
+
+#[test]
+fn sixty_days_of_log_shipping_cost_what_one_day_does() {
+    let rb = runbooks();
+    let opts = Options { record: false };
+    let (one, one_st) = run_with_stats(&after_normal_operation(1), &rb, opts);
+    let (sixty, sixty_st) = run_with_stats(&after_normal_operation(59), &rb, opts);
+    let (sixty_ref, sixty_ref_st) = run_event_by_event(&after_normal_operation(59), &rb, opts);
+    assert_eq!(json(&sixty), json(&sixty_ref));
+    // 59 days of writes were shipped: 59 x 1440 minutes at the default rate at least.
+    assert!(
+        sixty.writes_acknowledged > 59 * 1440 * 10,
+        "{}",
+        sixty.writes_acknowledged
+    );
+    assert!(sixty_ref_st.events > 15_000, "{sixty_ref_st:?}");
+    assert!(
+        sixty_st.events <= one_st.events + 10,
+        "one day {one_st:?}, sixty days {sixty_st:?}"
+    );
+    assert_eq!(
+        sixty_st.events + sixty_st.quiet_job_runs,
+        sixty_ref_st.events
+    );
+    assert_eq!(
+        one.invariants.iter().map(|v| v.holds).collect::<Vec<_>>(),
+        sixty.invariants.iter().map(|v| v.holds).collect::<Vec<_>>()
+    );
+}
+
 #[test]
 fn the_shipped_scenarios_report_the_same_with_and_without_quiet_periods() {
     let rb = runbooks();
