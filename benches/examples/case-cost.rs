@@ -36,6 +36,7 @@ fn main() {
         for s in &scenarios {
             let st = f(s);
             tot.events += st.events;
+            tot.job_events += st.job_events;
             tot.quiet_periods += st.quiet_periods;
             tot.quiet_job_runs += st.quiet_job_runs;
         }
@@ -51,10 +52,11 @@ fn main() {
         n / gen_s
     );
     println!(
-        "play with quiet periods: {:.2} us/case ({:.0} cases/s); {:.1} events/case, {:.2} quiet periods/case standing for {:.1} job runs/case",
+        "play with quiet periods: {:.2} us/case ({:.0} cases/s); {:.1} events/case ({:.1} job runs), {:.2} quiet periods/case standing for {:.1} job runs/case",
         q_s * 1e6 / n,
         n / q_s,
         q.events as f64 / n,
+        q.job_events as f64 / n,
         q.quiet_periods as f64 / n,
         q.quiet_job_runs as f64 / n
     );

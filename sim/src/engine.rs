@@ -123,6 +123,8 @@ struct Down {
 pub struct Stats {
     /// Events handled one by one (faults, job runs, phase starts, steps, the end).
     pub events: u64,
+    /// Of those, log-shipping job runs.
+    pub job_events: u64,
     /// Quiet periods advanced in closed form.
     pub quiet_periods: u64,
     /// Job runs those quiet periods stood for.
@@ -343,6 +345,7 @@ impl<'a> Sim<'a> {
             self.work += 1;
             if let Ev::Job(_) = ev {
                 self.work += self.w.files.len() as u64;
+                self.stats.job_events += 1;
             }
             if self.work > WORK_BUDGET {
                 exceeded = Some(BudgetExceeded {
@@ -399,9 +402,9 @@ impl<'a> Sim<'a> {
         });
         let heap_t = self.q.peek().map_or(u64::MAX, |Reverse((t, _, _))| *t);
         let end = heap_t.min(HORIZON_S + 1);
-        // A few runs are cheaper played than proved quiet: go on only when every job runs
-        // at least twice before the next event.
-        if end.saturating_sub(t) <= 2 * intervals.iter().max().copied().unwrap_or(0) {
+        // A few runs are cheaper played than proved quiet: go on only when the next event
+        // is more than the longest interval away.
+        if end.saturating_sub(t) <= intervals.iter().max().copied().unwrap_or(0) {
             return false;
         }
         let end = end.min(quiet::jobs_quiet_until(&self.w, ls.retention_s));
