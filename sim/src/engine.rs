@@ -149,6 +149,8 @@ pub struct Verdicts {
     /// Bit k set: invariant k (in [`invariants::names`] order) is violated.
     pub violated: u64,
     pub coverage: crate::world::Coverage,
+    /// What the run cost.
+    pub stats: Stats,
 }
 
 impl Verdicts {
@@ -299,6 +301,7 @@ impl<'a> Sim<'a> {
         Verdicts {
             violated,
             coverage: self.w.coverage,
+            stats: self.stats,
         }
     }
 

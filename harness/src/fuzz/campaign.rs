@@ -58,6 +58,11 @@ pub struct Tally {
     pub violations: Vec<u64>,
     pub first: Vec<Option<u64>>,
     pub coverage: [u64; 10],
+    /// Events the cases' runs handled one by one, and log-shipping job runs they advanced
+    /// in closed form over quiet periods (sim::quiet): the cost counters `drill fuzz`
+    /// prints on stderr.
+    pub events: u64,
+    pub quiet_job_runs: u64,
 }
 
 impl Tally {
@@ -81,6 +86,8 @@ impl Tally {
         for k in 0..10 {
             self.coverage[k] += o.coverage[k];
         }
+        self.events += o.events;
+        self.quiet_job_runs += o.quiet_job_runs;
     }
 }
 
@@ -122,6 +129,8 @@ pub fn run(p: &Plan) -> Tally {
                         // counterexamples, replayed after the campaign.
                         let r = engine::run_verdicts(&s, p.runbooks);
                         t.cases += 1;
+                        t.events += r.stats.events;
+                        t.quiet_job_runs += r.stats.quiet_job_runs;
                         for k in 0..t.violations.len() {
                             if !r.holds(k) {
                                 t.violations[k] += 1;
