@@ -74,7 +74,7 @@ fn copy_quiet(w: &World) -> bool {
     if w.inst(Instance::Backup).disk_full {
         return w.used.contains(Name::DiskFullScope);
     }
-    !w.files.iter().any(|f| {
+    !w.files[w.live_from..].iter().any(|f| {
         f.kind == BackupKind::Log
             && f.on_share == FileState::Readable
             && f.in_copy_folder == FileState::Absent
@@ -97,7 +97,7 @@ fn restore_quiet_until(w: &World, retention_s: u64) -> u64 {
         let redo = w.db(Instance::Backup, db).lsn;
         let mut skipped = false;
         let mut first: Option<&crate::world::BackupFile> = None;
-        for f in &w.files {
+        for f in &w.files[w.live_from..] {
             if f.database != db
                 || f.kind != BackupKind::Log
                 || f.in_copy_folder == FileState::Absent
@@ -125,7 +125,7 @@ fn restore_quiet_until(w: &World, retention_s: u64) -> u64 {
     }
     // The retention runs after the restore, whatever its outcome: a file goes when
     // created_at < now - retention_s.
-    w.files
+    w.files[w.live_from..]
         .iter()
         .filter(|f| f.in_copy_folder != FileState::Absent)
         .map(|f| f.created_at.saturating_add(retention_s).saturating_add(1))
@@ -202,7 +202,7 @@ pub fn steady_source(w: &World) -> Option<(Instance, Db)> {
     // Nothing else waits to be copied or restored. (Nor will anything: a file leaves the
     // copy folder at a restore run, `retention_s` after it was made, and the share at the
     // next backup run, before the next copy run could copy it again; see `ship_period`.)
-    let waiting = w.files.iter().any(|f| {
+    let waiting = w.files[w.live_from..].iter().any(|f| {
         f.kind == BackupKind::Log
             && ((f.on_share == FileState::Readable && f.in_copy_folder == FileState::Absent)
                 || (f.database == db
@@ -246,12 +246,13 @@ pub fn ship_period(w: &mut World, (p, db): (Instance, Db), b: u64, c: u64, r: u6
 /// folder, at `r`) of steady periods: each deletes what is older than its horizon, so the
 /// last ones delete all that the earlier ones did.
 pub fn retention(w: &mut World, b: u64, r: u64, retention_s: u64) {
-    for f in crate::jobs::older_than(&mut w.files, b.saturating_sub(retention_s)) {
+    for f in crate::jobs::older_than(w, b.saturating_sub(retention_s)) {
         f.on_share = FileState::Absent;
     }
-    for f in crate::jobs::older_than(&mut w.files, r.saturating_sub(retention_s)) {
+    for f in crate::jobs::older_than(w, r.saturating_sub(retention_s)) {
         f.in_copy_folder = FileState::Absent;
     }
+    crate::jobs::skip_gone(w);
 }
 
 /// One job's schedule as the event loop keeps it: next run (time, scheduling sequence) and
