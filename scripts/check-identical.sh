@@ -2,8 +2,9 @@
 # Produce every output the speed work must keep byte-identical into DIR:
 #   scripts/check-identical.sh DIR          (then: diff -r BASE_DIR DIR)
 # drill run --json (every scenario, and with --runbook variants), drill fuzz reports (text
-# and --json) and their saved counterexamples, drill rto (text and --json), and a digest of
-# every generated case's full recorded report (benches/examples/report-digest.rs).
+# and --json) and their saved counterexamples, drill rto (text and --json), drill diff and
+# drill check, and a digest of every generated case's full recorded report
+# (benches/examples/report-digest.rs).
 # Wall-clock figures (elapsed seconds, rates) are masked: they are the only parts that vary.
 # Run from the repository root; builds the release binaries first.
 set -euo pipefail
@@ -78,6 +79,12 @@ rc "$drill" rto --runs 2000 --seed 1 2>/dev/null | mask_rto >"$out/rto.txt"
 rc "$drill" rto --runs 2000 --seed 1 --json 2>/dev/null | mask_rto >"$out/rto.json"
 rc "$drill" rto scenarios/full-cycle-corrected.json --runs 1000 --seed 2 --json 2>/dev/null | mask_rto >"$out/rto-corrected.json"
 rc "$drill" rto --runs 500 --seed 3 --sweep backup_interval_s=300,900 --json 2>/dev/null | mask_rto >"$out/rto-sweep.json"
+
+# drill diff and drill check (their own campaigns on the same engine).
+mask_time() { sed -E -e 's/[0-9]+\.[0-9]+ s\b/X s/g' -e 's/[0-9]+ (pairs|cases)\/s/X \1\/s/g'; }
+rc "$drill" diff scenarios/runbooks/failback.json "$B" --cases 500 2>/dev/null | mask_time >"$out/diff.txt"
+rc "$drill" diff scenarios/runbooks/failback.json "$B" --cases 300 --markdown 2>/dev/null | mask_time >"$out/diff.md"
+rc "$drill" check --cases 2000 2>/dev/null | mask_time >"$out/check.txt"
 
 # Every generated case's full report, as a hash per case.
 "$digest" 4000 documented >"$out/digest-documented.txt"
