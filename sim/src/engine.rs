@@ -9,6 +9,7 @@ use crate::fault::{Fault, Job};
 use crate::invariants::{self, Ctx, StepCtx};
 use crate::jobs::{self, JobOutcome};
 use crate::observe::observe;
+use crate::quiet::{self, Schedule};
 use crate::ranges::RangeSet;
 use crate::report::*;
 use crate::rng::Rng;
@@ -115,9 +116,64 @@ struct Down {
     phase: Option<usize>,
 }
 
+/// What a run cost: events the loop handled, and log-shipping job runs accounted in closed
+/// form over quiet periods instead (see [`crate::quiet`]). Not part of the report: the
+/// report is the same with or without quiet periods.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Events handled one by one (faults, job runs, phase starts, steps, the end).
+    pub events: u64,
+    /// Of those, log-shipping job runs.
+    pub job_events: u64,
+    /// Quiet periods advanced in closed form.
+    pub quiet_periods: u64,
+    /// Job runs those quiet periods stood for.
+    pub quiet_job_runs: u64,
+}
+
 /// Play a scenario. A run that exceeds a budget is cut short there (see [`run_checked`]).
 pub fn run(s: &Scenario, runbooks: &[Runbook], opts: Options) -> Report {
     Sim::new(s, runbooks, opts).run().0
+}
+
+/// Play a scenario and say what it cost ([`Stats`]).
+pub fn run_with_stats(s: &Scenario, runbooks: &[Runbook], opts: Options) -> (Report, Stats) {
+    let (r, _, st) = Sim::new(s, runbooks, opts).run();
+    (r, st)
+}
+
+/// What a campaign needs of a run: the invariants it violated and the coverage, without
+/// building the report (its strings and records are most of a fast run's allocations).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Verdicts {
+    /// Bit k set: invariant k (in [`invariants::names`] order) is violated.
+    pub violated: u64,
+    pub coverage: crate::world::Coverage,
+    /// What the run cost.
+    pub stats: Stats,
+}
+
+impl Verdicts {
+    pub fn holds(&self, k: usize) -> bool {
+        self.violated & (1 << k) == 0
+    }
+}
+
+/// Play a scenario without recording and return only its [`Verdicts`]: the same verdicts
+/// and coverage as [`run`]'s report.
+pub fn run_verdicts(s: &Scenario, runbooks: &[Runbook]) -> Verdicts {
+    let mut sim = Sim::new(s, runbooks, Options { record: false });
+    sim.play();
+    sim.verdicts()
+}
+
+/// Play a scenario with every job run handled as an event (no quiet periods): the
+/// reference the closed form is tested against.
+pub fn run_event_by_event(s: &Scenario, runbooks: &[Runbook], opts: Options) -> (Report, Stats) {
+    let mut sim = Sim::new(s, runbooks, opts);
+    sim.quiet = false;
+    let (r, _, st) = sim.run();
+    (r, st)
 }
 
 /// Play a scenario, or say which budget ([`WORK_BUDGET`], [`TIMELINE_BUDGET`]) it exceeded.
@@ -127,8 +183,8 @@ pub fn run_checked(
     opts: Options,
 ) -> Result<Report, BudgetExceeded> {
     match Sim::new(s, runbooks, opts).run() {
-        (r, None) => Ok(r),
-        (_, Some(e)) => Err(e),
+        (r, None, _) => Ok(r),
+        (_, Some(e), _) => Err(e),
     }
 }
 
@@ -168,6 +224,10 @@ struct Sim<'a> {
     failed_steps: Vec<String>,
     /// Work done so far, against WORK_BUDGET.
     work: u64,
+    /// Advance quiet periods in closed form (never while recording: the timeline lists
+    /// every job run that did something).
+    quiet: bool,
+    stats: Stats,
 }
 
 impl<'a> Sim<'a> {
@@ -213,6 +273,8 @@ impl<'a> Sim<'a> {
             compliance_at_risk: 0,
             failed_steps: Vec::new(),
             work: 0,
+            quiet: !opts.record,
+            stats: Stats::default(),
         }
     }
 
@@ -221,7 +283,42 @@ impl<'a> Sim<'a> {
         self.q.push(Reverse((t, self.seq, ev)));
     }
 
-    fn run(mut self) -> (Report, Option<BudgetExceeded>) {
+    fn run(mut self) -> (Report, Option<BudgetExceeded>, Stats) {
+        let exceeded = self.play();
+        let stats = self.stats;
+        (self.report(), exceeded, stats)
+    }
+
+    /// The verdicts and coverage `report` would give.
+    fn verdicts(mut self) -> Verdicts {
+        self.note_writes_lost();
+        let mut violated = 0;
+        for (k, v) in self.violations.iter().enumerate() {
+            if v.is_some() {
+                violated |= 1 << k;
+            }
+        }
+        Verdicts {
+            violated,
+            coverage: self.w.coverage,
+            stats: self.stats,
+        }
+    }
+
+    /// Coverage: acknowledged writes missing from the copy the pool points at, at the end.
+    fn note_writes_lost(&mut self) {
+        let target = self.w.pool_target();
+        if !self
+            .w
+            .acknowledged()
+            .minus(&self.w.db(target, Db::Mgc).writes)
+            .is_empty()
+        {
+            self.w.coverage.writes_lost = true;
+        }
+    }
+
+    fn play(&mut self) -> Option<BudgetExceeded> {
         let mut exceeded = None;
         for (i, f) in self.s.faults.iter().enumerate() {
             if f.after_phase.is_none() {
@@ -239,12 +336,19 @@ impl<'a> Sim<'a> {
             self.schedule_phase(0, 0);
         }
         while let Some((t, ev)) = self.next_event() {
+            // A job run is only looked at, not taken, by next_event: skipping it and the
+            // quiet runs after it leaves the loop to take what comes next.
+            if matches!(ev, Ev::Job(_)) && self.quiet && self.skip_quiet(t) {
+                continue;
+            }
             if t > HORIZON_S {
                 break;
             }
+            self.stats.events += 1;
             self.work += 1;
             if let Ev::Job(_) = ev {
                 self.work += self.w.files.len() as u64;
+                self.stats.job_events += 1;
             }
             if self.work > WORK_BUDGET {
                 exceeded = Some(BudgetExceeded {
@@ -272,14 +376,147 @@ impl<'a> Sim<'a> {
                 self.w.advance_workload(t);
             }
             self.w.now = t;
-            if ev == Ev::End {
+            if matches!(ev, Ev::End) {
                 self.finish_liveness(t);
                 break;
             }
             let step_ctx = self.handle(t, ev);
             self.after_event(t, ev, step_ctx);
         }
-        (self.report(), exceeded)
+        exceeded
+    }
+
+    /// Account in closed form the job runs from `t` (the earliest event) up to whatever
+    /// comes next: a heap event, the horizon, or the first run that would change the
+    /// world. Returns false, having changed nothing, when that is not worth it or not exact.
+    fn skip_quiet(&mut self, t: u64) -> bool {
+        let ls = &self.s.log_shipping;
+        let intervals = [
+            ls.backup_interval_s,
+            ls.copy_interval_s,
+            ls.restore_interval_s,
+        ];
+        if intervals.contains(&0) {
+            return false;
+        }
+        let sched: [Schedule; 3] = std::array::from_fn(|j| Schedule {
+            next: self.jobs_next[j],
+            interval: intervals[j],
+        });
+        let heap_t = self.q.peek().map_or(u64::MAX, |Reverse((t, _, _))| *t);
+        let end = heap_t.min(HORIZON_S + 1);
+        // A few runs are cheaper played than proved quiet: go on only when the next event
+        // is more than the longest interval away.
+        if end.saturating_sub(t) <= intervals.iter().max().copied().unwrap_or(0) {
+            return false;
+        }
+        let end = end.min(quiet::jobs_quiet_until(&self.w, ls.retention_s));
+        if end <= t {
+            return self.ship_steady(t, heap_t);
+        }
+        let k = quiet::skip_runs(&sched, self.seq, end);
+        let total = k.seq - self.seq;
+        let work = total.saturating_mul(1 + self.w.files.len() as u64);
+        if self.work.saturating_add(work) > WORK_BUDGET {
+            return false;
+        }
+        if k.runs[0] > 0 {
+            let first = sched[0].next.0;
+            let last = first + (k.runs[0] - 1) * intervals[0];
+            if !self.workload_in_one_step(first, k.runs[0], intervals[0]) {
+                return false;
+            }
+            // The backup runs advanced the workload; one call does what theirs did.
+            self.w.advance_workload(last);
+        }
+        self.work += work;
+        self.jobs_next = k.next;
+        self.seq = k.seq;
+        self.w.now = k.last_t;
+        self.stats.quiet_periods += 1;
+        self.stats.quiet_job_runs += total;
+        true
+    }
+
+    /// Steady log shipping in whole periods (backup, copy, restore; see
+    /// `quiet::steady_source`) from the backup run at `t` up to the next heap event.
+    fn ship_steady(&mut self, t: u64, heap_t: u64) -> bool {
+        let ls = &self.s.log_shipping;
+        let i = ls.backup_interval_s;
+        let (b0, c0, r0) = (self.jobs_next[0], self.jobs_next[1], self.jobs_next[2]);
+        // One schedule for the three, copy then restore within the period, and a retention
+        // no shorter than the period (see `quiet::ship_period`).
+        if ls.copy_interval_s != i
+            || ls.restore_interval_s != i
+            || b0.0 != t
+            || !(t < c0.0 && c0.0 < r0.0 && r0.0 < t + i)
+            || ls.retention_s < i
+        {
+            return false;
+        }
+        let end = heap_t.min(HORIZON_S + 1);
+        if r0.0 >= end {
+            return false;
+        }
+        // Whole periods whose restore run comes before the next event.
+        let k = (end - 1 - r0.0) / i + 1;
+        if k < 2 {
+            return false;
+        }
+        // Work as the runs would count it: each run 1 plus the files then on record.
+        let n0 = self.w.files.len() as u64;
+        let work = k
+            .saturating_mul(3 * n0 + 5)
+            .saturating_add(3 * k * (k - 1) / 2);
+        if self.work.saturating_add(work) > WORK_BUDGET {
+            return false;
+        }
+        let Some(src) = quiet::steady_source(&self.w) else {
+            return false;
+        };
+        let (co, ro) = (c0.0 - t, r0.0 - t);
+        for p in 0..k {
+            let b = t + p * i;
+            if !quiet::ship_period(&mut self.w, src, b, b + co, b + ro) {
+                // Not reached: steady_source checked what the backup and restore need.
+                debug_assert!(false, "a steady period failed");
+                break;
+            }
+        }
+        let last_b = t + (k - 1) * i;
+        quiet::retention(&mut self.w, last_b, last_b + ro, ls.retention_s);
+        // Runs taken in order backup, copy, restore, period after period.
+        let s0 = self.seq;
+        self.jobs_next = [
+            (last_b + i, s0 + 3 * (k - 1) + 1),
+            (last_b + co + i, s0 + 3 * (k - 1) + 2),
+            (last_b + ro + i, s0 + 3 * k),
+        ];
+        self.seq = s0 + 3 * k;
+        self.work += work;
+        self.w.now = last_b + ro;
+        self.stats.quiet_periods += 1;
+        self.stats.quiet_job_runs += 3 * k;
+        true
+    }
+
+    /// Whether advancing the workload once to the last of `runs` backup runs (the first at
+    /// `first`, `interval` apart) leaves the world as the runs' own calls would: no writer
+    /// (only the clock moves), or one copy taking every write and each call acknowledging
+    /// at least one (a call that acknowledges none would start a new acknowledgement
+    /// segment; two copies would interleave their ranges).
+    fn workload_in_one_step(&self, first: u64, runs: u64, interval: u64) -> bool {
+        let wpm = self.w.writes_per_minute;
+        let targets = self.w.writer_load.iter().filter(|&&k| k > 0).count();
+        if wpm == 0 || targets == 0 {
+            return true;
+        }
+        if targets > 1 {
+            return false;
+        }
+        let a0 = self.w.advanced_to;
+        let first_ok = first <= a0 || first.saturating_mul(wpm) / 60 > a0.saturating_mul(wpm) / 60;
+        first_ok && (runs < 2 || interval.saturating_mul(wpm) >= 60)
     }
 
     fn schedule_job(&mut self, j: usize, at: u64) {

@@ -223,6 +223,15 @@ pub fn run(args: Args) -> i32 {
         }
     };
     let rate = tally.cases as f64 / elapsed.max(1e-9);
+    // Cost counters (docs/speed.md), on stderr: the report stays a function of the inputs.
+    let per_case = |n: u64| n as f64 / tally.cases.max(1) as f64;
+    eprintln!(
+        "drill fuzz: {rate:.0} cases/s on {} jobs ({:.0} per job); per case {:.1} events handled, {:.1} job runs advanced in closed form (quiet periods)",
+        args.jobs,
+        rate / args.jobs as f64,
+        per_case(tally.events),
+        per_case(tally.quiet_job_runs)
+    );
     let robustness = args
         .vary_assumptions
         .then(|| vary::classify(&found, &t.runbooks));
