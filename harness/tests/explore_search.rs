@@ -6,7 +6,7 @@
 use harness::explore::{self, merge, report, shard::Shard, SearchArgs};
 use sim::engine::{self, Options, Stepper};
 use sim::explore::{Bound, Node};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 fn repo(p: &str) -> PathBuf {
@@ -89,6 +89,10 @@ fn brute_force(a: &SearchArgs) -> (usize, Vec<Option<u32>>) {
         beyond: a.beyond_assumptions,
     };
     let mut keys = HashSet::new();
+    // The fast key (the world hashed field by field) against the reference key (the world's
+    // full Debug text): equal exactly when the reference is, so no field is missed.
+    let mut fast_to_ref: HashMap<u128, u128> = HashMap::new();
+    let mut ref_to_fast: HashMap<u128, u128> = HashMap::new();
     let mut least: Vec<Option<u32>> = vec![None; sim::invariants::names().len()];
     let mut stack: Vec<(Node, u32)> = inp
         .roots
@@ -97,7 +101,10 @@ fn brute_force(a: &SearchArgs) -> (usize, Vec<Option<u32>>) {
         .map(|(i, r)| (Node::root(i, r, &inp.loaded.runbooks, bound), 0))
         .collect();
     while let Some((n, depth)) = stack.pop() {
-        keys.insert(n.key());
+        let (fast, reference) = (n.key(), n.reference_key());
+        keys.insert(fast);
+        assert_eq!(*fast_to_ref.entry(fast).or_insert(reference), reference);
+        assert_eq!(*ref_to_fast.entry(reference).or_insert(fast), fast);
         for (k, v) in n.st.violated().enumerate() {
             if v && least[k].is_none_or(|d| depth < d) {
                 least[k] = Some(depth);

@@ -1152,6 +1152,12 @@ impl<'a> Stepper<'a> {
     /// feed the report (RTO, RPO, downtime) and the violations already found are left out:
     /// two states equal here play the same futures and see the same violations.
     pub fn canonical(&self, out: &mut dyn std::fmt::Write) -> std::fmt::Result {
+        self.canonical_schedule(out)?;
+        write!(out, "|{:?}", self.sim.w)
+    }
+
+    /// [`Self::canonical`] without the world (which the explorer hashes field by field).
+    pub fn canonical_schedule(&self, out: &mut dyn std::fmt::Write) -> std::fmt::Result {
         let sim = &self.sim;
         let mut pending: Vec<(u64, u64, Ev)> = sim.q.iter().map(|Reverse(e)| *e).collect();
         for (j, &(t, s)) in sim.jobs_next.iter().enumerate() {
@@ -1172,7 +1178,7 @@ impl<'a> Stepper<'a> {
             sim.last_fault_at,
             sim.end_at
         )?;
-        write!(out, "{:?}|{:?}", sim.failed_steps, sim.w)
+        write!(out, "{:?}", sim.failed_steps)
     }
 
     /// The report of the run so far (call when `done`).

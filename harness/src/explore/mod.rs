@@ -116,7 +116,7 @@ pub fn search_outcome<'a>(
     shard: Shard,
 ) -> explore::Outcome {
     let bound = inp.bound;
-    let map = |level: &[explore::Node<'a>]| par_expand(level, bound, jobs);
+    let map = |level: Vec<explore::Node<'a>>| par_expand(level, bound, jobs);
     explore::explore(
         &inp.roots,
         &inp.loaded.runbooks,
@@ -129,7 +129,7 @@ pub fn search_outcome<'a>(
 
 /// Expand a level on `jobs` threads, in order (contiguous chunks, results concatenated).
 pub fn par_expand<'a>(
-    level: &[explore::Node<'a>],
+    level: Vec<explore::Node<'a>>,
     bound: Bound,
     jobs: usize,
 ) -> Vec<Vec<explore::Child<'a>>> {
@@ -138,9 +138,17 @@ pub fn par_expand<'a>(
         return explore::expand_level(level, bound);
     }
     let chunk = level.len().div_ceil(jobs);
+    let mut chunks = Vec::new();
+    let mut rest = level;
+    while rest.len() > chunk {
+        let tail = rest.split_off(chunk);
+        chunks.push(rest);
+        rest = tail;
+    }
+    chunks.push(rest);
     std::thread::scope(|sc| {
-        let handles: Vec<_> = level
-            .chunks(chunk)
+        let handles: Vec<_> = chunks
+            .into_iter()
             .map(|c| sc.spawn(move || explore::expand_level(c, bound)))
             .collect();
         handles

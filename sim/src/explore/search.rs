@@ -156,6 +156,24 @@ impl<'a> Node<'a> {
             self.heals,
             self.fence.is_some() && self.fence == next
         );
+        let _ = self.st.canonical_schedule(&mut h);
+        super::canon::world(&mut h, self.st.world());
+        h.finish()
+    }
+
+    /// The same key from the engine's full canonical text (the world as its Debug text):
+    /// slower, the reference the fast key is tested against.
+    pub fn reference_key(&self) -> u128 {
+        let mut h = Hasher::new();
+        let next = self.st.peek().map(|(t, _)| t);
+        let _ = write!(
+            h,
+            "{}|{}|{:?}|{}|",
+            self.root,
+            self.faults_left,
+            self.heals,
+            self.fence.is_some() && self.fence == next
+        );
         let _ = self.st.canonical(&mut h);
         h.finish()
     }
@@ -177,53 +195,61 @@ impl<'a> Node<'a> {
 
     /// Every successor, in a fixed order: the next event, each pending heal, each fault.
     pub fn successors(&self, bound: Bound) -> Vec<Node<'a>> {
+        self.clone().into_successors(bound)
+    }
+
+    /// [`Self::successors`], reusing this node for the next event (one clone fewer).
+    pub fn into_successors(self, bound: Bound) -> Vec<Node<'a>> {
         let Some((t, kind)) = self.st.peek() else {
             return Vec::new();
         };
         let w = self.window();
-        let mut out = Vec::new();
-        let mut next = self.clone();
+        let may_place = w.is_some()
+            && !matches!(kind, NextEvent::ScenarioFault | NextEvent::End)
+            && self.fence != Some(t);
+        let mut out = vec![];
+        // Placed below at index 0 when allowed.
+        let mut placed = Vec::new();
+        if may_place {
+            for (i, h) in self.heals.iter().enumerate() {
+                let mut c = self.place(h, t);
+                c.heals.remove(i);
+                placed.push(c);
+            }
+            if self.faults_left > 0 {
+                if let Some(w) = w {
+                    for (f, heal) in alphabet::faults(w, bound.beyond) {
+                        let mut c = self.place(&f, t);
+                        c.faults_left -= 1;
+                        if let Some(h) = heal {
+                            c.heals.push(h);
+                        }
+                        placed.push(c);
+                    }
+                }
+            }
+        }
+        let had_heals = !self.heals.is_empty();
+        let mut next = self;
         next.st.step();
         if kind != NextEvent::ScenarioFault {
             next.fence = Some(t);
         }
         // A pending heal must be placed before its window closes.
-        if self.heals.is_empty() || (!next.st.done() && next.window() == w) {
+        if !had_heals || (!next.st.done() && next.window() == w) {
             out.push(next);
         }
-        let may_place = w.is_some()
-            && !matches!(kind, NextEvent::ScenarioFault | NextEvent::End)
-            && self.fence != Some(t);
-        if !may_place {
-            return out;
-        }
-        for (i, h) in self.heals.iter().enumerate() {
-            let mut c = self.place(h, t);
-            c.heals.remove(i);
-            out.push(c);
-        }
-        if self.faults_left > 0 {
-            if let Some(w) = w {
-                for (f, heal) in alphabet::faults(w, bound.beyond) {
-                    let mut c = self.place(&f, t);
-                    c.faults_left -= 1;
-                    if let Some(h) = heal {
-                        c.heals.push(h);
-                    }
-                    out.push(c);
-                }
-            }
-        }
+        out.extend(placed);
         out
     }
 }
 
 /// Expand a level: each node's successors with their keys, in order.
-pub fn expand_level<'a>(level: &[Node<'a>], bound: Bound) -> Vec<Vec<Child<'a>>> {
+pub fn expand_level<'a>(level: Vec<Node<'a>>, bound: Bound) -> Vec<Vec<Child<'a>>> {
     level
-        .iter()
+        .into_iter()
         .map(|n| {
-            n.successors(bound)
+            n.into_successors(bound)
                 .into_iter()
                 .map(|node| {
                     let key = node.key();
@@ -244,7 +270,7 @@ pub fn explore<'a>(
     bound: Bound,
     max_states: u64,
     only: &dyn Fn(usize) -> bool,
-    map: &(dyn Fn(&[Node<'a>]) -> Vec<Vec<Child<'a>>> + Sync),
+    map: &(dyn Fn(Vec<Node<'a>>) -> Vec<Vec<Child<'a>>> + Sync),
 ) -> Outcome {
     let mut out = Outcome::new(0);
     let mut seen: BTreeSet<u128> = BTreeSet::new();
@@ -267,14 +293,15 @@ pub fn explore<'a>(
             out.complete = false;
             break;
         }
-        let children = map(&level);
+        let parents: Vec<u16> = level.iter().map(|n| n.violated).collect();
+        let children = map(std::mem::take(&mut level));
         let mut next = Vec::new();
-        for (parent, kids) in level.iter().zip(children) {
+        for (parent_violated, kids) in parents.into_iter().zip(children) {
             for Child { mut node, key } in kids {
                 out.generated += 1;
                 let m = mask(&node.st);
                 node.violated = m;
-                let new = m & !parent.violated;
+                let new = m & !parent_violated;
                 if new != 0 {
                     for (k, first) in out.first.iter_mut().enumerate() {
                         if new & (1 << k) != 0 && first.is_none() {
