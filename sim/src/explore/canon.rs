@@ -69,36 +69,6 @@ impl fmt::Write for Hasher {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::fmt::Write;
-
-    #[test]
-    fn equal_text_equal_hash_whatever_the_chunks() {
-        let mut a = Hasher::new();
-        a.write_str("hello, world").unwrap();
-        let mut b = Hasher::new();
-        b.write_str("hel").unwrap();
-        b.write_str("lo, wor").unwrap();
-        b.write_str("ld").unwrap();
-        assert_eq!(a.finish(), b.finish());
-    }
-
-    #[test]
-    fn different_text_different_hash() {
-        let h = |s: &str| {
-            let mut x = Hasher::new();
-            x.write_str(s).unwrap();
-            x.finish()
-        };
-        assert_ne!(h("a"), h("b"));
-        // Trailing zero bytes are not lost in the padding.
-        assert_ne!(h("a"), h("a\0"));
-        assert_ne!(h(""), h("\0"));
-    }
-}
-
 /// Feed a world to the hasher, field by field, as raw words (no text). Every struct is
 /// destructured without `..`, so a field added to the model does not compile until it is
 /// fed here (or ignored here with a reason).
@@ -362,5 +332,35 @@ impl Hasher {
             w |= u64::from(*b) << (i % 64);
         }
         self.u64(w | (bs.len() as u64) << 56);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fmt::Write;
+
+    #[test]
+    fn equal_text_equal_hash_whatever_the_chunks() {
+        let mut a = Hasher::new();
+        a.write_str("hello, world").unwrap();
+        let mut b = Hasher::new();
+        b.write_str("hel").unwrap();
+        b.write_str("lo, wor").unwrap();
+        b.write_str("ld").unwrap();
+        assert_eq!(a.finish(), b.finish());
+    }
+
+    #[test]
+    fn different_text_different_hash() {
+        let h = |s: &str| {
+            let mut x = Hasher::new();
+            x.write_str(s).unwrap();
+            x.finish()
+        };
+        assert_ne!(h("a"), h("b"));
+        // Trailing zero bytes are not lost in the padding.
+        assert_ne!(h("a"), h("a\0"));
+        assert_ne!(h(""), h("\0"));
     }
 }
