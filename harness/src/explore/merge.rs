@@ -36,7 +36,11 @@ pub fn merge(parts: &[(String, ExploreReport)]) -> Result<ExploreReport, String>
                 r.command
             ));
         }
-        if r.input != first.input || r.bound != first.bound || r.seed != first.seed {
+        // The fingerprint, not the path: shards may run from other directories.
+        if r.input.fingerprint != first.input.fingerprint
+            || r.bound != first.bound
+            || r.seed != first.seed
+        {
             return Err(format!(
                 "{file}: explores another input or bound than {first_file}; expected the same scenario, runbooks, seed and bound in every shard"
             ));
