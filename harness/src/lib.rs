@@ -7,6 +7,7 @@ pub mod bounds;
 pub mod check;
 pub mod diff;
 pub mod exit;
+pub mod explore;
 pub mod fmt;
 pub mod fuzz;
 pub mod history;

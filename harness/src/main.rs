@@ -15,6 +15,8 @@ enum Cmd {
     Run(run::Args),
     /// Fuzz runbooks with generated outage scenarios; shrink every violation.
     Fuzz(fuzz::Args),
+    /// Explore every fault placement and deviation within a bound; certify or give shortest counterexamples.
+    Explore(harness::explore::Args),
     /// Measure RTO and RPO as distributions (Monte Carlo over the timing model).
     Rto(rto::Args),
     /// Print the JSON Schema of runbook or scenario files.
@@ -46,6 +48,7 @@ fn main() {
     let code = match cli.cmd {
         Cmd::Run(a) => run::run(a),
         Cmd::Fuzz(a) => fuzz::run(a),
+        Cmd::Explore(a) => harness::explore::run(a),
         Cmd::Rto(a) => rto::run(a),
         Cmd::Schema(a) => schema::run(a),
         Cmd::History(a) => history::run(a),

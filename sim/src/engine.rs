@@ -110,6 +110,7 @@ pub fn plan_phase(s: &Scenario, phase: usize, rb: &Runbook) -> Vec<Planned> {
     out
 }
 
+#[derive(Clone)]
 struct Down {
     since: u64,
     /// Caused by a step of phase n (Some) or by a fault (None).
@@ -188,6 +189,7 @@ pub fn run_checked(
     }
 }
 
+#[derive(Clone)]
 struct Sim<'a> {
     s: &'a Scenario,
     runbooks: &'a [Runbook],
@@ -1191,4 +1193,233 @@ fn rpo_window(w: &World, lost: &RangeSet) -> u64 {
 fn day_hms(t: u64) -> String {
     let (d, r) = (t / 86_400, t % 86_400);
     format!("{d}d {:02}:{:02}:{:02}", r / 3600, r % 3600 / 60, r % 60)
+}
+
+// Steppable hooks for `drill explore` (sim::explore): the same event loop as `run`, one
+// event at a time, cloneable between events, with faults injected at the moment before the
+// next event. Kept in their own block so the event loop above can change independently;
+// the explorer's tests replay every counterexample with `run` to keep the two in step.
+
+/// The next event, as the explorer needs to see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NextEvent {
+    /// A fault listed in the scenario with an absolute time (scheduled before anything else,
+    /// so an injected fault at the same second would replay after it, not before).
+    ScenarioFault,
+    /// A runbook step ends (or is retried).
+    Step,
+    /// A log-shipping job runs.
+    Job,
+    /// A phase starts.
+    PhaseStart,
+    /// A fault timed from the end of a phase (e.g. DC1 rebuilt).
+    PhaseFault,
+    /// The end of the run (the liveness checks).
+    End,
+}
+
+/// Where the runbooks are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Position {
+    /// Phase n has not started yet (and every phase before it is done).
+    Before(usize),
+    /// Phase n is running.
+    Running(usize),
+    /// Every phase is done: only the liveness bound is left.
+    Ended,
+}
+
+/// A run advanced one event at a time (`drill explore`).
+#[derive(Clone)]
+pub struct Stepper<'a> {
+    sim: Sim<'a>,
+    done: bool,
+    exceeded: Option<BudgetExceeded>,
+}
+
+impl<'a> Stepper<'a> {
+    /// The run as `run` starts it: nothing has happened yet.
+    pub fn new(s: &'a Scenario, runbooks: &'a [Runbook], opts: Options) -> Self {
+        let mut sim = Sim::new(s, runbooks, opts);
+        for (i, f) in sim.s.faults.iter().enumerate() {
+            if f.after_phase.is_none() {
+                sim.push(f.at_s, Ev::Fault(i as u32));
+            }
+        }
+        let ls = &sim.s.log_shipping;
+        let (b, c, r) = (ls.backup_interval_s, ls.copy_offset_s, ls.restore_offset_s);
+        for (j, first) in [b, c.max(1), r.max(1)].into_iter().enumerate() {
+            sim.schedule_job(j, first);
+        }
+        if sim.s.phases.is_empty() || sim.runbooks.is_empty() {
+            sim.schedule_end(0);
+        } else {
+            sim.schedule_phase(0, 0);
+        }
+        Stepper {
+            sim,
+            done: false,
+            exceeded: None,
+        }
+    }
+
+    fn peek_ev(&self) -> Option<(u64, Ev)> {
+        let sim = &self.sim;
+        let (j, &(jt, js)) = sim.jobs_next.iter().enumerate().min_by_key(|(_, k)| **k)?;
+        match sim.q.peek() {
+            Some(Reverse((t, s, ev))) if (*t, *s) < (jt, js) => Some((*t, *ev)),
+            _ => Some((jt, Ev::Job(j as u8))),
+        }
+    }
+
+    /// The next event and its time, or None when the run is over.
+    pub fn peek(&self) -> Option<(u64, NextEvent)> {
+        if self.done {
+            return None;
+        }
+        let (t, ev) = self.peek_ev()?;
+        let kind = match ev {
+            Ev::Fault(i) if self.sim.s.faults[i as usize].after_phase.is_none() => {
+                NextEvent::ScenarioFault
+            }
+            Ev::Fault(_) => NextEvent::PhaseFault,
+            Ev::Job(_) => NextEvent::Job,
+            Ev::PhaseStart(_) => NextEvent::PhaseStart,
+            Ev::StepEnd(..) | Ev::StepRetry(..) => NextEvent::Step,
+            Ev::End => NextEvent::End,
+        };
+        Some((t, kind))
+    }
+
+    /// Where the runbooks are now.
+    pub fn position(&self) -> Position {
+        if self.sim.end_at.is_some() {
+            return Position::Ended;
+        }
+        let mut before = None;
+        for Reverse((_, _, ev)) in self.sim.q.iter() {
+            match *ev {
+                Ev::StepEnd(p, _) | Ev::StepRetry(p, _) => return Position::Running(p as usize),
+                Ev::PhaseStart(p) => before = Some(p as usize),
+                _ => {}
+            }
+        }
+        before.map_or(Position::Ended, Position::Before)
+    }
+
+    /// Play the next event (the body of `run`'s loop). Returns false when the run is over.
+    pub fn step(&mut self) -> bool {
+        if self.done {
+            return false;
+        }
+        let Some((t, _)) = self.peek_ev() else {
+            self.done = true;
+            return false;
+        };
+        let sim = &mut self.sim;
+        let (t, ev) = sim.next_event().unwrap_or((t, Ev::End));
+        if t > HORIZON_S {
+            self.done = true;
+            return false;
+        }
+        sim.work += 1;
+        if let Ev::Job(_) = ev {
+            sim.work += sim.w.files.len() as u64;
+        }
+        if sim.work > WORK_BUDGET {
+            self.exceeded = Some(BudgetExceeded {
+                at_s: t,
+                message: format!("the run exceeded its work budget ({WORK_BUDGET})"),
+            });
+            self.done = true;
+            return false;
+        }
+        if !matches!(ev, Ev::Job(1) | Ev::Job(2)) {
+            sim.w.advance_workload(t);
+        }
+        sim.w.now = t;
+        if ev == Ev::End {
+            sim.finish_liveness(t);
+            self.done = true;
+            return false;
+        }
+        let step_ctx = sim.handle(t, ev);
+        sim.after_event(t, ev, step_ctx);
+        true
+    }
+
+    /// Apply a fault at the moment before the next event (at its time), as a scenario fault
+    /// at that second replays: before every event but the scenario's own faults. Safety
+    /// invariants are checked after it. Call only while the runbooks run (before `Ended`):
+    /// a fault moves the end of the run, which is scheduled when the last phase ends.
+    pub fn inject(&mut self, f: &Fault) {
+        let Some((t, _)) = self.peek_ev() else { return };
+        let sim = &mut self.sim;
+        sim.work += 1;
+        sim.w.advance_workload(t);
+        sim.w.now = t;
+        crate::outage::apply(&mut sim.w, f);
+        sim.last_fault_at = sim.last_fault_at.max(t);
+        // Ev::End stands for "an injected fault" here: after_event only names the event.
+        sim.after_event(t, Ev::End, None);
+    }
+
+    /// Whether the run is over (its end event played, or a budget reached).
+    pub fn done(&self) -> bool {
+        self.done
+    }
+
+    /// The budget the run exceeded, if any.
+    pub fn exceeded(&self) -> Option<&BudgetExceeded> {
+        self.exceeded.as_ref()
+    }
+
+    /// Per invariant (invariants::all() order): violated so far.
+    pub fn violated(&self) -> impl Iterator<Item = bool> + '_ {
+        self.sim.violations.iter().map(|v| v.is_some())
+    }
+
+    pub fn world(&self) -> &World {
+        &self.sim.w
+    }
+
+    /// Feed the state that decides the rest of the run to `out`: the world, the pending
+    /// events (times and order, not their sequence numbers), the step in progress, the
+    /// random stream and the run's bookkeeping that later events read. Measures that only
+    /// feed the report (RTO, RPO, downtime) and the violations already found are left out:
+    /// two states equal here play the same futures and see the same violations.
+    pub fn canonical(&self, out: &mut dyn std::fmt::Write) -> std::fmt::Result {
+        self.canonical_schedule(out)?;
+        write!(out, "|{:?}", self.sim.w)
+    }
+
+    /// [`Self::canonical`] without the world (which the explorer hashes field by field).
+    pub fn canonical_schedule(&self, out: &mut dyn std::fmt::Write) -> std::fmt::Result {
+        let sim = &self.sim;
+        let mut pending: Vec<(u64, u64, Ev)> = sim.q.iter().map(|Reverse(e)| *e).collect();
+        for (j, &(t, s)) in sim.jobs_next.iter().enumerate() {
+            pending.push((t, s, Ev::Job(j as u8)));
+        }
+        pending.sort_unstable();
+        for (t, _, ev) in &pending {
+            write!(out, "{t}:{ev:?};")?;
+        }
+        write!(
+            out,
+            "|{}|{:?}|{}|{}|{}|{}|{:?}|",
+            sim.retries,
+            sim.rng,
+            sim.step_started,
+            sim.step_op,
+            sim.step_work,
+            sim.last_fault_at,
+            sim.end_at
+        )?;
+        write!(out, "{:?}", sim.failed_steps)
+    }
+
+    /// The report of the run so far (call when `done`).
+    pub fn report(self) -> Report {
+        self.sim.report()
+    }
 }

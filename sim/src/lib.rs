@@ -24,6 +24,7 @@ pub mod command;
 pub mod describe;
 pub mod dist;
 pub mod engine;
+pub mod explore;
 pub mod fault;
 pub mod invariants;
 pub mod jobs;
