@@ -282,7 +282,7 @@ fn shards_merge_into_the_single_process_report() {
         let text = serde_json::to_string(&r).unwrap();
         parts.push((format!("{i}.json"), serde_json::from_str(&text).unwrap()));
     }
-    let mut merged = merge::merge(&parts).expect("the three shards merge");
+    let merged = merge::merge(&parts).expect("the three shards merge");
     whole.measured = merged.measured.clone();
     assert_eq!(merged, whole);
     // A missing shard or a foreign one is refused.

@@ -104,6 +104,8 @@ pub fn world(h: &mut Hasher, w: &crate::world::World) {
         // Set by the scenario and never changed by a run: the root's index stands for it.
         assumptions: _,
         used,
+        // A scan cache (files before it are gone for good): the files themselves are fed.
+        live_from: _,
     } = w;
     h.u64(*now);
     for i in instances {
