@@ -27,6 +27,8 @@ pub struct ServeConfig {
     pub read_timeout: Duration,
     /// A logged-in session silent this long is closed.
     pub idle_timeout: Duration,
+    /// Default: TLS with a self-signed certificate made at start (clients trust it with
+    /// TrustServerCertificate); `Off` answers ENCRYPT_NOT_SUP.
     pub tls: TlsMode,
 }
 
@@ -42,7 +44,7 @@ impl Default for ServeConfig {
             read_timeout: Duration::from_secs(30),
             // Long: an operator may think for a while between two statements.
             idle_timeout: Duration::from_secs(4 * 3600),
-            tls: TlsMode::Off,
+            tls: TlsMode::SelfSigned,
         }
     }
 }
@@ -104,6 +106,13 @@ impl RangeServer {
             }
         }
         let max_sessions = cfg.max_sessions;
+        let names: Vec<String> = (0..endpoints.len())
+            .map(|i| backend.server_name(i))
+            .collect();
+        let tls = match cfg.tls {
+            TlsMode::Off => None,
+            TlsMode::SelfSigned => Some(super::tls::self_signed(&names)?),
+        };
         let thread = std::thread::Builder::new()
             .name("drill-range".into())
             .spawn(move || {
@@ -120,6 +129,7 @@ impl RangeServer {
                             sessions.clone(),
                             refusing.clone(),
                             max_sessions,
+                            tls.clone(),
                         ));
                     }
                     // Serve until stop() (or the RangeServer is dropped).
@@ -172,6 +182,7 @@ async fn accept_loop(
     sessions: Arc<Semaphore>,
     refusing: Arc<Semaphore>,
     max_sessions: usize,
+    tls: Option<tokio_rustls::TlsAcceptor>,
 ) {
     loop {
         let (stream, addr) = match listener.accept().await {
@@ -207,8 +218,9 @@ async fn accept_loop(
         peer.log("connected");
         let backend = backend.clone();
         let limits = limits.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            connection::serve(stream, peer, backend, limits, admission).await;
+            connection::serve(stream, peer, backend, limits, admission, tls).await;
             drop(refusal_slot);
         });
     }

@@ -32,7 +32,7 @@ pub fn skip_all_headers(payload: &[u8]) -> Result<usize, Malformed> {
 pub fn decode(payload: &[u8]) -> Result<String, Malformed> {
     let at = skip_all_headers(payload)?;
     let text = &payload[at..];
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return malformed("SQLBatch text has an odd number of bytes (not UTF-16)");
     }
     Ok(utf16_text(text))

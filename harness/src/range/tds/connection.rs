@@ -7,6 +7,7 @@ use super::packet::{self, Assembler, Header, Message, Refused, HEADER_LEN};
 use super::token::{self, Tokens};
 use super::{batch, login7, prelogin, rpc, Malformed};
 use crate::range::reply::{Backend, Session, SqlMessage};
+use crate::range::tls::Transport;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,6 +46,14 @@ impl Peer {
     }
 }
 
+/// What the PRELOGIN exchange agreed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Encryption {
+    None,
+    LoginOnly,
+    Session,
+}
+
 enum ReadEnd {
     Eof,
     Timeout,
@@ -80,6 +89,10 @@ async fn read_message<S: AsyncRead + Unpin>(
         let mut hb = [0u8; HEADER_LEN];
         let n = match timeout(waiting, s.read(&mut hb[..1])).await {
             Err(_) => return Err(ReadEnd::Timeout),
+            // A TLS client that leaves without close_notify, between requests: a logout.
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof && !asm.in_progress() => {
+                return Err(ReadEnd::Eof)
+            }
             Ok(Err(e)) => return Err(ReadEnd::Io(e)),
             Ok(Ok(n)) => n,
         };
@@ -136,6 +149,22 @@ async fn send<S: AsyncWrite + Unpin>(
     }
 }
 
+/// Discard input until EOF, `max` bytes or `within`, whichever comes first.
+async fn drain<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S, max: usize, within: Duration) {
+    let _ = timeout(within, async {
+        let _ = s.shutdown().await;
+        let mut buf = [0u8; 8192];
+        let mut seen = 0;
+        while seen < max {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => seen += n,
+            }
+        }
+    })
+    .await;
+}
+
 /// Logs the session out however the connection ends (return, error, panic, shutdown).
 struct SessionGuard {
     backend: Arc<dyn Backend>,
@@ -164,14 +193,16 @@ fn refusal(m: &SqlMessage, server: &str) -> Vec<u8> {
 
 /// Serve one connection to the end.
 pub async fn serve<S>(
-    mut s: S,
+    stream: S,
     peer: Peer,
     backend: Arc<dyn Backend>,
     limits: Limits,
     admission: Admission,
+    tls: Option<tokio_rustls::TlsAcceptor>,
 ) where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    let mut s = Transport::Raw(stream);
     let server = peer.server.clone();
     let mut asm = Assembler::new(limits.max_batch_bytes);
     let lt = limits.login_timeout;
@@ -183,12 +214,24 @@ pub async fn serve<S>(
         Ok(m) => m,
         Err(e) => return peer.log(&format!("closed before login: {e}")),
     };
+    let mut encryption = Encryption::None;
     if first.ty == packet::PRELOGIN {
-        if let Err(e) = prelogin::decode(&first.payload) {
-            return peer.log(&format!("closed: malformed PRELOGIN: {e}"));
-        }
-        // No TLS: the client's login and everything after travel in the clear.
-        let answer = prelogin::response(prelogin::ENCRYPT_NOT_SUP);
+        let asked = match prelogin::decode(&first.payload) {
+            Ok(p) => p.encryption.unwrap_or(prelogin::ENCRYPT_OFF),
+            Err(e) => return peer.log(&format!("closed: malformed PRELOGIN: {e}")),
+        };
+        // 2.2.6.5: a client that cannot encrypt, or a range without TLS, gets NOT_SUP;
+        // ENCRYPT_OFF from the client means the login alone is encrypted; ON or REQ the
+        // whole session.
+        let (answer, chosen) = match (&tls, asked) {
+            (None, _) | (Some(_), prelogin::ENCRYPT_NOT_SUP) => {
+                (prelogin::ENCRYPT_NOT_SUP, Encryption::None)
+            }
+            (Some(_), prelogin::ENCRYPT_OFF) => (prelogin::ENCRYPT_OFF, Encryption::LoginOnly),
+            (Some(_), _) => (prelogin::ENCRYPT_ON, Encryption::Session),
+        };
+        encryption = chosen;
+        let answer = prelogin::response(answer);
         let sent = send(
             &mut s,
             packet::TABULAR_RESULT,
@@ -201,10 +244,20 @@ pub async fn serve<S>(
         if let Err(e) = sent {
             return peer.log(&format!("closed during PRELOGIN: {e}"));
         }
+        if let (Some(acceptor), true) = (&tls, encryption != Encryption::None) {
+            s = match timeout(lt, s.start_tls(acceptor)).await {
+                Ok(Ok(t)) => t,
+                Ok(Err(e)) => return peer.log(&format!("closed: TLS handshake failed: {e}")),
+                Err(_) => return peer.log("closed: TLS handshake timed out"),
+            };
+        }
         first = match read_message(&mut s, &mut asm, max_packet, lt, lt).await {
             Ok(m) => m,
             Err(e) => return peer.log(&format!("closed before LOGIN7: {e}")),
         };
+        if encryption == Encryption::LoginOnly {
+            s = s.end_tls();
+        }
     }
     if first.ty != packet::LOGIN7 {
         return peer.log(&format!(
@@ -312,7 +365,7 @@ pub async fn serve<S>(
         return peer.log(&format!("closed during login: {e}"));
     }
     peer.log(&format!(
-        "login '{}' spid {spid} database '{database}' app '{}'",
+        "login '{}' spid {spid} database '{database}' app '{}' encryption {encryption:?}",
         login.login.user, login.login.app_name
     ));
 
@@ -343,6 +396,9 @@ pub async fn serve<S>(
                     lt,
                 )
                 .await;
+                // Read and drop what the client is still sending (bounded) so the close
+                // is a FIN after the error, not a reset that could discard it unread.
+                drain(&mut s, 64 << 20, lt).await;
                 return peer.log(&format!("spid {spid} closed: request over {limit} bytes"));
             }
             Err(e) => {
@@ -373,7 +429,7 @@ pub async fn serve<S>(
                         answer::encode(&replies, Request::Rpc, &server, &mut database, &mut t);
                     }
                     Err(text) => {
-                        t.message(&range_message(2812, 16, text), &server);
+                        t.message(&range_message(50000, 16, text), &server);
                         t.done(token::DONEPROC, token::DONE_ERROR, 0, 0);
                     }
                 }

@@ -111,3 +111,15 @@ pub fn put_utf16(out: &mut Vec<u8>, s: &str) {
         out.extend_from_slice(&u.to_le_bytes());
     }
 }
+
+/// Every decoder on the same bytes (the fuzz target and the never-panic property): each
+/// must return, accepting or refusing, for any input.
+pub fn decode_any(bytes: &[u8]) {
+    let _ = packet::split(bytes, packet::MAX_PACKET, 64 * 1024);
+    let _ = prelogin::decode(bytes);
+    let _ = login7::decode(bytes);
+    let _ = batch::decode(bytes);
+    if let Ok(r) = rpc::decode(bytes) {
+        let _ = rpc::to_call(r);
+    }
+}

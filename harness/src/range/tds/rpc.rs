@@ -187,7 +187,7 @@ fn param_value(c: &mut Cursor<'_>) -> Result<Result<Value, String>, Malformed> {
         // Types the range does not model: skip them when their length is simple.
         0x6D => skip_bytelen(c, "float")?,
         0x28 => skip_bytelen_no_info(c, "date")?,
-        0x29 | 0x2A | 0x2B => {
+        0x29..=0x2B => {
             c.u8("scale")?;
             skip_bytelen_no_info(c, "time")?
         }
@@ -330,4 +330,75 @@ pub fn to_call(rpc: Rpc) -> Result<Call, String> {
         format!("EXEC {name} {}", args.join(", "))
     };
     Ok(Call { sql, params })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn param(name: &str, value: Value) -> RpcParam {
+        RpcParam {
+            name: name.into(),
+            value: Ok(value),
+        }
+    }
+
+    #[test]
+    fn a_procedure_by_name_runs_as_exec_with_its_arguments_as_parameters() {
+        let rpc = Rpc {
+            proc: Proc::Name("master.dbo.sp_delete_log_shipping_secondary_database".into()),
+            params: vec![param("@secondary_database", Value::Text("mgc".into()))],
+        };
+        let call = to_call(rpc).unwrap();
+        assert_eq!(
+            call.sql,
+            "EXEC master.dbo.sp_delete_log_shipping_secondary_database @secondary_database = @secondary_database"
+        );
+        assert_eq!(call.params[0].value, Value::Text("mgc".into()));
+    }
+
+    #[test]
+    fn sp_executesql_by_name_is_the_same_as_by_id_and_other_ids_are_refused() {
+        let params = vec![
+            param("@stmt", Value::Text("SELECT @P1".into())),
+            param("@params", Value::Text("@P1 int".into())),
+            param("@P1", Value::Int(3)),
+        ];
+        let by_name = to_call(Rpc {
+            proc: Proc::Name("sys.sp_executesql".into()),
+            params: params.clone(),
+        });
+        let by_id = to_call(Rpc {
+            proc: Proc::Id(SP_EXECUTESQL),
+            params,
+        });
+        assert_eq!(by_name, by_id);
+        assert_eq!(
+            by_id.unwrap().params,
+            [Param {
+                name: "@P1".into(),
+                value: Value::Int(3)
+            }]
+        );
+        let prepexec = to_call(Rpc {
+            proc: Proc::Id(SP_PREPEXEC),
+            params: vec![],
+        });
+        assert!(prepexec.unwrap_err().contains("sp_prepexec"));
+    }
+
+    #[test]
+    fn an_unmodelled_parameter_type_is_an_error_message_not_a_close() {
+        let rpc = Rpc {
+            proc: Proc::Id(SP_EXECUTESQL),
+            params: vec![
+                param("@stmt", Value::Text("SELECT @P1".into())),
+                RpcParam {
+                    name: "@P1".into(),
+                    value: Err("float".into()),
+                },
+            ],
+        };
+        assert!(to_call(rpc).unwrap_err().contains("type float"));
+    }
 }
