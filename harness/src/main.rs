@@ -15,6 +15,8 @@ enum Cmd {
     Run(run::Args),
     /// Fuzz runbooks with generated outage scenarios; shrink every violation.
     Fuzz(fuzz::Args),
+    /// Explore every fault placement and deviation within a bound; certify or give shortest counterexamples.
+    Explore(harness::explore::Args),
     /// Measure RTO and RPO as distributions (Monte Carlo over the timing model).
     Rto(rto::Args),
     /// Print the JSON Schema of runbook or scenario files.
@@ -29,6 +31,14 @@ enum Cmd {
     Check(harness::check::Args),
     /// Static checks of runbook files, before any simulation.
     Lint(harness::lint::Args),
+    /// Site files: your estate's names and layout (check, or a scenario from it).
+    Site(harness::site::Args),
+    /// The drill-night checklist of a runbook with your site's names, for print.
+    Plan(harness::night::plan::Args),
+    /// Walk a runbook step by step with read-only probes; ends with the drill report.
+    Rehearse(harness::night::rehearse::Args),
+    /// Calibration from msdb backup history: throughputs and sizes for `drill rto`.
+    Calibrate(harness::night::calibrate::Args),
     /// The DR range: the scenario's SQL instances as TDS endpoints backed by the model.
     Range(harness::range::cli::Args),
 }
@@ -38,6 +48,7 @@ fn main() {
     let code = match cli.cmd {
         Cmd::Run(a) => run::run(a),
         Cmd::Fuzz(a) => fuzz::run(a),
+        Cmd::Explore(a) => harness::explore::run(a),
         Cmd::Rto(a) => rto::run(a),
         Cmd::Schema(a) => schema::run(a),
         Cmd::History(a) => history::run(a),
@@ -45,6 +56,10 @@ fn main() {
         Cmd::Diff(a) => harness::diff::run(a),
         Cmd::Check(a) => harness::check::run(a),
         Cmd::Lint(a) => harness::lint::run(a),
+        Cmd::Site(a) => harness::site::run(a),
+        Cmd::Plan(a) => harness::night::plan::run(a),
+        Cmd::Rehearse(a) => harness::night::rehearse::run(a),
+        Cmd::Calibrate(a) => harness::night::calibrate::run(a),
         Cmd::Range(a) => harness::range::cli::run(a),
     };
     std::process::exit(code);

@@ -7,6 +7,7 @@ use clap::{Args as ClapArgs, ValueEnum};
 pub enum Kind {
     Runbook,
     Scenario,
+    Site,
 }
 
 #[derive(ClapArgs, Debug)]
@@ -19,6 +20,7 @@ pub fn schema(kind: Kind) -> String {
     let s = match kind {
         Kind::Runbook => schemars::schema_for!(sim::runbook::Runbook),
         Kind::Scenario => schemars::schema_for!(sim::scenario::Scenario),
+        Kind::Site => return crate::site::schema(),
     };
     serde_json::to_string_pretty(&s).unwrap_or_default() + "\n"
 }

@@ -1038,3 +1038,20 @@ mod decoders_never_panic {
         }
     }
 }
+
+#[test]
+fn an_idle_session_is_closed_after_the_idle_timeout_and_logged_out() {
+    let cfg = ServeConfig {
+        idle_timeout: Duration::from_millis(500),
+        ..ServeConfig::default()
+    };
+    let (server, fake) = start(cfg);
+    let addr = server.endpoints()[0];
+    let mut s = raw(addr);
+    raw_login(&mut s, PASSWORD);
+    // Nothing sent: the server closes the connection and the session is gone.
+    assert!(closed(&mut s));
+    assert_eq!(wait_for(&fake, "logout", 1), 1);
+    assert_eq!(fake.count("attention"), 0);
+    server.stop();
+}

@@ -246,7 +246,8 @@ pub fn restore_logs_from_copy_folder(
     let redo0 = w.db(i, db).lsn;
     let (mut restored, mut skipped) = (0, 0);
     let mut order: Vec<usize> = Vec::new();
-    for (k, f) in w.files.iter().enumerate() {
+    // Files before live_from are in neither place (a cache; see World::live_from).
+    for (k, f) in w.files.iter().enumerate().skip(w.live_from) {
         if f.database != db || f.kind != BackupKind::Log || f.in_copy_folder == FileState::Absent {
             continue;
         }

@@ -9,6 +9,7 @@ use crate::fault::{Fault, Job};
 use crate::invariants::{self, Ctx, StepCtx};
 use crate::jobs::{self, JobOutcome};
 use crate::observe::observe;
+use crate::quiet::{self, Schedule};
 use crate::ranges::RangeSet;
 use crate::report::*;
 use crate::rng::Rng;
@@ -109,15 +110,71 @@ pub fn plan_phase(s: &Scenario, phase: usize, rb: &Runbook) -> Vec<Planned> {
     out
 }
 
+#[derive(Clone)]
 struct Down {
     since: u64,
     /// Caused by a step of phase n (Some) or by a fault (None).
     phase: Option<usize>,
 }
 
+/// What a run cost: events the loop handled, and log-shipping job runs accounted in closed
+/// form over quiet periods instead (see [`crate::quiet`]). Not part of the report: the
+/// report is the same with or without quiet periods.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Events handled one by one (faults, job runs, phase starts, steps, the end).
+    pub events: u64,
+    /// Of those, log-shipping job runs.
+    pub job_events: u64,
+    /// Quiet periods advanced in closed form.
+    pub quiet_periods: u64,
+    /// Job runs those quiet periods stood for.
+    pub quiet_job_runs: u64,
+}
+
 /// Play a scenario. A run that exceeds a budget is cut short there (see [`run_checked`]).
 pub fn run(s: &Scenario, runbooks: &[Runbook], opts: Options) -> Report {
     Sim::new(s, runbooks, opts).run().0
+}
+
+/// Play a scenario and say what it cost ([`Stats`]).
+pub fn run_with_stats(s: &Scenario, runbooks: &[Runbook], opts: Options) -> (Report, Stats) {
+    let (r, _, st) = Sim::new(s, runbooks, opts).run();
+    (r, st)
+}
+
+/// What a campaign needs of a run: the invariants it violated and the coverage, without
+/// building the report (its strings and records are most of a fast run's allocations).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Verdicts {
+    /// Bit k set: invariant k (in [`invariants::names`] order) is violated.
+    pub violated: u64,
+    pub coverage: crate::world::Coverage,
+    /// What the run cost.
+    pub stats: Stats,
+}
+
+impl Verdicts {
+    pub fn holds(&self, k: usize) -> bool {
+        self.violated & (1 << k) == 0
+    }
+}
+
+/// Play a scenario without recording and return only its [`Verdicts`]: the same verdicts
+/// and coverage as [`run`]'s report.
+pub fn run_verdicts(s: &Scenario, runbooks: &[Runbook]) -> Verdicts {
+    let mut sim = Sim::new(s, runbooks, Options { record: false });
+    sim.play();
+    sim.verdicts()
+}
+
+/// Play a scenario with every job run handled as an event (no quiet periods): the
+/// reference the closed form is tested against.
+pub fn run_event_by_event(s: &Scenario, runbooks: &[Runbook], opts: Options) -> (Report, Stats) {
+    let mut sim = Sim::new(s, runbooks, opts);
+    sim.quiet = false;
+    let (r, _, st) = sim.run();
+    (r, st)
 }
 
 /// Play a scenario, or say which budget ([`WORK_BUDGET`], [`TIMELINE_BUDGET`]) it exceeded.
@@ -127,11 +184,12 @@ pub fn run_checked(
     opts: Options,
 ) -> Result<Report, BudgetExceeded> {
     match Sim::new(s, runbooks, opts).run() {
-        (r, None) => Ok(r),
-        (_, Some(e)) => Err(e),
+        (r, None, _) => Ok(r),
+        (_, Some(e), _) => Err(e),
     }
 }
 
+#[derive(Clone)]
 struct Sim<'a> {
     s: &'a Scenario,
     runbooks: &'a [Runbook],
@@ -168,6 +226,10 @@ struct Sim<'a> {
     failed_steps: Vec<String>,
     /// Work done so far, against WORK_BUDGET.
     work: u64,
+    /// Advance quiet periods in closed form (never while recording: the timeline lists
+    /// every job run that did something).
+    quiet: bool,
+    stats: Stats,
 }
 
 impl<'a> Sim<'a> {
@@ -213,6 +275,8 @@ impl<'a> Sim<'a> {
             compliance_at_risk: 0,
             failed_steps: Vec::new(),
             work: 0,
+            quiet: !opts.record,
+            stats: Stats::default(),
         }
     }
 
@@ -221,7 +285,42 @@ impl<'a> Sim<'a> {
         self.q.push(Reverse((t, self.seq, ev)));
     }
 
-    fn run(mut self) -> (Report, Option<BudgetExceeded>) {
+    fn run(mut self) -> (Report, Option<BudgetExceeded>, Stats) {
+        let exceeded = self.play();
+        let stats = self.stats;
+        (self.report(), exceeded, stats)
+    }
+
+    /// The verdicts and coverage `report` would give.
+    fn verdicts(mut self) -> Verdicts {
+        self.note_writes_lost();
+        let mut violated = 0;
+        for (k, v) in self.violations.iter().enumerate() {
+            if v.is_some() {
+                violated |= 1 << k;
+            }
+        }
+        Verdicts {
+            violated,
+            coverage: self.w.coverage,
+            stats: self.stats,
+        }
+    }
+
+    /// Coverage: acknowledged writes missing from the copy the pool points at, at the end.
+    fn note_writes_lost(&mut self) {
+        let target = self.w.pool_target();
+        if !self
+            .w
+            .acknowledged()
+            .minus(&self.w.db(target, Db::Mgc).writes)
+            .is_empty()
+        {
+            self.w.coverage.writes_lost = true;
+        }
+    }
+
+    fn play(&mut self) -> Option<BudgetExceeded> {
         let mut exceeded = None;
         for (i, f) in self.s.faults.iter().enumerate() {
             if f.after_phase.is_none() {
@@ -239,12 +338,19 @@ impl<'a> Sim<'a> {
             self.schedule_phase(0, 0);
         }
         while let Some((t, ev)) = self.next_event() {
+            // A job run is only looked at, not taken, by next_event: skipping it and the
+            // quiet runs after it leaves the loop to take what comes next.
+            if matches!(ev, Ev::Job(_)) && self.quiet && self.skip_quiet(t) {
+                continue;
+            }
             if t > HORIZON_S {
                 break;
             }
+            self.stats.events += 1;
             self.work += 1;
             if let Ev::Job(_) = ev {
                 self.work += self.w.files.len() as u64;
+                self.stats.job_events += 1;
             }
             if self.work > WORK_BUDGET {
                 exceeded = Some(BudgetExceeded {
@@ -272,14 +378,147 @@ impl<'a> Sim<'a> {
                 self.w.advance_workload(t);
             }
             self.w.now = t;
-            if ev == Ev::End {
+            if matches!(ev, Ev::End) {
                 self.finish_liveness(t);
                 break;
             }
             let step_ctx = self.handle(t, ev);
             self.after_event(t, ev, step_ctx);
         }
-        (self.report(), exceeded)
+        exceeded
+    }
+
+    /// Account in closed form the job runs from `t` (the earliest event) up to whatever
+    /// comes next: a heap event, the horizon, or the first run that would change the
+    /// world. Returns false, having changed nothing, when that is not worth it or not exact.
+    fn skip_quiet(&mut self, t: u64) -> bool {
+        let ls = &self.s.log_shipping;
+        let intervals = [
+            ls.backup_interval_s,
+            ls.copy_interval_s,
+            ls.restore_interval_s,
+        ];
+        if intervals.contains(&0) {
+            return false;
+        }
+        let sched: [Schedule; 3] = std::array::from_fn(|j| Schedule {
+            next: self.jobs_next[j],
+            interval: intervals[j],
+        });
+        let heap_t = self.q.peek().map_or(u64::MAX, |Reverse((t, _, _))| *t);
+        let end = heap_t.min(HORIZON_S + 1);
+        // A few runs are cheaper played than proved quiet: go on only when the next event
+        // is more than the longest interval away.
+        if end.saturating_sub(t) <= intervals.iter().max().copied().unwrap_or(0) {
+            return false;
+        }
+        let end = end.min(quiet::jobs_quiet_until(&self.w, ls.retention_s));
+        if end <= t {
+            return self.ship_steady(t, heap_t);
+        }
+        let k = quiet::skip_runs(&sched, self.seq, end);
+        let total = k.seq - self.seq;
+        let work = total.saturating_mul(1 + self.w.files.len() as u64);
+        if self.work.saturating_add(work) > WORK_BUDGET {
+            return false;
+        }
+        if k.runs[0] > 0 {
+            let first = sched[0].next.0;
+            let last = first + (k.runs[0] - 1) * intervals[0];
+            if !self.workload_in_one_step(first, k.runs[0], intervals[0]) {
+                return false;
+            }
+            // The backup runs advanced the workload; one call does what theirs did.
+            self.w.advance_workload(last);
+        }
+        self.work += work;
+        self.jobs_next = k.next;
+        self.seq = k.seq;
+        self.w.now = k.last_t;
+        self.stats.quiet_periods += 1;
+        self.stats.quiet_job_runs += total;
+        true
+    }
+
+    /// Steady log shipping in whole periods (backup, copy, restore; see
+    /// `quiet::steady_source`) from the backup run at `t` up to the next heap event.
+    fn ship_steady(&mut self, t: u64, heap_t: u64) -> bool {
+        let ls = &self.s.log_shipping;
+        let i = ls.backup_interval_s;
+        let (b0, c0, r0) = (self.jobs_next[0], self.jobs_next[1], self.jobs_next[2]);
+        // One schedule for the three, copy then restore within the period, and a retention
+        // no shorter than the period (see `quiet::ship_period`).
+        if ls.copy_interval_s != i
+            || ls.restore_interval_s != i
+            || b0.0 != t
+            || !(t < c0.0 && c0.0 < r0.0 && r0.0 < t + i)
+            || ls.retention_s < i
+        {
+            return false;
+        }
+        let end = heap_t.min(HORIZON_S + 1);
+        if r0.0 >= end {
+            return false;
+        }
+        // Whole periods whose restore run comes before the next event.
+        let k = (end - 1 - r0.0) / i + 1;
+        if k < 2 {
+            return false;
+        }
+        // Work as the runs would count it: each run 1 plus the files then on record.
+        let n0 = self.w.files.len() as u64;
+        let work = k
+            .saturating_mul(3 * n0 + 5)
+            .saturating_add(3 * k * (k - 1) / 2);
+        if self.work.saturating_add(work) > WORK_BUDGET {
+            return false;
+        }
+        let Some(src) = quiet::steady_source(&self.w) else {
+            return false;
+        };
+        let (co, ro) = (c0.0 - t, r0.0 - t);
+        for p in 0..k {
+            let b = t + p * i;
+            if !quiet::ship_period(&mut self.w, src, b, b + co, b + ro) {
+                // Not reached: steady_source checked what the backup and restore need.
+                debug_assert!(false, "a steady period failed");
+                break;
+            }
+        }
+        let last_b = t + (k - 1) * i;
+        quiet::retention(&mut self.w, last_b, last_b + ro, ls.retention_s);
+        // Runs taken in order backup, copy, restore, period after period.
+        let s0 = self.seq;
+        self.jobs_next = [
+            (last_b + i, s0 + 3 * (k - 1) + 1),
+            (last_b + co + i, s0 + 3 * (k - 1) + 2),
+            (last_b + ro + i, s0 + 3 * k),
+        ];
+        self.seq = s0 + 3 * k;
+        self.work += work;
+        self.w.now = last_b + ro;
+        self.stats.quiet_periods += 1;
+        self.stats.quiet_job_runs += 3 * k;
+        true
+    }
+
+    /// Whether advancing the workload once to the last of `runs` backup runs (the first at
+    /// `first`, `interval` apart) leaves the world as the runs' own calls would: no writer
+    /// (only the clock moves), or one copy taking every write and each call acknowledging
+    /// at least one (a call that acknowledges none would start a new acknowledgement
+    /// segment; two copies would interleave their ranges).
+    fn workload_in_one_step(&self, first: u64, runs: u64, interval: u64) -> bool {
+        let wpm = self.w.writes_per_minute;
+        let targets = self.w.writer_load.iter().filter(|&&k| k > 0).count();
+        if wpm == 0 || targets == 0 {
+            return true;
+        }
+        if targets > 1 {
+            return false;
+        }
+        let a0 = self.w.advanced_to;
+        let first_ok = first <= a0 || first.saturating_mul(wpm) / 60 > a0.saturating_mul(wpm) / 60;
+        first_ok && (runs < 2 || interval.saturating_mul(wpm) >= 60)
     }
 
     fn schedule_job(&mut self, j: usize, at: u64) {
@@ -954,4 +1193,233 @@ fn rpo_window(w: &World, lost: &RangeSet) -> u64 {
 fn day_hms(t: u64) -> String {
     let (d, r) = (t / 86_400, t % 86_400);
     format!("{d}d {:02}:{:02}:{:02}", r / 3600, r % 3600 / 60, r % 60)
+}
+
+// Steppable hooks for `drill explore` (sim::explore): the same event loop as `run`, one
+// event at a time, cloneable between events, with faults injected at the moment before the
+// next event. Kept in their own block so the event loop above can change independently;
+// the explorer's tests replay every counterexample with `run` to keep the two in step.
+
+/// The next event, as the explorer needs to see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NextEvent {
+    /// A fault listed in the scenario with an absolute time (scheduled before anything else,
+    /// so an injected fault at the same second would replay after it, not before).
+    ScenarioFault,
+    /// A runbook step ends (or is retried).
+    Step,
+    /// A log-shipping job runs.
+    Job,
+    /// A phase starts.
+    PhaseStart,
+    /// A fault timed from the end of a phase (e.g. DC1 rebuilt).
+    PhaseFault,
+    /// The end of the run (the liveness checks).
+    End,
+}
+
+/// Where the runbooks are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Position {
+    /// Phase n has not started yet (and every phase before it is done).
+    Before(usize),
+    /// Phase n is running.
+    Running(usize),
+    /// Every phase is done: only the liveness bound is left.
+    Ended,
+}
+
+/// A run advanced one event at a time (`drill explore`).
+#[derive(Clone)]
+pub struct Stepper<'a> {
+    sim: Sim<'a>,
+    done: bool,
+    exceeded: Option<BudgetExceeded>,
+}
+
+impl<'a> Stepper<'a> {
+    /// The run as `run` starts it: nothing has happened yet.
+    pub fn new(s: &'a Scenario, runbooks: &'a [Runbook], opts: Options) -> Self {
+        let mut sim = Sim::new(s, runbooks, opts);
+        for (i, f) in sim.s.faults.iter().enumerate() {
+            if f.after_phase.is_none() {
+                sim.push(f.at_s, Ev::Fault(i as u32));
+            }
+        }
+        let ls = &sim.s.log_shipping;
+        let (b, c, r) = (ls.backup_interval_s, ls.copy_offset_s, ls.restore_offset_s);
+        for (j, first) in [b, c.max(1), r.max(1)].into_iter().enumerate() {
+            sim.schedule_job(j, first);
+        }
+        if sim.s.phases.is_empty() || sim.runbooks.is_empty() {
+            sim.schedule_end(0);
+        } else {
+            sim.schedule_phase(0, 0);
+        }
+        Stepper {
+            sim,
+            done: false,
+            exceeded: None,
+        }
+    }
+
+    fn peek_ev(&self) -> Option<(u64, Ev)> {
+        let sim = &self.sim;
+        let (j, &(jt, js)) = sim.jobs_next.iter().enumerate().min_by_key(|(_, k)| **k)?;
+        match sim.q.peek() {
+            Some(Reverse((t, s, ev))) if (*t, *s) < (jt, js) => Some((*t, *ev)),
+            _ => Some((jt, Ev::Job(j as u8))),
+        }
+    }
+
+    /// The next event and its time, or None when the run is over.
+    pub fn peek(&self) -> Option<(u64, NextEvent)> {
+        if self.done {
+            return None;
+        }
+        let (t, ev) = self.peek_ev()?;
+        let kind = match ev {
+            Ev::Fault(i) if self.sim.s.faults[i as usize].after_phase.is_none() => {
+                NextEvent::ScenarioFault
+            }
+            Ev::Fault(_) => NextEvent::PhaseFault,
+            Ev::Job(_) => NextEvent::Job,
+            Ev::PhaseStart(_) => NextEvent::PhaseStart,
+            Ev::StepEnd(..) | Ev::StepRetry(..) => NextEvent::Step,
+            Ev::End => NextEvent::End,
+        };
+        Some((t, kind))
+    }
+
+    /// Where the runbooks are now.
+    pub fn position(&self) -> Position {
+        if self.sim.end_at.is_some() {
+            return Position::Ended;
+        }
+        let mut before = None;
+        for Reverse((_, _, ev)) in self.sim.q.iter() {
+            match *ev {
+                Ev::StepEnd(p, _) | Ev::StepRetry(p, _) => return Position::Running(p as usize),
+                Ev::PhaseStart(p) => before = Some(p as usize),
+                _ => {}
+            }
+        }
+        before.map_or(Position::Ended, Position::Before)
+    }
+
+    /// Play the next event (the body of `run`'s loop). Returns false when the run is over.
+    pub fn step(&mut self) -> bool {
+        if self.done {
+            return false;
+        }
+        let Some((t, _)) = self.peek_ev() else {
+            self.done = true;
+            return false;
+        };
+        let sim = &mut self.sim;
+        let (t, ev) = sim.next_event().unwrap_or((t, Ev::End));
+        if t > HORIZON_S {
+            self.done = true;
+            return false;
+        }
+        sim.work += 1;
+        if let Ev::Job(_) = ev {
+            sim.work += sim.w.files.len() as u64;
+        }
+        if sim.work > WORK_BUDGET {
+            self.exceeded = Some(BudgetExceeded {
+                at_s: t,
+                message: format!("the run exceeded its work budget ({WORK_BUDGET})"),
+            });
+            self.done = true;
+            return false;
+        }
+        if !matches!(ev, Ev::Job(1) | Ev::Job(2)) {
+            sim.w.advance_workload(t);
+        }
+        sim.w.now = t;
+        if ev == Ev::End {
+            sim.finish_liveness(t);
+            self.done = true;
+            return false;
+        }
+        let step_ctx = sim.handle(t, ev);
+        sim.after_event(t, ev, step_ctx);
+        true
+    }
+
+    /// Apply a fault at the moment before the next event (at its time), as a scenario fault
+    /// at that second replays: before every event but the scenario's own faults. Safety
+    /// invariants are checked after it. Call only while the runbooks run (before `Ended`):
+    /// a fault moves the end of the run, which is scheduled when the last phase ends.
+    pub fn inject(&mut self, f: &Fault) {
+        let Some((t, _)) = self.peek_ev() else { return };
+        let sim = &mut self.sim;
+        sim.work += 1;
+        sim.w.advance_workload(t);
+        sim.w.now = t;
+        crate::outage::apply(&mut sim.w, f);
+        sim.last_fault_at = sim.last_fault_at.max(t);
+        // Ev::End stands for "an injected fault" here: after_event only names the event.
+        sim.after_event(t, Ev::End, None);
+    }
+
+    /// Whether the run is over (its end event played, or a budget reached).
+    pub fn done(&self) -> bool {
+        self.done
+    }
+
+    /// The budget the run exceeded, if any.
+    pub fn exceeded(&self) -> Option<&BudgetExceeded> {
+        self.exceeded.as_ref()
+    }
+
+    /// Per invariant (invariants::all() order): violated so far.
+    pub fn violated(&self) -> impl Iterator<Item = bool> + '_ {
+        self.sim.violations.iter().map(|v| v.is_some())
+    }
+
+    pub fn world(&self) -> &World {
+        &self.sim.w
+    }
+
+    /// Feed the state that decides the rest of the run to `out`: the world, the pending
+    /// events (times and order, not their sequence numbers), the step in progress, the
+    /// random stream and the run's bookkeeping that later events read. Measures that only
+    /// feed the report (RTO, RPO, downtime) and the violations already found are left out:
+    /// two states equal here play the same futures and see the same violations.
+    pub fn canonical(&self, out: &mut dyn std::fmt::Write) -> std::fmt::Result {
+        self.canonical_schedule(out)?;
+        write!(out, "|{:?}", self.sim.w)
+    }
+
+    /// [`Self::canonical`] without the world (which the explorer hashes field by field).
+    pub fn canonical_schedule(&self, out: &mut dyn std::fmt::Write) -> std::fmt::Result {
+        let sim = &self.sim;
+        let mut pending: Vec<(u64, u64, Ev)> = sim.q.iter().map(|Reverse(e)| *e).collect();
+        for (j, &(t, s)) in sim.jobs_next.iter().enumerate() {
+            pending.push((t, s, Ev::Job(j as u8)));
+        }
+        pending.sort_unstable();
+        for (t, _, ev) in &pending {
+            write!(out, "{t}:{ev:?};")?;
+        }
+        write!(
+            out,
+            "|{}|{:?}|{}|{}|{}|{}|{:?}|",
+            sim.retries,
+            sim.rng,
+            sim.step_started,
+            sim.step_op,
+            sim.step_work,
+            sim.last_fault_at,
+            sim.end_at
+        )?;
+        write!(out, "{:?}", sim.failed_steps)
+    }
+
+    /// The report of the run so far (call when `done`).
+    pub fn report(self) -> Report {
+        self.sim.report()
+    }
 }

@@ -104,17 +104,16 @@ fn backup(w: &mut World, retention_s: u64) -> JobOutcome {
         // "Delete files older than" on the share.
         if w.share_reachable(i.dc()) {
             let horizon = w.now.saturating_sub(retention_s);
-            for f in w.files.iter_mut() {
-                if f.created_at < horizon {
-                    f.on_share = FileState::Absent;
-                }
+            for f in older_than(w, horizon) {
+                f.on_share = FileState::Absent;
             }
+            skip_gone(w);
         }
     }
     out
 }
 
-fn secondary_ready(w: &World) -> Option<Db> {
+pub(crate) fn secondary_ready(w: &World) -> Option<Db> {
     let b = w.inst(Instance::Backup);
     let cfg = b.ls_secondary?;
     (b.up && w.dc_is_up(Dc::Dc2)).then_some(cfg.database)
@@ -155,7 +154,8 @@ fn copy(w: &mut World) -> JobOutcome {
     }
     let mut n = 0;
     let mut last = None;
-    for f in w.files.iter_mut() {
+    let from = w.live_from;
+    for f in w.files[from..].iter_mut() {
         if f.kind == BackupKind::Log
             && f.on_share == FileState::Readable
             && f.in_copy_folder == FileState::Absent
@@ -203,10 +203,32 @@ fn restore(w: &mut World, retention_s: u64) -> JobOutcome {
         },
     };
     let horizon = w.now.saturating_sub(retention_s);
-    for f in w.files.iter_mut() {
-        if f.created_at < horizon {
-            f.in_copy_folder = FileState::Absent;
-        }
+    for f in older_than(w, horizon) {
+        f.in_copy_folder = FileState::Absent;
     }
+    skip_gone(w);
     out
+}
+
+/// The files created before `horizon` and not yet gone from both places: files are
+/// appended as they are made and the clock never goes back, so the retention never looks
+/// at the newer ones, nor at those before `live_from`.
+pub(crate) fn older_than(w: &mut World, horizon: u64) -> &mut [BackupFile] {
+    debug_assert!(w
+        .files
+        .windows(2)
+        .all(|p| p[0].created_at <= p[1].created_at));
+    let n = w.files.partition_point(|f| f.created_at < horizon);
+    let from = w.live_from.min(n);
+    &mut w.files[from..n]
+}
+
+/// Move `live_from` past the files gone from both the share and the copy folder: no job,
+/// step or fault brings such a file back, so no scan needs to see it again.
+pub(crate) fn skip_gone(w: &mut World) {
+    let gone =
+        |f: &BackupFile| f.on_share == FileState::Absent && f.in_copy_folder == FileState::Absent;
+    while w.files.get(w.live_from).is_some_and(gone) {
+        w.live_from += 1;
+    }
 }

@@ -15,7 +15,8 @@
 //! - [`steps`] runbook actions, above [`backups`] (BACKUP/RESTORE, the restore loop and the
 //!   files a step will touch), which both [`steps`] and [`timing`] use; [`jobs`]
 //!   log shipping; [`outage`] faults.
-//! - [`invariants`] one per file; [`engine`] the event loop; [`report`], [`observe`],
+//! - [`invariants`] one per file; [`engine`] the event loop, with [`quiet`] periods of
+//!   log shipping advanced in closed form (docs/speed.md); [`report`], [`observe`],
 //!   [`describe`] what a run produces; [`plan`] the restore planner over msdb history.
 pub mod assumptions;
 pub mod backups;
@@ -23,6 +24,7 @@ pub mod command;
 pub mod describe;
 pub mod dist;
 pub mod engine;
+pub mod explore;
 pub mod fault;
 pub mod invariants;
 pub mod jobs;
@@ -32,6 +34,7 @@ pub mod mirroring;
 pub mod observe;
 pub mod outage;
 pub mod plan;
+pub mod quiet;
 pub mod ranges;
 pub mod report;
 pub mod rng;

@@ -282,6 +282,10 @@ pub struct World {
     /// The settings of the modelling assumptions, and those this run has depended on.
     pub assumptions: Assumptions,
     pub used: Used,
+    /// Every file before this index is gone from both the share and the copy folder, for
+    /// good (nothing brings a file back): where the jobs' scans start. A cache kept by the
+    /// retention (`jobs`), not state: no rule reads it.
+    pub(crate) live_from: usize,
 }
 
 fn dc_index(dc: Dc) -> usize {
@@ -398,6 +402,7 @@ impl World {
             writer_load: [0; 5],
             assumptions: s.assumptions,
             used: Used::default(),
+            live_from: 0,
         };
         world.reconcile();
         world

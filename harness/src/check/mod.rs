@@ -459,7 +459,7 @@ pub fn check(args: &Args) -> Result<Outcome, String> {
     })
 }
 
-/// A runbook, a scenario (with the runbooks it names) or a calibration file.
+/// A runbook, a scenario (with the runbooks it names), a calibration file or a site file.
 fn validate(f: &Path) -> Result<(), String> {
     let text =
         std::fs::read_to_string(f).map_err(|e| format!("{}: cannot read: {e}", f.display()))?;
@@ -475,6 +475,8 @@ fn validate(f: &Path) -> Result<(), String> {
         load::load_runbook(f).map(|_| ()).map_err(|e| e.to_string())
     } else if has("phases") {
         load::load(Some(f)).map(|_| ()).map_err(|e| e.to_string())
+    } else if v.get("format").and_then(|x| x.as_str()) == Some(crate::site::FORMAT) {
+        crate::site::load(f).map(|_| ()).map_err(|e| e.to_string())
     } else if has("parameters") && has("format") {
         crate::rto::calibration::load(f)
             .map(|_| ())

@@ -11,7 +11,9 @@
 
 pub mod campaign;
 pub mod gen;
+pub mod merge;
 pub mod regress;
+pub mod shard;
 pub mod shrink;
 pub mod vary;
 
@@ -26,7 +28,14 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 #[derive(ClapArgs, Debug, Clone)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
+    /// `drill fuzz merge`: combine the JSON results of `--shard I/N` processes.
+    #[command(subcommand)]
+    pub cmd: Option<Cmd>,
+    /// Play only the campaign's cases i with i mod N = I (`drill fuzz merge` combines them).
+    #[arg(long, value_parser = shard::parse)]
+    pub shard: Option<shard::Shard>,
     /// Runbook file(s) under test: a failover, a failback, or one of each. Default: the
     /// documented failover and failback (scenarios/runbooks/failover.json, failback.json).
     #[arg(long = "runbook")]
@@ -63,6 +72,12 @@ pub struct Args {
     /// replayed by `cargo test`, is scenarios/regressions: name it here to add to it.
     #[arg(long, default_value = "drill-counterexamples")]
     pub out: PathBuf,
+}
+
+#[derive(clap::Subcommand, Debug, Clone)]
+pub enum Cmd {
+    /// Combine the JSON results of `drill fuzz --shard I/N --json` into one report.
+    Merge(merge::Args),
 }
 
 const DEFAULT_FAILOVER: &str = "scenarios/runbooks/failover.json";
@@ -166,7 +181,10 @@ pub fn shape(t: &Target, deviations: bool, beyond: bool) -> Shape {
     }
 }
 
-pub fn run(args: Args) -> i32 {
+pub fn run(mut args: Args) -> i32 {
+    if let Some(Cmd::Merge(m)) = args.cmd.take() {
+        return merge::run(m);
+    }
     let t = match target(&args.runbooks) {
         Ok(t) => t,
         Err(e) => {
@@ -201,7 +219,7 @@ pub fn run(args: Args) -> i32 {
     );
     let progress = |n: u64| bar.set_position(n);
     let start = Instant::now();
-    let tally = campaign::run(&campaign::Plan {
+    let plan = campaign::Plan {
         shape: &shape,
         runbooks: &t.runbooks,
         seed: args.seed,
@@ -212,7 +230,11 @@ pub fn run(args: Args) -> i32 {
             .time_limit
             .and_then(|l| start.checked_add(Duration::from_secs_f64(l))),
         progress: &progress,
-    });
+    };
+    let tally = match args.shard {
+        Some(sh) => shard::run(&plan, sh),
+        None => campaign::run(&plan),
+    };
     let elapsed = start.elapsed().as_secs_f64();
     bar.finish_and_clear();
     let found = match regress::counterexamples(&shape, &t, &args, &tally) {
@@ -223,11 +245,23 @@ pub fn run(args: Args) -> i32 {
         }
     };
     let rate = tally.cases as f64 / elapsed.max(1e-9);
+    // Cost counters (docs/speed.md), on stderr: the report stays a function of the inputs.
+    let per_case = |n: u64| n as f64 / tally.cases.max(1) as f64;
+    eprintln!(
+        "drill fuzz: {rate:.0} cases/s on {} jobs ({:.0} per job); per case {:.1} events handled, {:.1} job runs advanced in closed form (quiet periods)",
+        args.jobs,
+        rate / args.jobs as f64,
+        per_case(tally.events),
+        per_case(tally.quiet_job_runs)
+    );
     let robustness = args
         .vary_assumptions
         .then(|| vary::classify(&found, &t.runbooks));
     if args.json {
-        let text = regress::to_json(&args, &t, &tally, &found, elapsed, rate);
+        let mut text = regress::to_json(&args, &t, &tally, &found, elapsed, rate);
+        if let Some(sh) = args.shard {
+            text = shard::annotate(&text, sh, args.cases, tally.cases);
+        }
         match (
             &robustness,
             serde_json::from_str::<serde_json::Value>(&text),

@@ -1,0 +1,205 @@
+//! `drill explore`: bounded exhaustive exploration of the runbooks (sim::explore) with
+//! shortest counterexamples saved as scenario files, a certificate per property that holds,
+//! `--shard I/N` and `drill explore merge`.
+
+pub mod merge;
+pub mod report;
+pub mod shard;
+
+use crate::exit;
+use crate::load;
+use clap::{Args as ClapArgs, Subcommand};
+use report::ExploreReport;
+use shard::Shard;
+use sim::explore::{self, Bound, PremiseMode};
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(ClapArgs, Debug, Clone)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Args {
+    #[command(subcommand)]
+    pub cmd: Option<Cmd>,
+    #[command(flatten)]
+    pub search: SearchArgs,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum Cmd {
+    /// Combine the JSON results of `drill explore --shard I/N --json` into one report.
+    Merge(merge::Args),
+}
+
+#[derive(ClapArgs, Debug, Clone)]
+pub struct SearchArgs {
+    /// Scenario file (JSON) whose premise and runbooks are explored. Without it, the
+    /// embedded default drill (the documented runbooks, full cycle).
+    pub scenario: Option<PathBuf>,
+    /// Explore this runbook file in place of the scenario's of the same kind; repeat for
+    /// one of each (e.g. the corrected failover and failback).
+    #[arg(long = "runbook", value_name = "FILE")]
+    pub runbooks: Vec<PathBuf>,
+    /// K: faults placed by the search (a transient fault and its heal count as one), 0 to 4.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=4))]
+    pub faults: u32,
+    /// D: operator deviations (skip, repeat, swap with the next step, wrong instance), 0 to 3.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=3))]
+    pub deviations: u32,
+    /// Which premises: the scenario's own, or every discrete choice (share DC1/DC2/third,
+    /// layout, witness, CMS, the disaster's moment in the log-shipping cycle).
+    #[arg(long, default_value = "scenario", value_parser = ["scenario", "all"])]
+    pub premise: String,
+    /// Also faults outside the runbooks' assumptions while they run (as `drill fuzz
+    /// --beyond-assumptions`).
+    #[arg(long)]
+    pub beyond_assumptions: bool,
+    /// Stop after this many distinct states (then nothing is certified), 1 to 10^9.
+    #[arg(long, default_value_t = 20_000_000, value_parser = crate::bounds::cases)]
+    pub max_states: u64,
+    /// Worker threads (results do not depend on it), 1 to 1024.
+    #[arg(long, default_value_t = 2, value_parser = crate::bounds::threads)]
+    pub jobs: usize,
+    /// Cover only part I of N of the search (by root: premise and deviation plan);
+    /// `drill explore merge` combines the N results.
+    #[arg(long, value_parser = shard::parse)]
+    pub shard: Option<Shard>,
+    /// Print one JSON document instead of the text report.
+    #[arg(long)]
+    pub json: bool,
+    /// Where counterexamples are written (created if missing); not written with --shard
+    /// (merge writes them).
+    #[arg(long, default_value = "drill-counterexamples")]
+    pub out: PathBuf,
+}
+
+pub fn run(args: Args) -> i32 {
+    match args.cmd {
+        Some(Cmd::Merge(m)) => merge::run(m),
+        None => search(args.search),
+    }
+}
+
+/// The inputs of a search, loaded.
+pub struct Input {
+    pub loaded: load::Loaded,
+    pub bound: Bound,
+    pub mode: PremiseMode,
+    pub roots: Vec<explore::Root>,
+}
+
+pub fn input(a: &SearchArgs) -> Result<Input, load::InputError> {
+    let loaded = load::load_with(a.scenario.as_deref(), &a.runbooks)?;
+    let bound = Bound {
+        faults: a.faults,
+        deviations: a.deviations,
+        beyond: a.beyond_assumptions,
+    };
+    let mode = if a.premise == "all" {
+        PremiseMode::All
+    } else {
+        PremiseMode::Scenario
+    };
+    let roots = explore::roots(&loaded.scenario, &loaded.runbooks, bound, mode);
+    Ok(Input {
+        loaded,
+        bound,
+        mode,
+        roots,
+    })
+}
+
+/// Run the search over `shard`'s roots with `jobs` threads.
+pub fn search_outcome<'a>(
+    inp: &'a Input,
+    max_states: u64,
+    jobs: usize,
+    shard: Shard,
+) -> explore::Outcome {
+    let bound = inp.bound;
+    let map = |level: Vec<explore::Node<'a>>| par_expand(level, bound, jobs);
+    explore::explore(
+        &inp.roots,
+        &inp.loaded.runbooks,
+        bound,
+        max_states,
+        &|i| shard.covers(i as u64),
+        &map,
+    )
+}
+
+/// Expand a level on `jobs` threads, in order (contiguous chunks, results concatenated).
+pub fn par_expand<'a>(
+    level: Vec<explore::Node<'a>>,
+    bound: Bound,
+    jobs: usize,
+) -> Vec<Vec<explore::Child<'a>>> {
+    // Small levels are not worth a thread.
+    if jobs <= 1 || level.len() < 64 {
+        return explore::expand_level(level, bound);
+    }
+    let chunk = level.len().div_ceil(jobs);
+    let mut chunks = Vec::new();
+    let mut rest = level;
+    while rest.len() > chunk {
+        let tail = rest.split_off(chunk);
+        chunks.push(rest);
+        rest = tail;
+    }
+    chunks.push(rest);
+    std::thread::scope(|sc| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|c| sc.spawn(move || explore::expand_level(c, bound)))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("expansion does not panic"))
+            .collect()
+    })
+}
+
+fn search(a: SearchArgs) -> i32 {
+    let inp = match input(&a) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("drill explore: {e}");
+            return exit::BAD_INPUT;
+        }
+    };
+    let shard = a.shard.unwrap_or(Shard::WHOLE);
+    eprintln!(
+        "drill explore: seed {}, up to {} fault(s) and {} deviation(s), premise {}, {} root(s){}, {} job(s)",
+        inp.loaded.scenario.seed,
+        a.faults,
+        a.deviations,
+        a.premise,
+        inp.roots.len(),
+        a.shard.map(|s| format!(" (shard {s})")).unwrap_or_default(),
+        a.jobs
+    );
+    let start = Instant::now();
+    let outcome = search_outcome(&inp, a.max_states, a.jobs, shard);
+    let elapsed = start.elapsed().as_secs_f64();
+    let mut rep = report::build(&inp, &a, &outcome, elapsed);
+    if a.shard.is_none() {
+        if let Err(e) = report::save_counterexamples(&mut rep, &a.out) {
+            eprintln!("drill explore: cannot write a counterexample: {e}");
+            return exit::BAD_INPUT;
+        }
+    }
+    emit(&rep, a.json)
+}
+
+/// Print the report; the exit code as `drill fuzz`: 1 when a property is violated.
+pub fn emit(rep: &ExploreReport, json: bool) -> i32 {
+    if json {
+        println!("{}", serde_json::to_string_pretty(rep).unwrap_or_default());
+    } else {
+        print!("{}", report::render(rep));
+    }
+    if rep.properties.iter().any(|p| p.counterexample.is_some()) {
+        exit::VIOLATION
+    } else {
+        exit::OK
+    }
+}

@@ -1,0 +1,160 @@
+//! `drill explore` from the outside: exit codes as `drill fuzz` (0 holds, 1 violated, 2 bad
+//! input), the saved counterexample replayed by `drill run`, `--shard` and `merge`.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn drill(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_drill"))
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+        .args(args)
+        .output()
+        .expect("drill runs")
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn corrected_cycle_holds_without_faults_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = drill(&[
+        "explore",
+        "scenarios/full-cycle-corrected.json",
+        "--faults",
+        "0",
+        "--out",
+        &dir.path().display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", err(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(
+        "HOLDS     no violation of failback_no_loss with up to 0 faults and 0 deviations"
+    ));
+    assert!(text.contains("unique states/s"));
+    assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());
+}
+
+#[test]
+fn documented_cycle_violates_and_the_counterexample_replays() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = drill(&[
+        "explore",
+        "--faults",
+        "0",
+        "--json",
+        "--out",
+        &dir.path().display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", err(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let p = v["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "service_restored")
+        .unwrap();
+    assert_eq!(p["holds"], false);
+    let c = &p["counterexample"];
+    assert_eq!(c["replays"], true);
+    let file = c["file"].as_str().unwrap();
+    assert_eq!(c["run"].as_str().unwrap(), format!("drill run {file}"));
+    let run = drill(&["run", file, "--json"]);
+    assert_eq!(run.status.code(), Some(1));
+    let r: Value = serde_json::from_slice(&run.stdout).unwrap();
+    let verdict = r["invariants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "service_restored")
+        .unwrap();
+    assert_eq!(verdict["holds"], false);
+}
+
+#[test]
+fn shards_from_the_command_line_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for i in 0..2 {
+        let out = drill(&[
+            "explore",
+            "scenarios/dc1-outage-share-dc1.json",
+            "--faults",
+            "0",
+            "--deviations",
+            "1",
+            "--json",
+            "--shard",
+            &format!("{i}/2"),
+        ]);
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{}", err(&out));
+        let f = dir.path().join(format!("{i}.json"));
+        std::fs::write(&f, &out.stdout).unwrap();
+        files.push(f.display().to_string());
+    }
+    let whole = drill(&[
+        "explore",
+        "scenarios/dc1-outage-share-dc1.json",
+        "--faults",
+        "0",
+        "--deviations",
+        "1",
+        "--json",
+        "--out",
+        &dir.path().join("w").display().to_string(),
+    ]);
+    let merged = drill(&[
+        "explore",
+        "merge",
+        &files[0],
+        &files[1],
+        "--json",
+        "--out",
+        &dir.path().join("m").display().to_string(),
+    ]);
+    assert_eq!(
+        merged.status.code(),
+        whole.status.code(),
+        "{}",
+        err(&merged)
+    );
+    let (mut m, mut w): (Value, Value) = (
+        serde_json::from_slice(&merged.stdout).unwrap(),
+        serde_json::from_slice(&whole.stdout).unwrap(),
+    );
+    for v in [&mut m, &mut w] {
+        v.as_object_mut().unwrap().remove("measured");
+        for p in v["properties"].as_array_mut().unwrap() {
+            if let Some(c) = p["counterexample"].as_object_mut() {
+                // Same file name, another directory.
+                let f = c["file"].as_str().unwrap();
+                let name = Path::new(f)
+                    .file_name()
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .to_string();
+                c.insert("file".into(), name.into());
+                c.remove("run");
+            }
+        }
+    }
+    assert_eq!(m, w);
+}
+
+#[test]
+fn bad_input_exits_2_with_the_reason() {
+    let o = drill(&["explore", "no-such-scenario.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("no-such-scenario.json"), "{}", err(&o));
+    let o = drill(&["explore", "--shard", "2/2"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("expected I from 0 to N-1"), "{}", err(&o));
+    let o = drill(&["explore", "--faults", "9"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = drill(&["explore", "merge", "scenarios/full-cycle.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("full-cycle.json"), "{}", err(&o));
+}

@@ -1,0 +1,302 @@
+//! `drill explore`: the search pinned. Golden state counts derived and checked against a
+//! brute-force enumerator; every mutant found within the small bounds; the corrected
+//! failover proven within K=1; every counterexample replayed by `drill run`'s engine; shards
+//! merged into exactly the single-process report; results independent of --jobs.
+
+use harness::explore::{self, merge, report, shard::Shard, SearchArgs};
+use sim::engine::{self, Options, Stepper};
+use sim::explore::{Bound, Node};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+fn repo(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(p)
+}
+
+fn args(scenario: Option<&str>, runbooks: &[&str], k: u32, d: u32) -> SearchArgs {
+    SearchArgs {
+        scenario: scenario.map(repo),
+        runbooks: runbooks.iter().map(|r| repo(r)).collect(),
+        faults: k,
+        deviations: d,
+        premise: "scenario".into(),
+        beyond_assumptions: false,
+        max_states: 10_000_000,
+        jobs: 2,
+        shard: None,
+        json: true,
+        out: PathBuf::from("unused"),
+    }
+}
+
+fn search(a: &SearchArgs) -> report::ExploreReport {
+    let inp = explore::input(a).expect("inputs load");
+    let o = explore::search_outcome(&inp, a.max_states, a.jobs, a.shard.unwrap_or(Shard::WHOLE));
+    report::build(&inp, a, &o, 1.0)
+}
+
+fn violated(r: &report::ExploreReport) -> Vec<&str> {
+    r.properties
+        .iter()
+        .filter(|p| p.counterexample.is_some())
+        .map(|p| p.name.as_str())
+        .collect()
+}
+
+const FAILOVER_ONLY: &str = "scenarios/dc1-outage-share-dc2.json";
+const CORRECTED_FO: &str = "scenarios/runbooks/failover-corrected.json";
+
+/// With no fault and no deviation the search is the one run `drill run` plays: one state
+/// per event played, plus the root; one end state; the same verdicts.
+#[test]
+fn zero_bound_is_the_run() {
+    let a = args(None, &[], 0, 0);
+    let r = search(&a);
+    let inp = explore::input(&a).unwrap();
+    let mut st = Stepper::new(
+        &inp.loaded.scenario,
+        &inp.loaded.runbooks,
+        Options::default(),
+    );
+    let mut events = 0u64;
+    while !st.done() {
+        st.step();
+        events += 1;
+    }
+    // Golden: the embedded default drill plays 112 events (its End included).
+    assert_eq!(events, 112);
+    assert_eq!(r.unique_states, events + 1);
+    assert_eq!(r.states_generated, events + 1);
+    assert_eq!(r.end_states, 1);
+    assert_eq!(r.depth, 112);
+    let run = engine::run(
+        &inp.loaded.scenario,
+        &inp.loaded.runbooks,
+        Options::default(),
+    );
+    assert_eq!(violated(&r), run.violated());
+    assert_eq!(violated(&r), ["service_restored", "dr_posture_restored"]);
+}
+
+/// Every key reachable from the roots, with no deduplication at all (depth-first over every
+/// path), and per property the least depth at which any path violates it: the search's
+/// unique count must be the number of keys, its counterexamples' depths these minima.
+fn brute_force(a: &SearchArgs) -> (usize, Vec<Option<u32>>) {
+    let inp = explore::input(a).unwrap();
+    let bound = Bound {
+        faults: a.faults,
+        deviations: a.deviations,
+        beyond: a.beyond_assumptions,
+    };
+    let mut keys = HashSet::new();
+    // The fast key (the world hashed field by field) against the reference key (the world's
+    // full Debug text): equal exactly when the reference is, so no field is missed.
+    let mut fast_to_ref: HashMap<u128, u128> = HashMap::new();
+    let mut ref_to_fast: HashMap<u128, u128> = HashMap::new();
+    let mut least: Vec<Option<u32>> = vec![None; sim::invariants::names().len()];
+    let mut stack: Vec<(Node, u32)> = inp
+        .roots
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (Node::root(i, r, &inp.loaded.runbooks, bound), 0))
+        .collect();
+    while let Some((n, depth)) = stack.pop() {
+        let (fast, reference) = (n.key(), n.reference_key());
+        keys.insert(fast);
+        assert_eq!(*fast_to_ref.entry(fast).or_insert(reference), reference);
+        assert_eq!(*ref_to_fast.entry(reference).or_insert(fast), fast);
+        for (k, v) in n.st.violated().enumerate() {
+            if v && least[k].is_none_or(|d| depth < d) {
+                least[k] = Some(depth);
+            }
+        }
+        stack.extend(n.successors(bound).into_iter().map(|c| (c, depth + 1)));
+    }
+    (keys.len(), least)
+}
+
+fn depths(r: &report::ExploreReport) -> Vec<Option<u32>> {
+    r.properties
+        .iter()
+        .map(|p| p.counterexample.as_ref().map(|c| c.depth))
+        .collect()
+}
+
+/// Golden counts for small bounds on the corrected failover (DC1 outage, share in DC2).
+/// A change to the model that changes the state space must update them on purpose.
+#[test]
+fn golden_counts_match_a_brute_force_enumerator() {
+    // K=0, D=1: roots never share a state, and each is one run: the count is the sum of
+    // the roots' events plus one each.
+    let a = args(Some(FAILOVER_ONLY), &[CORRECTED_FO], 0, 1);
+    let r = search(&a);
+    let inp = explore::input(&a).unwrap();
+    let mut expected = 0u64;
+    for root in &inp.roots {
+        let mut st = Stepper::new(&root.scenario, &inp.loaded.runbooks, Options::default());
+        expected += 1;
+        while !st.done() {
+            st.step();
+            expected += 1;
+        }
+    }
+    assert_eq!(r.unique_states, expected);
+    assert_eq!((r.roots, r.unique_states), (GOLDEN_K0_D1.0, GOLDEN_K0_D1.1));
+
+    let a = args(Some(FAILOVER_ONLY), &[CORRECTED_FO], 1, 0);
+    let r = search(&a);
+    let (keys, least) = brute_force(&a);
+    assert_eq!(r.unique_states, keys as u64);
+    assert_eq!(depths(&r), least);
+    assert_eq!(
+        (r.states_generated, r.unique_states, r.end_states, r.depth),
+        GOLDEN_K1_D0
+    );
+}
+
+// 42 roots, by hand from failover-corrected.json's nine steps F0..F6: skip and repeat for
+// each (18), swap with the next for all but the last (8), a wrong instance for the five
+// steps naming one (F1, F2, F3, F4, F6 on backup: 3 other data instances each, 15), and the
+// plan without deviation: 18 + 8 + 15 + 1 = 42. The states are then checked above as the
+// sum of each root's run.
+const GOLDEN_K0_D1: (u64, u64) = (42, 2045);
+const GOLDEN_K1_D0: (u64, u64, u64, u32) = (16_385, 14_466, 301, 53);
+
+/// The corrected failover is proven within one fault: a certificate for every property.
+#[test]
+fn corrected_failover_is_certified_within_one_fault() {
+    let r = search(&args(Some(FAILOVER_ONLY), &[CORRECTED_FO], 1, 0));
+    assert!(r.complete);
+    for p in &r.properties {
+        assert_eq!(p.holds, Some(true), "{}", p.name);
+        let cert = p.certificate.as_deref().unwrap();
+        assert!(
+            cert.starts_with(&format!(
+                "no violation of {} with up to 1 fault and 0 deviations",
+                p.name
+            )),
+            "{cert}"
+        );
+        assert!(cert.contains(&report::count(r.unique_states)), "{cert}");
+    }
+}
+
+/// Save the report's counterexamples and play each file as `drill run FILE` does: the
+/// property it was found for is violated again.
+fn assert_replays(r: &mut report::ExploreReport) {
+    let dir = tempfile::tempdir().unwrap();
+    report::save_counterexamples(r, dir.path()).unwrap();
+    for p in &r.properties {
+        let Some(c) = &p.counterexample else { continue };
+        assert!(c.replays, "{}", p.name);
+        let file = PathBuf::from(c.file.as_deref().unwrap());
+        assert_eq!(
+            c.run.as_deref(),
+            Some(format!("drill run {}", file.display()).as_str())
+        );
+        let l = harness::load::load(Some(&file)).expect("a saved counterexample loads");
+        let run = engine::run(&l.scenario, &l.runbooks, Options::default());
+        assert!(
+            run.violated().contains(&p.name.as_str()),
+            "{} not replayed by {}",
+            p.name,
+            file.display()
+        );
+    }
+}
+
+/// Every mutant of the corpus is found within K=0, D=1 or K=1, D=0 (by the smaller bound
+/// where it suffices: a search within a bound contains every search within a smaller one),
+/// and its counterexample replays.
+#[test]
+fn every_mutant_is_found_within_the_small_bounds() {
+    let mut dir: Vec<_> = std::fs::read_dir(repo("scenarios/mutants"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    dir.sort();
+    assert!(dir.len() >= 6);
+    for m in dir {
+        let text = std::fs::read_to_string(&m).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let expect = v["expect_violation"].as_str().unwrap().to_string();
+        let rb = harness::load::load_runbook(&m).unwrap();
+        let mrel = format!(
+            "scenarios/mutants/{}",
+            m.file_name().unwrap().to_str().unwrap()
+        );
+        // A failback mutant plays in the corrected full cycle; a failover one after the DC1
+        // outage with the share in DC2.
+        let scenario = if harness::runbooks::is_failback(&rb) {
+            "scenarios/full-cycle-corrected.json"
+        } else {
+            FAILOVER_ONLY
+        };
+        let mut found = None;
+        for (k, d, premise) in [(0, 0, "scenario"), (0, 0, "all"), (1, 0, "scenario")] {
+            let mut a = args(Some(scenario), &[&mrel], k, d);
+            a.premise = premise.into();
+            let mut r = search(&a);
+            if violated(&r).contains(&expect.as_str()) {
+                assert_replays(&mut r);
+                found = Some((k, d, premise));
+                break;
+            }
+        }
+        assert!(
+            found.is_some(),
+            "{} ({expect}) not found within K=1, D=0",
+            m.display()
+        );
+    }
+}
+
+/// The documented runbooks: what explore finds replays, and the first counterexample is a
+/// shortest one (no violation at a smaller depth in a search stopped just before it).
+#[test]
+fn documented_failover_counterexamples_replay_and_are_shortest() {
+    let a = args(Some("scenarios/dc1-outage-share-dc1.json"), &[], 0, 1);
+    let mut r = search(&a);
+    assert!(!violated(&r).is_empty());
+    let (keys, least) = brute_force(&a);
+    assert_eq!(r.unique_states, keys as u64);
+    assert_eq!(depths(&r), least);
+    assert_replays(&mut r);
+}
+
+/// `--shard I/N` then merge gives the single-process report (all but the wall clock), and
+/// the result does not depend on --jobs.
+#[test]
+fn shards_merge_into_the_single_process_report() {
+    let mut whole_args = args(Some("scenarios/dc1-outage-share-dc1.json"), &[], 0, 1);
+    whole_args.jobs = 1;
+    let mut whole = search(&whole_args);
+    let mut parts = Vec::new();
+    for i in 0..3 {
+        let mut a = whole_args.clone();
+        a.jobs = 2;
+        a.shard = Some(Shard { index: i, count: 3 });
+        let r = search(&a);
+        assert!(r.roots < whole.roots);
+        // Through JSON, as the processes hand them over.
+        let text = serde_json::to_string(&r).unwrap();
+        parts.push((format!("{i}.json"), serde_json::from_str(&text).unwrap()));
+    }
+    let merged = merge::merge(&parts).expect("the three shards merge");
+    whole.measured = merged.measured.clone();
+    assert_eq!(merged, whole);
+    // A missing shard or a foreign one is refused.
+    assert!(merge::merge(&parts[..2])
+        .unwrap_err()
+        .contains("2/3 missing"));
+    let mut other = parts.clone();
+    other[1].1.bound.faults = 1;
+    assert!(merge::merge(&other)
+        .unwrap_err()
+        .contains("another input or bound"));
+    let mut two = whole_args.clone();
+    two.jobs = 2;
+    let mut r2 = search(&two);
+    r2.measured = whole.measured.clone();
+    assert_eq!(r2, whole);
+}

@@ -1,0 +1,368 @@
+//! The canonical hash of a state: the engine's canonical text (world, pending events, step
+//! in progress, random stream) streamed through two 64-bit multiply-rotate lanes, so no text
+//! is allocated. 128 bits: at 10^8 states the chance of any collision is about 10^-23.
+
+use std::fmt;
+
+pub struct Hasher {
+    a: u64,
+    b: u64,
+    buf: [u8; 8],
+    n: usize,
+}
+
+const K1: u64 = 0x9E37_79B9_7F4A_7C15;
+const K2: u64 = 0xC2B2_AE3D_27D4_EB4F;
+
+impl Default for Hasher {
+    fn default() -> Self {
+        Hasher::new()
+    }
+}
+
+impl Hasher {
+    pub fn new() -> Hasher {
+        Hasher {
+            a: 0x243F_6A88_85A3_08D3,
+            b: 0x1319_8A2E_0370_7344,
+            buf: [0; 8],
+            n: 0,
+        }
+    }
+
+    #[inline]
+    fn word(&mut self, w: u64) {
+        self.a = (self.a ^ w).wrapping_mul(K1).rotate_left(29);
+        self.b = (self.b.rotate_left(23) ^ w).wrapping_mul(K2);
+    }
+
+    pub fn bytes(&mut self, bytes: &[u8]) {
+        for &x in bytes {
+            self.buf[self.n] = x;
+            self.n += 1;
+            if self.n == 8 {
+                self.word(u64::from_le_bytes(self.buf));
+                self.n = 0;
+            }
+        }
+    }
+
+    pub fn finish(mut self) -> u128 {
+        let tail = self.n as u64;
+        self.buf[self.n..].fill(0);
+        self.word(u64::from_le_bytes(self.buf));
+        self.word(tail);
+        // Final avalanche of each lane (splitmix64's mixer).
+        let mix = |mut z: u64| {
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        };
+        (u128::from(mix(self.a)) << 64) | u128::from(mix(self.b ^ self.a.rotate_left(7)))
+    }
+}
+
+impl fmt::Write for Hasher {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.bytes(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// Feed a world to the hasher, field by field, as raw words (no text). Every struct is
+/// destructured without `..`, so a field added to the model does not compile until it is
+/// fed here (or ignored here with a reason).
+pub fn world(h: &mut Hasher, w: &crate::world::World) {
+    use crate::world::*;
+    let World {
+        now,
+        instances,
+        files,
+        share_dc,
+        share_up,
+        share_full,
+        mirror_seed_share_dc,
+        dc_up,
+        link_up,
+        cms_dc,
+        cms_up,
+        pool_state,
+        servers,
+        fast_link,
+        witness_configured,
+        agent_share_read,
+        agent_copy_write,
+        job_failing,
+        next_write,
+        writes_per_minute,
+        advanced_to,
+        acks,
+        acked_failed_over,
+        next_origin,
+        coverage,
+        writer_load,
+        // Set by the scenario and never changed by a run: the root's index stands for it.
+        assumptions: _,
+        used,
+        // A scan cache (files before it are gone for good): the files themselves are fed.
+        live_from: _,
+    } = w;
+    h.u64(*now);
+    for i in instances {
+        instance(h, i);
+    }
+    h.u64(files.len() as u64);
+    for f in files {
+        file(h, f);
+    }
+    h.u64(*share_dc as u64);
+    h.bools(&[*share_up, *share_full, *link_up, *cms_up, *fast_link]);
+    h.u64(*mirror_seed_share_dc as u64);
+    h.bools(dc_up);
+    h.u64(*cms_dc as u64);
+    h.u64(*pool_state as u64);
+    for s in servers {
+        server(h, s);
+    }
+    h.bools(&[*witness_configured, *agent_share_read, *agent_copy_write]);
+    h.bools(job_failing);
+    h.u64(*next_write);
+    h.u64(*writes_per_minute);
+    h.u64(*advanced_to);
+    h.u64(acks.len() as u64);
+    for a in acks {
+        let AckSegment {
+            first_write,
+            end_write,
+            t0,
+            t1,
+        } = a;
+        h.u64(*first_write);
+        h.u64(*end_write);
+        h.u64(*t0);
+        h.u64(*t1);
+    }
+    ranges(h, acked_failed_over);
+    h.u128(*next_origin);
+    let Coverage {
+        backup_recovered,
+        mirror_took_over,
+        hit_4305,
+        hit_3101,
+        step_failed,
+        step_failed_then_succeeded,
+        split_brain,
+        failed_back,
+        writes_lost,
+        log_file_skipped,
+    } = coverage;
+    h.bools(&[
+        *backup_recovered,
+        *mirror_took_over,
+        *hit_4305,
+        *hit_3101,
+        *step_failed,
+        *step_failed_then_succeeded,
+        *split_brain,
+        *failed_back,
+        *writes_lost,
+        *log_file_skipped,
+    ]);
+    for l in writer_load {
+        h.u64(*l);
+    }
+    h.u64(used.names().fold(0u64, |m, n| m | 1 << n as u64));
+}
+
+fn ranges(h: &mut Hasher, r: &crate::ranges::RangeSet) {
+    h.u64(r.ranges().len() as u64);
+    for &(a, b) in r.ranges() {
+        h.u64(a);
+        h.u64(b);
+    }
+}
+
+fn opt_u64(h: &mut Hasher, v: Option<u64>) {
+    match v {
+        None => h.u64(u64::MAX),
+        Some(x) => {
+            h.u64(1);
+            h.u64(x);
+        }
+    }
+}
+
+fn instance(h: &mut Hasher, i: &crate::world::SqlInstance) {
+    use crate::world::*;
+    let SqlInstance {
+        up,
+        disk_full,
+        dbs,
+        ls_primary,
+        ls_secondary,
+    } = i;
+    h.bools(&[*up, *disk_full]);
+    for d in dbs {
+        let DbCopy {
+            state,
+            lsn,
+            writes,
+            unbacked,
+            log_backup_from,
+            has_full_backup,
+            mirroring,
+            available,
+        } = d;
+        h.u64(*state as u64);
+        h.u128(lsn.0);
+        ranges(h, writes);
+        ranges(h, unbacked);
+        h.u128(log_backup_from.0);
+        h.bools(&[*has_full_backup, *available]);
+        match mirroring {
+            None => h.u64(u64::MAX),
+            Some(m) => {
+                let Mirroring {
+                    role,
+                    partner,
+                    witness,
+                    state,
+                    former_principal,
+                    since,
+                } = m;
+                h.u64(*role as u64);
+                h.u64(*partner as u64);
+                h.bools(&[*witness, *former_principal]);
+                h.u64(*state as u64);
+                h.u64(*since);
+            }
+        }
+    }
+    match ls_primary {
+        None => h.u64(u64::MAX),
+        Some(LsPrimary {
+            database,
+            backup_job_enabled,
+        }) => {
+            h.u64(*database as u64);
+            h.bools(&[*backup_job_enabled]);
+        }
+    }
+    match ls_secondary {
+        None => h.u64(u64::MAX),
+        Some(LsSecondary {
+            database,
+            primary,
+            last_copied_file,
+            last_restored_file,
+            last_restored_latency_min,
+        }) => {
+            h.u64(*database as u64);
+            h.u64(*primary as u64);
+            opt_u64(h, last_copied_file.map(u64::from));
+            opt_u64(h, last_restored_file.map(u64::from));
+            opt_u64(h, *last_restored_latency_min);
+        }
+    }
+}
+
+fn file(h: &mut Hasher, f: &crate::world::BackupFile) {
+    let crate::world::BackupFile {
+        id,
+        database,
+        kind,
+        first_lsn,
+        last_lsn,
+        checkpoint_lsn,
+        database_backup_lsn,
+        created_at,
+        source,
+        writes,
+        on_share,
+        in_copy_folder,
+    } = f;
+    h.u64(u64::from(*id));
+    h.u64(*database as u64);
+    h.u64(*kind as u64);
+    h.u128(first_lsn.0);
+    h.u128(last_lsn.0);
+    h.u128(checkpoint_lsn.0);
+    h.u128(database_backup_lsn.0);
+    h.u64(*created_at);
+    h.u64(*source as u64);
+    ranges(h, writes);
+    h.u64(*on_share as u64);
+    h.u64(*in_copy_folder as u64);
+}
+
+fn server(h: &mut Hasher, s: &crate::world::ChatServer) {
+    let crate::world::ChatServer {
+        up,
+        service,
+        active,
+        clients,
+        pool_state_seen,
+        conn,
+        idle_conn,
+    } = s;
+    h.bools(&[*up, *service, *active, *clients]);
+    h.u64(*pool_state_seen as u64);
+    h.u64(conn.map_or(u64::MAX, |i| i as u64));
+    h.u64(idle_conn.map_or(u64::MAX, |i| i as u64));
+}
+
+impl Hasher {
+    #[inline]
+    pub fn u64(&mut self, x: u64) {
+        if self.n == 0 {
+            self.word(x);
+        } else {
+            self.bytes(&x.to_le_bytes());
+        }
+    }
+
+    #[inline]
+    pub fn u128(&mut self, x: u128) {
+        self.u64(x as u64);
+        self.u64((x >> 64) as u64);
+    }
+
+    #[inline]
+    pub fn bools(&mut self, bs: &[bool]) {
+        let mut w = 0u64;
+        for (i, b) in bs.iter().enumerate() {
+            w |= u64::from(*b) << (i % 64);
+        }
+        self.u64(w | (bs.len() as u64) << 56);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fmt::Write;
+
+    #[test]
+    fn equal_text_equal_hash_whatever_the_chunks() {
+        let mut a = Hasher::new();
+        a.write_str("hello, world").unwrap();
+        let mut b = Hasher::new();
+        b.write_str("hel").unwrap();
+        b.write_str("lo, wor").unwrap();
+        b.write_str("ld").unwrap();
+        assert_eq!(a.finish(), b.finish());
+    }
+
+    #[test]
+    fn different_text_different_hash() {
+        let h = |s: &str| {
+            let mut x = Hasher::new();
+            x.write_str(s).unwrap();
+            x.finish()
+        };
+        assert_ne!(h("a"), h("b"));
+        // Trailing zero bytes are not lost in the padding.
+        assert_ne!(h("a"), h("a\0"));
+        assert_ne!(h(""), h("\0"));
+    }
+}

@@ -1,0 +1,17 @@
+//! Bounded exhaustive exploration (`drill explore`): every placement of up to K faults from
+//! the fault alphabet at every moment between the engine's events, on every premise and
+//! every plan of up to D operator deviations, breadth-first over the engine's own states
+//! ([`crate::engine::Stepper`]), deduplicated by a canonical hash of the state.
+//!
+//! - [`premise`]: the roots: the premise's discrete choices and the deviation plans.
+//! - [`alphabet`]: the fault windows and the faults (with their heals) allowed in each.
+//! - [`canon`]: the canonical 128-bit hash of a state.
+//! - [`search`]: the successor function and the breadth-first search.
+
+pub mod alphabet;
+pub mod canon;
+pub mod premise;
+pub mod search;
+
+pub use premise::{roots, Bound, PremiseMode, Root};
+pub use search::{counterexample, expand_level, explore, Child, Found, Node, Outcome, COVERAGE};

@@ -1,0 +1,240 @@
+//! The roots of the search: the premise's discrete choices (where the share is, the pool's
+//! layout, a witness or not, where the CMS is, the disaster's moment in the log-shipping
+//! cycle) crossed with every plan of up to D operator deviations.
+
+use crate::fault::Fault;
+use crate::runbook::Runbook;
+use crate::scenario::{Deviation, DeviationKind, Scenario};
+use crate::topology::{Dc, Instance, Layout};
+
+/// The bound of a search.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bound {
+    /// Faults placed by the search (a transient fault and its heal count as one).
+    pub faults: u32,
+    /// Operator deviations (skip, repeat, swap with the next step, wrong instance).
+    pub deviations: u32,
+    /// Also faults beyond the runbooks' assumptions while they run.
+    pub beyond: bool,
+}
+
+/// Which premises are explored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PremiseMode {
+    /// The scenario's own premise only.
+    Scenario,
+    /// Every discrete choice of the premise (see [`premises`]).
+    All,
+}
+
+/// One root: a scenario (premise and deviations) the search starts from.
+#[derive(Clone, Debug)]
+pub struct Root {
+    pub scenario: Scenario,
+    /// The premise's choices, in words ("share DC2, two-plus-two, witness, ...").
+    pub premise: String,
+    /// The deviations, in words ("none", "skip F2", ...).
+    pub deviations: String,
+}
+
+/// The time of the disaster: the scenario's first absolutely timed fault.
+pub fn disaster_at(s: &Scenario) -> u64 {
+    s.faults
+        .iter()
+        .filter(|f| f.after_phase.is_none())
+        .map(|f| f.at_s)
+        .min()
+        .unwrap_or(0)
+}
+
+/// Move the disaster (and everything timed after it: faults, phase starts) to `to`.
+fn move_disaster(s: &mut Scenario, to: u64) {
+    let d = disaster_at(s);
+    let shift = |t: &mut u64| {
+        if *t >= d {
+            *t = (*t - d).saturating_add(to);
+        }
+    };
+    for f in s.faults.iter_mut().filter(|f| f.after_phase.is_none()) {
+        shift(&mut f.at_s);
+    }
+    for p in s.phases.iter_mut() {
+        shift(&mut p.start_at_s);
+    }
+}
+
+/// The disaster's moments relative to the log-shipping cycle it falls in: just before the
+/// cycle's backup job runs, and just after each of the backup, copy and restore runs (the
+/// cycle of the backup job at or before the scenario's disaster; times of at least 1 s).
+pub fn disaster_moments(s: &Scenario) -> Vec<(u64, &'static str)> {
+    let ls = &s.log_shipping;
+    let d = disaster_at(s);
+    let b = ls.backup_interval_s.max(1);
+    // The backup job runs at b, 2b, ...; the copy at max(offset,1) + k*interval; same for restore.
+    let backup = (d / b).max(1) * b;
+    let next_run = |first: u64, every: u64| {
+        let every = every.max(1);
+        if backup <= first {
+            first
+        } else {
+            first + (backup - first).div_ceil(every) * every
+        }
+    };
+    let copy = next_run(ls.copy_offset_s.max(1), ls.copy_interval_s);
+    let restore = next_run(ls.restore_offset_s.max(1), ls.restore_interval_s);
+    let mut out = vec![
+        (backup - 1, "before the log backup job runs"),
+        (backup + 1, "after the log backup, before the copy"),
+        (copy + 1, "after the copy, before the restore"),
+        (restore + 1, "after the restore job runs"),
+    ];
+    out.sort_by_key(|m| m.0);
+    out.dedup_by_key(|m| m.0);
+    out
+}
+
+/// The premises: the scenario's own, or every combination of the discrete choices.
+pub fn premises(base: &Scenario, mode: PremiseMode) -> Vec<(Scenario, String)> {
+    if mode == PremiseMode::Scenario {
+        return vec![(base.clone(), "the scenario's own".into())];
+    }
+    let cms_offset = base
+        .faults
+        .iter()
+        .find(|f| matches!(f.fault, Fault::CmsFailover { .. }) && f.after_phase.is_none())
+        .map_or(540, |f| f.at_s.saturating_sub(disaster_at(base)));
+    let mut out = Vec::new();
+    for (moment, moment_name) in disaster_moments(base) {
+        for share in [Dc::Dc1, Dc::Dc2, Dc::Third] {
+            for layout in [Layout::TwoPlusTwo, Layout::FourPlusZero] {
+                for witness in [true, false] {
+                    for cms in 0..3 {
+                        let mut s = base.clone();
+                        move_disaster(&mut s, moment);
+                        s.topology.share = share;
+                        s.topology.layout = layout;
+                        s.topology.witness = witness;
+                        s.faults
+                            .retain(|f| !matches!(f.fault, Fault::CmsFailover { .. }));
+                        let d = disaster_at(&s);
+                        let cms_name = match cms {
+                            0 => {
+                                s.topology.cms = Dc::Dc1;
+                                s.faults.push(crate::scenario::TimedFault {
+                                    at_s: d + cms_offset,
+                                    after_phase: None,
+                                    fault: Fault::CmsFailover { to: Dc::Dc2 },
+                                });
+                                "CMS in DC1, failed over to DC2"
+                            }
+                            1 => {
+                                s.topology.cms = Dc::Dc1;
+                                "CMS in DC1, not failed over"
+                            }
+                            _ => {
+                                s.topology.cms = Dc::Dc2;
+                                "CMS in DC2"
+                            }
+                        };
+                        s.faults
+                            .sort_by_key(|f| (f.after_phase.map_or(0, |p| p + 1), f.at_s));
+                        let name = format!(
+                            "share {share}, {}, {}, {cms_name}, disaster at {} ({moment_name})",
+                            match layout {
+                                Layout::TwoPlusTwo => "two-plus-two",
+                                Layout::FourPlusZero => "four-plus-zero",
+                            },
+                            if witness { "witness" } else { "no witness" },
+                            moment
+                        );
+                        out.push((s, name));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every single deviation the runbooks allow, in runbook order.
+pub fn single_deviations(runbooks: &[Runbook]) -> Vec<Deviation> {
+    let mut out = Vec::new();
+    for (phase, rb) in runbooks.iter().enumerate() {
+        for (k, step) in rb.steps.iter().enumerate() {
+            let mut kinds = vec![DeviationKind::Skip, DeviationKind::Repeat];
+            if k + 1 < rb.steps.len() {
+                kinds.push(DeviationKind::SwapWithNext);
+            }
+            for instance in Instance::DATA {
+                let mut a = step.action.clone();
+                if a.set_instance(instance) && a != step.action {
+                    kinds.push(DeviationKind::WrongInstance { instance });
+                }
+            }
+            for kind in kinds {
+                out.push(Deviation {
+                    phase,
+                    step: step.id.clone(),
+                    kind,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn describe(d: &Deviation) -> String {
+    match &d.kind {
+        DeviationKind::Skip => format!("skip {}", d.step),
+        DeviationKind::Repeat => format!("repeat {}", d.step),
+        DeviationKind::SwapWithNext => format!("swap {} with the next step", d.step),
+        DeviationKind::WrongInstance { instance } => format!("{} on {instance}", d.step),
+        DeviationKind::Delay { seconds } => format!("{} {seconds} s late", d.step),
+    }
+}
+
+/// Every plan of up to `max` deviations (distinct ones, in runbook order), the empty plan first.
+pub fn deviation_plans(runbooks: &[Runbook], max: u32) -> Vec<Vec<Deviation>> {
+    let singles = single_deviations(runbooks);
+    let mut out: Vec<Vec<usize>> = vec![vec![]];
+    let mut last: Vec<Vec<usize>> = vec![vec![]];
+    for _ in 0..max {
+        let mut next = Vec::new();
+        for plan in &last {
+            let from = plan.last().map_or(0, |&i| i + 1);
+            for i in from..singles.len() {
+                let mut p = plan.clone();
+                p.push(i);
+                next.push(p);
+            }
+        }
+        out.extend(next.iter().cloned());
+        last = next;
+    }
+    out.into_iter()
+        .map(|p| p.into_iter().map(|i| singles[i].clone()).collect())
+        .collect()
+}
+
+/// The roots, premise-major: every premise with every deviation plan.
+pub fn roots(base: &Scenario, runbooks: &[Runbook], bound: Bound, mode: PremiseMode) -> Vec<Root> {
+    let plans = deviation_plans(runbooks, bound.deviations);
+    let mut out = Vec::new();
+    for (s, premise) in premises(base, mode) {
+        for plan in &plans {
+            let mut s = s.clone();
+            s.deviations.extend(plan.iter().cloned());
+            let deviations = if plan.is_empty() {
+                "none".into()
+            } else {
+                plan.iter().map(describe).collect::<Vec<_>>().join(", ")
+            };
+            out.push(Root {
+                scenario: s,
+                premise: premise.clone(),
+                deviations,
+            });
+        }
+    }
+    out
+}

@@ -1,0 +1,347 @@
+//! The successor function and the breadth-first search.
+//!
+//! A state is the engine between two events ([`Stepper`]) plus what the search still may
+//! do: faults left, heals pending, and whether a fault may still be placed at the next
+//! event's second. From a state the successors are: play the next event; place a pending
+//! heal; place one more fault of the window's alphabet. Faults are placed at the moment
+//! before the next event, at its time, which is exactly how a scenario fault at that
+//! second replays (`drill run` schedules scenario faults before every other event of the
+//! same second), so every path is a scenario file: the root's scenario plus the placed
+//! faults.
+//!
+//! The root's index is part of every state's key: two roots never share a state, so the
+//! search over a set of roots is the union of the searches from each root, and sharding by
+//! root (`--shard I/N`) merges into exactly the single-process result.
+
+use super::alphabet::{self, Window};
+use super::canon::Hasher;
+use super::premise::{disaster_at, Bound, Root};
+use crate::engine::{NextEvent, Options, Stepper};
+use crate::fault::Fault;
+use crate::invariants;
+use crate::runbook::Runbook;
+use crate::scenario::TimedFault;
+use crate::world::Coverage;
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+/// The `sometimes` properties: how many end states reach each (coverage, in the order
+/// `drill fuzz` reports it).
+pub const COVERAGE: [&str; 10] = [
+    "backup_recovered",
+    "mirror_took_over",
+    "hit_4305",
+    "hit_3101",
+    "step_failed",
+    "step_failed_then_succeeded",
+    "split_brain",
+    "failed_back",
+    "writes_lost",
+    "log_file_skipped",
+];
+
+fn coverage_flags(c: &Coverage) -> [bool; 10] {
+    [
+        c.backup_recovered,
+        c.mirror_took_over,
+        c.hit_4305,
+        c.hit_3101,
+        c.step_failed,
+        c.step_failed_then_succeeded,
+        c.split_brain,
+        c.failed_back,
+        c.writes_lost,
+        c.log_file_skipped,
+    ]
+}
+
+/// A shortest path to a property's violation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Found {
+    /// Transitions from the root (events played, faults and heals placed).
+    pub depth: u32,
+    pub root: usize,
+    /// The faults and heals placed, in order, as scenario faults.
+    pub injected: Vec<TimedFault>,
+}
+
+/// What a search found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    pub roots: u64,
+    /// States generated (every successor, before deduplication, and the roots).
+    pub generated: u64,
+    /// Distinct states.
+    pub unique: u64,
+    /// Distinct end states (the run's end played: liveness checked there).
+    pub ends: u64,
+    /// Runs cut by the engine's work budget (none in the shipped scenarios).
+    pub cut: u64,
+    /// The deepest level reached.
+    pub depth: u32,
+    /// Per invariant (invariants::all() order): a shortest violation.
+    pub first: Vec<Option<Found>>,
+    /// Per `sometimes` property ([`COVERAGE`]): end states reaching it.
+    pub coverage: [u64; 10],
+    /// False when the state budget stopped the search: nothing is certified then.
+    pub complete: bool,
+}
+
+impl Outcome {
+    pub fn new(roots: u64) -> Outcome {
+        Outcome {
+            roots,
+            generated: 0,
+            unique: 0,
+            ends: 0,
+            cut: 0,
+            depth: 0,
+            first: vec![None; invariants::names().len()],
+            coverage: [0; 10],
+            complete: true,
+        }
+    }
+}
+
+/// A state of the search.
+#[derive(Clone)]
+pub struct Node<'a> {
+    pub root: u32,
+    pub st: Stepper<'a>,
+    faults_left: u32,
+    heals: Vec<Fault>,
+    injected: Vec<TimedFault>,
+    /// The second of the last event played that was not a scenario fault: no fault may be
+    /// placed at that second any more (it would replay before that event).
+    fence: Option<u64>,
+    violated: u16,
+    disaster_at: u64,
+}
+
+/// A successor with its key and the invariants it newly violates.
+pub struct Child<'a> {
+    pub node: Node<'a>,
+    pub key: u128,
+}
+
+fn mask(st: &Stepper) -> u16 {
+    st.violated()
+        .enumerate()
+        .fold(0, |m, (i, v)| m | (u16::from(v) << i))
+}
+
+impl<'a> Node<'a> {
+    pub fn root(i: usize, root: &'a Root, runbooks: &'a [Runbook], bound: Bound) -> Node<'a> {
+        Node {
+            root: i as u32,
+            st: Stepper::new(&root.scenario, runbooks, Options { record: false }),
+            faults_left: bound.faults,
+            heals: Vec::new(),
+            injected: Vec::new(),
+            fence: None,
+            violated: 0,
+            disaster_at: disaster_at(&root.scenario),
+        }
+    }
+
+    /// The canonical key: the root, the search's own state, the engine's state.
+    pub fn key(&self) -> u128 {
+        let mut h = Hasher::new();
+        let next = self.st.peek().map(|(t, _)| t);
+        let _ = write!(
+            h,
+            "{}|{}|{:?}|{}|",
+            self.root,
+            self.faults_left,
+            self.heals,
+            self.fence.is_some() && self.fence == next
+        );
+        let _ = self.st.canonical_schedule(&mut h);
+        super::canon::world(&mut h, self.st.world());
+        h.finish()
+    }
+
+    /// The same key from the engine's full canonical text (the world as its Debug text):
+    /// slower, the reference the fast key is tested against.
+    pub fn reference_key(&self) -> u128 {
+        let mut h = Hasher::new();
+        let next = self.st.peek().map(|(t, _)| t);
+        let _ = write!(
+            h,
+            "{}|{}|{:?}|{}|",
+            self.root,
+            self.faults_left,
+            self.heals,
+            self.fence.is_some() && self.fence == next
+        );
+        let _ = self.st.canonical(&mut h);
+        h.finish()
+    }
+
+    fn window(&self) -> Option<Window> {
+        alphabet::window(&self.st, self.disaster_at)
+    }
+
+    fn place(&self, f: &Fault, t: u64) -> Node<'a> {
+        let mut c = self.clone();
+        c.st.inject(f);
+        c.injected.push(TimedFault {
+            at_s: t,
+            after_phase: None,
+            fault: f.clone(),
+        });
+        c
+    }
+
+    /// Every successor, in a fixed order: the next event, each pending heal, each fault.
+    pub fn successors(&self, bound: Bound) -> Vec<Node<'a>> {
+        self.clone().into_successors(bound)
+    }
+
+    /// [`Self::successors`], reusing this node for the next event (one clone fewer).
+    pub fn into_successors(self, bound: Bound) -> Vec<Node<'a>> {
+        let Some((t, kind)) = self.st.peek() else {
+            return Vec::new();
+        };
+        let w = self.window();
+        let may_place = w.is_some()
+            && !matches!(kind, NextEvent::ScenarioFault | NextEvent::End)
+            && self.fence != Some(t);
+        let mut out = vec![];
+        // Placed below at index 0 when allowed.
+        let mut placed = Vec::new();
+        if may_place {
+            for (i, h) in self.heals.iter().enumerate() {
+                let mut c = self.place(h, t);
+                c.heals.remove(i);
+                placed.push(c);
+            }
+            if self.faults_left > 0 {
+                if let Some(w) = w {
+                    for (f, heal) in alphabet::faults(w, bound.beyond) {
+                        let mut c = self.place(&f, t);
+                        c.faults_left -= 1;
+                        if let Some(h) = heal {
+                            c.heals.push(h);
+                        }
+                        placed.push(c);
+                    }
+                }
+            }
+        }
+        let had_heals = !self.heals.is_empty();
+        let mut next = self;
+        next.st.step();
+        if kind != NextEvent::ScenarioFault {
+            next.fence = Some(t);
+        }
+        // A pending heal must be placed before its window closes.
+        if !had_heals || (!next.st.done() && next.window() == w) {
+            out.push(next);
+        }
+        out.extend(placed);
+        out
+    }
+}
+
+/// Expand a level: each node's successors with their keys, in order.
+pub fn expand_level<'a>(level: Vec<Node<'a>>, bound: Bound) -> Vec<Vec<Child<'a>>> {
+    level
+        .into_iter()
+        .map(|n| {
+            n.into_successors(bound)
+                .into_iter()
+                .map(|node| {
+                    let key = node.key();
+                    Child { node, key }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Breadth-first search from `roots`, at most `max_states` distinct states. `map` expands
+/// a level (in order; the harness runs it on threads): pass
+/// `&|l| expand_level(l, bound)` for one thread. The result does not depend on `map`'s
+/// parallelism: deduplication and recording happen here, in level order.
+pub fn explore<'a>(
+    roots: &'a [Root],
+    runbooks: &'a [Runbook],
+    bound: Bound,
+    max_states: u64,
+    only: &dyn Fn(usize) -> bool,
+    map: &(dyn Fn(Vec<Node<'a>>) -> Vec<Vec<Child<'a>>> + Sync),
+) -> Outcome {
+    let mut out = Outcome::new(0);
+    let mut seen: BTreeSet<u128> = BTreeSet::new();
+    let mut level: Vec<Node<'a>> = Vec::new();
+    for (i, r) in roots.iter().enumerate() {
+        if !only(i) {
+            continue;
+        }
+        out.roots += 1;
+        let n = Node::root(i, r, runbooks, bound);
+        out.generated += 1;
+        if seen.insert(n.key()) {
+            out.unique += 1;
+            level.push(n);
+        }
+    }
+    let mut depth = 0u32;
+    while !level.is_empty() {
+        if out.unique > max_states {
+            out.complete = false;
+            break;
+        }
+        let parents: Vec<u16> = level.iter().map(|n| n.violated).collect();
+        let children = map(std::mem::take(&mut level));
+        let mut next = Vec::new();
+        for (parent_violated, kids) in parents.into_iter().zip(children) {
+            for Child { mut node, key } in kids {
+                out.generated += 1;
+                let m = mask(&node.st);
+                node.violated = m;
+                let new = m & !parent_violated;
+                if new != 0 {
+                    for (k, first) in out.first.iter_mut().enumerate() {
+                        if new & (1 << k) != 0 && first.is_none() {
+                            *first = Some(Found {
+                                depth: depth + 1,
+                                root: node.root as usize,
+                                injected: node.injected.clone(),
+                            });
+                        }
+                    }
+                }
+                if !seen.insert(key) {
+                    continue;
+                }
+                out.unique += 1;
+                out.depth = depth + 1;
+                if node.st.done() {
+                    if node.st.exceeded().is_some() {
+                        out.cut += 1;
+                    } else {
+                        out.ends += 1;
+                        for (k, on) in coverage_flags(&node.st.world().coverage).iter().enumerate()
+                        {
+                            out.coverage[k] += u64::from(*on);
+                        }
+                    }
+                } else {
+                    next.push(node);
+                }
+            }
+        }
+        level = next;
+        depth += 1;
+    }
+    out
+}
+
+/// The scenario a found path stands for: the root's scenario plus the placed faults.
+pub fn counterexample(roots: &[Root], f: &Found) -> crate::scenario::Scenario {
+    let mut s = roots[f.root].scenario.clone();
+    s.faults.extend(f.injected.iter().cloned());
+    s
+}
