@@ -127,14 +127,17 @@ fn run_inner(a: Args) -> Result<i32, String> {
     for (i, addr) in Instance::ALL.iter().zip(server.endpoints()) {
         let (h, p) = (addr.ip(), addr.port());
         println!("\n{i} ({}) at {addr}", server_name(*i));
-        println!("  sqlcmd -S {h},{p} -U {} -P \"${pw}\" -No", a.user);
+        println!(
+            "  SQLCMDPASSWORD=\"${pw}\" sqlcmd -S {h},{p} -U {} -C",
+            a.user
+        );
         println!("  tsql -H {h} -p {p} -U {} -P \"${pw}\"", a.user);
         println!(
-            "  SSMS: server {h},{p}; SQL Server Authentication, login {}; Encryption: Optional",
+            "  SSMS: server {h},{p}; SQL Server Authentication, login {}; Trust server certificate",
             a.user
         );
         println!(
-            "  tiberius / ADO: Server=tcp:{h},{p};User Id={};Password=<${pw}>;Encrypt=false",
+            "  tiberius / ADO: Server=tcp:{h},{p};User Id={};Password=<${pw}>;Encrypt=True;TrustServerCertificate=True",
             a.user
         );
     }
