@@ -94,3 +94,65 @@ fn listening_off_loopback_warns() {
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stderr).contains("WARNING: listening on 0.0.0.0"));
 }
+
+/// `drill history plan --server` end to end against `drill range` (TLS, trusted
+/// self-signed certificate): the primary's msdb after 50 minutes holds three log backups and
+/// no full one, so the plan is incomplete (exit 1).
+#[test]
+fn history_plan_reads_a_running_range() {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_drill"))
+        .args(["range", "--speed", "0", "--password-env", "RANGE_PW"])
+        .env("RANGE_PW", "Hist#1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut addr = String::new();
+    let mut line = String::new();
+    while out.read_line(&mut line).unwrap() > 0 {
+        if let Some(rest) = line.strip_prefix("primary (sql-primary) at ") {
+            addr = rest.trim().replace(':', ",");
+            break;
+        }
+        line.clear();
+    }
+    assert!(!addr.is_empty(), "the range printed the primary's address");
+    stdin.write_all(b"advance 50m\n").unwrap();
+    // The console answers the advance before the next line is read.
+    let mut l = String::new();
+    while out.read_line(&mut l).unwrap() > 0 && !l.contains("simulated time 0d 00:50:00") {
+        l.clear();
+    }
+    let plan = Command::new(env!("CARGO_BIN_EXE_drill"))
+        .args([
+            "history",
+            "plan",
+            "--server",
+            &addr,
+            "--database",
+            "mgc",
+            "--user",
+            "drill",
+            "--password-env",
+            "RANGE_PW",
+            "--trust-cert",
+        ])
+        .env("RANGE_PW", "Hist#1")
+        .output()
+        .unwrap();
+    stdin.write_all(b"quit\n").unwrap();
+    drop(stdin);
+    let _ = child.wait();
+    let text = String::from_utf8_lossy(&plan.stdout);
+    assert_eq!(
+        plan.status.code(),
+        Some(1),
+        "{text}{}",
+        String::from_utf8_lossy(&plan.stderr)
+    );
+    assert!(text.contains("3 backup sets"), "{text}");
+}
