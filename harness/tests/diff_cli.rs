@@ -3,6 +3,14 @@
 //! with a paired example `drill run` replays; a step that adds a known delay shows up as
 //! that shift inside the bootstrap intervals; bad input exits 2.
 
+/// A skip is said on the terminal, past the test harness's capture, so it is never silent.
+macro_rules! skip_line {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -278,7 +286,7 @@ fn the_html_report_renders_in_headless_chromium() {
                 .is_ok_and(|o| o.status.success())
         })
     else {
-        eprintln!("SKIPPED the_html_report_renders_in_headless_chromium: no chromium, chromium-browser or google-chrome on PATH (Debian: apt-get install -y --no-install-recommends chromium)");
+        skip_line!("SKIPPED the_html_report_renders_in_headless_chromium: no chromium, chromium-browser or google-chrome on PATH (Debian: apt-get install -y --no-install-recommends chromium)");
         return;
     };
     let dir = tempfile::tempdir().unwrap();

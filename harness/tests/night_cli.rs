@@ -3,6 +3,14 @@
 //! checked against the recorded times, its calibration file in `drill rto`, and `drill
 //! calibrate` from a history with sizes.
 
+/// A skip is said on the terminal, past the test harness's capture, so it is never silent.
+macro_rules! skip_line {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -117,7 +125,7 @@ fn the_html_checklist_prints_to_pdf() {
                 .is_ok_and(|o| o.status.success())
         });
     let Some(chromium) = chromium else {
-        eprintln!(
+        skip_line!(
             "SKIP the_html_checklist_prints_to_pdf: no chromium on PATH (.ci/run installs it)"
         );
         return;
@@ -331,7 +339,7 @@ fn a_skipped_recovery_is_a_mismatch_and_a_full_run_has_an_rto() {
 #[test]
 fn the_rehearsal_runs_on_a_terminal() {
     if Command::new("script").arg("--version").output().is_err() {
-        eprintln!("SKIP the_rehearsal_runs_on_a_terminal: util-linux `script` is not installed");
+        skip_line!("SKIP the_rehearsal_runs_on_a_terminal: util-linux `script` is not installed");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -471,7 +479,7 @@ fn bad_history_is_located() {
 #[test]
 fn a_rehearsal_against_the_range() {
     let Ok(addr) = std::env::var("DRILL_RANGE_ADDR") else {
-        eprintln!("SKIP a_rehearsal_against_the_range: DRILL_RANGE_ADDR is not set (no drill range running)");
+        skip_line!("SKIP a_rehearsal_against_the_range: DRILL_RANGE_ADDR is not set (no drill range running)");
         return;
     };
     let dir = tempfile::tempdir().unwrap();

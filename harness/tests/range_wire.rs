@@ -1,6 +1,14 @@
 //! The range's TDS wire against clients no one here wrote (tiberius; python-tds and
 //! FreeTDS `tsql` when installed) and against raw, broken byte streams. The backend is a
 //! small fake written here: the model is not under test, the transport is.
+/// A skip is said on the terminal, past the test harness's capture, so it is never silent.
+macro_rules! skip_line {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
 use harness::range::reply::{
     Backend, Column, Login, Param, Reply, ResultSet, Session, SqlMessage, SqlType, Value,
 };
@@ -807,7 +815,7 @@ fn pytds_python() -> Option<String> {
 #[test]
 fn python_tds_logs_in_selects_and_sees_an_error() {
     let Some(py) = pytds_python() else {
-        eprintln!("SKIPPED python_tds_logs_in_selects_and_sees_an_error: no python with pytds (pip install python-tds, or set DRILL_PYTHON; .ci/run does this)");
+        skip_line!("SKIPPED python_tds_logs_in_selects_and_sees_an_error: no python with pytds (pip install python-tds, or set DRILL_PYTHON; .ci/run does this)");
         return;
     };
     let (server, fake) = start(ServeConfig::default());
@@ -869,7 +877,7 @@ fn freetds_tsql_logs_in_selects_and_sees_an_error() {
         .map(|o| o.status.success())
         .unwrap_or(false);
     if !has_tsql {
-        eprintln!("SKIPPED freetds_tsql_logs_in_selects_and_sees_an_error: no tsql on PATH (Debian: apt-get install -y freetds-bin; .ci/run does this)");
+        skip_line!("SKIPPED freetds_tsql_logs_in_selects_and_sees_an_error: no tsql on PATH (Debian: apt-get install -y freetds-bin; .ci/run does this)");
         return;
     }
     let (server, _fake) = start(ServeConfig::default());

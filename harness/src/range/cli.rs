@@ -132,7 +132,10 @@ fn run_inner(a: Args) -> Result<i32, String> {
             a.user
         );
         // No -P: tsql prompts, so the password never sits in a process's argv.
-        println!("  tsql -H {h} -p {p} -U {}  (prompts for the password)", a.user);
+        println!(
+            "  tsql -H {h} -p {p} -U {}  (prompts for the password)",
+            a.user
+        );
         println!(
             "  SSMS: server {h},{p}; SQL Server Authentication, login {}; Trust server certificate",
             a.user
