@@ -473,18 +473,65 @@ fn bad_history_is_located() {
     );
 }
 
-/// Against `drill range` (issue 11), when one is running: set DRILL_RANGE_ADDR=HOST:PORT
-/// (and DRILL_RANGE_PASSWORD). The coordinator wires the range into this test at merge
-/// time; without it the test says SKIP.
+/// A `drill range` process started here on free ports (or the one DRILL_RANGE_ADDR names,
+/// with DRILL_RANGE_PASSWORD): the rehearsal's probes go over TDS to its five instances.
 #[test]
 fn a_rehearsal_against_the_range() {
-    let Ok(addr) = std::env::var("DRILL_RANGE_ADDR") else {
-        skip_line!("SKIP a_rehearsal_against_the_range: DRILL_RANGE_ADDR is not set (no drill range running)");
-        return;
+    use std::io::{BufRead, BufReader};
+    const PASSWORD: &str = "Night-range-1";
+    let (addr, password, mut range) = match std::env::var("DRILL_RANGE_ADDR") {
+        Ok(a) => (
+            a,
+            std::env::var("DRILL_RANGE_PASSWORD").unwrap_or_default(),
+            None,
+        ),
+        Err(_) => {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_drill"))
+                .args(["range", "--port", "0"])
+                .env("DRILL_RANGE_PASSWORD", PASSWORD)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start drill range");
+            // "primary (sql-primary) at 127.0.0.1:PORT", one line per instance, in order.
+            let mut ports = Vec::new();
+            let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+            while ports.len() < 5 {
+                let line = lines
+                    .next()
+                    .expect("drill range printed its endpoints")
+                    .unwrap();
+                if let Some((_, at)) = line.split_once(") at 127.0.0.1:") {
+                    ports.push(at.trim().to_string());
+                }
+            }
+            // Past the default drill's DC1 outage (01:01 simulated), as on drill night; the
+            // console says the new time once it is there.
+            child
+                .stdin
+                .as_mut()
+                .unwrap()
+                .write_all(b"advance 1h10m\n")
+                .unwrap();
+            loop {
+                let line = lines.next().expect("drill range answered advance").unwrap();
+                if line.contains("simulated time 0d 01:10:00") {
+                    break;
+                }
+            }
+            // Keep reading what the range prints, so its stdout stays open.
+            std::thread::spawn(move || lines.for_each(drop));
+            (
+                format!("127.0.0.1:{}", ports.join(",")),
+                PASSWORD.to_string(),
+                Some(child),
+            )
+        }
     };
     let dir = tempfile::tempdir().unwrap();
-    let (code, out, err) = drill_with_input(
-        &[
+    let mut c = Command::new(env!("CARGO_BIN_EXE_drill"))
+        .args([
             "rehearse",
             &repo(FAILOVER),
             "--site",
@@ -492,14 +539,44 @@ fn a_rehearsal_against_the_range() {
             "--range",
             &addr,
             "--password-env",
-            "DRILL_RANGE_PASSWORD",
+            "DRILL_NIGHT_TEST_PASSWORD",
             "--runs",
             "20",
             "--out",
             dir.path().to_str().unwrap(),
-        ],
-        "d\nd\nd\nd\nd\nd\nd\n\n",
+        ])
+        .env("DRILL_NIGHT_TEST_PASSWORD", &password)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run drill rehearse");
+    c.stdin
+        .take()
+        .unwrap()
+        .write_all(b"d\nd\nd\nd\nd\nd\nd\n\n")
+        .unwrap();
+    let done = c.wait_with_output().unwrap();
+    if let Some(mut r) = range.take() {
+        let _ = r.kill();
+        let _ = r.wait();
+    }
+    let (out, err) = (
+        String::from_utf8_lossy(&done.stdout),
+        String::from_utf8_lossy(&done.stderr),
     );
-    assert_eq!(code, 0, "{err}\n{out}");
+    assert_eq!(done.status.code(), Some(0), "{err}\n{out}");
     assert!(out.contains("probes (read-only)"), "{out}");
+    // The probes reached the range over TDS: DC1's instances are down there, as the model
+    // expects after the outage; and F1, answered "done" but never run on the range, shows
+    // as the mismatch it is (backup is still a log-shipping secondary).
+    assert!(
+        out.contains("sql-pc1.contoso.com\\PCHAT    expected: unreachable (down)")
+            && out.contains("observed: unreachable (down)  ok"),
+        "{out}"
+    );
+    assert!(
+        out.contains("log-shipping secondary: expected no, observed yes"),
+        "{out}"
+    );
 }

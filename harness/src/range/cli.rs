@@ -159,7 +159,7 @@ fn run_inner(a: Args) -> Result<i32, String> {
                 let mut st = b.lock();
                 st.tick();
                 for h in st.live.drain_happened() {
-                    println!("  {} {}", console::hms(h.t_s), h.what);
+                    say(format_args!("  {} {}", console::hms(h.t_s), h.what));
                 }
             }
         })
@@ -169,7 +169,7 @@ fn run_inner(a: Args) -> Result<i32, String> {
         let Ok(l) = l else { break };
         let (out, next) = console::line(&backend, super::cmdlet::parse, &l);
         if !out.is_empty() {
-            println!("{out}");
+            say(format_args!("{out}"));
         }
         if next == Next::Quit {
             break;
@@ -192,4 +192,11 @@ fn run_inner(a: Args) -> Result<i32, String> {
         }
     }
     Ok(exit::OK)
+}
+
+/// The console's output once the range runs: a closed stdout (`drill range | head`) must
+/// not take the clock or the console down with it, so write errors are ignored.
+fn say(line: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stdout(), "{line}");
 }
