@@ -116,28 +116,13 @@ pub fn merge(parts: &[(String, ExploreReport)]) -> Result<ExploreReport, String>
 }
 
 pub fn run(a: Args) -> i32 {
-    let mut parts = Vec::new();
-    for f in &a.files {
-        let name = f.display().to_string();
-        let text = match crate::load::read_input(f) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("drill explore merge: {e}");
-                return exit::BAD_INPUT;
-            }
-        };
-        match serde_json::from_str::<ExploreReport>(&text) {
-            Ok(r) => parts.push((name, r)),
-            Err(e) => {
-                eprintln!(
-                    "drill explore merge: {name}:{}:{}: {e}; expected the JSON of drill explore --shard I/N --json",
-                    e.line(),
-                    e.column()
-                );
-                return exit::BAD_INPUT;
-            }
+    let parts = match crate::load::read_shard_reports::<ExploreReport>(&a.files, "drill explore") {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("drill explore merge: {e}");
+            return exit::BAD_INPUT;
         }
-    }
+    };
     let mut m = match merge(&parts) {
         Ok(m) => m,
         Err(e) => {

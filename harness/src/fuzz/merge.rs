@@ -113,28 +113,13 @@ pub fn merge(parts: &[(String, Value)]) -> Result<Value, String> {
 }
 
 pub fn run(a: Args) -> i32 {
-    let mut parts = Vec::new();
-    for f in &a.files {
-        let name = f.display().to_string();
-        let text = match crate::load::read_input(f) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("drill fuzz merge: {e}");
-                return exit::BAD_INPUT;
-            }
-        };
-        match serde_json::from_str::<Value>(&text) {
-            Ok(v) => parts.push((name, v)),
-            Err(e) => {
-                eprintln!(
-                    "drill fuzz merge: {name}:{}:{}: {e}; expected the JSON of drill fuzz --shard I/N --json",
-                    e.line(),
-                    e.column()
-                );
-                return exit::BAD_INPUT;
-            }
+    let parts = match crate::load::read_shard_reports::<Value>(&a.files, "drill fuzz") {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("drill fuzz merge: {e}");
+            return exit::BAD_INPUT;
         }
-    }
+    };
     let mut m = match merge(&parts) {
         Ok(m) => m,
         Err(e) => {
