@@ -158,3 +158,24 @@ fn bad_input_exits_2_with_the_reason() {
     assert_eq!(o.status.code(), Some(2));
     assert!(err(&o).contains("full-cycle.json"), "{}", err(&o));
 }
+
+#[test]
+fn a_search_cut_at_max_states_certifies_nothing_and_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = drill(&[
+        "explore",
+        "scenarios/full-cycle-corrected.json",
+        "--faults",
+        "1",
+        "--max-states",
+        "100",
+        "--out",
+        &dir.path().display().to_string(),
+    ]);
+    // K=1 on the corrected cycle holds with 209,750 unique states (docs/explore.md): 100
+    // cannot cover it, and no violation exists to be found first.
+    assert_eq!(out.status.code(), Some(3), "{}", err(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("INCOMPLETE"), "{text}");
+    assert!(!text.contains("HOLDS"), "{text}");
+}

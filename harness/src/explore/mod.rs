@@ -190,7 +190,8 @@ fn search(a: SearchArgs) -> i32 {
     emit(&rep, a.json)
 }
 
-/// Print the report; the exit code as `drill fuzz`: 1 when a property is violated.
+/// Print the report; the exit code as `drill fuzz` (1 when a property is violated), and 3
+/// when the search stopped at `--max-states` with no violation: nothing is certified.
 pub fn emit(rep: &ExploreReport, json: bool) -> i32 {
     if json {
         println!("{}", serde_json::to_string_pretty(rep).unwrap_or_default());
@@ -199,6 +200,8 @@ pub fn emit(rep: &ExploreReport, json: bool) -> i32 {
     }
     if rep.properties.iter().any(|p| p.counterexample.is_some()) {
         exit::VIOLATION
+    } else if !rep.complete {
+        exit::INCOMPLETE
     } else {
         exit::OK
     }
