@@ -64,6 +64,13 @@ enum Ev {
     End,
 }
 
+/// What the event loop does after taking an event.
+enum Taken {
+    Next,
+    /// The run is over: its end, the horizon, or a budget it would exceed.
+    Over(Option<BudgetExceeded>),
+}
+
 /// A step as it will be played, after the scenario's deviations.
 #[derive(Clone, Debug)]
 pub struct Planned {
@@ -321,7 +328,23 @@ impl<'a> Sim<'a> {
     }
 
     fn play(&mut self) -> Option<BudgetExceeded> {
-        let mut exceeded = None;
+        self.schedule_start();
+        while let Some((t, ev)) = self.next_event() {
+            // A job run is only looked at, not taken, by next_event: skipping it and the
+            // quiet runs after it leaves the loop to take what comes next.
+            if matches!(ev, Ev::Job(_)) && self.quiet && self.skip_quiet(t) {
+                continue;
+            }
+            if let Taken::Over(exceeded) = self.take(t, ev) {
+                return exceeded;
+            }
+        }
+        None
+    }
+
+    /// What a run has scheduled before anything happens: the scenario's timed faults, the
+    /// three jobs' first runs, the first phase (or the end when there is none).
+    fn schedule_start(&mut self) {
         for (i, f) in self.s.faults.iter().enumerate() {
             if f.after_phase.is_none() {
                 self.push(f.at_s, Ev::Fault(i as u32));
@@ -337,55 +360,50 @@ impl<'a> Sim<'a> {
         } else {
             self.schedule_phase(0, 0);
         }
-        while let Some((t, ev)) = self.next_event() {
-            // A job run is only looked at, not taken, by next_event: skipping it and the
-            // quiet runs after it leaves the loop to take what comes next.
-            if matches!(ev, Ev::Job(_)) && self.quiet && self.skip_quiet(t) {
-                continue;
-            }
-            if t > HORIZON_S {
-                break;
-            }
-            self.stats.events += 1;
-            self.work += 1;
-            if let Ev::Job(_) = ev {
-                self.work += self.w.files.len() as u64;
-                self.stats.job_events += 1;
-            }
-            if self.work > WORK_BUDGET {
-                exceeded = Some(BudgetExceeded {
-                    at_s: t,
-                    message: format!(
-                        "the run exceeded its work budget ({WORK_BUDGET} events and backup files scanned) at simulated {}; expected a scenario of realistic size (log-shipping schedules of minutes, not seconds, over days; see docs/formats.md)",
-                        day_hms(t)
-                    ),
-                });
-                break;
-            }
-            if self.timeline.len() > TIMELINE_BUDGET {
-                exceeded = Some(BudgetExceeded {
-                    at_s: t,
-                    message: format!(
-                        "the run's timeline exceeded its output budget ({TIMELINE_BUDGET} entries) at simulated {}; expected a scenario of realistic size (see docs/formats.md)",
-                        hms(t)
-                    ),
-                });
-                break;
-            }
-            // Copy and restore jobs neither read nor move the writing copies, and the
-            // workload adds up the same over a longer interval: account it later.
-            if !matches!(ev, Ev::Job(1) | Ev::Job(2)) {
-                self.w.advance_workload(t);
-            }
-            self.w.now = t;
-            if matches!(ev, Ev::End) {
-                self.finish_liveness(t);
-                break;
-            }
-            let step_ctx = self.handle(t, ev);
-            self.after_event(t, ev, step_ctx);
+    }
+
+    /// Play one event the loop took (the body of the event loop, shared with [`Stepper`]).
+    fn take(&mut self, t: u64, ev: Ev) -> Taken {
+        if t > HORIZON_S {
+            return Taken::Over(None);
         }
-        exceeded
+        self.stats.events += 1;
+        self.work += 1;
+        if let Ev::Job(_) = ev {
+            self.work += self.w.files.len() as u64;
+            self.stats.job_events += 1;
+        }
+        if self.work > WORK_BUDGET {
+            return Taken::Over(Some(BudgetExceeded {
+                at_s: t,
+                message: format!(
+                    "the run exceeded its work budget ({WORK_BUDGET} events and backup files scanned) at simulated {}; expected a scenario of realistic size (log-shipping schedules of minutes, not seconds, over days; see docs/formats.md)",
+                    day_hms(t)
+                ),
+            }));
+        }
+        if self.timeline.len() > TIMELINE_BUDGET {
+            return Taken::Over(Some(BudgetExceeded {
+                at_s: t,
+                message: format!(
+                    "the run's timeline exceeded its output budget ({TIMELINE_BUDGET} entries) at simulated {}; expected a scenario of realistic size (see docs/formats.md)",
+                    hms(t)
+                ),
+            }));
+        }
+        // Copy and restore jobs neither read nor move the writing copies, and the
+        // workload adds up the same over a longer interval: account it later.
+        if !matches!(ev, Ev::Job(1) | Ev::Job(2)) {
+            self.w.advance_workload(t);
+        }
+        self.w.now = t;
+        if matches!(ev, Ev::End) {
+            self.finish_liveness(t);
+            return Taken::Over(None);
+        }
+        let step_ctx = self.handle(t, ev);
+        self.after_event(t, ev, step_ctx);
+        Taken::Next
     }
 
     /// Account in closed form the job runs from `t` (the earliest event) up to whatever
@@ -528,11 +546,19 @@ impl<'a> Sim<'a> {
 
     /// The earliest of the heap's top and the jobs' next runs, ties broken by scheduling order.
     fn next_event(&mut self) -> Option<(u64, Ev)> {
+        let next = self.peek_event()?;
+        // Jobs are never in the heap: anything else comes from its top.
+        if !matches!(next.1, Ev::Job(_)) {
+            self.q.pop();
+        }
+        Some(next)
+    }
+
+    /// The event [`Self::next_event`] would take, left in place.
+    fn peek_event(&self) -> Option<(u64, Ev)> {
         let (j, &(jt, js)) = self.jobs_next.iter().enumerate().min_by_key(|(_, k)| **k)?;
         match self.q.peek() {
-            Some(Reverse((t, s, _))) if (*t, *s) < (jt, js) => {
-                self.q.pop().map(|Reverse((t, _, ev))| (t, ev))
-            }
+            Some(Reverse((t, s, ev))) if (*t, *s) < (jt, js) => Some((*t, *ev)),
             _ => Some((jt, Ev::Job(j as u8))),
         }
     }
@@ -1174,7 +1200,7 @@ fn hms(t: u64) -> String {
 
 /// Seconds of history lost: for each contiguous range of lost writes, the span of their
 /// acknowledgement times (plus one write interval).
-fn rpo_window(w: &World, lost: &RangeSet) -> u64 {
+pub(crate) fn rpo_window(w: &World, lost: &RangeSet) -> u64 {
     let per_write = if w.writes_per_minute == 0 {
         0.0
     } else {
@@ -1241,34 +1267,11 @@ impl<'a> Stepper<'a> {
     /// The run as `run` starts it: nothing has happened yet.
     pub fn new(s: &'a Scenario, runbooks: &'a [Runbook], opts: Options) -> Self {
         let mut sim = Sim::new(s, runbooks, opts);
-        for (i, f) in sim.s.faults.iter().enumerate() {
-            if f.after_phase.is_none() {
-                sim.push(f.at_s, Ev::Fault(i as u32));
-            }
-        }
-        let ls = &sim.s.log_shipping;
-        let (b, c, r) = (ls.backup_interval_s, ls.copy_offset_s, ls.restore_offset_s);
-        for (j, first) in [b, c.max(1), r.max(1)].into_iter().enumerate() {
-            sim.schedule_job(j, first);
-        }
-        if sim.s.phases.is_empty() || sim.runbooks.is_empty() {
-            sim.schedule_end(0);
-        } else {
-            sim.schedule_phase(0, 0);
-        }
+        sim.schedule_start();
         Stepper {
             sim,
             done: false,
             exceeded: None,
-        }
-    }
-
-    fn peek_ev(&self) -> Option<(u64, Ev)> {
-        let sim = &self.sim;
-        let (j, &(jt, js)) = sim.jobs_next.iter().enumerate().min_by_key(|(_, k)| **k)?;
-        match sim.q.peek() {
-            Some(Reverse((t, s, ev))) if (*t, *s) < (jt, js) => Some((*t, *ev)),
-            _ => Some((jt, Ev::Job(j as u8))),
         }
     }
 
@@ -1277,7 +1280,7 @@ impl<'a> Stepper<'a> {
         if self.done {
             return None;
         }
-        let (t, ev) = self.peek_ev()?;
+        let (t, ev) = self.sim.peek_event()?;
         let kind = match ev {
             Ev::Fault(i) if self.sim.s.faults[i as usize].after_phase.is_none() => {
                 NextEvent::ScenarioFault
@@ -1312,40 +1315,18 @@ impl<'a> Stepper<'a> {
         if self.done {
             return false;
         }
-        let Some((t, _)) = self.peek_ev() else {
+        let Some((t, ev)) = self.sim.next_event() else {
             self.done = true;
             return false;
         };
-        let sim = &mut self.sim;
-        let (t, ev) = sim.next_event().unwrap_or((t, Ev::End));
-        if t > HORIZON_S {
-            self.done = true;
-            return false;
+        match self.sim.take(t, ev) {
+            Taken::Next => true,
+            Taken::Over(exceeded) => {
+                self.exceeded = exceeded;
+                self.done = true;
+                false
+            }
         }
-        sim.work += 1;
-        if let Ev::Job(_) = ev {
-            sim.work += sim.w.files.len() as u64;
-        }
-        if sim.work > WORK_BUDGET {
-            self.exceeded = Some(BudgetExceeded {
-                at_s: t,
-                message: format!("the run exceeded its work budget ({WORK_BUDGET})"),
-            });
-            self.done = true;
-            return false;
-        }
-        if !matches!(ev, Ev::Job(1) | Ev::Job(2)) {
-            sim.w.advance_workload(t);
-        }
-        sim.w.now = t;
-        if ev == Ev::End {
-            sim.finish_liveness(t);
-            self.done = true;
-            return false;
-        }
-        let step_ctx = sim.handle(t, ev);
-        sim.after_event(t, ev, step_ctx);
-        true
     }
 
     /// Apply a fault at the moment before the next event (at its time), as a scenario fault
@@ -1353,7 +1334,9 @@ impl<'a> Stepper<'a> {
     /// invariants are checked after it. Call only while the runbooks run (before `Ended`):
     /// a fault moves the end of the run, which is scheduled when the last phase ends.
     pub fn inject(&mut self, f: &Fault) {
-        let Some((t, _)) = self.peek_ev() else { return };
+        let Some((t, _)) = self.sim.peek_event() else {
+            return;
+        };
         let sim = &mut self.sim;
         sim.work += 1;
         sim.w.advance_workload(t);

@@ -15,7 +15,6 @@ use crate::fault::Job;
 use crate::jobs::{self, JobOutcome};
 use crate::lsn::Lsn;
 use crate::observe::{observe, Observation};
-use crate::ranges::RangeSet;
 use crate::runbook::Action;
 use crate::scenario::Scenario;
 use crate::sqlerror::{Failure, OsError, SqlError, Statement};
@@ -402,7 +401,7 @@ impl Live {
                 .acknowledged()
                 .minus(&self.w.db(self.w.pool_target(), Db::Mgc).writes);
             self.measures.failover_rpo_writes_lost = Some(lost.len());
-            self.measures.failover_rpo_seconds = Some(rpo_window(&self.w, &lost));
+            self.measures.failover_rpo_seconds = Some(crate::engine::rpo_window(&self.w, &lost));
         }
         self.serving = now_serving;
     }
@@ -620,23 +619,6 @@ fn leaf(path: &str) -> String {
         .next()
         .unwrap_or(path)
         .to_ascii_lowercase()
-}
-
-/// Seconds of history lost, as the engine computes it (engine.rs `rpo_window`, kept in
-/// step by the replay test in harness/tests/range_record.rs).
-fn rpo_window(w: &World, lost: &RangeSet) -> u64 {
-    let per_write = if w.writes_per_minute == 0 {
-        0.0
-    } else {
-        60.0 / w.writes_per_minute as f64
-    };
-    let mut total = 0.0;
-    for &(a, b) in lost.ranges() {
-        if let (Some(t0), Some(t1)) = (w.ack_time(a), w.ack_time(b - 1)) {
-            total += t1 - t0 + per_write;
-        }
-    }
-    total.round() as u64
 }
 
 #[cfg(test)]

@@ -246,6 +246,39 @@ pub struct Coverage {
     pub log_file_skipped: bool,
 }
 
+impl Coverage {
+    /// The `sometimes` properties' names, in the order `drill fuzz` and `drill explore`
+    /// report them (the order of [`Coverage::flags`]).
+    pub const NAMES: [&'static str; 10] = [
+        "backup_recovered",
+        "mirror_took_over",
+        "hit_4305",
+        "hit_3101",
+        "step_failed",
+        "step_failed_then_succeeded",
+        "split_brain",
+        "failed_back",
+        "writes_lost",
+        "log_file_skipped",
+    ];
+
+    /// Which of [`Coverage::NAMES`] this run reached.
+    pub fn flags(&self) -> [bool; 10] {
+        [
+            self.backup_recovered,
+            self.mirror_took_over,
+            self.hit_4305,
+            self.hit_3101,
+            self.step_failed,
+            self.step_failed_then_succeeded,
+            self.split_brain,
+            self.failed_back,
+            self.writes_lost,
+            self.log_file_skipped,
+        ]
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct World {
     pub now: u64,

@@ -13,33 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
-pub const COVERAGE: [&str; 10] = [
-    "backup_recovered",
-    "mirror_took_over",
-    "hit_4305",
-    "hit_3101",
-    "step_failed",
-    "step_failed_then_succeeded",
-    "split_brain",
-    "failed_back",
-    "writes_lost",
-    "log_file_skipped",
-];
-
-pub fn coverage_flags(c: &Coverage) -> [bool; 10] {
-    [
-        c.backup_recovered,
-        c.mirror_took_over,
-        c.hit_4305,
-        c.hit_3101,
-        c.step_failed,
-        c.step_failed_then_succeeded,
-        c.split_brain,
-        c.failed_back,
-        c.writes_lost,
-        c.log_file_skipped,
-    ]
-}
+/// The `sometimes` properties reported as coverage ([`Coverage::NAMES`]).
+pub const COVERAGE: [&str; 10] = Coverage::NAMES;
 
 /// The seed of case `i` of a campaign.
 pub fn case_seed(campaign: u64, i: u64) -> u64 {
@@ -139,7 +114,7 @@ pub fn run(p: &Plan) -> Tally {
                                 }
                             }
                         }
-                        for (k, on) in coverage_flags(&r.coverage).iter().enumerate() {
+                        for (k, on) in r.coverage.flags().iter().enumerate() {
                             t.coverage[k] += u64::from(*on);
                         }
                     }

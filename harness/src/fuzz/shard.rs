@@ -2,7 +2,7 @@
 //! every case of the campaign exactly once (the cases' seeds derive from the campaign seed
 //! and i, whichever process plays them). `drill fuzz merge` (merge.rs) adds the tallies up.
 
-use super::campaign::{case_seed, coverage_flags, Plan, Tally};
+use super::campaign::{case_seed, Plan, Tally};
 use super::gen;
 pub use crate::explore::shard::{parse, Shard};
 use sim::engine::{self, Options};
@@ -71,7 +71,7 @@ pub fn run(p: &Plan, shard: Shard) -> Tally {
                                 }
                             }
                         }
-                        for (j, on) in coverage_flags(&r.coverage).iter().enumerate() {
+                        for (j, on) in r.coverage.flags().iter().enumerate() {
                             t.coverage[j] += u64::from(*on);
                         }
                     }

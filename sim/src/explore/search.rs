@@ -25,35 +25,8 @@ use crate::world::Coverage;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-/// The `sometimes` properties: how many end states reach each (coverage, in the order
-/// `drill fuzz` reports it).
-pub const COVERAGE: [&str; 10] = [
-    "backup_recovered",
-    "mirror_took_over",
-    "hit_4305",
-    "hit_3101",
-    "step_failed",
-    "step_failed_then_succeeded",
-    "split_brain",
-    "failed_back",
-    "writes_lost",
-    "log_file_skipped",
-];
-
-fn coverage_flags(c: &Coverage) -> [bool; 10] {
-    [
-        c.backup_recovered,
-        c.mirror_took_over,
-        c.hit_4305,
-        c.hit_3101,
-        c.step_failed,
-        c.step_failed_then_succeeded,
-        c.split_brain,
-        c.failed_back,
-        c.writes_lost,
-        c.log_file_skipped,
-    ]
-}
+/// The `sometimes` properties reported as coverage ([`Coverage::NAMES`]).
+pub const COVERAGE: [&str; 10] = Coverage::NAMES;
 
 /// A shortest path to a property's violation.
 #[derive(Clone, Debug, PartialEq)]
@@ -323,8 +296,7 @@ pub fn explore<'a>(
                         out.cut += 1;
                     } else {
                         out.ends += 1;
-                        for (k, on) in coverage_flags(&node.st.world().coverage).iter().enumerate()
-                        {
+                        for (k, on) in node.st.world().coverage.flags().iter().enumerate() {
                             out.coverage[k] += u64::from(*on);
                         }
                     }
