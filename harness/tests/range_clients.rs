@@ -1,0 +1,351 @@
+//! The range against SQL clients no one here wrote and that nothing here configures beyond
+//! what an operator would: Microsoft's SqlClient (System.Data.SqlClient inside the
+//! SqlToolsService that PyPI's mssql-cli bundles) and npm's tedious. The backend is the
+//! model (`ModelBackend` with the range's SELECT), as `drill range` serves it.
+//!
+//! Each test needs its tool: `DRILL_MSSQL_CLI` (a launcher for mssql-cli, made by .ci/run)
+//! and `DRILL_TEDIOUS` (a node_modules folder holding tedious, made by .ci/run). Without it
+//! the test says SKIPPED on the terminal; with `DRILL_CI=1` (set by .ci/run) a missing tool
+//! fails the test instead, so CI cannot pass by skipping.
+
+/// A skip is said on the terminal, past the test harness's capture, so it is never silent.
+macro_rules! skip_line {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
+use harness::range::backend::{Clock, ModelBackend};
+use harness::range::reply::{
+    Backend, Column, Login, Param, Reply, ResultSet, Session, SqlMessage, SqlType, Value,
+};
+use harness::range::server::{RangeServer, ServeConfig};
+use harness::range::tls::TlsMode;
+use harness::range::{console, select, tsql};
+use sim::live::Live;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+const USER: &str = "drill";
+const PASSWORD: &str = "Rehearse#1";
+/// Endpoints in the range's order: primary, mirror, witness, backup, backup-mirror.
+const PRIMARY: usize = 0;
+const BACKUP: usize = 3;
+
+/// The model behind the wire, plus the log of every batch text that reached it, so a test
+/// can say which statements a client sent on its own (at connect) and what they got.
+struct Logged {
+    model: ModelBackend,
+    batches: Mutex<Vec<(usize, String)>>,
+    /// The application name of each successful login.
+    apps: Mutex<Vec<String>>,
+}
+
+impl Logged {
+    fn batches(&self) -> Vec<String> {
+        self.batches
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, b)| b.clone())
+            .collect()
+    }
+    fn apps(&self) -> Vec<String> {
+        self.apps.lock().unwrap().clone()
+    }
+}
+
+impl Backend for Logged {
+    fn server_name(&self, endpoint: usize) -> String {
+        self.model.server_name(endpoint)
+    }
+    fn login(&self, endpoint: usize, login: &Login) -> Result<Session, SqlMessage> {
+        let s = self.model.login(endpoint, login)?;
+        self.apps.lock().unwrap().push(login.app_name.clone());
+        Ok(s)
+    }
+    fn batch(
+        &self,
+        endpoint: usize,
+        session: &mut Session,
+        sql: &str,
+        params: &[Param],
+    ) -> Vec<Reply> {
+        self.batches
+            .lock()
+            .unwrap()
+            .push((endpoint, sql.to_string()));
+        if std::env::var_os("DRILL_CLIENTS_TRACE").is_some() {
+            skip_line!("batch on {endpoint}: {sql}");
+        }
+        let r = connect_time_answer(&self.model, endpoint, session, sql)
+            .unwrap_or_else(|| self.model.batch(endpoint, session, sql, params));
+        if std::env::var_os("DRILL_CLIENTS_TRACE").is_some() {
+            skip_line!("  -> {r:?}");
+        }
+        r
+    }
+    fn attention(&self, endpoint: usize, session: &Session) {
+        self.model.attention(endpoint, session)
+    }
+    fn logout(&self, endpoint: usize, session: &Session) {
+        self.model.logout(endpoint, session)
+    }
+}
+
+/// The batches SqlToolsService sends by itself right after login that the range does not
+/// model, answered here as SQL Server 2014 would (so the rest of the session reaches the
+/// model). Only these, matched whole; everything else goes to the model as sent.
+///
+/// - The server-information query (`ReliableConnectionHelper.GetServerVersion`, with and
+///   without `WITH (NOLOCK)`): it reads `sys.all_columns` and `OBJECT_ID()`, which the
+///   range's catalog has not got (Msg 208), and the connection fails without it. Its
+///   SERVERPROPERTY values come from the range's own SELECT; EngineEdition is 3
+///   (Enterprise, what the range's catalog says, but its SELECT cannot send an int
+///   SERVERPROPERTY yet) and SXI_PRESENT 1 (`xml_index_type` exists from SQL Server 2012).
+/// - The OS version (`RIGHT`, `CHARINDEX` over @@VERSION: Msg 195 on the range), which
+///   GetServerVersion also needs.
+///
+/// The other batches it sends at connect fail on the range (SESSIONPROPERTY, CONTEXT_INFO,
+/// `IF OBJECT_ID(...)`, SMO's `DECLARE @edition ...`) and SqlToolsService goes on without
+/// them, so they reach the model unchanged.
+fn connect_time_answer(
+    model: &ModelBackend,
+    endpoint: usize,
+    session: &mut Session,
+    sql: &str,
+) -> Option<Vec<Reply>> {
+    const SERVER_INFO: &str = "SELECT SERVERPROPERTY('EngineEdition'), SERVERPROPERTY('productversion'), SERVERPROPERTY ('productlevel'), SERVERPROPERTY ('edition'), SERVERPROPERTY ('MachineName'), (SELECT CASE WHEN EXISTS (SELECT TOP 1 1 from [sys].[all_columns]";
+    const OS_VERSION: &str =
+        "SELECT OSVersion = RIGHT(@@version, LEN(@@version)- 3 -charindex (' on ', LOWER(@@version)))";
+    let mut model_row = |sql: &str| -> Vec<Value> {
+        match model.batch(endpoint, session, sql, &[]).into_iter().next() {
+            Some(Reply::Rows(mut rs)) => rs.rows.remove(0),
+            other => panic!("the range answers {sql}: {other:?}"),
+        }
+    };
+    let col = |name: &str, ty: SqlType| Column {
+        name: name.into(),
+        ty,
+    };
+    let text = SqlType::NVarChar(128);
+    let (columns, row) = if sql.starts_with(SERVER_INFO) {
+        let mut row = vec![Value::Int(3)];
+        row.extend(model_row(
+            "SELECT SERVERPROPERTY('productversion'), SERVERPROPERTY('productlevel'), SERVERPROPERTY('edition'), SERVERPROPERTY('MachineName')",
+        ));
+        row.push(Value::Int(1));
+        let mut columns = vec![col("", SqlType::Int)];
+        columns.extend((0..4).map(|_| col("", text)));
+        columns.push(col("SXI_PRESENT", SqlType::Int));
+        (columns, row)
+    } else if sql == OS_VERSION {
+        // The expression evaluated over the range's own @@VERSION, as SQL Server would:
+        // CHARINDEX is 1-based and 0 when absent (the range's @@VERSION has no " on ", so
+        // this is all but its first 3 characters); LEN ignores trailing spaces.
+        let Value::Text(v) = &model_row("SELECT @@VERSION")[0] else {
+            panic!("@@VERSION is text")
+        };
+        let chars: Vec<char> = v.chars().collect();
+        let len = v.trim_end_matches(' ').chars().count();
+        let at = v
+            .to_lowercase()
+            .find(" on ")
+            .map_or(0, |b| v[..b].chars().count() + 1);
+        let keep = len - 3 - at;
+        let os: String = chars[chars.len() - keep..].iter().collect();
+        (
+            vec![col("OSVersion", SqlType::NVarChar(4000))],
+            vec![Value::Text(os)],
+        )
+    } else {
+        return None;
+    };
+    Some(vec![
+        Reply::Rows(ResultSet {
+            columns,
+            rows: vec![row],
+        }),
+        Reply::Done {
+            rows: Some(1),
+            error: false,
+        },
+    ])
+}
+
+/// The default drill's model, its clock advanced by `advance` (console syntax, e.g. "50m"),
+/// served on free loopback ports.
+fn range(advance: &str, tls: TlsMode) -> (RangeServer, Arc<Logged>) {
+    let s: sim::scenario::Scenario =
+        serde_json::from_str(r#"{"name": "clients", "seed": 7}"#).unwrap();
+    let model = ModelBackend::new(
+        Live::new(&s),
+        Clock::new(0.0),
+        USER,
+        PASSWORD,
+        tsql::parse_batch,
+        select::run,
+    );
+    let (out, _) = console::line(
+        &model,
+        console::cmdlet_unavailable,
+        &format!("advance {advance}"),
+    );
+    assert!(!out.contains("!!"), "{out}");
+    let logged = Arc::new(Logged {
+        model,
+        batches: Mutex::new(Vec::new()),
+        apps: Mutex::new(Vec::new()),
+    });
+    let cfg = ServeConfig {
+        tls,
+        ..ServeConfig::default()
+    };
+    let server = RangeServer::start(cfg, logged.clone()).expect("the range starts");
+    (server, logged)
+}
+
+/// Whether CI said every client must be there.
+fn ci() -> bool {
+    std::env::var("DRILL_CI").is_ok_and(|v| v == "1")
+}
+
+// ---- mssql-cli: Microsoft's SqlToolsService and System.Data.SqlClient ----
+
+fn mssql_cli(addr: SocketAddr, password: &str, args: &[&str], query: &str) -> (bool, String) {
+    let launcher = std::env::var("DRILL_MSSQL_CLI").unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(launcher)
+        .args(["-S", &format!("127.0.0.1,{}", addr.port()), "-U", USER])
+        .args(args)
+        .args(["-Q", query])
+        .env("MSSQL_CLI_PASSWORD", password)
+        .env("HOME", home.path())
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// Whether the mssql-cli test can run; if not, says why (and fails under CI).
+fn have_mssql_cli(test: &str) -> bool {
+    if std::env::var_os("DRILL_MSSQL_CLI").is_some() {
+        return true;
+    }
+    assert!(!ci(), "DRILL_CI=1 but DRILL_MSSQL_CLI is not set");
+    skip_line!("SKIPPED {test}: DRILL_MSSQL_CLI is not set (a launcher for PyPI's mssql-cli; .ci/run makes one)");
+    false
+}
+
+const SQLCLIENT: &str = "Core .Net SqlClient Data Provider";
+const PROBE: &str = "SELECT name, state_desc FROM sys.databases WHERE name = N'mgc'";
+/// After 50 simulated minutes log shipping has restored mgc_0001..0003 on backup, so the
+/// first is too early: Msg 4326 then 3013 (docs/relational-databases/errors-events/
+/// database-engine-events-and-errors-4000-to-4999.md).
+const TOO_EARLY: &str =
+    "RESTORE LOG mgc FROM DISK = N'D:\\LogShipCopy\\mgc_0001.trn' WITH NORECOVERY";
+
+/// Encryption off (mssql-cli's default: SqlClient's Encrypt=False): the login packet alone
+/// is encrypted. The probe's rows and the RESTORE's two errors as SqlClient reports them.
+#[test]
+fn mssql_cli_encrypt_off_probes_and_sees_4326_then_3013() {
+    if !have_mssql_cli("mssql_cli_encrypt_off_probes_and_sees_4326_then_3013") {
+        return;
+    }
+    let (server, logged) = range("50m", TlsMode::SelfSigned);
+    let backup = server.endpoints()[BACKUP];
+    let (ok, text) = mssql_cli(backup, PASSWORD, &[], &format!("{PROBE}; {TOO_EARLY}"));
+    server.stop();
+    assert!(
+        logged.apps().iter().all(|a| a == SQLCLIENT),
+        "{:?}",
+        logged.apps()
+    );
+    // mssql-cli splits the line into statements (sqlparse), keeping the first's ';'.
+    let sent: Vec<String> = logged.batches();
+    assert!(
+        sent.iter().any(|b| b.trim_end_matches(';') == PROBE),
+        "{sent:?}"
+    );
+    assert!(sent.iter().any(|b| b == TOO_EARLY), "{sent:?}");
+    assert!(ok, "{text}");
+    // mgc on backup is RESTORING: log shipping restores WITH NORECOVERY.
+    assert!(text.contains("| mgc    | RESTORING    |"), "{text}");
+    assert!(text.contains("(1 row affected)"), "{text}");
+    // SqlClient gets both errors (SqlException.Errors); mssql-cli prints the first, in
+    // sqlcmd's format.
+    assert!(
+        text.contains(
+            "Msg 4326, Level 16, State 1, Line 1\nThe log in this backup set terminates at LSN "
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(", which is too early to apply to the database. A more recent log backup that includes LSN "),
+        "{text}"
+    );
+}
+
+/// Encrypt=True with TrustServerCertificate=True (`-N -C`): the whole session in TLS with
+/// the range's self-signed certificate. Without -C SqlClient refuses the certificate; and
+/// a range without TLS is refused by a client that requires encryption.
+#[test]
+fn mssql_cli_encrypt_with_trust_server_certificate() {
+    if !have_mssql_cli("mssql_cli_encrypt_with_trust_server_certificate") {
+        return;
+    }
+    let (server, logged) = range("0s", TlsMode::SelfSigned);
+    let primary = server.endpoints()[PRIMARY];
+    let (ok, text) = mssql_cli(primary, PASSWORD, &["-N", "-C"], PROBE);
+    assert!(ok && text.contains("| mgc    | ONLINE       |"), "{text}");
+    // SqlToolsService opens several connections (its own, the query's, SMO's).
+    let apps = logged.apps();
+    assert!(
+        !apps.is_empty() && apps.iter().all(|a| a == SQLCLIENT),
+        "{apps:?}"
+    );
+    // SqlClient does not trust a self-signed certificate unless told to.
+    let (_, text) = mssql_cli(primary, PASSWORD, &["-N"], PROBE);
+    assert!(
+        text.contains("an error occurred during the pre-login handshake"),
+        "{text}"
+    );
+    server.stop();
+    let (server, logged) = range("0s", TlsMode::Off);
+    let primary = server.endpoints()[PRIMARY];
+    let (_, text) = mssql_cli(primary, PASSWORD, &["-N", "-C"], PROBE);
+    assert!(
+        text.contains(
+            "The instance of SQL Server you attempted to connect to does not support encryption."
+        ),
+        "{text}"
+    );
+    assert!(
+        logged.apps().is_empty(),
+        "no login without the encryption asked for"
+    );
+    let (ok, text) = mssql_cli(primary, PASSWORD, &[], PROBE);
+    assert!(ok && text.contains("| mgc    | ONLINE       |"), "{text}");
+    server.stop();
+}
+
+/// A wrong password: Msg 18456, shown by SqlClient with SQL Server's text.
+#[test]
+fn mssql_cli_wrong_password_is_login_failed() {
+    if !have_mssql_cli("mssql_cli_wrong_password_is_login_failed") {
+        return;
+    }
+    let (server, logged) = range("0s", TlsMode::SelfSigned);
+    let (_, text) = mssql_cli(server.endpoints()[PRIMARY], "Wrong#1", &[], PROBE);
+    server.stop();
+    assert!(
+        text.contains("Error message: Login failed for user 'drill'."),
+        "{text}"
+    );
+    assert!(logged.apps().is_empty());
+}
