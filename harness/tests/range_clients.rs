@@ -349,3 +349,196 @@ fn mssql_cli_wrong_password_is_login_failed() {
     );
     assert!(logged.apps().is_empty());
 }
+
+// ---- tedious (npm): the driver behind node's `mssql` package ----
+
+/// The node script the tedious tests run: argv port, encrypt (on|off), trust (1|0), then
+/// one SQL batch per argument; user and password from the environment (never argv). One
+/// JSON object per line: each message as it arrives, each batch's end with its rows and
+/// the numbers of its errors.
+const TEDIOUS_JS: &str = r#"
+const { Connection, Request } = require('tedious');
+const [port, enc, trust, ...batches] = process.argv.slice(2);
+const out = (o) => console.log(JSON.stringify(o));
+const c = new Connection({
+  server: '127.0.0.1',
+  authentication: { type: 'default', options: { userName: process.env.U, password: process.env.P } },
+  options: { port: Number(port), encrypt: enc === 'on', trustServerCertificate: trust === '1',
+             connectTimeout: 10000, rowCollectionOnRequestCompletion: true },
+});
+c.on('errorMessage', (m) => out({ msg: m.number, class: m.class, state: m.state, line: m.lineNumber,
+                                  server: m.serverName, text: m.message }));
+c.connect((err) => {
+  if (err) { out({ connect_error: err.code, text: err.message }); return; }
+  out({ connected: true });
+  const next = (i) => {
+    if (i >= batches.length) { c.close(); return; }
+    const r = new Request(batches[i], (err, rowCount, rows) => {
+      // Several errors in one request arrive as an AggregateError.
+      const errors = !err ? [] : err.errors ? err.errors.map((e) => e.number) : [err.number];
+      out({ done: i, errors, rows: (rows || []).map((row) => row.map((col) => col.value)) });
+      next(i + 1);
+    });
+    c.execSql(r);
+  };
+  next(0);
+});
+"#;
+
+/// Whether the tedious tests can run; if not, says why (and fails under CI).
+fn have_tedious(test: &str) -> bool {
+    let node = std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if node && std::env::var_os("DRILL_TEDIOUS").is_some() {
+        return true;
+    }
+    assert!(!ci(), "DRILL_CI=1 but node or DRILL_TEDIOUS is missing");
+    skip_line!("SKIPPED {test}: needs node and DRILL_TEDIOUS (a node_modules folder with tedious; .ci/run installs it)");
+    false
+}
+
+/// Run the script against `addr`; its output lines as JSON.
+fn tedious(
+    addr: SocketAddr,
+    password: &str,
+    encrypt: bool,
+    trust: bool,
+    batches: &[&str],
+) -> Vec<serde_json::Value> {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("probe.js");
+    std::fs::write(&script, TEDIOUS_JS).unwrap();
+    let out = std::process::Command::new("node")
+        .arg(&script)
+        .arg(addr.port().to_string())
+        .arg(if encrypt { "on" } else { "off" })
+        .arg(if trust { "1" } else { "0" })
+        .args(batches)
+        .env("NODE_PATH", std::env::var_os("DRILL_TEDIOUS").unwrap())
+        .env("U", USER)
+        .env("P", password)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+fn messages(lines: &[serde_json::Value]) -> Vec<&serde_json::Value> {
+    lines.iter().filter(|l| l.get("msg").is_some()).collect()
+}
+
+/// tedious's `encrypt: false` (it then says ENCRYPT_NOT_SUP: nothing is encrypted, the
+/// login included). The probe's row; the RESTORE's ERROR tokens as tedious reads them
+/// (number, class, state, line, server name, SQL Server's text) and its AggregateError.
+#[test]
+fn tedious_encrypt_off_probes_and_sees_4326_then_3013() {
+    if !have_tedious("tedious_encrypt_off_probes_and_sees_4326_then_3013") {
+        return;
+    }
+    let (server, logged) = range("50m", TlsMode::SelfSigned);
+    let lines = tedious(
+        server.endpoints()[BACKUP],
+        PASSWORD,
+        false,
+        false,
+        &[PROBE, TOO_EARLY],
+    );
+    server.stop();
+    assert_eq!(logged.apps(), vec!["Tedious".to_string()]);
+    assert_eq!(lines[0], serde_json::json!({"connected": true}));
+    assert_eq!(
+        lines[1],
+        serde_json::json!({"done": 0, "errors": [], "rows": [["mgc", "RESTORING"]]})
+    );
+    let m = messages(&lines);
+    assert_eq!(m.len(), 2, "{lines:?}");
+    for (m, number) in m.iter().zip([4326, 3013]) {
+        assert_eq!(m["msg"], number);
+        assert_eq!(
+            (m["class"].as_u64(), m["state"].as_u64()),
+            (Some(16), Some(1))
+        );
+        assert_eq!(
+            (m["line"].as_u64(), m["server"].as_str()),
+            (Some(1), Some("sql-backup"))
+        );
+    }
+    let text = m[0]["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("The log in this backup set terminates at LSN "),
+        "{text}"
+    );
+    assert!(text.contains(", which is too early to apply to the database. A more recent log backup that includes LSN "), "{text}");
+    assert_eq!(m[1]["text"], "RESTORE LOG is terminating abnormally.");
+    assert_eq!(
+        lines.last().unwrap(),
+        &serde_json::json!({"done": 1, "errors": [4326, 3013], "rows": []})
+    );
+}
+
+/// `encrypt: true, trustServerCertificate: true`: the whole session in TLS with the
+/// range's self-signed certificate; without trust tedious refuses it. Against a range
+/// without TLS, tedious's `encrypt: true` goes on in the clear: tedious starts TLS only when
+/// the server answers ENCRYPT_ON or ENCRYPT_REQ (its choice, not the range's; only its
+/// TDS 8 `encrypt: 'strict'` insists, and the range does not speak TDS 8).
+#[test]
+fn tedious_encrypt_with_trust_server_certificate() {
+    if !have_tedious("tedious_encrypt_with_trust_server_certificate") {
+        return;
+    }
+    let (server, _) = range("0s", TlsMode::SelfSigned);
+    let primary = server.endpoints()[PRIMARY];
+    let lines = tedious(primary, PASSWORD, true, true, &[PROBE]);
+    assert_eq!(
+        lines,
+        vec![
+            serde_json::json!({"connected": true}),
+            serde_json::json!({"done": 0, "errors": [], "rows": [["mgc", "ONLINE"]]})
+        ]
+    );
+    let lines = tedious(primary, PASSWORD, true, false, &[PROBE]);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["connect_error"], "ESOCKET");
+    assert!(
+        lines[0]["text"]
+            .as_str()
+            .unwrap()
+            .ends_with("self-signed certificate"),
+        "{lines:?}"
+    );
+    server.stop();
+    let (server, _) = range("0s", TlsMode::Off);
+    let lines = tedious(server.endpoints()[PRIMARY], PASSWORD, true, true, &[PROBE]);
+    server.stop();
+    assert_eq!(lines[0], serde_json::json!({"connected": true}));
+}
+
+/// A wrong password: Msg 18456 class 14 as an ERROR token, then tedious's ELOGIN.
+#[test]
+fn tedious_wrong_password_is_login_failed() {
+    if !have_tedious("tedious_wrong_password_is_login_failed") {
+        return;
+    }
+    let (server, logged) = range("0s", TlsMode::SelfSigned);
+    let lines = tedious(server.endpoints()[PRIMARY], "Wrong#1", true, true, &[PROBE]);
+    server.stop();
+    assert!(logged.apps().is_empty());
+    assert_eq!(
+        lines,
+        vec![
+            serde_json::json!({"msg": 18456, "class": 14, "state": 1, "line": 1,
+                "server": "sql-primary", "text": "Login failed for user 'drill'."}),
+            serde_json::json!({"connect_error": "ELOGIN", "text": "Login failed for user 'drill'."})
+        ]
+    );
+}
