@@ -221,6 +221,7 @@ fn mssql_cli(addr: SocketAddr, password: &str, args: &[&str], query: &str) -> (b
         .args(args)
         .args(["-Q", query])
         .env("MSSQL_CLI_PASSWORD", password)
+        .env("MSSQL_CLI_TELEMETRY_OPTOUT", "True")
         .env("HOME", home.path())
         .output()
         .unwrap();
