@@ -353,7 +353,7 @@ fn mssql_cli_wrong_password_is_login_failed() {
 
 // ---- tedious (npm): the driver behind node's `mssql` package ----
 
-/// The node script the tedious tests run: argv port, encrypt (on|off), trust (1|0), then
+/// The node script the tedious tests run: argv port, encrypt (on|off|strict), trust (1|0), then
 /// one SQL batch per argument; user and password from the environment (never argv). One
 /// JSON object per line: each message as it arrives, each batch's end with its rows and
 /// the numbers of its errors.
@@ -364,7 +364,8 @@ const out = (o) => console.log(JSON.stringify(o));
 const c = new Connection({
   server: '127.0.0.1',
   authentication: { type: 'default', options: { userName: process.env.U, password: process.env.P } },
-  options: { port: Number(port), encrypt: enc === 'on', trustServerCertificate: trust === '1',
+  options: { port: Number(port), encrypt: enc === 'strict' ? 'strict' : enc === 'on',
+             trustServerCertificate: trust === '1',
              connectTimeout: 10000, rowCollectionOnRequestCompletion: true },
 });
 c.on('errorMessage', (m) => out({ msg: m.number, class: m.class, state: m.state, line: m.lineNumber,
@@ -404,7 +405,7 @@ fn have_tedious(test: &str) -> bool {
 fn tedious(
     addr: SocketAddr,
     password: &str,
-    encrypt: bool,
+    encrypt: &str,
     trust: bool,
     batches: &[&str],
 ) -> Vec<serde_json::Value> {
@@ -414,7 +415,7 @@ fn tedious(
     let out = std::process::Command::new("node")
         .arg(&script)
         .arg(addr.port().to_string())
-        .arg(if encrypt { "on" } else { "off" })
+        .arg(encrypt)
         .arg(if trust { "1" } else { "0" })
         .args(batches)
         .env("NODE_PATH", std::env::var_os("DRILL_TEDIOUS").unwrap())
@@ -450,7 +451,7 @@ fn tedious_encrypt_off_probes_and_sees_4326_then_3013() {
     let lines = tedious(
         server.endpoints()[BACKUP],
         PASSWORD,
-        false,
+        "off",
         false,
         &[PROBE, TOO_EARLY],
     );
@@ -499,7 +500,7 @@ fn tedious_encrypt_with_trust_server_certificate() {
     }
     let (server, _) = range("0s", TlsMode::SelfSigned);
     let primary = server.endpoints()[PRIMARY];
-    let lines = tedious(primary, PASSWORD, true, true, &[PROBE]);
+    let lines = tedious(primary, PASSWORD, "on", true, &[PROBE]);
     assert_eq!(
         lines,
         vec![
@@ -507,7 +508,7 @@ fn tedious_encrypt_with_trust_server_certificate() {
             serde_json::json!({"done": 0, "errors": [], "rows": [["mgc", "ONLINE"]]})
         ]
     );
-    let lines = tedious(primary, PASSWORD, true, false, &[PROBE]);
+    let lines = tedious(primary, PASSWORD, "on", false, &[PROBE]);
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert_eq!(lines[0]["connect_error"], "ESOCKET");
     assert!(
@@ -519,7 +520,7 @@ fn tedious_encrypt_with_trust_server_certificate() {
     );
     server.stop();
     let (server, _) = range("0s", TlsMode::Off);
-    let lines = tedious(server.endpoints()[PRIMARY], PASSWORD, true, true, &[PROBE]);
+    let lines = tedious(server.endpoints()[PRIMARY], PASSWORD, "on", true, &[PROBE]);
     server.stop();
     assert_eq!(lines[0], serde_json::json!({"connected": true}));
 }
@@ -531,7 +532,7 @@ fn tedious_wrong_password_is_login_failed() {
         return;
     }
     let (server, logged) = range("0s", TlsMode::SelfSigned);
-    let lines = tedious(server.endpoints()[PRIMARY], "Wrong#1", true, true, &[PROBE]);
+    let lines = tedious(server.endpoints()[PRIMARY], "Wrong#1", "on", true, &[PROBE]);
     server.stop();
     assert!(logged.apps().is_empty());
     assert_eq!(
@@ -541,5 +542,67 @@ fn tedious_wrong_password_is_login_failed() {
                 "server": "sql-primary", "text": "Login failed for user 'drill'."}),
             serde_json::json!({"connect_error": "ELOGIN", "text": "Login failed for user 'drill'."})
         ]
+    );
+}
+
+/// `drill range` itself, as an operator starts it: tedious reads the backup's address from
+/// what the range prints, the console advances the clock, the probe and the too-early
+/// RESTORE answer as in-process; a TDS 8.0 client (`encrypt: 'strict'`, TLS before
+/// PRELOGIN) is refused and the range's log says why.
+#[test]
+fn tedious_against_a_running_drill_range() {
+    use std::io::{BufRead, Write};
+    if !have_tedious("tedious_against_a_running_drill_range") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("range.log");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_drill"))
+        .args(["range", "--speed", "0", "--password-env", "RANGE_PW"])
+        .env("RANGE_PW", PASSWORD)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut backup: Option<SocketAddr> = None;
+    let mut line = String::new();
+    while backup.is_none() && out.read_line(&mut line).unwrap() > 0 {
+        backup = line
+            .strip_prefix("backup (sql-backup) at ")
+            .map(|a| a.trim().parse().unwrap());
+        line.clear();
+    }
+    let backup = backup.expect("the range printed the backup's address");
+    stdin.write_all(b"advance 50m\n").unwrap();
+    // The console answers the advance before it reads the next line.
+    while out.read_line(&mut line).unwrap() > 0 && !line.contains("simulated time 0d 00:50:00") {
+        line.clear();
+    }
+    let lines = tedious(backup, PASSWORD, "on", true, &[PROBE, TOO_EARLY]);
+    let strict = tedious(backup, PASSWORD, "strict", true, &[PROBE]);
+    stdin.write_all(b"quit\n").unwrap();
+    drop(stdin);
+    let _ = child.wait();
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(
+        lines[1],
+        serde_json::json!({"done": 0, "errors": [], "rows": [["mgc", "RESTORING"]]})
+    );
+    assert_eq!(
+        lines.last().unwrap(),
+        &serde_json::json!({"done": 1, "errors": [4326, 3013], "rows": []})
+    );
+    assert!(
+        log.contains("login 'drill' spid 51 database 'master' app 'Tedious' encryption Session"),
+        "{log}"
+    );
+    assert_eq!(strict.len(), 1, "{strict:?}");
+    assert_eq!(strict[0]["connect_error"], "ESOCKET");
+    assert!(
+        log.contains("closed before login: the client began with a TLS handshake (TDS 8.0 strict encryption)"),
+        "{log}"
     );
 }

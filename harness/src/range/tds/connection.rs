@@ -59,6 +59,8 @@ enum ReadEnd {
     Timeout,
     Io(std::io::Error),
     Refused(Refused),
+    /// A TLS record where a TDS packet belongs.
+    Tls,
 }
 
 impl std::fmt::Display for ReadEnd {
@@ -71,6 +73,9 @@ impl std::fmt::Display for ReadEnd {
             ReadEnd::Refused(Refused::TooLarge { limit }) => {
                 write!(f, "request larger than the batch limit of {limit} bytes")
             }
+            ReadEnd::Tls => f.write_str(
+                "the client began with a TLS handshake (TDS 8.0 strict encryption), which the range does not speak: connect with TDS 7.x encryption (Encrypt=True or Mandatory with TrustServerCertificate, not Strict)",
+            ),
         }
     }
 }
@@ -105,6 +110,12 @@ async fn read_message<S: AsyncRead + Unpin>(
         }
         waiting = rest;
         read_exact(s, &mut hb[1..], rest).await?;
+        // A TLS handshake record (content type 22, version 3.x) is no TDS packet type: a
+        // TDS 8.0 client starts TLS at once. Said at the header, not after waiting for the
+        // body its length bytes would announce.
+        if hb[0] == 0x16 && hb[1] == 0x03 {
+            return Err(ReadEnd::Tls);
+        }
         let h =
             Header::parse(&hb, max_packet).map_err(|m| ReadEnd::Refused(Refused::Malformed(m)))?;
         // Bounded by max_packet: the header was checked before this allocation.
