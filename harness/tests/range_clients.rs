@@ -177,6 +177,16 @@ fn connect_time_answer(
 /// The default drill's model, its clock advanced by `advance` (console syntax, e.g. "50m"),
 /// served on free loopback ports.
 fn range(advance: &str, tls: TlsMode) -> (RangeServer, Arc<Logged>) {
+    range_with(
+        advance,
+        ServeConfig {
+            tls,
+            ..ServeConfig::default()
+        },
+    )
+}
+
+fn range_with(advance: &str, cfg: ServeConfig) -> (RangeServer, Arc<Logged>) {
     let s: sim::scenario::Scenario =
         serde_json::from_str(r#"{"name": "clients", "seed": 7}"#).unwrap();
     let model = ModelBackend::new(
@@ -198,10 +208,6 @@ fn range(advance: &str, tls: TlsMode) -> (RangeServer, Arc<Logged>) {
         batches: Mutex::new(Vec::new()),
         apps: Mutex::new(Vec::new()),
     });
-    let cfg = ServeConfig {
-        tls,
-        ..ServeConfig::default()
-    };
     let server = RangeServer::start(cfg, logged.clone()).expect("the range starts");
     (server, logged)
 }
@@ -605,4 +611,36 @@ fn tedious_against_a_running_drill_range() {
         log.contains("closed before login: the client began with a TLS handshake (TDS 8.0 strict encryption)"),
         "{log}"
     );
+}
+
+/// The fix behind the strict refusal, without any client installed: a short TLS
+/// ClientHello whose first bytes, read as a TDS header, announce 256 bytes. The range closes
+/// at the header; before, it waited for the rest of that "packet" until the login timeout
+/// (here a minute, so a wait shows as the read below timing out, not as a slow pass).
+#[test]
+fn a_tls_handshake_before_prelogin_is_closed_at_once() {
+    use std::io::{Read, Write};
+    let cfg = ServeConfig {
+        login_timeout: std::time::Duration::from_secs(60),
+        ..ServeConfig::default()
+    };
+    let (server, logged) = range_with("0s", cfg);
+    let mut s = std::net::TcpStream::connect(server.endpoints()[PRIMARY]).unwrap();
+    // Record header: handshake (22), TLS 1.0 record version, 43 bytes; then the start of
+    // a ClientHello (type 1, TLS 1.2) and zeros.
+    let mut hello = vec![
+        0x16, 0x03, 0x01, 0x00, 0x2b, 0x01, 0x00, 0x00, 0x27, 0x03, 0x03,
+    ];
+    hello.resize(48, 0);
+    s.write_all(&hello).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    let mut buf = [0u8; 64];
+    match s.read(&mut buf) {
+        Ok(0) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        other => panic!("the range should close the connection, got {other:?}"),
+    }
+    server.stop();
+    assert!(logged.apps().is_empty());
 }
