@@ -389,12 +389,25 @@ pub async fn replay<E: Exec>(items: &[Item], conns: &mut [E]) -> Result<Outcome,
                     .unwrap_or(0);
                 let d = observe_instance(&item.label, inst, &mut conns[k]).await?;
                 res.compared.push(inst.instance.to_string());
-                res.differences.extend(d);
+                for d in d {
+                    if matches!(item.what, What::End) && end_of_run_only(&d) {
+                        out.not_compared.push(format!("{d}: {END_OF_RUN}"));
+                    } else {
+                        res.differences.push(d);
+                    }
+                }
             }
         }
         out.items.push(res);
     }
     Ok(out)
+}
+
+/// Why the final observation's resynchronized mirror is not compared.
+pub const END_OF_RUN: &str = "the engine settles a resynchronizing mirror at the end of the run (assumption mirror_resync: SYNCHRONIZED at the next fault, step or end of the run); the range's clock has no end of run, so it shows SYNCHRONIZING until its next event";
+
+fn end_of_run_only(d: &Difference) -> bool {
+    d.field == "mirroring_state_desc" && d.expected == "SYNCHRONIZED" && d.actual == "SYNCHRONIZING"
 }
 
 const DBS: [Db; 2] = [Db::Mgc, Db::Mgccomp];

@@ -1,0 +1,316 @@
+//! `drill replay --range` (issue 11, point 5): the model's run replayed on the DR range over
+//! TDS. In-process ranges (RangeServer, manual clock) for the counts and the refusals, a
+//! `drill range --control --speed 0` process for the command line.
+
+use harness::load::Loaded;
+use harness::range::backend::{Clock, ModelBackend};
+use harness::range::reply::{
+    Backend, Column, Login, Param, Reply, ResultSet, Session, SqlMessage, SqlType, Value,
+};
+use harness::range::server::{RangeServer, ServeConfig};
+use harness::range::{select, tsql};
+use harness::sqlserver::range::{self as rr, Outcome};
+use harness::sqlserver::replay::{Exec, Tiberius};
+use sim::live::Live;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+const PASSWORD: &str = "Replay-range-1";
+
+fn repo(p: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(p)
+}
+
+fn load(file: Option<&str>) -> Loaded {
+    harness::load::load(file.map(repo).as_deref()).expect("scenario loads")
+}
+
+fn start(l: &Loaded, control: bool) -> RangeServer {
+    let b = ModelBackend::new(
+        Live::new(&l.scenario),
+        Clock::new(0.0),
+        "drill",
+        PASSWORD,
+        tsql::parse_batch,
+        select::run,
+    )
+    .with_control(control);
+    RangeServer::start(ServeConfig::default(), Arc::new(b)).expect("range starts")
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+async fn connect(eps: &[SocketAddr]) -> (Vec<Tiberius>, Vec<String>) {
+    let mut conns = Vec::new();
+    for e in eps {
+        conns.push(
+            Tiberius::connect(&e.ip().to_string(), e.port(), "drill", PASSWORD)
+                .await
+                .expect("login to the range"),
+        );
+    }
+    (conns, eps.iter().map(|e| e.to_string()).collect())
+}
+
+/// Check the range, send `before` through its control surface (after the check), replay.
+fn replay_on(l: &Loaded, eps: &[SocketAddr], before: Option<&str>) -> Result<Outcome, String> {
+    let items = rr::build(l, &harness::run::play(l));
+    rt().block_on(async {
+        let (mut conns, names) = connect(eps).await;
+        rr::check(&mut conns, &names, l).await?;
+        if let Some(line) = before {
+            conns[3]
+                .batch(&rr::control_sql(line))
+                .await
+                .map_err(|f| f.message)?;
+        }
+        rr::replay(&items, &mut conns).await
+    })
+}
+
+fn item<'a>(o: &'a Outcome, label: &str) -> &'a rr::ItemResult {
+    o.items
+        .iter()
+        .find(|i| i.label == label)
+        .unwrap_or_else(|| panic!("no item {label}"))
+}
+
+/// The documented drill (failover, DC1 rebuilt 3 h after it, failback): failover F1-F7 (7
+/// steps: F1 and F4 T-SQL, F2 `copy`, F3 `act`, F5-F7 cmdlets); failback B1, B2, B2c, B3,
+/// B4, B5, where B5 fails with 3101 and the runbook stops (B6, B7 not run): 6 steps, B2,
+/// B2c, B3, B4 T-SQL. 13 steps, 6 T-SQL; 14 observations (each step's and the end's), each
+/// of the five instances. B2c's 5011 (mgccomp was never mirrored) and B5's 3101 come back
+/// from the range as the model predicts them; DC1 rebuilt fires on the range because the
+/// replay says when the failover ended (`end-phase 0`).
+#[test]
+fn the_documented_drill_replays_on_the_range_with_no_difference() {
+    let l = load(None);
+    let range = start(&l, true);
+    let o = replay_on(&l, &range.endpoints(), None).expect("replay runs");
+    let diffs: Vec<String> = o
+        .items
+        .iter()
+        .flat_map(|i| i.differences.iter().map(|d| d.to_string()))
+        .collect();
+    assert!(diffs.is_empty(), "{diffs:#?}");
+    assert_eq!((o.steps_sent, o.tsql_steps, o.control_steps), (13, 6, 7));
+    assert_eq!(o.observations_compared, 14);
+    for i in o
+        .items
+        .iter()
+        .filter(|i| i.label.starts_with("STEP") || i.label == "end")
+    {
+        assert_eq!(i.compared.len(), 5, "{}", i.label);
+    }
+    assert_eq!(item(&o, "STEP B2c").error.as_ref().map(|e| e.0), Some(5011));
+    assert_eq!(item(&o, "STEP B5").error.as_ref().map(|e| e.0), Some(3101));
+    assert_eq!(item(&o, "STEP F4").error, None);
+    assert!(item(&o, "STEP F4").sent[0].contains("RESTORE DATABASE mgc WITH RECOVERY;"));
+    assert!(o.not_compared.iter().any(|n| n.contains("chat rows")));
+}
+
+/// The corrected runbooks: failover F0-F7 with F4a (9 steps: F1, F4 T-SQL) and failback B1,
+/// B1s, B2, B2c, B3, B4p, B4, B4m, B7, B5, B6, B6s (12 steps: B2, B2c, B3, B4p, B4 T-SQL),
+/// all run: 21 steps, 7 T-SQL, 22 observations. B4p's SET PARTNER OFF on the rebuilt,
+/// unmirrored primary answers 1416 on the range as in the model.
+#[test]
+fn the_corrected_drill_replays_on_the_range_with_no_difference() {
+    let l = load(Some("scenarios/full-cycle-corrected.json"));
+    let range = start(&l, true);
+    let o = replay_on(&l, &range.endpoints(), None).expect("replay runs");
+    let diffs: Vec<String> = o
+        .items
+        .iter()
+        .flat_map(|i| i.differences.iter().map(|d| d.to_string()))
+        .collect();
+    assert!(diffs.is_empty(), "{diffs:#?}");
+    assert_eq!((o.steps_sent, o.tsql_steps, o.control_steps), (21, 7, 14));
+    assert_eq!(o.observations_compared, 22);
+    assert_eq!(item(&o, "STEP B4p").error.as_ref().map(|e| e.0), Some(1416));
+    assert_eq!(item(&o, "STEP B5").error, None);
+}
+
+/// A range whose model was changed behind the replay's back (mgc on backup recovered at
+/// t=0 through the control surface) shows the difference: log shipping's restore job can
+/// no longer restore on an ONLINE database, so at F1 the model's backup mgc is RESTORING
+/// and the range's ONLINE.
+#[test]
+fn a_perturbed_range_shows_the_difference() {
+    let l = load(None);
+    let range = start(&l, true);
+    let o = replay_on(
+        &l,
+        &range.endpoints(),
+        Some(
+            r#"act {"kind": "kill_sessions_and_recover", "instance": "backup", "database": "mgc"}"#,
+        ),
+    )
+    .expect("replay runs");
+    assert!(o.differences() > 0);
+    let f1 = item(&o, "STEP F1");
+    assert!(
+        f1.differences.iter().any(|d| d.instance == "backup"
+            && d.database == "mgc"
+            && d.field == "state_desc"
+            && d.expected == "RESTORING"
+            && d.actual == "ONLINE"),
+        "{:#?}",
+        f1.differences
+    );
+    let text = harness::sqlserver::render_range(&o, false);
+    assert!(text.contains(&format!(
+        "{} difference(s) between the model and the range",
+        o.differences()
+    )));
+}
+
+/// Refusals before anything is sent: another seed, a clock already moved, no control surface.
+#[test]
+fn the_range_is_checked_before_anything_is_sent() {
+    let l = load(None);
+    let mut other = load(None);
+    other.scenario.seed = 2;
+    let range = start(&other, true);
+    let e = replay_on(&l, &range.endpoints(), None).unwrap_err();
+    assert!(e.contains("another scenario: its seed is \"2\""), "{e}");
+    // The refused replay sent nothing: the range is still at t=0 with no action.
+    let o = replay_on(&other, &range.endpoints(), None)
+        .expect("the same scenario replays after the refusal");
+    assert_eq!(o.differences(), 0);
+
+    let moved = start(&l, true);
+    let eps = moved.endpoints();
+    rt().block_on(async {
+        let (mut conns, _) = connect(&eps).await;
+        conns[0]
+            .batch(&rr::control_sql("advance 10m"))
+            .await
+            .unwrap();
+    });
+    let e = replay_on(&l, &eps, None).unwrap_err();
+    assert!(e.contains("not at its start (simulated time 600 s"), "{e}");
+
+    // Without --control the procedure does not exist, as on SQL Server: Msg 2812.
+    let off = start(&l, false);
+    let e = replay_on(&l, &off.endpoints(), None).unwrap_err();
+    assert!(e.contains("Msg 2812") && e.contains("--control"), "{e}");
+}
+
+/// A server that is not the range (it answers like SQL Server 2022): refused after its
+/// @@VERSION, the only batch it ever received.
+#[derive(Default)]
+struct NotTheRange {
+    batches: Mutex<Vec<String>>,
+}
+
+impl Backend for NotTheRange {
+    fn server_name(&self, _: usize) -> String {
+        "SQLPROD01".into()
+    }
+    fn login(&self, _: usize, _: &Login) -> Result<Session, SqlMessage> {
+        Ok(Session {
+            spid: 60,
+            database: "master".into(),
+        })
+    }
+    fn batch(&self, _: usize, _: &mut Session, sql: &str, _: &[Param]) -> Vec<Reply> {
+        self.batches.lock().unwrap().push(sql.to_string());
+        let version = "Microsoft SQL Server 2022 (RTM-CU14) - 16.0.4135.4 (X64)";
+        vec![
+            Reply::Rows(ResultSet {
+                columns: vec![Column {
+                    name: "version".into(),
+                    ty: SqlType::NVarChar(4000),
+                }],
+                rows: vec![vec![Value::Text(version.into())]],
+            }),
+            Reply::Done {
+                rows: Some(1),
+                error: false,
+            },
+        ]
+    }
+    fn attention(&self, _: usize, _: &Session) {}
+    fn logout(&self, _: usize, _: &Session) {}
+}
+
+#[test]
+fn a_server_that_is_not_the_range_is_refused_before_any_statement() {
+    let l = load(None);
+    let fake = Arc::new(NotTheRange::default());
+    let server = RangeServer::start(ServeConfig::default(), fake.clone()).unwrap();
+    let e = replay_on(&l, &server.endpoints(), None).unwrap_err();
+    assert!(
+        e.contains("is not a drill range") && e.contains("SQL Server 2022"),
+        "{e}"
+    );
+    assert_eq!(
+        *fake.batches.lock().unwrap(),
+        ["SELECT @@VERSION AS version;"]
+    );
+}
+
+/// `drill range --control --speed 0` as a process on free ports and `drill replay --range`:
+/// a replay of another scenario is refused (exit 2) and leaves the range at t=0; the same
+/// scenario's replay then finds no difference (exit 0).
+#[test]
+fn drill_replay_range_on_a_range_process() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_drill"))
+        .args(["range", "--port", "0", "--control", "--speed", "0"])
+        .env("DRILL_RANGE_PASSWORD", PASSWORD)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start drill range");
+    // "primary (sql-primary) at 127.0.0.1:PORT", one line per instance, in order.
+    let mut ports = Vec::new();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    while ports.len() < 5 {
+        let line = lines
+            .next()
+            .expect("drill range printed its endpoints")
+            .unwrap();
+        if let Some((_, at)) = line.split_once(") at 127.0.0.1:") {
+            ports.push(at.trim().to_string());
+        }
+    }
+    std::thread::spawn(move || lines.for_each(drop));
+    let addr = format!("127.0.0.1:{}", ports.join(","));
+    let replay = |scenario: Option<&str>| {
+        let mut args = vec!["replay".to_string()];
+        args.extend(scenario.map(|s| repo(s).to_string_lossy().into_owned()));
+        args.extend(["--range".to_string(), addr.clone()]);
+        let out = Command::new(env!("CARGO_BIN_EXE_drill"))
+            .args(&args)
+            .env("DRILL_RANGE_PASSWORD", PASSWORD)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, _, err) = replay(Some("scenarios/full-cycle-corrected.json"));
+    let (code2, out2, err2) = replay(None);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("the range plays another scenario"), "{err}");
+    assert_eq!(code2, Some(0), "{err2}\n{out2}");
+    assert!(
+        out2.contains("\n0 difference(s) between the model and the range"),
+        "{out2}"
+    );
+    assert!(out2.contains("13 step(s) sent (6 T-SQL"), "{out2}");
+}
