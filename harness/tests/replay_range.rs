@@ -314,3 +314,67 @@ fn drill_replay_range_on_a_range_process() {
     );
     assert!(out2.contains("13 step(s) sent (6 T-SQL"), "{out2}");
 }
+
+/// The control surface's own refusals, answered as SQL Server answers a bad call: the
+/// clock never goes back, `quit` belongs to the console, a phase must exist, a line must be
+/// understood, and the EXEC needs its argument.
+#[test]
+fn the_control_surface_refuses_what_it_cannot_do() {
+    let l = load(None);
+    let b = ModelBackend::new(
+        Live::new(&l.scenario),
+        Clock::new(0.0),
+        "drill",
+        PASSWORD,
+        tsql::parse_batch,
+        select::run,
+    )
+    .with_control(true);
+    let login = Login {
+        user: "drill".into(),
+        password: PASSWORD.into(),
+        database: String::new(),
+        app_name: "test".into(),
+        host_name: "test".into(),
+    };
+    let mut s = b.login(0, &login).unwrap();
+    let mut run = |sql: &str| -> (Vec<String>, Vec<i32>) {
+        let mut rows = Vec::new();
+        let mut errors = Vec::new();
+        for x in b.batch(0, &mut s, sql, &[]) {
+            match x {
+                Reply::Rows(rs) => rows.extend(rs.rows.into_iter().map(|r| match &r[0] {
+                    Value::Text(t) => t.clone(),
+                    v => format!("{v:?}"),
+                })),
+                Reply::Message(m) if m.class > 10 => errors.push(m.number),
+                _ => {}
+            }
+        }
+        (rows, errors)
+    };
+    let c = rr::control_sql;
+    assert_eq!(run(&c("advance-to 600")).0, ["simulated time 0d 00:10:00"]);
+    assert_eq!(run(&c("advance-to 599")).1, [50000], "never back");
+    assert_eq!(run(&c("time")).0, ["600"]);
+    assert_eq!(run(&c("quit")).1, [50000]);
+    assert_eq!(
+        run(&c("end-phase 2")).1,
+        [50000],
+        "the drill has phases 0 and 1"
+    );
+    assert_eq!(run(&c("Get-CsPool")).1, [50000]);
+    // DC1 rebuilt is timed 3 h after the failover phase: scheduled from now (600 s).
+    let (rows, errors) = run(&c("end-phase 0"));
+    assert!(
+        errors.is_empty() && rows[1].contains("0d 03:10:00"),
+        "{rows:?}"
+    );
+    assert_eq!(run("EXEC drill_range_console").1, [201]);
+    // A refused action comes back as SQL Server's messages: RESTORE LOG onto the primary's
+    // mgc, ONLINE since t=0 (recovered), is "restore after recovery", 3117, then 3013.
+    let (_, errors) = run(&c(
+        r#"act {"kind": "restore_log_file", "instance": "primary", "database": "mgc", "newest": 0}"#,
+    ));
+    assert_eq!(errors, [3117, 3013]);
+}
