@@ -88,7 +88,10 @@ fn item<'a>(o: &'a Outcome, label: &str) -> &'a rr::ItemResult {
 /// steps: F1 and F4 T-SQL, F2 `copy`, F3 `act`, F5-F7 cmdlets); failback B1, B2, B2c, B3,
 /// B4, B5, where B5 fails with 3101 and the runbook stops (B6, B7 not run): 6 steps, B2,
 /// B2c, B3, B4 T-SQL. 13 steps, 6 T-SQL; 14 observations (each step's and the end's), each
-/// of the five instances. B2c's 5011 (mgccomp was never mirrored) and B5's 3101 come back
+/// of the five instances. restorehistory: the restore job's four log restores on backup
+/// (the log backups of 00:15, 00:30, 00:45 and 01:00, taken before DC1 went down at 01:01,
+/// restored at 00:19, 00:34, 00:49, 01:04), F3's none (all four already applied) and B4's
+/// full restore on the primary WITH RECOVERY, REPLACE: 5 rows. B2c's 5011 (mgccomp was never mirrored) and B5's 3101 come back
 /// from the range as the model predicts them; DC1 rebuilt fires on the range because the
 /// replay says when the failover ended (`end-phase 0`).
 #[test]
@@ -104,6 +107,7 @@ fn the_documented_drill_replays_on_the_range_with_no_difference() {
     assert!(diffs.is_empty(), "{diffs:#?}");
     assert_eq!((o.steps_sent, o.tsql_steps, o.control_steps), (13, 6, 7));
     assert_eq!(o.observations_compared, 14);
+    assert_eq!(o.restores_compared, 5);
     for i in o
         .items
         .iter()
@@ -121,7 +125,9 @@ fn the_documented_drill_replays_on_the_range_with_no_difference() {
 /// The corrected runbooks: failover F0-F7 with F4a (9 steps: F1, F4 T-SQL) and failback B1,
 /// B1s, B2, B2c, B3, B4p, B4, B4m, B7, B5, B6, B6s (12 steps: B2, B2c, B3, B4p, B4 T-SQL),
 /// all run: 21 steps, 7 T-SQL, 22 observations. B4p's SET PARTNER OFF on the rebuilt,
-/// unmirrored primary answers 1416 on the range as in the model.
+/// unmirrored primary answers 1416 on the range as in the model. restorehistory: the four
+/// log restores of the backups taken before the outage, B4's full restore, B5's initialization of backup (WITH
+/// NORECOVERY, REPLACE) and the three restore-job runs after it before the end: 9 rows.
 #[test]
 fn the_corrected_drill_replays_on_the_range_with_no_difference() {
     let l = load(Some("scenarios/full-cycle-corrected.json"));
@@ -135,6 +141,7 @@ fn the_corrected_drill_replays_on_the_range_with_no_difference() {
     assert!(diffs.is_empty(), "{diffs:#?}");
     assert_eq!((o.steps_sent, o.tsql_steps, o.control_steps), (21, 7, 14));
     assert_eq!(o.observations_compared, 22);
+    assert_eq!(o.restores_compared, 9);
     assert_eq!(item(&o, "STEP B4p").error.as_ref().map(|e| e.0), Some(1416));
     assert_eq!(item(&o, "STEP B5").error, None);
 }
@@ -142,7 +149,7 @@ fn the_corrected_drill_replays_on_the_range_with_no_difference() {
 /// A range whose model was changed behind the replay's back (mgc on backup recovered at
 /// t=0 through the control surface) shows the difference: log shipping's restore job can
 /// no longer restore on an ONLINE database, so at F1 the model's backup mgc is RESTORING
-/// and the range's ONLINE.
+/// and the range's ONLINE, and the range's restorehistory lacks the job's four log restores.
 #[test]
 fn a_perturbed_range_shows_the_difference() {
     let l = load(None);
@@ -163,6 +170,13 @@ fn a_perturbed_range_shows_the_difference() {
             && d.field == "state_desc"
             && d.expected == "RESTORING"
             && d.actual == "ONLINE"),
+        "{:#?}",
+        f1.differences
+    );
+    assert!(
+        f1.differences.iter().any(|d| d.instance == "backup"
+            && d.field == "new restorehistory rows"
+            && d.actual == "none"),
         "{:#?}",
         f1.differences
     );

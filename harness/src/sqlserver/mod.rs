@@ -210,8 +210,8 @@ pub fn render_range(o: &range::Outcome, json: bool) -> String {
     }
     let _ = writeln!(
         s,
-        "{} step(s) sent ({} T-SQL on the instances' endpoints, {} through the control surface), {} observation(s) compared",
-        o.steps_sent, o.tsql_steps, o.control_steps, o.observations_compared
+        "{} step(s) sent ({} T-SQL on the instances' endpoints, {} through the control surface), {} observation(s) compared, {} restorehistory row(s)",
+        o.steps_sent, o.tsql_steps, o.control_steps, o.observations_compared, o.restores_compared
     );
     for n in &o.not_compared {
         let _ = writeln!(s, "not compared: {n}");

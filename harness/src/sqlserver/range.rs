@@ -56,6 +56,38 @@ pub enum What {
     End,
 }
 
+/// A restorehistory row the model's run made: on this instance, database, type (D, L),
+/// RECOVERY and REPLACE.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Restore {
+    pub instance: Instance,
+    pub database: String,
+    pub restore_type: String,
+    pub recovery: bool,
+    pub replace: bool,
+}
+
+impl std::fmt::Display for Restore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}{}{}",
+            self.database,
+            if self.restore_type == "L" {
+                "RESTORE LOG"
+            } else {
+                "RESTORE DATABASE"
+            },
+            if self.recovery {
+                " WITH RECOVERY"
+            } else {
+                " WITH NORECOVERY"
+            },
+            if self.replace { ", REPLACE" } else { "" }
+        )
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Item {
     pub t_s: u64,
@@ -63,6 +95,52 @@ pub struct Item {
     pub label: String,
     pub what: What,
     pub observed: Option<Observation>,
+    /// The restores the model's run made since the previous observed item (its
+    /// log-shipping restore jobs and this step), oldest first.
+    pub restores: Vec<Restore>,
+}
+
+fn leading_count(effect: &str) -> usize {
+    effect
+        .split_whitespace()
+        .next()
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(0)
+}
+
+fn restore(i: Instance, db: Db, t: &str, recovery: bool, replace: bool) -> Restore {
+    Restore {
+        instance: i,
+        database: db.to_string(),
+        restore_type: t.into(),
+        recovery,
+        replace,
+    }
+}
+
+/// The restorehistory rows a successful step makes, from its action and its effect's count.
+fn step_restores(a: &Action, effect: &str) -> Vec<Restore> {
+    match a {
+        Action::RestoreUnappliedLogs { instance, database } => {
+            vec![restore(*instance, *database, "L", false, false); leading_count(effect)]
+        }
+        Action::RestoreLogFile {
+            instance, database, ..
+        } => vec![restore(*instance, *database, "L", false, false)],
+        Action::RestoreFullFromShare {
+            instance,
+            database,
+            replace,
+            recovery,
+        } => vec![restore(*instance, *database, "D", *recovery, *replace)],
+        // The wizard's initialization: restored WITH NORECOVERY, REPLACE on the secondary.
+        Action::ConfigureLogShipping {
+            secondary,
+            database,
+            ..
+        } => vec![restore(*secondary, *database, "D", false, true)],
+        _ => vec![],
+    }
 }
 
 /// The steps, phase ends and end of the model's run, in time order.
@@ -72,8 +150,17 @@ pub fn build(l: &Loaded, r: &Report) -> Vec<Item> {
         .collect();
     let mut phase: Option<usize> = None;
     let mut items = Vec::new();
+    let mut restores = Vec::new();
     for e in &r.timeline {
+        let effect = e.effect.as_deref().unwrap_or("");
         match e.kind {
+            // The restore job restores mgc's log backups on the backup instance.
+            "job" if e.id.as_deref() == Some("LSRestore") && e.error.is_none() => {
+                restores.extend(vec![
+                    restore(Instance::Backup, Db::Mgc, "L", false, false);
+                    leading_count(effect)
+                ]);
+            }
             "phase" if e.title.starts_with("start of") => {
                 phase = Some(phase.map_or(0, |p| p + 1));
             }
@@ -82,6 +169,7 @@ pub fn build(l: &Loaded, r: &Report) -> Vec<Item> {
                 label: q::comment_text(&e.title),
                 what: What::EndPhase(phase.unwrap_or(0)),
                 observed: None,
+                restores: vec![],
             }),
             "step" => {
                 let id = e.id.clone().unwrap_or_default();
@@ -104,6 +192,9 @@ pub fn build(l: &Loaded, r: &Report) -> Vec<Item> {
                     Some(a) => step_text(a, l.scenario.product),
                     None => (Via::Control, String::new()),
                 };
+                if let (Some(a), None) = (&action, &e.error) {
+                    restores.extend(step_restores(a, effect));
+                }
                 items.push(Item {
                     t_s: e.t_s,
                     label: q::comment_text(&format!("STEP {id}")),
@@ -113,6 +204,11 @@ pub fn build(l: &Loaded, r: &Report) -> Vec<Item> {
                         expected,
                     },
                     observed: e.observed.clone(),
+                    restores: if e.observed.is_some() {
+                        std::mem::take(&mut restores)
+                    } else {
+                        vec![]
+                    },
                 })
             }
             _ => {}
@@ -123,6 +219,7 @@ pub fn build(l: &Loaded, r: &Report) -> Vec<Item> {
         label: "end".into(),
         what: What::End,
         observed: r.final_observation.clone(),
+        restores,
     });
     items
 }
@@ -192,6 +289,8 @@ pub struct Outcome {
     pub tsql_steps: usize,
     pub control_steps: usize,
     pub observations_compared: usize,
+    /// restorehistory rows compared (the larger of the model's and the range's counts).
+    pub restores_compared: usize,
     /// What the range cannot show, with the reason: never counted as a pass.
     pub not_compared: Vec<String>,
 }
@@ -205,8 +304,48 @@ impl Outcome {
 pub const NOT_COMPARED: [&str; 3] = [
     "surviving chat rows (writes_held): the range holds no chat rows (no dbo.chat_write table)",
     "LSNs: the range shows the model's own synthetic LSNs, compared through the restores they allow",
-    "restorehistory rows: the model's run keeps no restore history to compare with",
+    "restorehistory file names: the model's run does not name every file a restore job applied (rows are compared by instance, database, type, RECOVERY and REPLACE)",
 ];
+
+/// The range's new restorehistory rows on one instance against the model's restores.
+fn compare_restores(
+    at: &str,
+    i: Instance,
+    expected: &[Restore],
+    actual: &[RealRestore],
+) -> Vec<Difference> {
+    let actual: Vec<Restore> = actual
+        .iter()
+        .map(|r| Restore {
+            instance: i,
+            database: r.database.to_ascii_lowercase(),
+            restore_type: r.restore_type.clone(),
+            recovery: r.recovery,
+            replace: r.replace,
+        })
+        .collect();
+    if expected == actual.as_slice() {
+        return vec![];
+    }
+    let show = |v: &[Restore]| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.iter()
+                .map(|r| r.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
+    };
+    vec![Difference {
+        at: at.into(),
+        instance: i.to_string(),
+        database: "-".into(),
+        field: "new restorehistory rows".into(),
+        expected: show(expected),
+        actual: show(&actual),
+    }]
+}
 
 /// Control over any endpoint whose instance is up (a down instance's endpoint refuses
 /// every batch): the first that answers.
@@ -309,6 +448,10 @@ pub async fn replay<E: Exec>(items: &[Item], conns: &mut [E]) -> Result<Outcome,
         ..Default::default()
     };
     let fail = |what: &str, f: SqlFailure| format!("{what}: {}", f.message);
+    // restorehistory rows already seen per instance; rows expected but not yet readable
+    // (their instance was down) wait for the next observation.
+    let mut seen = [0usize; 5];
+    let mut owed: Vec<Restore> = Vec::new();
     for item in items {
         let mut res = ItemResult {
             t_s: item.t_s,
@@ -380,6 +523,7 @@ pub async fn replay<E: Exec>(items: &[Item], conns: &mut [E]) -> Result<Outcome,
                 }
             }
         }
+        owed.extend(item.restores.iter().cloned());
         if let Some(model) = &item.observed {
             out.observations_compared += 1;
             for inst in &model.instances {
@@ -387,7 +531,21 @@ pub async fn replay<E: Exec>(items: &[Item], conns: &mut [E]) -> Result<Outcome,
                     .iter()
                     .position(|x| *x == inst.instance)
                     .unwrap_or(0);
-                let d = observe_instance(&item.label, inst, &mut conns[k]).await?;
+                let mut d = observe_instance(&item.label, inst, &mut conns[k]).await?;
+                if inst.up {
+                    let rows = conns[k]
+                        .query(RESTORES_SQL, &["mgc", "mgccomp"])
+                        .await
+                        .map_err(|e| format!("{}: msdb.dbo.restorehistory: {e}", inst.instance))?;
+                    let real = parse_restores(&rows)?;
+                    let new = real.get(seen[k]..).unwrap_or_default();
+                    seen[k] = real.len();
+                    let (mine, rest): (Vec<Restore>, Vec<Restore>) =
+                        owed.drain(..).partition(|r| r.instance == inst.instance);
+                    owed = rest;
+                    out.restores_compared += mine.len().max(new.len());
+                    d.extend(compare_restores(&item.label, inst.instance, &mine, new));
+                }
                 res.compared.push(inst.instance.to_string());
                 for d in d {
                     if matches!(item.what, What::End) && end_of_run_only(&d) {
