@@ -327,6 +327,11 @@ fn drill_replay_range_on_a_range_process() {
         "{out2}"
     );
     assert!(out2.contains("13 step(s) sent (6 T-SQL"), "{out2}");
+    // The run names what it replayed: the scenario, its seed and digest.
+    assert!(
+        out2.starts_with("scenario full-cycle (seed 1, digest "),
+        "{out2}"
+    );
 }
 
 /// The control surface's own refusals, answered as SQL Server answers a bad call: the

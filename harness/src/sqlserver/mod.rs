@@ -179,6 +179,12 @@ fn on_range(
         range::check(&mut conns, &names, loaded).await?;
         range::replay(&items, &mut conns).await
     })?;
+    let outcome = range::Outcome {
+        scenario: loaded.scenario.name.clone(),
+        seed: loaded.scenario.seed,
+        digest: crate::range::control::scenario_digest(&loaded.scenario),
+        ..outcome
+    };
     print!("{}", render_range(&outcome, a.json));
     Ok(if outcome.differences() == 0 {
         exit::OK
@@ -193,6 +199,11 @@ pub fn render_range(o: &range::Outcome, json: bool) -> String {
         return serde_json::to_string_pretty(o).unwrap_or_default() + "\n";
     }
     let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "scenario {} (seed {}, digest {}) replayed on the range",
+        o.scenario, o.seed, o.digest
+    );
     for it in &o.items {
         let _ = writeln!(s, "{} {}", crate::fmt::clock(it.t_s), it.label);
         for x in &it.sent {

@@ -284,6 +284,10 @@ pub struct ItemResult {
 
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Outcome {
+    /// The scenario replayed, its seed and digest (what the range was checked against).
+    pub scenario: String,
+    pub seed: u64,
+    pub digest: String,
     pub items: Vec<ItemResult>,
     pub steps_sent: usize,
     pub tsql_steps: usize,
