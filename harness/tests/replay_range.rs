@@ -275,7 +275,8 @@ fn a_server_that_is_not_the_range_is_refused_before_any_statement() {
 
 /// `drill range --control --speed 0` as a process on free ports and `drill replay --range`:
 /// a replay of another scenario is refused (exit 2) and leaves the range at t=0; the same
-/// scenario's replay then finds no difference (exit 0).
+/// scenario's replay then finds no difference (exit 0); a range with a forgotten session
+/// gives differences (exit 1).
 #[test]
 fn drill_replay_range_on_a_range_process() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_drill"))
@@ -317,8 +318,51 @@ fn drill_replay_range_on_a_range_process() {
     };
     let (code, _, err) = replay(Some("scenarios/full-cycle-corrected.json"));
     let (code2, out2, err2) = replay(None);
+    // A range the model's run does not describe: a second range, where a forgotten session
+    // sits in the primary's mgc (USE mgc) from t=0, as an SSMS window left open. The check
+    // does not refuse it (clients may be connected), and the replay shows what it changes:
+    // the session count, then B4's RESTORE on the primary fails with 3101 where the model
+    // succeeds; exit 1. (The range keeps the session through DC1's outage and rebuild,
+    // where a real server would have dropped it: docs/sqlserver.md.)
+    let (code3, out3, err3) = {
+        let l = load(None);
+        let other = start(&l, true);
+        let eps = other.endpoints();
+        let rt = rt();
+        let _session = rt.block_on(async {
+            let (mut conns, _) = connect(&eps[..1]).await;
+            conns[0].exec("USE mgc;").await.unwrap();
+            conns
+        });
+        let addr = format!(
+            "127.0.0.1:{}",
+            eps.iter()
+                .map(|e| e.port().to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let out = Command::new(env!("CARGO_BIN_EXE_drill"))
+            .args(["replay", "--range", &addr])
+            .env("DRILL_RANGE_PASSWORD", PASSWORD)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
     let _ = child.kill();
     let _ = child.wait();
+    assert_eq!(code3, Some(1), "{err3}\n{out3}");
+    assert!(
+        out3.contains("DIFF STEP B4: primary - outcome: model success, server error 3101"),
+        "{out3}"
+    );
+    assert!(
+        out3.contains("difference(s) between the model and the range"),
+        "{out3}"
+    );
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("the range plays another scenario"), "{err}");
     assert_eq!(code2, Some(0), "{err2}\n{out2}");
