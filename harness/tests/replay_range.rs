@@ -324,14 +324,16 @@ fn drill_replay_range_on_a_range_process() {
     // the session count, then B4's RESTORE on the primary fails with 3101 where the model
     // succeeds; exit 1. (The range keeps the session through DC1's outage and rebuild,
     // where a real server would have dropped it: docs/sqlserver.md.)
-    let (code3, out3, err3) = {
+    let replay_in_process = |forgotten_session: bool| {
         let l = load(None);
         let other = start(&l, true);
         let eps = other.endpoints();
         let rt = rt();
         let _session = rt.block_on(async {
             let (mut conns, _) = connect(&eps[..1]).await;
-            conns[0].exec("USE mgc;").await.unwrap();
+            if forgotten_session {
+                conns[0].exec("USE mgc;").await.unwrap();
+            }
             conns
         });
         let addr = format!(
@@ -352,6 +354,9 @@ fn drill_replay_range_on_a_range_process() {
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
     };
+    let (code3, out3, err3) = replay_in_process(true);
+    // Another fresh range of the same scenario: the same output, byte for byte.
+    let (code4, out4, _) = replay_in_process(false);
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(code3, Some(1), "{err3}\n{out3}");
@@ -440,4 +445,22 @@ fn the_control_surface_refuses_what_it_cannot_do() {
         r#"act {"kind": "restore_log_file", "instance": "primary", "database": "mgc", "newest": 0}"#,
     ));
     assert_eq!(errors, [3117, 3013]);
+}
+
+#[test]
+fn bad_range_addresses_are_bad_input() {
+    for args in [
+        vec!["replay", "--range", "bogus"],
+        vec!["replay", "--range", "127.0.0.1:1,2,3"],
+        vec!["replay", "--range", "127.0.0.1:1433", "--server", "h,1433"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_drill"))
+            .args(&args)
+            .env("DRILL_RANGE_PASSWORD", PASSWORD)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("--range") || err.contains("--server"), "{err}");
+    }
 }
