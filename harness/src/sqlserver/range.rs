@@ -474,6 +474,12 @@ pub async fn replay<E: Exec>(items: &[Item], conns: &mut [E]) -> Result<Outcome,
                 res.sent.push(format!("control: {line}"));
             }
             What::End => {}
+            What::Step { text, .. } if text.is_empty() => {
+                out.not_compared.push(format!(
+                    "{}: the step is not in the scenario's runbooks, so it was not sent",
+                    item.label
+                ));
+            }
             What::Step {
                 via,
                 text,
