@@ -193,6 +193,24 @@ impl Live {
             .collect()
     }
 
+    /// Phase `p` ended now (the operator says so; the range has no phases): the faults timed
+    /// from its end are scheduled as `engine`'s `phase_done` schedules them. Returns them as
+    /// (time, description); calling it twice for one phase schedules them twice, so callers
+    /// say it once.
+    pub fn end_phase(&mut self, p: usize) -> Vec<(u64, String)> {
+        let now = self.now;
+        let mut out = Vec::new();
+        for (i, f) in self.s.faults.iter().enumerate() {
+            if f.after_phase == Some(p) {
+                let at = now.saturating_add(f.at_s);
+                self.seq += 1;
+                self.q.push(Reverse((at, self.seq, Ev::Fault(i as u32))));
+                out.push((at, crate::describe::describe_fault(&f.fault)));
+            }
+        }
+        out
+    }
+
     /// Faults still to come on the clock, as (time, description).
     pub fn pending_faults(&self) -> Vec<(u64, String)> {
         let mut v: Vec<(u64, u64, u32)> = self

@@ -58,6 +58,8 @@ pub struct ModelBackend {
     parse: ParseFn,
     select: SelectFn,
     next_spid: AtomicU16,
+    /// The control surface (control.rs) answers; off: its EXEC gets 2812 as on SQL Server.
+    control: bool,
 }
 
 pub struct State {
@@ -164,7 +166,14 @@ impl ModelBackend {
             parse,
             select,
             next_spid: AtomicU16::new(51),
+            control: false,
         }
+    }
+
+    /// Turn the control surface (`EXEC drill_range_console`) on (`drill range --control`).
+    pub fn with_control(mut self, on: bool) -> ModelBackend {
+        self.control = on;
+        self
     }
 
     /// The model and clock, locked (the console uses it between batches).
@@ -567,6 +576,13 @@ impl ModelBackend {
             }
         };
         match procedure {
+            p if p == super::control::PROCEDURE && self.control => {
+                let arg = match args.first() {
+                    Some((_, Value::Text(t))) => Some(t.as_str()),
+                    _ => None,
+                };
+                super::control::exec(st, arg, line, out)
+            }
             "sp_who2" => {
                 let rows = sp_who2(&st.live, i, session.spid);
                 let n = rows.rows.len() as u64;

@@ -45,6 +45,10 @@ pub struct Args {
     /// Environment variable holding the SQL login's password (never on the command line).
     #[arg(long, default_value = "DRILL_RANGE_PASSWORD")]
     pub password_env: String,
+    /// Answer `EXEC drill_range_console N'...'` (the console over TDS, for `drill replay
+    /// --range`). Off by default: then only the operator at this console moves the clock.
+    #[arg(long)]
+    pub control: bool,
 }
 
 pub fn run(a: Args) -> i32 {
@@ -90,14 +94,17 @@ fn run_inner(a: Args) -> Result<i32, String> {
     };
     let loaded = crate::load::load(a.scenario.as_deref()).map_err(|e| e.to_string())?;
     let s = &loaded.scenario;
-    let backend = Arc::new(ModelBackend::new(
-        Live::new(s),
-        Clock::new(a.speed),
-        &a.user,
-        &password,
-        super::tsql::parse_batch,
-        super::select::run,
-    ));
+    let backend = Arc::new(
+        ModelBackend::new(
+            Live::new(s),
+            Clock::new(a.speed),
+            &a.user,
+            &password,
+            super::tsql::parse_batch,
+            super::select::run,
+        )
+        .with_control(a.control),
+    );
     let cfg = ServeConfig {
         listen: a.listen,
         ports,
@@ -115,6 +122,12 @@ fn run_inner(a: Args) -> Result<i32, String> {
         "drill range: scenario {} (seed {}), {} simulated s per real s",
         s.name, s.seed, a.speed
     );
+    if a.control {
+        println!(
+            "control surface on: any client with the login can move the clock and act (EXEC {} N'help')",
+            super::control::PROCEDURE
+        );
+    }
     let file = match &a.scenario {
         Some(p) => format!("{} ", p.display()),
         None => String::new(),

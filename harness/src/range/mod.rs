@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod cli;
 pub mod cmdlet;
 pub mod console;
+pub mod control;
 pub mod record;
 pub mod reply;
 pub mod select;

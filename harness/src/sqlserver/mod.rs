@@ -6,6 +6,7 @@
 pub mod compare;
 pub mod container;
 pub mod observe;
+pub mod range;
 pub mod replay;
 pub mod safety;
 pub mod script;
@@ -25,14 +26,21 @@ pub struct Args {
     /// Start a SQL Server container (needs a Docker engine) and replay there.
     #[arg(long, conflicts_with = "server")]
     pub container: bool,
+    /// Replay on `drill range --control --speed 0` started with the same scenario: HOST:PORT
+    /// (the five instances on PORT..PORT+4) or HOST:P1,P2,P3,P4,P5. Refused unless every
+    /// endpoint's @@VERSION says "drill range".
+    #[arg(long, value_name = "HOST:PORT", conflicts_with_all = ["server", "container", "allow_destructive"])]
+    pub range: Option<String>,
     /// Replay on this server (HOST[,PORT]); destructive statements need --allow-destructive.
     #[arg(long)]
     pub server: Option<String>,
-    #[arg(long, default_value = "sa")]
-    pub user: String,
-    /// Environment variable holding the password (never on the command line).
-    #[arg(long, default_value = "DRILL_SQL_PASSWORD")]
-    pub password_env: String,
+    /// SQL login (default: `drill` with --range, as `drill range`; `sa` otherwise).
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Environment variable holding the password, never on the command line (default:
+    /// DRILL_RANGE_PASSWORD with --range, as `drill range`; DRILL_SQL_PASSWORD otherwise).
+    #[arg(long)]
+    pub password_env: Option<String>,
     /// Allow RESTORE/DROP/ALTER DATABASE/... on this exact server (HOST[,PORT]).
     #[arg(long)]
     pub allow_destructive: Option<String>,
@@ -53,6 +61,14 @@ pub fn run(a: Args) -> i32 {
 fn run_inner(a: Args) -> Result<i32, String> {
     let loaded = load::load(a.scenario.as_deref()).map_err(|e| e.to_string())?;
     let report = run::play(&loaded);
+    if let Some(r) = &a.range {
+        return on_range(&a, r, &loaded, &report);
+    }
+    let user = a.user.clone().unwrap_or_else(|| "sa".into());
+    let password_env = a
+        .password_env
+        .clone()
+        .unwrap_or_else(|| "DRILL_SQL_PASSWORD".into());
     let p = Placement::container();
     let items = script::build(&loaded, &report, &p);
     let statements: Vec<String> = items
@@ -82,8 +98,8 @@ fn run_inner(a: Args) -> Result<i32, String> {
         container::docker_reachable()?;
     }
     let password = match &target {
-        Target::Server(_) => std::env::var(&a.password_env)
-            .map_err(|_| format!("--password-env {}: the variable is not set", a.password_env))?,
+        Target::Server(_) => std::env::var(&password_env)
+            .map_err(|_| format!("--password-env {password_env}: the variable is not set"))?,
         Target::OurContainer => container::SA_PASSWORD.to_string(),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -92,7 +108,7 @@ fn run_inner(a: Args) -> Result<i32, String> {
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let results = rt.block_on(async {
         let on = |host: String, port: u16| {
-            let (user, password, items, p) = (&a.user, &password, &items, &p);
+            let (user, password, items, p) = (&user, &password, &items, &p);
             async move {
                 let mut ex = replay::Tiberius::connect(&host, port, user, password).await?;
                 replay::replay(items, p, &mut ex).await
@@ -130,6 +146,93 @@ fn run_inner(a: Args) -> Result<i32, String> {
     } else {
         exit::VIOLATION
     })
+}
+
+/// `--range`: check the target is the range, then replay the steps on it (range.rs).
+fn on_range(
+    a: &Args,
+    r: &str,
+    loaded: &load::Loaded,
+    report: &sim::report::Report,
+) -> Result<i32, String> {
+    let eps = crate::night::rehearse::range_endpoints(r)?;
+    let user = a.user.clone().unwrap_or_else(|| "drill".into());
+    let var = a
+        .password_env
+        .clone()
+        .unwrap_or_else(|| "DRILL_RANGE_PASSWORD".into());
+    let password = std::env::var(&var).map_err(|_| {
+        format!("--password-env {var}: the variable is not set; expected the range's SQL login password there (as for drill range)")
+    })?;
+    let items = range::build(loaded, report);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let outcome = rt.block_on(async {
+        let mut conns = Vec::new();
+        let mut names = Vec::new();
+        for ep in eps.iter().flatten() {
+            names.push(format!("{},{}", ep.host, ep.port));
+            conns.push(replay::Tiberius::connect(&ep.host, ep.port, &user, &password).await?);
+        }
+        range::check(&mut conns, &names, loaded).await?;
+        range::replay(&items, &mut conns).await
+    })?;
+    let outcome = range::Outcome {
+        scenario: loaded.scenario.name.clone(),
+        seed: loaded.scenario.seed,
+        digest: crate::range::control::scenario_digest(&loaded.scenario),
+        ..outcome
+    };
+    print!("{}", render_range(&outcome, a.json));
+    Ok(if outcome.differences() == 0 {
+        exit::OK
+    } else {
+        exit::VIOLATION
+    })
+}
+
+/// The range replay's outcome as text (or JSON).
+pub fn render_range(o: &range::Outcome, json: bool) -> String {
+    if json {
+        return serde_json::to_string_pretty(o).unwrap_or_default() + "\n";
+    }
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "scenario {} (seed {}, digest {}) replayed on the range",
+        o.scenario, o.seed, o.digest
+    );
+    for it in &o.items {
+        let _ = writeln!(s, "{} {}", crate::fmt::clock(it.t_s), it.label);
+        for x in &it.sent {
+            let _ = writeln!(s, "  sent {}", x.replace('\n', "\n       "));
+        }
+        if let Some((n, m)) = &it.error {
+            let _ = writeln!(s, "  error {n}: {m}");
+        }
+        if !it.compared.is_empty() {
+            let _ = writeln!(s, "  compared: {}", it.compared.join(", "));
+        }
+        it.differences.iter().for_each(|d| {
+            let _ = writeln!(s, "  DIFF {d}");
+        });
+    }
+    let _ = writeln!(
+        s,
+        "{} step(s) sent ({} T-SQL on the instances' endpoints, {} through the control surface), {} observation(s) compared, {} restorehistory row(s)",
+        o.steps_sent, o.tsql_steps, o.control_steps, o.observations_compared, o.restores_compared
+    );
+    for n in &o.not_compared {
+        let _ = writeln!(s, "not compared: {n}");
+    }
+    let _ = writeln!(
+        s,
+        "{} difference(s) between the model and the range",
+        o.differences()
+    );
+    s
 }
 
 /// The script as text: per entry, the statements or why it is not replayed.

@@ -21,6 +21,15 @@ pub trait Exec {
     async fn exec(&mut self, sql: &str) -> Result<(), SqlFailure>;
     /// One result set; every column already text (the queries convert on the server).
     async fn query(&mut self, sql: &str, params: &[&str]) -> Result<ResultSet, String>;
+    /// A batch with no parameters and its first result set (every column text), or its
+    /// failure with the error numbers (the range's control surface; `SELECT @@VERSION`).
+    async fn batch(&mut self, sql: &str) -> Result<ResultSet, SqlFailure> {
+        let _ = sql;
+        Err(SqlFailure {
+            numbers: vec![],
+            message: "this connection runs no plain batches".into(),
+        })
+    }
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -178,6 +187,21 @@ impl Exec for Tiberius {
         })
     }
 
+    async fn batch(&mut self, sql: &str) -> Result<ResultSet, SqlFailure> {
+        let fail = |e: tiberius::error::Error| SqlFailure {
+            numbers: e.code().into_iter().collect(),
+            message: e.to_string(),
+        };
+        let rows = match self.0.simple_query(sql).await {
+            Ok(s) => s.into_first_result().await.map_err(fail)?,
+            Err(e) => return Err(fail(e)),
+        };
+        text_rows(&rows).map_err(|message| SqlFailure {
+            numbers: vec![],
+            message,
+        })
+    }
+
     async fn query(&mut self, sql: &str, params: &[&str]) -> Result<ResultSet, String> {
         let ps: Vec<&dyn tiberius::ToSql> =
             params.iter().map(|p| p as &dyn tiberius::ToSql).collect();
@@ -189,20 +213,25 @@ impl Exec for Tiberius {
             .into_first_result()
             .await
             .map_err(|e| e.to_string())?;
-        let mut out = ResultSet::default();
-        for r in &rows {
-            let names: Vec<String> = r.columns().iter().map(|c| c.name().to_string()).collect();
-            let mut row = std::collections::BTreeMap::new();
-            for (i, n) in names.into_iter().enumerate() {
-                row.insert(
-                    n,
-                    r.try_get::<&str, _>(i)
-                        .map_err(|e| e.to_string())?
-                        .map(str::to_string),
-                );
-            }
-            out.rows.push(row);
-        }
-        Ok(out)
+        text_rows(&rows)
     }
+}
+
+/// Rows of text columns (NULL: None).
+fn text_rows(rows: &[tiberius::Row]) -> Result<ResultSet, String> {
+    let mut out = ResultSet::default();
+    for r in rows {
+        let names: Vec<String> = r.columns().iter().map(|c| c.name().to_string()).collect();
+        let mut row = std::collections::BTreeMap::new();
+        for (i, n) in names.into_iter().enumerate() {
+            row.insert(
+                n,
+                r.try_get::<&str, _>(i)
+                    .map_err(|e| e.to_string())?
+                    .map(str::to_string),
+            );
+        }
+        out.rows.push(row);
+    }
+    Ok(out)
 }

@@ -1,0 +1,466 @@
+//! `drill replay --range` (issue 11, point 5): the model's run replayed on the DR range over
+//! TDS. In-process ranges (RangeServer, manual clock) for the counts and the refusals, a
+//! `drill range --control --speed 0` process for the command line.
+
+use harness::load::Loaded;
+use harness::range::backend::{Clock, ModelBackend};
+use harness::range::reply::{
+    Backend, Column, Login, Param, Reply, ResultSet, Session, SqlMessage, SqlType, Value,
+};
+use harness::range::server::{RangeServer, ServeConfig};
+use harness::range::{select, tsql};
+use harness::sqlserver::range::{self as rr, Outcome};
+use harness::sqlserver::replay::{Exec, Tiberius};
+use sim::live::Live;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+const PASSWORD: &str = "Replay-range-1";
+
+fn repo(p: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(p)
+}
+
+fn load(file: Option<&str>) -> Loaded {
+    harness::load::load(file.map(repo).as_deref()).expect("scenario loads")
+}
+
+fn start(l: &Loaded, control: bool) -> RangeServer {
+    let b = ModelBackend::new(
+        Live::new(&l.scenario),
+        Clock::new(0.0),
+        "drill",
+        PASSWORD,
+        tsql::parse_batch,
+        select::run,
+    )
+    .with_control(control);
+    RangeServer::start(ServeConfig::default(), Arc::new(b)).expect("range starts")
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+async fn connect(eps: &[SocketAddr]) -> (Vec<Tiberius>, Vec<String>) {
+    let mut conns = Vec::new();
+    for e in eps {
+        conns.push(
+            Tiberius::connect(&e.ip().to_string(), e.port(), "drill", PASSWORD)
+                .await
+                .expect("login to the range"),
+        );
+    }
+    (conns, eps.iter().map(|e| e.to_string()).collect())
+}
+
+/// Check the range, send `before` through its control surface (after the check), replay.
+fn replay_on(l: &Loaded, eps: &[SocketAddr], before: Option<&str>) -> Result<Outcome, String> {
+    let items = rr::build(l, &harness::run::play(l));
+    rt().block_on(async {
+        let (mut conns, names) = connect(eps).await;
+        rr::check(&mut conns, &names, l).await?;
+        if let Some(line) = before {
+            conns[3]
+                .batch(&rr::control_sql(line))
+                .await
+                .map_err(|f| f.message)?;
+        }
+        rr::replay(&items, &mut conns).await
+    })
+}
+
+fn item<'a>(o: &'a Outcome, label: &str) -> &'a rr::ItemResult {
+    o.items
+        .iter()
+        .find(|i| i.label == label)
+        .unwrap_or_else(|| panic!("no item {label}"))
+}
+
+/// The documented drill (failover, DC1 rebuilt 3 h after it, failback): failover F1-F7 (7
+/// steps: F1 and F4 T-SQL, F2 `copy`, F3 `act`, F5-F7 cmdlets); failback B1, B2, B2c, B3,
+/// B4, B5, where B5 fails with 3101 and the runbook stops (B6, B7 not run): 6 steps, B2,
+/// B2c, B3, B4 T-SQL. 13 steps, 6 T-SQL; 14 observations (each step's and the end's), each
+/// of the five instances. restorehistory: the restore job's four log restores on backup
+/// (the log backups of 00:15, 00:30, 00:45 and 01:00, taken before DC1 went down at 01:01,
+/// restored at 00:19, 00:34, 00:49, 01:04), F3's none (all four already applied) and B4's
+/// full restore on the primary WITH RECOVERY, REPLACE: 5 rows. B2c's 5011 (mgccomp was never mirrored) and B5's 3101 come back
+/// from the range as the model predicts them; DC1 rebuilt fires on the range because the
+/// replay says when the failover ended (`end-phase 0`).
+#[test]
+fn the_documented_drill_replays_on_the_range_with_no_difference() {
+    let l = load(None);
+    let range = start(&l, true);
+    let o = replay_on(&l, &range.endpoints(), None).expect("replay runs");
+    let diffs: Vec<String> = o
+        .items
+        .iter()
+        .flat_map(|i| i.differences.iter().map(|d| d.to_string()))
+        .collect();
+    assert!(diffs.is_empty(), "{diffs:#?}");
+    assert_eq!((o.steps_sent, o.tsql_steps, o.control_steps), (13, 6, 7));
+    assert_eq!(o.observations_compared, 14);
+    assert_eq!(o.restores_compared, 5);
+    for i in o
+        .items
+        .iter()
+        .filter(|i| i.label.starts_with("STEP") || i.label == "end")
+    {
+        assert_eq!(i.compared.len(), 5, "{}", i.label);
+    }
+    assert_eq!(item(&o, "STEP B2c").error.as_ref().map(|e| e.0), Some(5011));
+    assert_eq!(item(&o, "STEP B5").error.as_ref().map(|e| e.0), Some(3101));
+    assert_eq!(item(&o, "STEP F4").error, None);
+    assert!(item(&o, "STEP F4").sent[0].contains("RESTORE DATABASE mgc WITH RECOVERY;"));
+    assert!(o.not_compared.iter().any(|n| n.contains("chat rows")));
+}
+
+/// The corrected runbooks: failover F0-F7 with F4a (9 steps: F1, F4 T-SQL) and failback B1,
+/// B1s, B2, B2c, B3, B4p, B4, B4m, B7, B5, B6, B6s (12 steps: B2, B2c, B3, B4p, B4 T-SQL),
+/// all run: 21 steps, 7 T-SQL, 22 observations. B4p's SET PARTNER OFF on the rebuilt,
+/// unmirrored primary answers 1416 on the range as in the model. restorehistory: the four
+/// log restores of the backups taken before the outage, B4's full restore, B5's initialization of backup (WITH
+/// NORECOVERY, REPLACE) and the three restore-job runs after it before the end: 9 rows.
+#[test]
+fn the_corrected_drill_replays_on_the_range_with_no_difference() {
+    let l = load(Some("scenarios/full-cycle-corrected.json"));
+    let range = start(&l, true);
+    let o = replay_on(&l, &range.endpoints(), None).expect("replay runs");
+    let diffs: Vec<String> = o
+        .items
+        .iter()
+        .flat_map(|i| i.differences.iter().map(|d| d.to_string()))
+        .collect();
+    assert!(diffs.is_empty(), "{diffs:#?}");
+    assert_eq!((o.steps_sent, o.tsql_steps, o.control_steps), (21, 7, 14));
+    assert_eq!(o.observations_compared, 22);
+    assert_eq!(o.restores_compared, 9);
+    assert_eq!(item(&o, "STEP B4p").error.as_ref().map(|e| e.0), Some(1416));
+    assert_eq!(item(&o, "STEP B5").error, None);
+}
+
+/// A range whose model was changed behind the replay's back (mgc on backup recovered at
+/// t=0 through the control surface) shows the difference: log shipping's restore job can
+/// no longer restore on an ONLINE database, so at F1 the model's backup mgc is RESTORING
+/// and the range's ONLINE, and the range's restorehistory lacks the job's four log restores.
+#[test]
+fn a_perturbed_range_shows_the_difference() {
+    let l = load(None);
+    let range = start(&l, true);
+    let o = replay_on(
+        &l,
+        &range.endpoints(),
+        Some(
+            r#"act {"kind": "kill_sessions_and_recover", "instance": "backup", "database": "mgc"}"#,
+        ),
+    )
+    .expect("replay runs");
+    assert!(o.differences() > 0);
+    let f1 = item(&o, "STEP F1");
+    assert!(
+        f1.differences.iter().any(|d| d.instance == "backup"
+            && d.database == "mgc"
+            && d.field == "state_desc"
+            && d.expected == "RESTORING"
+            && d.actual == "ONLINE"),
+        "{:#?}",
+        f1.differences
+    );
+    assert!(
+        f1.differences.iter().any(|d| d.instance == "backup"
+            && d.field == "new restorehistory rows"
+            && d.actual == "none"),
+        "{:#?}",
+        f1.differences
+    );
+    let text = harness::sqlserver::render_range(&o, false);
+    assert!(text.contains(&format!(
+        "{} difference(s) between the model and the range",
+        o.differences()
+    )));
+}
+
+/// Refusals before anything is sent: another seed, a clock already moved, no control surface.
+#[test]
+fn the_range_is_checked_before_anything_is_sent() {
+    let l = load(None);
+    let mut other = load(None);
+    other.scenario.seed = 2;
+    let range = start(&other, true);
+    let e = replay_on(&l, &range.endpoints(), None).unwrap_err();
+    assert!(e.contains("another scenario: its seed is \"2\""), "{e}");
+    // The refused replay sent nothing: the range is still at t=0 with no action.
+    let o = replay_on(&other, &range.endpoints(), None)
+        .expect("the same scenario replays after the refusal");
+    assert_eq!(o.differences(), 0);
+
+    let moved = start(&l, true);
+    let eps = moved.endpoints();
+    rt().block_on(async {
+        let (mut conns, _) = connect(&eps).await;
+        conns[0]
+            .batch(&rr::control_sql("advance 10m"))
+            .await
+            .unwrap();
+    });
+    let e = replay_on(&l, &eps, None).unwrap_err();
+    assert!(e.contains("not at its start (simulated time 600 s"), "{e}");
+
+    // Without --control the procedure does not exist, as on SQL Server: Msg 2812.
+    let off = start(&l, false);
+    let e = replay_on(&l, &off.endpoints(), None).unwrap_err();
+    assert!(e.contains("Msg 2812") && e.contains("--control"), "{e}");
+}
+
+/// A server that is not the range (it answers like SQL Server 2022): refused after its
+/// @@VERSION, the only batch it ever received.
+#[derive(Default)]
+struct NotTheRange {
+    batches: Mutex<Vec<String>>,
+}
+
+impl Backend for NotTheRange {
+    fn server_name(&self, _: usize) -> String {
+        "SQLPROD01".into()
+    }
+    fn login(&self, _: usize, _: &Login) -> Result<Session, SqlMessage> {
+        Ok(Session {
+            spid: 60,
+            database: "master".into(),
+        })
+    }
+    fn batch(&self, _: usize, _: &mut Session, sql: &str, _: &[Param]) -> Vec<Reply> {
+        self.batches.lock().unwrap().push(sql.to_string());
+        let version = "Microsoft SQL Server 2022 (RTM-CU14) - 16.0.4135.4 (X64)";
+        vec![
+            Reply::Rows(ResultSet {
+                columns: vec![Column {
+                    name: "version".into(),
+                    ty: SqlType::NVarChar(4000),
+                }],
+                rows: vec![vec![Value::Text(version.into())]],
+            }),
+            Reply::Done {
+                rows: Some(1),
+                error: false,
+            },
+        ]
+    }
+    fn attention(&self, _: usize, _: &Session) {}
+    fn logout(&self, _: usize, _: &Session) {}
+}
+
+#[test]
+fn a_server_that_is_not_the_range_is_refused_before_any_statement() {
+    let l = load(None);
+    let fake = Arc::new(NotTheRange::default());
+    let server = RangeServer::start(ServeConfig::default(), fake.clone()).unwrap();
+    let e = replay_on(&l, &server.endpoints(), None).unwrap_err();
+    assert!(
+        e.contains("is not a drill range") && e.contains("SQL Server 2022"),
+        "{e}"
+    );
+    assert_eq!(
+        *fake.batches.lock().unwrap(),
+        ["SELECT @@VERSION AS version;"]
+    );
+}
+
+/// `drill range --control --speed 0` as a process on free ports and `drill replay --range`:
+/// a replay of another scenario is refused (exit 2) and leaves the range at t=0; the same
+/// scenario's replay then finds no difference (exit 0); a range with a forgotten session
+/// gives differences (exit 1).
+#[test]
+fn drill_replay_range_on_a_range_process() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_drill"))
+        .args(["range", "--port", "0", "--control", "--speed", "0"])
+        .env("DRILL_RANGE_PASSWORD", PASSWORD)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start drill range");
+    // "primary (sql-primary) at 127.0.0.1:PORT", one line per instance, in order.
+    let mut ports = Vec::new();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    while ports.len() < 5 {
+        let line = lines
+            .next()
+            .expect("drill range printed its endpoints")
+            .unwrap();
+        if let Some((_, at)) = line.split_once(") at 127.0.0.1:") {
+            ports.push(at.trim().to_string());
+        }
+    }
+    std::thread::spawn(move || lines.for_each(drop));
+    let addr = format!("127.0.0.1:{}", ports.join(","));
+    let replay = |scenario: Option<&str>| {
+        let mut args = vec!["replay".to_string()];
+        args.extend(scenario.map(|s| repo(s).to_string_lossy().into_owned()));
+        args.extend(["--range".to_string(), addr.clone()]);
+        let out = Command::new(env!("CARGO_BIN_EXE_drill"))
+            .args(&args)
+            .env("DRILL_RANGE_PASSWORD", PASSWORD)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, _, err) = replay(Some("scenarios/full-cycle-corrected.json"));
+    let (code2, out2, err2) = replay(None);
+    // A range the model's run does not describe: a second range, where a forgotten session
+    // sits in the primary's mgc (USE mgc) from t=0, as an SSMS window left open. The check
+    // does not refuse it (clients may be connected), and the replay shows what it changes:
+    // the session count, then B4's RESTORE on the primary fails with 3101 where the model
+    // succeeds; exit 1. (The range keeps the session through DC1's outage and rebuild,
+    // where a real server would have dropped it: docs/sqlserver.md.)
+    let replay_in_process = |forgotten_session: bool| {
+        let l = load(None);
+        let other = start(&l, true);
+        let eps = other.endpoints();
+        let rt = rt();
+        let _session = rt.block_on(async {
+            let (mut conns, _) = connect(&eps[..1]).await;
+            if forgotten_session {
+                conns[0].exec("USE mgc;").await.unwrap();
+            }
+            conns
+        });
+        let addr = format!(
+            "127.0.0.1:{}",
+            eps.iter()
+                .map(|e| e.port().to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let out = Command::new(env!("CARGO_BIN_EXE_drill"))
+            .args(["replay", "--range", &addr])
+            .env("DRILL_RANGE_PASSWORD", PASSWORD)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code3, out3, err3) = replay_in_process(true);
+    // Another fresh range of the same scenario: the same output, byte for byte.
+    let (code4, out4, _) = replay_in_process(false);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(code3, Some(1), "{err3}\n{out3}");
+    assert!(
+        out3.contains("DIFF STEP B4: primary - outcome: model success, server error 3101"),
+        "{out3}"
+    );
+    assert!(
+        out3.contains("difference(s) between the model and the range"),
+        "{out3}"
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("the range plays another scenario"), "{err}");
+    assert_eq!(code2, Some(0), "{err2}\n{out2}");
+    assert!(
+        out2.contains("\n0 difference(s) between the model and the range"),
+        "{out2}"
+    );
+    assert!(out2.contains("13 step(s) sent (6 T-SQL"), "{out2}");
+    // The run names what it replayed: the scenario, its seed and digest.
+    assert!(
+        out2.starts_with("scenario full-cycle (seed 1, digest "),
+        "{out2}"
+    );
+}
+
+/// The control surface's own refusals, answered as SQL Server answers a bad call: the
+/// clock never goes back, `quit` belongs to the console, a phase must exist, a line must be
+/// understood, and the EXEC needs its argument.
+#[test]
+fn the_control_surface_refuses_what_it_cannot_do() {
+    let l = load(None);
+    let b = ModelBackend::new(
+        Live::new(&l.scenario),
+        Clock::new(0.0),
+        "drill",
+        PASSWORD,
+        tsql::parse_batch,
+        select::run,
+    )
+    .with_control(true);
+    let login = Login {
+        user: "drill".into(),
+        password: PASSWORD.into(),
+        database: String::new(),
+        app_name: "test".into(),
+        host_name: "test".into(),
+    };
+    let mut s = b.login(0, &login).unwrap();
+    let mut run = |sql: &str| -> (Vec<String>, Vec<i32>) {
+        let mut rows = Vec::new();
+        let mut errors = Vec::new();
+        for x in b.batch(0, &mut s, sql, &[]) {
+            match x {
+                Reply::Rows(rs) => rows.extend(rs.rows.into_iter().map(|r| match &r[0] {
+                    Value::Text(t) => t.clone(),
+                    v => format!("{v:?}"),
+                })),
+                Reply::Message(m) if m.class > 10 => errors.push(m.number),
+                _ => {}
+            }
+        }
+        (rows, errors)
+    };
+    let c = rr::control_sql;
+    assert_eq!(run(&c("advance-to 600")).0, ["simulated time 0d 00:10:00"]);
+    assert_eq!(run(&c("advance-to 599")).1, [50000], "never back");
+    assert_eq!(run(&c("time")).0, ["600"]);
+    assert_eq!(run(&c("quit")).1, [50000]);
+    assert_eq!(
+        run(&c("end-phase 2")).1,
+        [50000],
+        "the drill has phases 0 and 1"
+    );
+    assert_eq!(run(&c("Get-CsPool")).1, [50000]);
+    // DC1 rebuilt is timed 3 h after the failover phase: scheduled from now (600 s).
+    let (rows, errors) = run(&c("end-phase 0"));
+    assert!(
+        errors.is_empty() && rows[1].contains("0d 03:10:00"),
+        "{rows:?}"
+    );
+    assert_eq!(run("EXEC drill_range_console").1, [201]);
+    // A refused action comes back as SQL Server's messages: RESTORE LOG onto the primary's
+    // mgc, ONLINE since t=0 (recovered), is "restore after recovery", 3117, then 3013.
+    let (_, errors) = run(&c(
+        r#"act {"kind": "restore_log_file", "instance": "primary", "database": "mgc", "newest": 0}"#,
+    ));
+    assert_eq!(errors, [3117, 3013]);
+}
+
+#[test]
+fn bad_range_addresses_are_bad_input() {
+    for args in [
+        vec!["replay", "--range", "bogus"],
+        vec!["replay", "--range", "127.0.0.1:1,2,3"],
+        vec!["replay", "--range", "127.0.0.1:1433", "--server", "h,1433"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_drill"))
+            .args(&args)
+            .env("DRILL_RANGE_PASSWORD", PASSWORD)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("--range") || err.contains("--server"), "{err}");
+    }
+}
