@@ -424,9 +424,9 @@ impl<C: Connect> Real<C> {
                 if f.kind != BackupKind::Log {
                     return Err(format!("the model's jobs wrote a full backup ({}); the translation knows log backups only", f.file_name()));
                 }
-                // The writes this log holds, so the log is not empty (numbered from 1).
-                if let Some(&(_, end)) = f.writes.ranges().last() {
-                    let last = end.saturating_sub(1);
+                // The writes this log holds, so the log is not empty. The model numbers
+                // writes from 0 in half-open ranges; the chat table from 1 (as replay's).
+                if let Some(&(_, last)) = f.writes.ranges().last() {
                     if last > self.inserted && db == PRIMARY_MGC {
                         ops.push(Op::Writes {
                             db: db.clone(),
@@ -607,5 +607,84 @@ impl Connect for TiberiusConnect {
             .await
             .map_err(|e| format!("cannot log in to {h},{p}: {e}"))?;
         Ok(crate::sqlserver::replay::Tiberius(c))
+    }
+}
+
+/// A server that is not there: records every statement with the session it came on and
+/// answers from a table (statement -> error numbers; anything else succeeds). For dry runs
+/// and tests of the translation; it checks nothing SQL Server would.
+#[derive(Clone)]
+pub struct Script {
+    pub log: std::sync::Arc<std::sync::Mutex<Vec<(usize, String)>>>,
+    answers: std::sync::Arc<BTreeMap<String, Vec<u32>>>,
+    backup_path: Option<String>,
+    version: String,
+    sessions: usize,
+}
+
+impl Script {
+    pub fn new(
+        backup_path: Option<&str>,
+        version: &str,
+        answers: BTreeMap<String, Vec<u32>>,
+    ) -> Script {
+        Script {
+            log: Default::default(),
+            answers: std::sync::Arc::new(answers),
+            backup_path: backup_path.map(str::to_string),
+            version: version.to_string(),
+            sessions: 0,
+        }
+    }
+    /// The statements sent, with the number of the session (0: the arm's own).
+    pub fn sent(&self) -> Vec<(usize, String)> {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+}
+
+pub struct ScriptSession {
+    id: usize,
+    s: Script,
+}
+
+impl Connect for Script {
+    type E = ScriptSession;
+    async fn connect(&mut self) -> Result<ScriptSession, String> {
+        let id = self.sessions;
+        self.sessions += 1;
+        Ok(ScriptSession {
+            id,
+            s: self.clone(),
+        })
+    }
+}
+
+impl Exec for ScriptSession {
+    async fn exec(&mut self, sql: &str) -> Result<(), SqlFailure> {
+        if let Ok(mut l) = self.s.log.lock() {
+            l.push((self.id, sql.to_string()));
+        }
+        match self.s.answers.get(sql) {
+            Some(n) if !n.is_empty() => Err(SqlFailure {
+                numbers: n.clone(),
+                message: format!("scripted error {}", n[0]),
+            }),
+            _ => Ok(()),
+        }
+    }
+    async fn query(
+        &mut self,
+        sql: &str,
+        _: &[&str],
+    ) -> Result<crate::sqlserver::observe::ResultSet, String> {
+        if sql != FACTS_SQL {
+            return Err(format!(
+                "the script answers no query but the server facts: {sql}"
+            ));
+        }
+        let mut row = BTreeMap::new();
+        row.insert("backup_path".to_string(), self.s.backup_path.clone());
+        row.insert("version".to_string(), Some(self.s.version.clone()));
+        Ok(crate::sqlserver::observe::ResultSet { rows: vec![row] })
     }
 }

@@ -186,6 +186,7 @@ fn play_case(arm: &mut dyn Arm, case: &Case) -> CaseResult {
             Ok(Answer::ModelOnly(why)) => sr.note = Some(format!("model only: {why}")),
             Ok(Answer::Errors(got)) => {
                 let want = visible(step.errors, arm.sees());
+                let got = visible(&got, arm.sees());
                 if got != want && r.verdict == Verdict::Agree {
                     r.verdict = Verdict::Disagree;
                     r.reason = Some(format!(
