@@ -102,7 +102,8 @@ pub const E4K: &str =
     "docs/relational-databases/errors-events/database-engine-events-and-errors-4000-to-4999.md";
 /// SQL Server on Linux lists database mirroring among its unsupported features.
 pub const LINUX_NO_MIRRORING: &str = "docs/linux/sql-server-linux-editions-and-components-2022.md";
-/// A mirroring session is between two server instances (principal and mirror).
+/// "Database mirroring maintains two copies of a single database that must reside on
+/// different server instances".
 pub const MIRRORING_NEEDS_TWO: &str =
     "docs/database-engine/database-mirroring/database-mirroring-sql-server.md";
 

@@ -505,7 +505,7 @@ impl<C: Connect> Arm for Real<C> {
         match case.needs {
             Needs::OneInstance => None,
             Needs::MirroringSession => Some(format!(
-                "not run on this server: it needs a mirrored database, and a database mirroring session is between two server instances, a principal and a mirror ({MIRRORING_NEEDS_TWO}); one instance has no partner{}",
+                "not run on this server: it needs a mirrored database, and database mirroring keeps the two copies of a database on different server instances ({MIRRORING_NEEDS_TWO}); one instance has no partner{}",
                 if self.facts.linux { format!(", and SQL Server on Linux does not support database mirroring ({LINUX_NO_MIRRORING})") } else { String::new() }
             )),
             Needs::MirroringFeature if self.facts.linux => Some(format!(
