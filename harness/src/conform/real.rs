@@ -688,3 +688,96 @@ impl Exec for ScriptSession {
         Ok(crate::sqlserver::observe::ResultSet { rows: vec![row] })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conform::runner::fill;
+
+    #[test]
+    fn the_backup_directory_comes_from_the_server_or_dir() {
+        let f = ServerFacts::from_row(
+            Some("/var/opt/mssql/data/"),
+            "Microsoft SQL Server 2022 ... on Linux (Ubuntu 22.04)",
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            f.placement,
+            Placement {
+                dir: "/var/opt/mssql/data".into(),
+                sep: '/'
+            }
+        );
+        assert!(f.linux);
+        let f = ServerFacts::from_row(
+            Some("C:\\Program Files\\MSSQL\\Backup\\"),
+            "Microsoft SQL Server 2019 ... on Windows Server 2022",
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            f.placement.file("x.bak"),
+            "C:\\Program Files\\MSSQL\\Backup\\x.bak"
+        );
+        assert!(!f.linux);
+        // Before SQL Server 2019 the property is NULL: --dir, or a clear error.
+        let e = ServerFacts::from_row(None, "Microsoft SQL Server 2016", None).unwrap_err();
+        assert!(e.contains("--dir"), "{e}");
+        let f = ServerFacts::from_row(None, "Microsoft SQL Server 2016", Some("E:\\bk")).unwrap();
+        assert_eq!(f.placement.file("x.bak"), "E:\\bk\\x.bak");
+        assert!(ServerFacts::from_row(None, "", Some("/tmp/a\nb")).is_err());
+    }
+
+    #[test]
+    fn placeholders_fill_with_drill_owned_names_and_quoted_paths() {
+        let p = Placement {
+            dir: "/srv/o'brien".into(),
+            sep: '/',
+        };
+        let n = RealNames(&p);
+        assert_eq!(
+            fill("RESTORE DATABASE {mgc} FROM DISK = N'{share:mgc_full.bak}' WITH NORECOVERY{move}", Instance::Backup, &n).unwrap(),
+            "RESTORE DATABASE drill_conform_mgc_backup FROM DISK = N'/srv/o''brien/drill_conform_mgc_full.bak' WITH NORECOVERY, MOVE N'mgc' TO N'/srv/o''brien/drill_conform_mgc_backup.mdf', MOVE N'mgc_log' TO N'/srv/o''brien/drill_conform_mgc_backup_log.ldf'"
+        );
+        // Primary's copy keeps its own files: no MOVE.
+        assert_eq!(fill("x{move}", Instance::Primary, &n).unwrap(), "x");
+        assert!(fill("USE {mgc}", Instance::Mirror, &n)
+            .unwrap_err()
+            .contains("no copy of mgc on mirror"));
+        assert!(fill("USE {db}", Instance::Primary, &n)
+            .unwrap_err()
+            .contains("unknown placeholder"));
+        assert!(fill("USE {mgc", Instance::Primary, &n).is_err());
+        assert!(owned_only(
+            &fill(
+                "BACKUP LOG {mgccomp} TO DISK = N'{share:mgccomp.trn}'{init}",
+                Instance::Primary,
+                &n
+            )
+            .unwrap()
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn the_guard_reads_names_where_sql_server_does() {
+        let (dbs, files) =
+            touched("RESTORE LOG [a]]b] FROM DISK = N'/x/y''z.trn' WITH NORECOVERY").unwrap();
+        assert_eq!(dbs, ["a]b"]);
+        assert_eq!(files, ["/x/y'z.trn"]);
+        let (dbs, _) = touched("DROP DATABASE IF EXISTS [drill_conform_mgc];").unwrap();
+        assert_eq!(dbs, ["drill_conform_mgc"]);
+        let (dbs, _) = touched(
+            "INSERT INTO [drill_conform_mgc].dbo.chat_write (id) SELECT 1 FROM sys.all_objects",
+        )
+        .unwrap();
+        assert_eq!(dbs, ["drill_conform_mgc"]);
+        assert!(touched("KILL 53").is_err());
+        assert!(owned_only(
+            "RESTORE LOG drill_conform_mgc_backup FROM DISK = N'/d/other.trn' WITH NORECOVERY"
+        )
+        .is_err());
+        assert!(owned_only("-- DROP DATABASE [master]").is_ok());
+    }
+}
