@@ -472,3 +472,194 @@ fn conformance_on_a_real_sql_server() {
         v["not_run"]
     );
 }
+
+/// A one-instance SQL Server played by the model: arm (c)'s statements mapped back to the
+/// scenario's names and run on a model whose log-shipping jobs never fire, so the log
+/// backups and restores it holds are exactly those the translation sent. The share and the
+/// copy folder are one directory, as on one instance: every restore sees every backup file.
+mod model_server {
+    use harness::conform::model::{console_line, Model, COPY_FOLDER, SHARE};
+    use harness::conform::real::{Connect, FACTS_SQL};
+    use harness::sqlserver::observe::ResultSet;
+    use harness::sqlserver::replay::{Exec, SqlFailure};
+    use sim::topology::Instance;
+    use std::sync::{Arc, Mutex};
+
+    pub const DIR: &str = "/var/opt/mssql/data";
+    const PATH: &str = "/var/opt/mssql/data/drill_conform_";
+    /// Longest first: each name is a prefix of the next-longer one.
+    const NAMES: [(&str, Instance, &str); 4] = [
+        (
+            "drill_conform_mgc_backup_mirror",
+            Instance::BackupMirror,
+            "mgc",
+        ),
+        ("drill_conform_mgc_backup", Instance::Backup, "mgc"),
+        ("drill_conform_mgccomp", Instance::Primary, "mgccomp"),
+        ("drill_conform_mgc", Instance::Primary, "mgc"),
+    ];
+
+    fn no_jobs() -> sim::scenario::Scenario {
+        // The schedules' longest allowed (7 days): no job fires within a case.
+        serde_json::from_str(
+            r#"{"name": "conformance", "seed": 7, "log_shipping": {
+            "backup_interval_s": 604800, "copy_interval_s": 604800, "restore_interval_s": 604800,
+            "copy_offset_s": 604800, "restore_offset_s": 604800}}"#,
+        )
+        .unwrap()
+    }
+
+    #[derive(Clone)]
+    pub struct ModelServer {
+        model: Arc<Mutex<Model>>,
+        next: usize,
+        /// Simulate a translation that forgot the restore job's work.
+        pub ignore_job_restores: bool,
+    }
+
+    impl ModelServer {
+        pub fn new() -> ModelServer {
+            ModelServer {
+                model: Arc::new(Mutex::new(Model::on(&no_jobs()))),
+                next: 0,
+                ignore_job_restores: false,
+            }
+        }
+    }
+
+    pub struct Session {
+        id: u8,
+        s: ModelServer,
+    }
+
+    impl Connect for ModelServer {
+        type E = Session;
+        async fn connect(&mut self) -> Result<Session, String> {
+            self.next += 1;
+            Ok(Session {
+                id: self.next as u8,
+                s: self.clone(),
+            })
+        }
+    }
+
+    fn fail(n: i32, why: &str) -> SqlFailure {
+        SqlFailure {
+            numbers: vec![n as u32],
+            message: why.to_string(),
+        }
+    }
+
+    impl Exec for Session {
+        async fn exec(&mut self, sql: &str) -> Result<(), SqlFailure> {
+            let mut m = self.s.model.lock().unwrap();
+            let upper = sql.to_ascii_uppercase();
+            if upper.starts_with("DROP DATABASE IF EXISTS [DRILL_CONFORM_MGC_BACKUP_MIRROR]") {
+                *m = Model::on(&no_jobs()); // a case starts
+                return Ok(());
+            }
+            // The topology at time 0 is the model's World::new; the writes are its workload.
+            if [
+                "DROP ",
+                "CREATE ",
+                "INSERT ",
+                "ALTER DATABASE [DRILL_CONFORM_MGC",
+            ]
+            .iter()
+            .any(|k| upper.starts_with(k) && !upper.contains("PARTNER"))
+                || sql.contains("drill_conform_mgc_init.bak")
+            {
+                return Ok(());
+            }
+            let job_statement = sql.ends_with(';');
+            if job_statement && upper.starts_with("RESTORE LOG") && self.s.ignore_job_restores {
+                return Ok(());
+            }
+            // Back to the scenario's names.
+            let mut text = match sql.find(", MOVE N'") {
+                Some(i) => format!("{}{}", &sql[..i], if job_statement { ";" } else { "" }),
+                None => sql.to_string(),
+            };
+            text = text.replace(" WITH INIT", "");
+            let folder = if upper.starts_with("RESTORE LOG") {
+                COPY_FOLDER
+            } else {
+                SHARE
+            };
+            text = text.replace(PATH, folder);
+            let Some(&(name, instance, model_name)) = NAMES.iter().find(|n| text.contains(n.0))
+            else {
+                return Err(fail(
+                    50000,
+                    &format!("the model server knows no database in {sql}"),
+                ));
+            };
+            text = text.replace(name, model_name);
+            if upper.starts_with("BACKUP LOG") && name == "drill_conform_mgc" {
+                // Time passes between log backups (the backup job's 15 minutes): writes.
+                console_line(&m.b, "advance 15m").map_err(|e| fail(50000, &e))?;
+            }
+            if upper.starts_with("RESTORE") {
+                // One directory: what is on the share is in the copy folder.
+                let _ = console_line(&m.b, "copy");
+            }
+            let errors = m
+                .exec(instance, self.id, &text)
+                .map_err(|e| fail(50000, &e))?;
+            match errors.first() {
+                None => Ok(()),
+                Some(_) => Err(SqlFailure {
+                    numbers: errors.iter().map(|&n| n as u32).collect(),
+                    message: format!("the model answers {errors:?} to {text}"),
+                }),
+            }
+        }
+        async fn query(&mut self, sql: &str, _: &[&str]) -> Result<ResultSet, String> {
+            assert_eq!(sql, FACTS_SQL);
+            let mut row = std::collections::BTreeMap::new();
+            row.insert("backup_path".to_string(), Some(DIR.to_string()));
+            row.insert("version".to_string(), Some(super::LINUX.to_string()));
+            Ok(ResultSet { rows: vec![row] })
+        }
+    }
+}
+
+/// Arm (c)'s whole path (setup, placeholders, the model's job T-SQL, two sessions, the
+/// verdicts) against a one-instance server the model plays: every case one instance can
+/// play agrees, the mirroring ones are not run.
+#[test]
+fn arm_c_agrees_with_a_server_the_model_plays() {
+    let mut arm = Real::open(model_server::ModelServer::new(), None).unwrap();
+    let r = play(&mut arm, CASES);
+    harness::conform::runner::Arm::finish(&mut arm).unwrap();
+    let not_run: Vec<&str> = r
+        .iter()
+        .filter(|c| c.verdict == Verdict::NotRun)
+        .map(|c| &c.name[..4])
+        .collect();
+    assert_eq!(not_run, ["3104", "1416"]);
+    assert!(
+        r.iter().all(|c| c.verdict != Verdict::Disagree),
+        "{}",
+        failures(&r)
+    );
+}
+
+/// A translation that lost the restore job's work is caught: backup's copy never gets
+/// mgc_0001..0003.trn, so restoring mgc_0001.trn there is no longer too early.
+#[test]
+fn arm_c_catches_a_translation_without_the_restore_jobs() {
+    let mut server = model_server::ModelServer::new();
+    server.ignore_job_restores = true;
+    let mut arm = Real::open(server, None).unwrap();
+    let r = play(&mut arm, &[case("4326")]);
+    assert_eq!(r[0].verdict, Verdict::Disagree);
+    assert!(
+        r[0].reason
+            .as_deref()
+            .unwrap()
+            .contains("expected errors [4326], got []"),
+        "{:?}",
+        r[0].reason
+    );
+}

@@ -25,8 +25,12 @@ pub fn scenario() -> sim::scenario::Scenario {
 }
 
 pub fn backend() -> Arc<ModelBackend> {
+    backend_on(&scenario())
+}
+
+pub fn backend_on(s: &sim::scenario::Scenario) -> Arc<ModelBackend> {
     Arc::new(ModelBackend::new(
-        Live::new(&scenario()),
+        Live::new(s),
         Clock::new(0.0),
         USER,
         PASSWORD,
@@ -93,8 +97,13 @@ pub struct Model {
 
 impl Model {
     pub fn new() -> Model {
+        Model::on(&scenario())
+    }
+
+    /// The model of another scenario (tests: one with its log-shipping jobs off).
+    pub fn on(s: &sim::scenario::Scenario) -> Model {
         Model {
-            b: backend(),
+            b: backend_on(s),
             sessions: BTreeMap::new(),
         }
     }
