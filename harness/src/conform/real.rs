@@ -259,9 +259,8 @@ pub fn touched(stmt: &str) -> Result<(Vec<String>, Vec<String>), String> {
                     k + 1
                 },
             );
-        } else if word(t, "LOG") && k == 1 && (word(first, "BACKUP") || word(first, "RESTORE")) {
-            at = Some(k + 1);
-        } else if word(t, "USE")
+        } else if (word(t, "LOG") && k == 1 && (word(first, "BACKUP") || word(first, "RESTORE")))
+            || word(t, "USE")
             || (word(t, "INTO") && k > 0 && word(toks.get(k - 1), "INSERT"))
             || (word(t, "TABLE") && k > 0 && word(toks.get(k - 1), "CREATE"))
         {
