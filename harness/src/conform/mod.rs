@@ -159,14 +159,13 @@ fn run_inner(a: Args) -> Result<i32, String> {
         not_run: count(Verdict::NotRun),
         cases: results,
     };
-    if a.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
-        );
+    let text = if a.json {
+        serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n"
     } else {
-        print!("{}", render_text(&report));
-    }
+        render_text(&report)
+    };
+    // A reader that stops early (`| head`) is not worth a panic.
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
     Ok(if report.disagree == 0 {
         exit::OK
     } else {
