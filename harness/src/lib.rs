@@ -5,6 +5,7 @@
 pub mod assumptions;
 pub mod bounds;
 pub mod check;
+pub mod conform;
 pub mod diff;
 pub mod exit;
 pub mod explore;

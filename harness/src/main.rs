@@ -41,6 +41,8 @@ enum Cmd {
     Calibrate(harness::night::calibrate::Args),
     /// The DR range: the scenario's SQL instances as TDS endpoints backed by the model.
     Range(harness::range::cli::Args),
+    /// The conformance suite: documented BACKUP/RESTORE errors on the model, the range or a real SQL Server.
+    Conform(harness::conform::Args),
 }
 
 fn main() {
@@ -61,6 +63,7 @@ fn main() {
         Cmd::Rehearse(a) => harness::night::rehearse::run(a),
         Cmd::Calibrate(a) => harness::night::calibrate::run(a),
         Cmd::Range(a) => harness::range::cli::run(a),
+        Cmd::Conform(a) => harness::conform::run(a),
     };
     std::process::exit(code);
 }
