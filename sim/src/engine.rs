@@ -171,6 +171,7 @@ impl Verdicts {
 /// and coverage as [`run`]'s report.
 pub fn run_verdicts(s: &Scenario, runbooks: &[Runbook]) -> Verdicts {
     let mut sim = Sim::new(s, runbooks, Options { record: false });
+    sim.keep_steps = false;
     sim.play();
     sim.verdicts()
 }
@@ -236,6 +237,8 @@ struct Sim<'a> {
     /// Advance quiet periods in closed form (never while recording: the timeline lists
     /// every job run that did something).
     quiet: bool,
+    /// Keep the step records (the report's `steps`): not when only the verdicts are wanted.
+    keep_steps: bool,
     stats: Stats,
 }
 
@@ -246,12 +249,16 @@ impl<'a> Sim<'a> {
             .enumerate()
             .map(|(i, rb)| plan_phase(s, i, rb))
             .collect();
+        let mut w = World::new(s);
+        // A run appends a backup file per log backup (a few dozen in a fuzz case): one
+        // allocation up front instead of a growing copy.
+        w.files.reserve(64);
         Sim {
             s,
             runbooks,
             opts,
-            w: World::new(s),
-            q: BinaryHeap::new(),
+            w,
+            q: BinaryHeap::with_capacity(16),
             seq: 0,
             jobs_next: [(u64::MAX, u64::MAX); 3],
             retries: 0,
@@ -283,6 +290,7 @@ impl<'a> Sim<'a> {
             failed_steps: Vec::new(),
             work: 0,
             quiet: !opts.record,
+            keep_steps: true,
             stats: Stats::default(),
         }
     }
@@ -770,7 +778,8 @@ impl<'a> Sim<'a> {
 
     fn end_step(&mut self, p: usize, k: usize, t: u64) -> StepInfo {
         let plan = &self.plans[p][k];
-        let step = &self.runbooks[p].steps[plan.src];
+        let src = plan.src;
+        let step = &self.runbooks[p].steps[src];
         let action = plan.action.clone().unwrap_or_else(|| step.action.clone());
         let pool_state_before = self.w.pool_state;
         let target_before = self.w.pool_target();
@@ -793,16 +802,18 @@ impl<'a> Sim<'a> {
             // What the operator does after a failed step is the runbook's on_error.
             self.w.used.note(Name::StepStopsOnError);
         }
-        self.steps.push(StepRecord {
-            phase: p,
-            id: step.id.clone(),
-            kind: action.kind(),
-            start_s: self.step_started,
-            end_s: t,
-            operator_s: self.step_op,
-            work_s: self.step_work,
-            ok,
-        });
+        if self.keep_steps {
+            self.steps.push(StepRecord {
+                phase: p,
+                id: step.id.clone(),
+                kind: action.kind(),
+                start_s: self.step_started,
+                end_s: t,
+                operator_s: self.step_op,
+                work_s: self.step_work,
+                ok,
+            });
+        }
         if self.opts.record {
             let (effect, error) = match &result {
                 Ok(e) => (Some(describe_effect(e, &self.w)), None),
@@ -882,7 +893,7 @@ impl<'a> Sim<'a> {
             target_available_before,
             recovery_redo,
             phase: p,
-            id: step.id.clone(),
+            src,
         }
     }
 
@@ -910,7 +921,7 @@ impl<'a> Sim<'a> {
                     self.w.coverage.split_brain = true;
                 }
                 let after = match (&step, ev) {
-                    (Some(s), _) => format!("step {}", s.id),
+                    (Some(s), _) => format!("step {}", self.runbooks[s.phase].steps[s.src].id),
                     (None, Ev::Fault(f)) => {
                         format!("fault {}", describe_fault(&self.s.faults[f as usize].fault))
                     }
@@ -1152,7 +1163,8 @@ struct StepInfo {
     target_available_before: bool,
     recovery_redo: Option<(crate::lsn::Lsn, crate::lsn::Lsn)>,
     phase: usize,
-    id: String,
+    /// The step's index in its runbook (its id is looked up only for a violation message).
+    src: usize,
 }
 
 /// The setting in force of an assumption, as the scenario gives it.

@@ -87,6 +87,7 @@ pub fn run(p: &Plan) -> Tally {
         for _ in 0..p.jobs.max(1) {
             sc.spawn(|| {
                 let strat = gen::strategy();
+                let mut runner = gen::runner();
                 let mut t = Tally::new();
                 loop {
                     if p.deadline.is_some_and(|d| Instant::now() >= d) {
@@ -99,7 +100,8 @@ pub fn run(p: &Plan) -> Tally {
                     let b = (a + BLOCK).min(p.cases);
                     for i in a..b {
                         let seed = case_seed(p.seed, i);
-                        let s = gen::build(p.shape, &gen::draw(&strat, seed), seed);
+                        let s =
+                            gen::build(p.shape, &gen::draw_with(&mut runner, &strat, seed), seed);
                         // Only verdicts and coverage: the report is built for the few
                         // counterexamples, replayed after the campaign.
                         let r = engine::run_verdicts(&s, p.runbooks);
