@@ -38,6 +38,9 @@ pub struct Tally {
     /// prints on stderr.
     pub events: u64,
     pub quiet_job_runs: u64,
+    /// Of the events, job runs played between two other events without the event loop's
+    /// round trip (log shipping on differing schedules).
+    pub shipped_job_runs: u64,
 }
 
 impl Tally {
@@ -63,6 +66,7 @@ impl Tally {
         }
         self.events += o.events;
         self.quiet_job_runs += o.quiet_job_runs;
+        self.shipped_job_runs += o.shipped_job_runs;
     }
 }
 
@@ -108,6 +112,7 @@ pub fn run(p: &Plan) -> Tally {
                         t.cases += 1;
                         t.events += r.stats.events;
                         t.quiet_job_runs += r.stats.quiet_job_runs;
+                        t.shipped_job_runs += r.stats.shipped_job_runs;
                         for k in 0..t.violations.len() {
                             if !r.holds(k) {
                                 t.violations[k] += 1;
