@@ -514,12 +514,7 @@ impl<'a> Sim<'a> {
         pending.scan(&self.w);
         let mut ran = false;
         loop {
-            let (j, &(t, seq)) = self
-                .jobs_next
-                .iter()
-                .enumerate()
-                .min_by_key(|(_, k)| **k)
-                .expect("three jobs");
+            let (j, (t, seq)) = self.next_job();
             // What `take` would stop at (the horizon, the budget) it is left to.
             let work = 1 + self.w.files.len() as u64;
             if (t, seq) >= heap || t > HORIZON_S || self.work + work > WORK_BUDGET {
@@ -647,9 +642,27 @@ impl<'a> Sim<'a> {
         Some(next)
     }
 
+    /// The job whose run comes first, and its (time, seq): the earliest, ties by
+    /// scheduling order (seqs differ).
+    fn next_job(&self) -> (usize, (u64, u64)) {
+        let n = &self.jobs_next;
+        let j = if n[0] <= n[1] {
+            if n[0] <= n[2] {
+                0
+            } else {
+                2
+            }
+        } else if n[1] <= n[2] {
+            1
+        } else {
+            2
+        };
+        (j, n[j])
+    }
+
     /// The event [`Self::next_event`] would take, left in place.
     fn peek_event(&self) -> Option<(u64, Ev)> {
-        let (j, &(jt, js)) = self.jobs_next.iter().enumerate().min_by_key(|(_, k)| **k)?;
+        let (j, (jt, js)) = self.next_job();
         match self.q.peek() {
             Some(Reverse((t, s, ev))) if (*t, *s) < (jt, js) => Some((*t, *ev)),
             _ => Some((jt, Ev::Job(j as u8))),

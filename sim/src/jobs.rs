@@ -231,8 +231,12 @@ pub(crate) fn older_than(w: &mut World, horizon: u64) -> &mut [BackupFile] {
         .files
         .windows(2)
         .all(|p| p[0].created_at <= p[1].created_at));
-    let n = w.files.partition_point(|f| f.created_at < horizon);
-    let from = w.live_from.min(n);
+    let from = w.live_from;
+    // Most runs delete nothing: the oldest live file is not old enough.
+    if w.files.get(from).is_none_or(|f| f.created_at >= horizon) {
+        return &mut w.files[from..from];
+    }
+    let n = from + w.files[from..].partition_point(|f| f.created_at < horizon);
     &mut w.files[from..n]
 }
 
