@@ -245,7 +245,10 @@ pub fn restore_logs_from_copy_folder(
     // sorted, which keeps the restore job's frequent no-op runs free of allocation.
     let redo0 = w.db(i, db).lsn;
     let (mut restored, mut skipped) = (0, 0);
-    let mut order: Vec<usize> = Vec::new();
+    // The candidates, on the stack while they are few (a restore job run has one or two).
+    let mut few = [0usize; 16];
+    let mut n = 0;
+    let mut many: Vec<usize> = Vec::new();
     // Files before live_from are in neither place (a cache; see World::live_from).
     for (k, f) in w.files.iter().enumerate().skip(w.live_from) {
         if f.database != db || f.kind != BackupKind::Log || f.in_copy_folder == FileState::Absent {
@@ -253,12 +256,21 @@ pub fn restore_logs_from_copy_folder(
         }
         if f.last_lsn <= redo0 || crate::lsn::is_empty_log(f.first_lsn, f.last_lsn) {
             skipped += 1;
+        } else if n < few.len() {
+            few[n] = k;
+            n += 1;
         } else {
-            order.push(k);
+            many.push(k);
         }
     }
+    let order: &mut [usize] = if many.is_empty() {
+        &mut few[..n]
+    } else {
+        many.extend_from_slice(&few[..n]);
+        &mut many
+    };
     order.sort_by_key(|&k| (w.files[k].first_lsn, w.files[k].last_lsn, w.files[k].id));
-    for k in order {
+    for &k in order.iter() {
         if w.files[k].last_lsn <= w.db(i, db).lsn {
             skipped += 1;
             continue;

@@ -133,6 +133,9 @@ pub struct Stats {
     pub events: u64,
     /// Of those, log-shipping job runs.
     pub job_events: u64,
+    /// Of those, runs played between two other events without the loop's round trip or
+    /// the jobs' scans (log shipping on differing schedules: `Sim::ship_runs`).
+    pub shipped_job_runs: u64,
     /// Quiet periods advanced in closed form.
     pub quiet_periods: u64,
     /// Job runs those quiet periods stood for.
@@ -171,6 +174,7 @@ impl Verdicts {
 /// and coverage as [`run`]'s report.
 pub fn run_verdicts(s: &Scenario, runbooks: &[Runbook]) -> Verdicts {
     let mut sim = Sim::new(s, runbooks, Options { record: false });
+    sim.keep_steps = false;
     sim.play();
     sim.verdicts()
 }
@@ -236,6 +240,11 @@ struct Sim<'a> {
     /// Advance quiet periods in closed form (never while recording: the timeline lists
     /// every job run that did something).
     quiet: bool,
+    /// Keep the step records (the report's `steps`): not when only the verdicts are wanted.
+    keep_steps: bool,
+    /// The files the copy and restore jobs would act on, for `ship_runs` (kept for its
+    /// allocation only: scanned afresh each time).
+    pending: jobs::Pending,
     stats: Stats,
 }
 
@@ -246,12 +255,16 @@ impl<'a> Sim<'a> {
             .enumerate()
             .map(|(i, rb)| plan_phase(s, i, rb))
             .collect();
+        let mut w = World::new(s);
+        // A run appends a backup file per log backup (a few dozen in a fuzz case): one
+        // allocation up front instead of a growing copy.
+        w.files.reserve(64);
         Sim {
             s,
             runbooks,
             opts,
-            w: World::new(s),
-            q: BinaryHeap::new(),
+            w,
+            q: BinaryHeap::with_capacity(16),
             seq: 0,
             jobs_next: [(u64::MAX, u64::MAX); 3],
             retries: 0,
@@ -283,6 +296,8 @@ impl<'a> Sim<'a> {
             failed_steps: Vec::new(),
             work: 0,
             quiet: !opts.record,
+            keep_steps: true,
+            pending: jobs::Pending::default(),
             stats: Stats::default(),
         }
     }
@@ -332,7 +347,7 @@ impl<'a> Sim<'a> {
         while let Some((t, ev)) = self.next_event() {
             // A job run is only looked at, not taken, by next_event: skipping it and the
             // quiet runs after it leaves the loop to take what comes next.
-            if matches!(ev, Ev::Job(_)) && self.quiet && self.skip_quiet(t) {
+            if matches!(ev, Ev::Job(_)) && self.quiet && (self.skip_quiet(t) || self.ship_runs()) {
                 continue;
             }
             if let Taken::Over(exceeded) = self.take(t, ev) {
@@ -458,6 +473,79 @@ impl<'a> Sim<'a> {
         true
     }
 
+    /// Log shipping on differing schedules (the fuzzer's usual case), the job runs up to the
+    /// next heap event (or the horizon) while the backup job works: played one by one as
+    /// `take` plays them (the same order, clock, workload, work and budget), but the copy
+    /// and restore runs act on the files `jobs::Pending` keeps for them instead of scanning
+    /// the record, and without the loop's round trip. False, having changed nothing, when
+    /// not worth it (a few runs; the backup job idle, where quiet periods apply; one
+    /// schedule, where `ship_steady` does).
+    fn ship_runs(&mut self) -> bool {
+        let ls = &self.s.log_shipping;
+        let intervals = [
+            ls.backup_interval_s,
+            ls.copy_interval_s,
+            ls.restore_interval_s,
+        ];
+        let retention_s = ls.retention_s;
+        if intervals.contains(&0)
+            || (intervals[0] == intervals[1] && intervals[1] == intervals[2])
+            || quiet::backup_quiet(&self.w)
+        {
+            return false;
+        }
+        let heap = self
+            .q
+            .peek()
+            .map_or((u64::MAX, u64::MAX), |Reverse((t, s, _))| (*t, *s));
+        // The lists cost a scan of the record, as a copy or restore run does: worth it when
+        // every job runs at least once before the next event.
+        let first = self
+            .jobs_next
+            .iter()
+            .map(|&(t, _)| t)
+            .min()
+            .unwrap_or(u64::MAX);
+        let longest = intervals.iter().copied().max().unwrap_or(0);
+        if heap.0.min(HORIZON_S + 1).saturating_sub(first) <= longest {
+            return false;
+        }
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.scan(&self.w);
+        let mut ran = false;
+        loop {
+            let (j, (t, seq)) = self.next_job();
+            // What `take` would stop at (the horizon, the budget) it is left to.
+            let work = 1 + self.w.files.len() as u64;
+            if (t, seq) >= heap || t > HORIZON_S || self.work + work > WORK_BUDGET {
+                break;
+            }
+            self.stats.events += 1;
+            self.stats.job_events += 1;
+            self.stats.shipped_job_runs += 1;
+            self.work += work;
+            match j {
+                0 => {
+                    self.w.advance_workload(t);
+                    self.w.now = t;
+                    pending.backup(&mut self.w, retention_s);
+                }
+                1 => {
+                    self.w.now = t;
+                    pending.copy(&mut self.w);
+                }
+                _ => {
+                    self.w.now = t;
+                    pending.restore(&mut self.w, retention_s);
+                }
+            }
+            self.schedule_job(j, t.saturating_add(intervals[j]));
+            ran = true;
+        }
+        self.pending = pending;
+        ran
+    }
+
     /// Steady log shipping in whole periods (backup, copy, restore; see
     /// `quiet::steady_source`) from the backup run at `t` up to the next heap event.
     fn ship_steady(&mut self, t: u64, heap_t: u64) -> bool {
@@ -554,9 +642,27 @@ impl<'a> Sim<'a> {
         Some(next)
     }
 
+    /// The job whose run comes first, and its (time, seq): the earliest, ties by
+    /// scheduling order (seqs differ).
+    fn next_job(&self) -> (usize, (u64, u64)) {
+        let n = &self.jobs_next;
+        let j = if n[0] <= n[1] {
+            if n[0] <= n[2] {
+                0
+            } else {
+                2
+            }
+        } else if n[1] <= n[2] {
+            1
+        } else {
+            2
+        };
+        (j, n[j])
+    }
+
     /// The event [`Self::next_event`] would take, left in place.
     fn peek_event(&self) -> Option<(u64, Ev)> {
-        let (j, &(jt, js)) = self.jobs_next.iter().enumerate().min_by_key(|(_, k)| **k)?;
+        let (j, (jt, js)) = self.next_job();
         match self.q.peek() {
             Some(Reverse((t, s, ev))) if (*t, *s) < (jt, js) => Some((*t, *ev)),
             _ => Some((jt, Ev::Job(j as u8))),
@@ -770,7 +876,8 @@ impl<'a> Sim<'a> {
 
     fn end_step(&mut self, p: usize, k: usize, t: u64) -> StepInfo {
         let plan = &self.plans[p][k];
-        let step = &self.runbooks[p].steps[plan.src];
+        let src = plan.src;
+        let step = &self.runbooks[p].steps[src];
         let action = plan.action.clone().unwrap_or_else(|| step.action.clone());
         let pool_state_before = self.w.pool_state;
         let target_before = self.w.pool_target();
@@ -793,16 +900,18 @@ impl<'a> Sim<'a> {
             // What the operator does after a failed step is the runbook's on_error.
             self.w.used.note(Name::StepStopsOnError);
         }
-        self.steps.push(StepRecord {
-            phase: p,
-            id: step.id.clone(),
-            kind: action.kind(),
-            start_s: self.step_started,
-            end_s: t,
-            operator_s: self.step_op,
-            work_s: self.step_work,
-            ok,
-        });
+        if self.keep_steps {
+            self.steps.push(StepRecord {
+                phase: p,
+                id: step.id.clone(),
+                kind: action.kind(),
+                start_s: self.step_started,
+                end_s: t,
+                operator_s: self.step_op,
+                work_s: self.step_work,
+                ok,
+            });
+        }
         if self.opts.record {
             let (effect, error) = match &result {
                 Ok(e) => (Some(describe_effect(e, &self.w)), None),
@@ -882,7 +991,7 @@ impl<'a> Sim<'a> {
             target_available_before,
             recovery_redo,
             phase: p,
-            id: step.id.clone(),
+            src,
         }
     }
 
@@ -910,7 +1019,7 @@ impl<'a> Sim<'a> {
                     self.w.coverage.split_brain = true;
                 }
                 let after = match (&step, ev) {
-                    (Some(s), _) => format!("step {}", s.id),
+                    (Some(s), _) => format!("step {}", self.runbooks[s.phase].steps[s.src].id),
                     (None, Ev::Fault(f)) => {
                         format!("fault {}", describe_fault(&self.s.faults[f as usize].fault))
                     }
@@ -1152,7 +1261,8 @@ struct StepInfo {
     target_available_before: bool,
     recovery_redo: Option<(crate::lsn::Lsn, crate::lsn::Lsn)>,
     phase: usize,
-    id: String,
+    /// The step's index in its runbook (its id is looked up only for a violation message).
+    src: usize,
 }
 
 /// The setting in force of an assumption, as the scenario gives it.

@@ -122,44 +122,14 @@ pub(crate) fn secondary_ready(w: &World) -> Option<Db> {
 /// The copy job (sqllogship -copy): copies new files from the share into the copy folder and
 /// deletes nothing (docs/tools/sqllogship-application.md).
 fn copy(w: &mut World) -> JobOutcome {
-    let Some(_db) = secondary_ready(w) else {
-        return JobOutcome::Idle;
-    };
-    // The copy job copies files: it fails with the operating system's error, not a SQL one.
-    let fail = |w: &World, os_error| JobOutcome::Failed {
-        instance: Instance::Backup,
-        failure: Failure::Os {
-            os_error,
-            accessing: share_path(w),
-        },
-    };
-    if failing(w, Job::Copy) {
-        return fail(w, OsError::AccessDenied);
-    }
-    if !w.share_reachable(Dc::Dc2) {
-        return fail(w, OsError::NetworkPath);
-    }
-    if !w.agent_share_read || !w.agent_copy_write {
-        return fail(w, OsError::AccessDenied);
-    }
-    if w.inst(Instance::Backup).disk_full {
-        w.used.note(Name::DiskFullScope);
-        return JobOutcome::Failed {
-            instance: Instance::Backup,
-            failure: Failure::Os {
-                os_error: OsError::DiskFull,
-                accessing: COPY_FOLDER.into(),
-            },
-        };
+    if let Some(out) = copy_blocked(w) {
+        return out;
     }
     let mut n = 0;
     let mut last = None;
     let from = w.live_from;
     for f in w.files[from..].iter_mut() {
-        if f.kind == BackupKind::Log
-            && f.on_share == FileState::Readable
-            && f.in_copy_folder == FileState::Absent
-        {
+        if copy_candidate(f) {
             f.in_copy_folder = FileState::Readable;
             n += 1;
             last = Some(f.id);
@@ -173,6 +143,49 @@ fn copy(w: &mut World) -> JobOutcome {
     } else {
         JobOutcome::Copied { files: n }
     }
+}
+
+/// What the copy job copies: a log backup on the share, not in the copy folder.
+fn copy_candidate(f: &BackupFile) -> bool {
+    f.kind == BackupKind::Log
+        && f.on_share == FileState::Readable
+        && f.in_copy_folder == FileState::Absent
+}
+
+/// The copy job's outcome when it copies nothing whatever the files (not configured, or
+/// failing), None when it goes on to copy.
+fn copy_blocked(w: &mut World) -> Option<JobOutcome> {
+    let Some(_db) = secondary_ready(w) else {
+        return Some(JobOutcome::Idle);
+    };
+    // The copy job copies files: it fails with the operating system's error, not a SQL one.
+    let fail = |w: &World, os_error| JobOutcome::Failed {
+        instance: Instance::Backup,
+        failure: Failure::Os {
+            os_error,
+            accessing: share_path(w),
+        },
+    };
+    if failing(w, Job::Copy) {
+        return Some(fail(w, OsError::AccessDenied));
+    }
+    if !w.share_reachable(Dc::Dc2) {
+        return Some(fail(w, OsError::NetworkPath));
+    }
+    if !w.agent_share_read || !w.agent_copy_write {
+        return Some(fail(w, OsError::AccessDenied));
+    }
+    if w.inst(Instance::Backup).disk_full {
+        w.used.note(Name::DiskFullScope);
+        return Some(JobOutcome::Failed {
+            instance: Instance::Backup,
+            failure: Failure::Os {
+                os_error: OsError::DiskFull,
+                accessing: COPY_FOLDER.into(),
+            },
+        });
+    }
+    None
 }
 
 /// The restore job (sqllogship -restore): restores what is new, then deletes files in the
@@ -218,8 +231,12 @@ pub(crate) fn older_than(w: &mut World, horizon: u64) -> &mut [BackupFile] {
         .files
         .windows(2)
         .all(|p| p[0].created_at <= p[1].created_at));
-    let n = w.files.partition_point(|f| f.created_at < horizon);
-    let from = w.live_from.min(n);
+    let from = w.live_from;
+    // Most runs delete nothing: the oldest live file is not old enough.
+    if w.files.get(from).is_none_or(|f| f.created_at >= horizon) {
+        return &mut w.files[from..from];
+    }
+    let n = from + w.files[from..].partition_point(|f| f.created_at < horizon);
     &mut w.files[from..n]
 }
 
@@ -230,5 +247,139 @@ pub(crate) fn skip_gone(w: &mut World) {
         |f: &BackupFile| f.on_share == FileState::Absent && f.in_copy_folder == FileState::Absent;
     while w.files.get(w.live_from).is_some_and(gone) {
         w.live_from += 1;
+    }
+}
+
+/// What the restore job tries to restore: a log backup of `db` in the copy folder that goes
+/// past the redo point `redo` (`backups::restore_logs_from_copy_folder` skips the others).
+fn restore_candidate(f: &BackupFile, db: Db, redo: crate::lsn::Lsn) -> bool {
+    f.database == db
+        && f.kind == BackupKind::Log
+        && f.in_copy_folder != FileState::Absent
+        && f.last_lsn > redo
+        && !crate::lsn::is_empty_log(f.first_lsn, f.last_lsn)
+}
+
+/// The files the copy and the restore job would act on, kept run by run while only the
+/// three jobs change the world (between two other events), so that their runs need not scan
+/// the record: the event loop's fast way through log shipping on differing schedules
+/// (`engine`). Each run below does what [`run`] does, path by path; `scan` first.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Pending {
+    /// Every file [`copy_candidate`] holds for, in file order.
+    copy: Vec<usize>,
+    /// Every file [`restore_candidate`] holds for (the secondary's database, its redo point).
+    restore: Vec<usize>,
+}
+
+impl Pending {
+    /// The lists from the record as it is.
+    pub(crate) fn scan(&mut self, w: &World) {
+        self.copy.clear();
+        self.restore.clear();
+        let target = w.inst(Instance::Backup).ls_secondary.map(|c| c.database);
+        for (k, f) in w.files.iter().enumerate().skip(w.live_from) {
+            if copy_candidate(f) {
+                self.copy.push(k);
+            }
+            if let Some(db) = target {
+                if restore_candidate(f, db, w.db(Instance::Backup, db).lsn) {
+                    self.restore.push(k);
+                }
+            }
+        }
+    }
+
+    /// A backup run: [`run`] itself; it appends the backups it takes (copy candidates) and
+    /// its retention deletes files from the share (no longer candidates).
+    pub(crate) fn backup(&mut self, w: &mut World, retention_s: u64) {
+        let n0 = w.files.len();
+        run(w, Job::Backup, retention_s);
+        self.copy
+            .retain(|&k| w.files[k].on_share == FileState::Readable);
+        self.copy
+            .extend((n0..w.files.len()).filter(|&k| copy_candidate(&w.files[k])));
+    }
+
+    /// A copy run (`copy`): the pending files, in file order.
+    pub(crate) fn copy(&mut self, w: &mut World) {
+        if copy_blocked(w).is_some() {
+            return;
+        }
+        let target = w
+            .inst(Instance::Backup)
+            .ls_secondary
+            .map(|c| (c.database, w.db(Instance::Backup, c.database).lsn));
+        let mut last = None;
+        for &k in &self.copy {
+            let f = &mut w.files[k];
+            f.in_copy_folder = FileState::Readable;
+            last = Some(f.id);
+            if target.is_some_and(|(db, redo)| restore_candidate(f, db, redo)) {
+                self.restore.push(k);
+            }
+        }
+        self.copy.clear();
+        if let (Some(id), Some(cfg)) = (last, w.inst_mut(Instance::Backup).ls_secondary.as_mut()) {
+            cfg.last_copied_file = Some(id);
+        }
+    }
+
+    /// A restore run (`restore`): the pending files in LSN order, as
+    /// `backups::restore_logs_from_copy_folder` takes them, then the retention.
+    pub(crate) fn restore(&mut self, w: &mut World, retention_s: u64) {
+        let Some(db) = secondary_ready(w) else {
+            return;
+        };
+        if failing(w, Job::Restore) {
+            return;
+        }
+        if crate::backups::log_restorable(w, Instance::Backup, db).is_ok() {
+            if w.coverage.log_file_skipped {
+                let redo = w.db(Instance::Backup, db).lsn;
+                self.restore.retain(|&k| w.files[k].last_lsn > redo);
+                self.restore.sort_by_key(|&k| {
+                    let f = &w.files[k];
+                    (f.first_lsn, f.last_lsn, f.id)
+                });
+                for &k in &self.restore {
+                    // Skipped files (covered by an earlier one) only set a flag set already.
+                    if w.files[k].last_lsn <= w.db(Instance::Backup, db).lsn {
+                        continue;
+                    }
+                    if crate::backups::roll_forward(w, Instance::Backup, db, k).is_err() {
+                        break;
+                    }
+                    let (id, created, now) = (w.files[k].id, w.files[k].created_at, w.now);
+                    if let Some(s) = w.inst_mut(Instance::Backup).ls_secondary.as_mut() {
+                        s.last_restored_file = Some(id);
+                        s.last_restored_latency_min = Some((now - created) / 60);
+                    }
+                }
+            } else {
+                // Whether a file is skipped, which sets the flag, needs the whole folder.
+                let _ = restore_logs_from_copy_folder(w, Instance::Backup, db);
+            }
+            let redo = w.db(Instance::Backup, db).lsn;
+            self.restore.retain(|&k| w.files[k].last_lsn > redo);
+        }
+        // The retention, as `older_than` finds the files: out of the copy folder, and back
+        // among the copy job's candidates if still on the share.
+        let horizon = w.now.saturating_sub(retention_s);
+        let n = w.files.partition_point(|f| f.created_at < horizon);
+        for k in w.live_from.min(n)..n {
+            let f = &mut w.files[k];
+            if f.in_copy_folder != FileState::Absent {
+                f.in_copy_folder = FileState::Absent;
+                if copy_candidate(f) {
+                    if let Err(pos) = self.copy.binary_search(&k) {
+                        self.copy.insert(pos, k);
+                    }
+                }
+            }
+        }
+        skip_gone(w);
+        self.restore
+            .retain(|&k| w.files[k].in_copy_folder != FileState::Absent);
     }
 }

@@ -31,7 +31,7 @@ pub fn jobs_quiet_until(w: &World, retention_s: u64) -> u64 {
 /// The backup job (`jobs::backup`) changes nothing: every instance with a primary
 /// configuration is skipped (disabled, down, database unavailable) or fails on the job
 /// failing (which writes nothing and deletes nothing).
-fn backup_quiet(w: &World) -> bool {
+pub(crate) fn backup_quiet(w: &World) -> bool {
     if w.assumptions.mirror_log_shipping_config == MirrorLogShippingConfig::NotConfigured
         && w.db(Instance::Mirror, Db::Mgc).available
         && !w.used.contains(Name::MirrorLogShippingConfig)

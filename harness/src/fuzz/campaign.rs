@@ -38,6 +38,9 @@ pub struct Tally {
     /// prints on stderr.
     pub events: u64,
     pub quiet_job_runs: u64,
+    /// Of the events, job runs played between two other events without the event loop's
+    /// round trip (log shipping on differing schedules).
+    pub shipped_job_runs: u64,
 }
 
 impl Tally {
@@ -63,6 +66,7 @@ impl Tally {
         }
         self.events += o.events;
         self.quiet_job_runs += o.quiet_job_runs;
+        self.shipped_job_runs += o.shipped_job_runs;
     }
 }
 
@@ -87,6 +91,7 @@ pub fn run(p: &Plan) -> Tally {
         for _ in 0..p.jobs.max(1) {
             sc.spawn(|| {
                 let strat = gen::strategy();
+                let mut runner = gen::runner();
                 let mut t = Tally::new();
                 loop {
                     if p.deadline.is_some_and(|d| Instant::now() >= d) {
@@ -99,13 +104,15 @@ pub fn run(p: &Plan) -> Tally {
                     let b = (a + BLOCK).min(p.cases);
                     for i in a..b {
                         let seed = case_seed(p.seed, i);
-                        let s = gen::build(p.shape, &gen::draw(&strat, seed), seed);
+                        let s =
+                            gen::build(p.shape, &gen::draw_with(&mut runner, &strat, seed), seed);
                         // Only verdicts and coverage: the report is built for the few
                         // counterexamples, replayed after the campaign.
                         let r = engine::run_verdicts(&s, p.runbooks);
                         t.cases += 1;
                         t.events += r.stats.events;
                         t.quiet_job_runs += r.stats.quiet_job_runs;
+                        t.shipped_job_runs += r.stats.shipped_job_runs;
                         for k in 0..t.violations.len() {
                             if !r.holds(k) {
                                 t.violations[k] += 1;

@@ -83,13 +83,27 @@ pub fn strategy() -> impl Strategy<Value = Draw> {
 
 /// The draw for one case seed (deterministic: a fixed-algorithm generator per case).
 pub fn draw<S: Strategy<Value = Draw>>(strat: &S, seed: u64) -> Draw {
+    draw_with(&mut runner(), strat, seed)
+}
+
+/// A runner for [`draw_with`]: a campaign's worker keeps one for all its cases.
+pub fn runner() -> TestRunner {
+    TestRunner::new_with_rng(Config::default(), case_rng(0))
+}
+
+fn case_rng(seed: u64) -> TestRng {
     let mut bytes = [0u8; 16];
     bytes[..8].copy_from_slice(&seed.to_le_bytes());
     bytes[8..].copy_from_slice(&(!seed).rotate_left(17).to_le_bytes());
-    let rng = TestRng::from_seed(RngAlgorithm::XorShift, &bytes);
-    let mut runner = TestRunner::new_with_rng(Config::default(), rng);
+    TestRng::from_seed(RngAlgorithm::XorShift, &bytes)
+}
+
+/// [`draw`] on a reused runner: its generator is reset to the case's, and nothing else of
+/// the runner enters these strategies (no filters, no flat maps), so the draw is the same.
+pub fn draw_with<S: Strategy<Value = Draw>>(runner: &mut TestRunner, strat: &S, seed: u64) -> Draw {
+    *runner.rng() = case_rng(seed);
     strat
-        .new_tree(&mut runner)
+        .new_tree(runner)
         .expect("these strategies never reject")
         .current()
 }

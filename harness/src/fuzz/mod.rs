@@ -248,10 +248,11 @@ pub fn run(mut args: Args) -> i32 {
     // Cost counters (docs/speed.md), on stderr: the report stays a function of the inputs.
     let per_case = |n: u64| n as f64 / tally.cases.max(1) as f64;
     eprintln!(
-        "drill fuzz: {rate:.0} cases/s on {} jobs ({:.0} per job); per case {:.1} events handled, {:.1} job runs advanced in closed form (quiet periods)",
+        "drill fuzz: {rate:.0} cases/s on {} jobs ({:.0} per job); per case {:.1} events handled ({:.1} of them job runs shipped between events), {:.1} job runs advanced in closed form (quiet periods)",
         args.jobs,
         rate / args.jobs as f64,
         per_case(tally.events),
+        per_case(tally.shipped_job_runs),
         per_case(tally.quiet_job_runs)
     );
     let robustness = args

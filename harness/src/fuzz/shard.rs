@@ -47,6 +47,7 @@ pub fn run(p: &Plan, shard: Shard) -> Tally {
         for _ in 0..p.jobs.max(1) {
             sc.spawn(|| {
                 let strat = gen::strategy();
+                let mut runner = gen::runner();
                 let mut t = empty();
                 loop {
                     if p.deadline.is_some_and(|d| Instant::now() >= d) {
@@ -60,7 +61,8 @@ pub fn run(p: &Plan, shard: Shard) -> Tally {
                     for k in a..b {
                         let i = shard.index + k * shard.count;
                         let seed = case_seed(p.seed, i);
-                        let s = gen::build(p.shape, &gen::draw(&strat, seed), seed);
+                        let s =
+                            gen::build(p.shape, &gen::draw_with(&mut runner, &strat, seed), seed);
                         let r = engine::run(&s, p.runbooks, Options { record: false });
                         t.cases += 1;
                         for (j, v) in r.invariants.iter().enumerate() {
