@@ -194,8 +194,9 @@ const SQLCLIENT: &str = "Core .Net SqlClient Data Provider";
 
 /// The batches SqlToolsService sends by itself after login (their starts; the whole texts
 /// are in docs/range.md, logged with DRILL_CLIENTS_TRACE=1). The first three the range
-/// answers through its SELECT and catalog; the last two are an IF and a DECLARE, which the
-/// range does not run (Msg 50000), and SqlToolsService goes on without them.
+/// answers through its SELECT and catalog; the last three (an IF, a DECLARE, CONTEXT_INFO(),
+/// which the range does not keep) it does not model (Msg 50000), and SqlToolsService goes on
+/// without them.
 const SERVER_INFO: &str =
     "SELECT SERVERPROPERTY('EngineEdition'), SERVERPROPERTY('productversion')";
 const OS_VERSION: &str = "SELECT OSVersion = RIGHT(@@version, LEN(@@version)- 3 -charindex";
@@ -203,6 +204,7 @@ const SESSION_OPTIONS: &str =
     "SELECT ISNULL(SESSIONPROPERTY ('ANSI_NULLS'), 0), ISNULL(SESSIONPROPERTY ('QUOTED_IDENTIFIER'), 1)";
 const CLUSTER_ENDPOINTS: &str = "IF OBJECT_ID (N'master.dbo.cluster_endpoint_info') IS NOT NULL";
 const SMO_EDITION: &str = "DECLARE @edition sysname;";
+const CONTEXT_INFO: &str = "SELECT CONVERT(NVARCHAR(36), CONTEXT_INFO())";
 
 /// What the range answered to SqlToolsService's own connect-time batches.
 fn assert_connect_time_answers(logged: &Logged) {
@@ -214,7 +216,7 @@ fn assert_connect_time_answers(logged: &Logged) {
             logged.batches()
         );
     }
-    for start in [CLUSTER_ENDPOINTS, SMO_EDITION] {
+    for start in [CLUSTER_ENDPOINTS, SMO_EDITION, CONTEXT_INFO] {
         assert_eq!(
             logged.answer(start),
             Some((false, vec![50000])),

@@ -586,6 +586,10 @@ fn client_connect_time_functions_and_table_hints() {
         vec![vec![s("1"), s("1"), None]]
     );
     assert_eq!(e("SELECT SESSIONPROPERTY('ARITHABORT')").0, UNMODELLED);
+    assert_eq!(
+        e("SELECT CONVERT(NVARCHAR(36), CONTEXT_INFO())").0,
+        UNMODELLED
+    );
     // Locking hints change nothing the range reads; a word that is no hint is Msg 321.
     assert_eq!(
         q("SELECT TOP 1 1 FROM [sys].[databases] WITH (NOLOCK) WHERE name = N'mgc' AND OBJECT_ID(N'sys.databases') = -1002"),

@@ -463,6 +463,9 @@ impl<'a> Eval<'a> {
                     _ => return Err(unmodelled("a start that is not an integer")),
                 }
             }
+            // A session's SET CONTEXT_INFO is accepted and not kept, so its value is unknown
+            // (NULL would claim it was never set).
+            "CONTEXT_INFO" => return Err(unmodelled("CONTEXT_INFO()")),
             "ROLLUP" | "CUBE" | "GROUPING" | "GROUPING_ID" => {
                 return Err(unmodelled("ROLLUP, CUBE and GROUPING"))
             }
