@@ -12,7 +12,7 @@
 
 use harness::range::backend::{select_unavailable, Clock, ModelBackend};
 use harness::range::catalog::InstanceCatalog;
-use harness::range::reply::{Backend, Login, ResultSet, Value};
+use harness::range::reply::{Backend, Login, Reply, ResultSet, Value};
 use harness::range::statement::Catalog;
 use harness::range::tsql;
 use sim::live::Live;
@@ -237,4 +237,130 @@ fn the_catalog_follows_the_model_through_a_failover() {
             .len(),
         1
     );
+}
+
+fn selecting_backend() -> ModelBackend {
+    let s: sim::scenario::Scenario =
+        serde_json::from_str(r#"{"name": "clients", "seed": 7}"#).unwrap();
+    ModelBackend::new(
+        Live::new(&s),
+        Clock::new(0.0),
+        "drill",
+        "pw",
+        tsql::parse_batch,
+        harness::range::select::run,
+    )
+}
+
+fn rows(b: &ModelBackend, endpoint: usize, sql: &str) -> ResultSet {
+    let login = Login {
+        user: "drill".into(),
+        password: "pw".into(),
+        database: String::new(),
+        app_name: String::new(),
+        host_name: String::new(),
+    };
+    let mut s = b.login(endpoint, &login).unwrap();
+    match b.batch(endpoint, &mut s, sql, &[]).into_iter().next() {
+        Some(Reply::Rows(rs)) => rs,
+        other => panic!("{sql}: {other:?}"),
+    }
+}
+
+/// sys.all_columns (docs/relational-databases/system-catalog-views/
+/// sys-all-columns-transact-sql.md) lists the columns of the range's own system views, in
+/// their order, under the id OBJECT_ID gives each view; types as SQL Server describes
+/// them (sysname: system type 231 nvarchar, 256 bytes; int: 56, 4 bytes, precision 10).
+#[test]
+fn sys_all_columns_lists_the_catalogs_own_views() {
+    let b = selecting_backend();
+    for view in [
+        "sys.databases",
+        "sys.database_mirroring",
+        "sys.dm_exec_sessions",
+        "sys.all_columns",
+    ] {
+        let listed = rows(
+            &b,
+            0,
+            &format!("SELECT c.name FROM sys.all_columns AS c WITH (NOLOCK) WHERE c.object_id = OBJECT_ID(N'{view}') ORDER BY c.column_id"),
+        );
+        let names: Vec<Value> = listed.rows.into_iter().map(|mut r| r.remove(0)).collect();
+        let view_columns: Vec<Value> = rows(&b, 0, &format!("SELECT TOP 0 * FROM {view}"))
+            .columns
+            .into_iter()
+            .map(|c| Value::Text(c.name))
+            .collect();
+        assert!(view_columns.len() >= 4, "{view}: {view_columns:?}");
+        assert_eq!(names, view_columns, "{view}");
+    }
+    let ty = rows(&b, 0, "SELECT c.name, c.system_type_id, c.max_length, c.precision, c.scale FROM sys.all_columns c JOIN sys.all_columns v ON v.object_id = c.object_id AND v.name = N'state_desc' WHERE c.name IN (N'name', N'database_id') AND c.object_id = OBJECT_ID('master.sys.databases') ORDER BY c.column_id");
+    let t = |s: &str| Value::Text(s.into());
+    assert_eq!(
+        ty.rows,
+        vec![
+            vec![
+                t("name"),
+                Value::Int(231),
+                Value::Int(256),
+                Value::Int(0),
+                Value::Int(0)
+            ],
+            vec![
+                t("database_id"),
+                Value::Int(56),
+                Value::Int(4),
+                Value::Int(10),
+                Value::Int(0)
+            ],
+        ]
+    );
+    // msdb's tables have ids (OBJECT_ID finds them) but are msdb's objects, not master's.
+    let msdb = rows(&b, 0, "SELECT OBJECT_ID('msdb..backupset'), (SELECT COUNT(*) FROM sys.all_columns WHERE object_id = OBJECT_ID('msdb.dbo.backupset'))");
+    assert!(
+        matches!(msdb.rows[0][0], Value::Int(id) if id > 0),
+        "{msdb:?}"
+    );
+    assert_eq!(msdb.rows[0][1], Value::Int(0));
+}
+
+/// The server-information query SqlToolsService (mssql-cli, Azure Data Studio) sends right
+/// after login, verbatim, answered by the range's own SELECT on every instance: the
+/// engine edition an int (3, Enterprise), and SXI_PRESENT 0 since the range has no
+/// sys.xml_indexes (so no sys.all_columns row names its xml_index_type).
+#[test]
+fn sqltoolsservice_server_information_query_is_answered() {
+    const SERVER_INFO: &str = "SELECT SERVERPROPERTY('EngineEdition'), SERVERPROPERTY('productversion'), SERVERPROPERTY ('productlevel'), SERVERPROPERTY ('edition'), SERVERPROPERTY ('MachineName'), (SELECT CASE WHEN EXISTS (SELECT TOP 1 1 from [sys].[all_columns] WITH (NOLOCK) WHERE name = N'xml_index_type' AND OBJECT_ID(N'sys.xml_indexes') = object_id) THEN 1 ELSE 0 END AS SXI_PRESENT)";
+    let b = selecting_backend();
+    for (endpoint, server) in ["sql-primary", "sql-mirror", "sql-witness", "sql-backup"]
+        .iter()
+        .enumerate()
+    {
+        let rs = rows(&b, endpoint, SERVER_INFO);
+        let t = |s: &str| Value::Text(s.into());
+        assert_eq!(
+            rs.rows,
+            vec![vec![
+                Value::Int(3),
+                t("12.0.6024.0"),
+                t("SP3"),
+                t("Enterprise Edition (64-bit)"),
+                t(server),
+                Value::Int(0)
+            ]]
+        );
+        // Unnamed expressions; SqlToolsService reads the row by position.
+        let names: Vec<&str> = rs.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names[..5], ["", "", "", "", ""]);
+        assert_eq!(rs.columns[0].ty, harness::range::reply::SqlType::Int);
+    }
+    // The same test with a column the range does have says EXISTS finds a row.
+    let rs = rows(
+        &b,
+        0,
+        &SERVER_INFO
+            .replace("xml_index_type", "state_desc")
+            .replace("sys.xml_indexes", "sys.databases"),
+    );
+    assert_eq!(rs.rows[0][5], Value::Int(1));
 }

@@ -17,9 +17,7 @@ macro_rules! skip_line {
 }
 
 use harness::range::backend::{Clock, ModelBackend};
-use harness::range::reply::{
-    Backend, Column, Login, Param, Reply, ResultSet, Session, SqlMessage, SqlType, Value,
-};
+use harness::range::reply::{Backend, Login, Param, Reply, Session, SqlMessage};
 use harness::range::server::{RangeServer, ServeConfig};
 use harness::range::tls::TlsMode;
 use harness::range::{console, select, tsql};
@@ -40,6 +38,8 @@ struct Logged {
     batches: Mutex<Vec<(usize, String)>>,
     /// The application name of each successful login.
     apps: Mutex<Vec<String>>,
+    /// Each batch's answer: whether it had rows, and its errors' numbers.
+    answers: Mutex<Vec<(String, bool, Vec<i32>)>>,
 }
 
 impl Logged {
@@ -53,6 +53,15 @@ impl Logged {
     }
     fn apps(&self) -> Vec<String> {
         self.apps.lock().unwrap().clone()
+    }
+    /// The answer to the first batch starting with `start`: (rows?, error numbers).
+    fn answer(&self, start: &str) -> Option<(bool, Vec<i32>)> {
+        self.answers
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(sql, _, _)| sql.starts_with(start))
+            .map(|(_, rows, errors)| (*rows, errors.clone()))
     }
 }
 
@@ -79,11 +88,22 @@ impl Backend for Logged {
         if std::env::var_os("DRILL_CLIENTS_TRACE").is_some() {
             skip_line!("batch on {endpoint}: {sql}");
         }
-        let r = connect_time_answer(&self.model, endpoint, session, sql)
-            .unwrap_or_else(|| self.model.batch(endpoint, session, sql, params));
+        let r = self.model.batch(endpoint, session, sql, params);
         if std::env::var_os("DRILL_CLIENTS_TRACE").is_some() {
             skip_line!("  -> {r:?}");
         }
+        let rows = r.iter().any(|x| matches!(x, Reply::Rows(_)));
+        let errors = r
+            .iter()
+            .filter_map(|x| match x {
+                Reply::Message(m) if m.class > 10 => Some(m.number),
+                _ => None,
+            })
+            .collect();
+        self.answers
+            .lock()
+            .unwrap()
+            .push((sql.to_string(), rows, errors));
         r
     }
     fn attention(&self, endpoint: usize, session: &Session) {
@@ -92,86 +112,6 @@ impl Backend for Logged {
     fn logout(&self, endpoint: usize, session: &Session) {
         self.model.logout(endpoint, session)
     }
-}
-
-/// The batches SqlToolsService sends by itself right after login that the range does not
-/// model, answered here as SQL Server 2014 would (so the rest of the session reaches the
-/// model). Only these, matched whole; everything else goes to the model as sent.
-///
-/// - The server-information query (`ReliableConnectionHelper.GetServerVersion`, with and
-///   without `WITH (NOLOCK)`): it reads `sys.all_columns` and `OBJECT_ID()`, which the
-///   range's catalog has not got (Msg 208), and the connection fails without it. Its
-///   SERVERPROPERTY values come from the range's own SELECT; EngineEdition is 3
-///   (Enterprise, what the range's catalog says, but its SELECT cannot send an int
-///   SERVERPROPERTY yet) and SXI_PRESENT 1 (`xml_index_type` exists from SQL Server 2012).
-/// - The OS version (`RIGHT`, `CHARINDEX` over @@VERSION: Msg 195 on the range), which
-///   GetServerVersion also needs.
-///
-/// The other batches it sends at connect fail on the range (SESSIONPROPERTY, CONTEXT_INFO,
-/// `IF OBJECT_ID(...)`, SMO's `DECLARE @edition ...`) and SqlToolsService goes on without
-/// them, so they reach the model unchanged.
-fn connect_time_answer(
-    model: &ModelBackend,
-    endpoint: usize,
-    session: &mut Session,
-    sql: &str,
-) -> Option<Vec<Reply>> {
-    const SERVER_INFO: &str = "SELECT SERVERPROPERTY('EngineEdition'), SERVERPROPERTY('productversion'), SERVERPROPERTY ('productlevel'), SERVERPROPERTY ('edition'), SERVERPROPERTY ('MachineName'), (SELECT CASE WHEN EXISTS (SELECT TOP 1 1 from [sys].[all_columns]";
-    const OS_VERSION: &str =
-        "SELECT OSVersion = RIGHT(@@version, LEN(@@version)- 3 -charindex (' on ', LOWER(@@version)))";
-    let mut model_row = |sql: &str| -> Vec<Value> {
-        match model.batch(endpoint, session, sql, &[]).into_iter().next() {
-            Some(Reply::Rows(mut rs)) => rs.rows.remove(0),
-            other => panic!("the range answers {sql}: {other:?}"),
-        }
-    };
-    let col = |name: &str, ty: SqlType| Column {
-        name: name.into(),
-        ty,
-    };
-    let text = SqlType::NVarChar(128);
-    let (columns, row) = if sql.starts_with(SERVER_INFO) {
-        let mut row = vec![Value::Int(3)];
-        row.extend(model_row(
-            "SELECT SERVERPROPERTY('productversion'), SERVERPROPERTY('productlevel'), SERVERPROPERTY('edition'), SERVERPROPERTY('MachineName')",
-        ));
-        row.push(Value::Int(1));
-        let mut columns = vec![col("", SqlType::Int)];
-        columns.extend((0..4).map(|_| col("", text)));
-        columns.push(col("SXI_PRESENT", SqlType::Int));
-        (columns, row)
-    } else if sql == OS_VERSION {
-        // The expression evaluated over the range's own @@VERSION, as SQL Server would:
-        // CHARINDEX is 1-based and 0 when absent (the range's @@VERSION has no " on ", so
-        // this is all but its first 3 characters); LEN ignores trailing spaces.
-        let Value::Text(v) = &model_row("SELECT @@VERSION")[0] else {
-            panic!("@@VERSION is text")
-        };
-        let chars: Vec<char> = v.chars().collect();
-        let len = v.trim_end_matches(' ').chars().count();
-        let at = v
-            .to_lowercase()
-            .find(" on ")
-            .map_or(0, |b| v[..b].chars().count() + 1);
-        let keep = len - 3 - at;
-        let os: String = chars[chars.len() - keep..].iter().collect();
-        (
-            vec![col("OSVersion", SqlType::NVarChar(4000))],
-            vec![Value::Text(os)],
-        )
-    } else {
-        return None;
-    };
-    Some(vec![
-        Reply::Rows(ResultSet {
-            columns,
-            rows: vec![row],
-        }),
-        Reply::Done {
-            rows: Some(1),
-            error: false,
-        },
-    ])
 }
 
 /// The default drill's model, its clock advanced by `advance` (console syntax, e.g. "50m"),
@@ -207,6 +147,7 @@ fn range_with(advance: &str, cfg: ServeConfig) -> (RangeServer, Arc<Logged>) {
         model,
         batches: Mutex::new(Vec::new()),
         apps: Mutex::new(Vec::new()),
+        answers: Mutex::new(Vec::new()),
     });
     let server = RangeServer::start(cfg, logged.clone()).expect("the range starts");
     (server, logged)
@@ -250,6 +191,40 @@ fn have_mssql_cli(test: &str) -> bool {
 }
 
 const SQLCLIENT: &str = "Core .Net SqlClient Data Provider";
+
+/// The batches SqlToolsService sends by itself after login (their starts; the whole texts
+/// are in docs/range.md, logged with DRILL_CLIENTS_TRACE=1). The first three the range
+/// answers through its SELECT and catalog; the last three (an IF, a DECLARE, CONTEXT_INFO(),
+/// which the range does not keep) it does not model (Msg 50000), and SqlToolsService goes on
+/// without them.
+const SERVER_INFO: &str =
+    "SELECT SERVERPROPERTY('EngineEdition'), SERVERPROPERTY('productversion')";
+const OS_VERSION: &str = "SELECT OSVersion = RIGHT(@@version, LEN(@@version)- 3 -charindex";
+const SESSION_OPTIONS: &str =
+    "SELECT ISNULL(SESSIONPROPERTY ('ANSI_NULLS'), 0), ISNULL(SESSIONPROPERTY ('QUOTED_IDENTIFIER'), 1)";
+const CLUSTER_ENDPOINTS: &str = "IF OBJECT_ID (N'master.dbo.cluster_endpoint_info') IS NOT NULL";
+const SMO_EDITION: &str = "DECLARE @edition sysname;";
+const CONTEXT_INFO: &str = "SELECT CONVERT(NVARCHAR(36), CONTEXT_INFO())";
+
+/// What the range answered to SqlToolsService's own connect-time batches.
+fn assert_connect_time_answers(logged: &Logged) {
+    for start in [SERVER_INFO, OS_VERSION, SESSION_OPTIONS] {
+        assert_eq!(
+            logged.answer(start),
+            Some((true, vec![])),
+            "{start}: {:?}",
+            logged.batches()
+        );
+    }
+    for start in [CLUSTER_ENDPOINTS, SMO_EDITION, CONTEXT_INFO] {
+        assert_eq!(
+            logged.answer(start),
+            Some((false, vec![50000])),
+            "{start}: {:?}",
+            logged.batches()
+        );
+    }
+}
 const PROBE: &str = "SELECT name, state_desc FROM sys.databases WHERE name = N'mgc'";
 /// After 50 simulated minutes log shipping has restored mgc_0001..0003 on backup, so the
 /// first is too early: Msg 4326 then 3013 (docs/relational-databases/errors-events/
@@ -310,6 +285,7 @@ fn mssql_cli_encrypt_with_trust_server_certificate() {
     let primary = server.endpoints()[PRIMARY];
     let (ok, text) = mssql_cli(primary, PASSWORD, &["-N", "-C"], PROBE);
     assert!(ok && text.contains("| mgc    | ONLINE       |"), "{text}");
+    assert_connect_time_answers(&logged);
     // SqlToolsService opens several connections (its own, the query's, SMO's).
     let apps = logged.apps();
     assert!(
@@ -339,6 +315,57 @@ fn mssql_cli_encrypt_with_trust_server_certificate() {
     let (ok, text) = mssql_cli(primary, PASSWORD, &[], PROBE);
     assert!(ok && text.contains("| mgc    | ONLINE       |"), "{text}");
     server.stop();
+}
+
+/// `drill range` itself, as an operator starts it, and mssql-cli as an operator runs it: no
+/// wrapper between them. SqlToolsService's connect-time queries reach the range's own
+/// SELECT (before, "Invalid object name 'sys.all_columns'" failed the connection); the
+/// console advances the clock; the probe and the too-early RESTORE answer as in-process.
+#[test]
+fn mssql_cli_against_a_running_drill_range() {
+    use std::io::{BufRead, Write};
+    if !have_mssql_cli("mssql_cli_against_a_running_drill_range") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("range.log");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_drill"))
+        .args(["range", "--speed", "0", "--password-env", "RANGE_PW"])
+        .env("RANGE_PW", PASSWORD)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut backup: Option<SocketAddr> = None;
+    let mut line = String::new();
+    while backup.is_none() && out.read_line(&mut line).unwrap() > 0 {
+        backup = line
+            .strip_prefix("backup (sql-backup) at ")
+            .map(|a| a.trim().parse().unwrap());
+        line.clear();
+    }
+    let backup = backup.expect("the range printed the backup's address");
+    stdin.write_all(b"advance 50m\n").unwrap();
+    while out.read_line(&mut line).unwrap() > 0 && !line.contains("simulated time 0d 00:50:00") {
+        line.clear();
+    }
+    let (ok, text) = mssql_cli(backup, PASSWORD, &[], &format!("{PROBE}; {TOO_EARLY}"));
+    stdin.write_all(b"quit\n").unwrap();
+    drop(stdin);
+    let _ = child.wait();
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(ok, "{text}\n{log}");
+    assert!(text.contains("| mgc    | RESTORING    |"), "{text}");
+    assert!(
+        text.contains(
+            "Msg 4326, Level 16, State 1, Line 1\nThe log in this backup set terminates at LSN "
+        ),
+        "{text}"
+    );
+    assert!(log.contains(&format!("app '{SQLCLIENT}'")), "{log}");
 }
 
 /// A wrong password: Msg 18456, shown by SqlClient with SQL Server's text.

@@ -190,3 +190,55 @@ fn every_cmdlet_step_typed_at_the_console_is_its_action() {
         }
     }
 }
+
+/// Issue 11: `SELECT SERVERPROPERTY('EngineEdition')` reached the wire as Msg 50000 "cannot
+/// send column '': Int(3) in a NVarChar(128) column": the SELECT announced every
+/// SERVERPROPERTY as nvarchar(128) while the catalog's EngineEdition is an int.
+/// SERVERPROPERTY is sql_variant (docs/t-sql/functions/serverproperty-transact-sql.md);
+/// the range announces the value's base type, so the row encodes as TDS.
+#[test]
+fn serverproperty_engine_edition_reaches_the_wire_as_an_int() {
+    use harness::range::backend::{Clock, ModelBackend};
+    use harness::range::reply::{Backend, Login, Reply, SqlType};
+    let s: sim::scenario::Scenario = serde_json::from_str(r#"{"name": "sql", "seed": 7}"#).unwrap();
+    let b = ModelBackend::new(
+        sim::live::Live::new(&s),
+        Clock::new(0.0),
+        "drill",
+        "pw",
+        parse_batch,
+        harness::range::select::run,
+    );
+    let login = Login {
+        user: "drill".into(),
+        password: "pw".into(),
+        database: String::new(),
+        app_name: String::new(),
+        host_name: String::new(),
+    };
+    let mut session = b.login(0, &login).unwrap();
+    let r = b.batch(
+        0,
+        &mut session,
+        "SELECT SERVERPROPERTY('EngineEdition'), SERVERPROPERTY('Edition') AS e",
+        &[],
+    );
+    let Some(Reply::Rows(rs)) = r.first() else {
+        panic!("{r:?}")
+    };
+    let types: Vec<SqlType> = rs.columns.iter().map(|c| c.ty).collect();
+    assert_eq!(types, [SqlType::Int, SqlType::NVarChar(128)]);
+    // 3 is Enterprise (also Developer and Evaluation), matching the Edition beside it.
+    assert_eq!(
+        rs.rows,
+        vec![vec![
+            Value::Int(3),
+            Value::Text("Enterprise Edition (64-bit)".into())
+        ]]
+    );
+    let mut tokens = harness::range::tds::token::Tokens::new();
+    tokens.col_metadata(&rs.columns);
+    tokens
+        .row(&rs.columns, &rs.rows[0])
+        .unwrap_or_else(|e| panic!("cannot send {}", e.0));
+}

@@ -70,6 +70,46 @@ fn guid(kind: u32, n: u128) -> Value {
     Value::Guid(format!("{kind:08x}-0000-0000-0000-{:012x}", n % (1 << 48)))
 }
 
+/// The objects the catalog serves, with the ids OBJECT_ID() and sys.all_columns give them:
+/// the range's own numbers (negative for the system views, as SQL Server's are; positive
+/// for msdb's tables), not the ones a real instance has.
+const OBJECTS: [(&str, i64); 9] = [
+    ("sys.all_columns", -1001),
+    ("sys.databases", -1002),
+    ("sys.database_mirroring", -1003),
+    ("sys.dm_exec_sessions", -1004),
+    ("msdb.dbo.backupset", 1001),
+    ("msdb.dbo.backupmediafamily", 1002),
+    ("msdb.dbo.restorehistory", 1003),
+    ("msdb.dbo.log_shipping_monitor_secondary", 1004),
+    ("msdb.dbo.log_shipping_primary_databases", 1005),
+];
+
+/// A column type as sys.all_columns describes it: (system_type_id, max_length in bytes,
+/// precision, scale) (docs/relational-databases/system-catalog-views/
+/// sys-all-columns-transact-sql.md; the ids are sys.types' system_type_id).
+fn type_meta(t: SqlType) -> (i64, i64, i64, i64) {
+    match t {
+        SqlType::Int => (56, 4, 10, 0),
+        SqlType::SmallInt => (52, 2, 5, 0),
+        SqlType::TinyInt => (48, 1, 3, 0),
+        SqlType::BigInt => (127, 8, 19, 0),
+        SqlType::Bit => (104, 1, 1, 0),
+        SqlType::NVarChar(n) => (231, 2 * n as i64, 0, 0),
+        SqlType::Numeric { precision, scale } => {
+            let bytes = match precision {
+                0..=9 => 5,
+                10..=19 => 9,
+                20..=28 => 13,
+                _ => 17,
+            };
+            (108, bytes, precision as i64, scale as i64)
+        }
+        SqlType::DateTime => (61, 8, 23, 3),
+        SqlType::UniqueIdentifier => (36, 16, 0, 0),
+    }
+}
+
 /// One instance's catalog as seen by session `spid`.
 pub struct InstanceCatalog<'a> {
     pub live: &'a Live,
@@ -212,6 +252,42 @@ impl InstanceCatalog<'_> {
                 ]
             })
             .collect();
+        ResultSet { columns, rows }
+    }
+
+    /// sys.all_columns: the columns of the system views this catalog serves (itself
+    /// included), nothing else. msdb's tables are msdb's objects, listed by msdb's own
+    /// sys.all_columns, which the range does not serve. Columns the range cannot tell
+    /// (user_type_id: sysname and nvarchar(128) are one type here; is_nullable...) are left out.
+    fn all_columns(&self) -> ResultSet {
+        let columns = vec![
+            col("object_id", SqlType::Int),
+            col("name", SYSNAME),
+            col("column_id", SqlType::Int),
+            col("system_type_id", SqlType::TinyInt),
+            col("max_length", SqlType::SmallInt),
+            col("precision", SqlType::TinyInt),
+            col("scale", SqlType::TinyInt),
+        ];
+        let mut rows = Vec::new();
+        for (name, id) in OBJECTS.iter().filter(|(n, _)| n.starts_with("sys.")) {
+            let cols = match *name {
+                "sys.all_columns" => columns.clone(),
+                n => self.table(n).map(|rs| rs.columns).unwrap_or_default(),
+            };
+            for (k, c) in cols.iter().enumerate() {
+                let (ty, len, precision, scale) = type_meta(c.ty);
+                rows.push(vec![
+                    int(*id),
+                    text(c.name.clone()),
+                    int(k as i64 + 1),
+                    int(ty),
+                    int(len),
+                    int(precision),
+                    int(scale),
+                ]);
+            }
+        }
         ResultSet { columns, rows }
     }
 
@@ -518,6 +594,7 @@ impl Catalog for InstanceCatalog<'_> {
         let n = n.strip_prefix("master.").unwrap_or(&n);
         let n = n.replace("..", ".dbo.");
         Some(match n.as_str() {
+            "sys.all_columns" => self.all_columns(),
             "sys.databases" => self.databases(),
             "sys.database_mirroring" => self.database_mirroring(),
             "sys.dm_exec_sessions" => self.sessions(),
@@ -550,6 +627,15 @@ impl Catalog for InstanceCatalog<'_> {
             "serverproperty('instancename')" => Value::Null,
             "serverproperty('ishadrenabled')" => int(0),
             "serverproperty('isclustered')" => int(0),
+            // OBJECT_ID('x') with x already in its canonical form (see select's OBJECT_ID).
+            n if n.starts_with("object_id('") => {
+                let object = n.strip_prefix("object_id('")?.strip_suffix("')")?;
+                let id = OBJECTS
+                    .iter()
+                    .find(|(o, _)| *o == object)
+                    .map(|(_, id)| *id);
+                id.map_or(Value::Null, int)
+            }
             _ => return None,
         })
     }

@@ -128,6 +128,64 @@ fn has_agg(e: &Expr) -> bool {
     }
 }
 
+/// The table hints that only choose locks or isolation (docs/t-sql/queries/
+/// hints-transact-sql-table.md). A range statement reads the model between two of its
+/// steps, with nothing else writing meanwhile, so no hint of these changes what is read:
+/// they are accepted and change nothing.
+const LOCKING_HINTS: [&str; 16] = [
+    "NOLOCK",
+    "READUNCOMMITTED",
+    "READCOMMITTED",
+    "READCOMMITTEDLOCK",
+    "REPEATABLEREAD",
+    "SERIALIZABLE",
+    "HOLDLOCK",
+    "NOWAIT",
+    "PAGLOCK",
+    "ROWLOCK",
+    "TABLOCK",
+    "TABLOCKX",
+    "UPDLOCK",
+    "XLOCK",
+    "READPAST",
+    "SNAPSHOT",
+];
+
+/// The other single-word table hints: they steer a plan or a bulk load, not modelled.
+const OTHER_HINTS: [&str; 8] = [
+    "NOEXPAND",
+    "FORCESEEK",
+    "FORCESCAN",
+    "KEEPIDENTITY",
+    "KEEPDEFAULTS",
+    "IGNORE_CONSTRAINTS",
+    "IGNORE_TRIGGERS",
+    "SPATIAL_WINDOW_MAX_CELLS",
+];
+
+/// `WITH (hint, ...)` on a table: the locking hints, or Msg 321 for a word that is no hint
+/// (its text as docs/relational-databases/errors-events/
+/// database-engine-events-and-errors-0-to-999.md gives it); the others are not modelled.
+fn hints(with: &[Expr]) -> R<()> {
+    let is = |list: &[&str], w: &str| list.iter().any(|k| ident_eq(k, w));
+    for h in with {
+        match h {
+            Expr::Identifier(i) if is(&LOCKING_HINTS, &i.value) => {}
+            Expr::Identifier(i) if is(&OTHER_HINTS, &i.value) => {
+                return Err(unmodelled(&format!(
+                    "the table hint {}",
+                    i.value.to_uppercase()
+                )))
+            }
+            Expr::Identifier(i) => {
+                return Err(compile(321, format!("{} is not a recognized table hints option. If it is intended as a parameter to a table-valued function or to the CHANGETABLE function, ensure that your database compatibility mode is set to 90.", i.value)))
+            }
+            _ => return Err(unmodelled("this table hint")),
+        }
+    }
+    Ok(())
+}
+
 fn truth(v: Option<bool>) -> Value {
     match v {
         None => Value::Null,
@@ -612,11 +670,16 @@ impl<'a> Eval<'a> {
     ) -> R<(Bound, Vec<Vec<Value>>)> {
         match f {
             TableFactor::Table {
-                name, alias, args, ..
+                name,
+                alias,
+                args,
+                with_hints,
+                ..
             } => {
                 if args.is_some() {
                     return Err(unmodelled("table-valued functions"));
                 }
+                hints(with_hints)?;
                 let parts: Vec<String> = name
                     .0
                     .iter()

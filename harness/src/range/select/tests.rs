@@ -186,6 +186,8 @@ impl Catalog for Cat {
             "@@version" => t("Microsoft SQL Server 2014 (DR range)"),
             "db_name()" => t("master"),
             "serverproperty('productversion')" => t("12.0.6024.0"),
+            "serverproperty('engineedition')" => Int(3),
+            "object_id('sys.databases')" => Int(-1002),
             _ => return None,
         })
     }
@@ -519,6 +521,87 @@ fn errors_are_sql_server_messages() {
     // answer, so the range says it does not model it.
     assert_eq!(
         e("SELECT name FROM sys.databases GROUP BY ROLLUP(name)").0,
+        UNMODELLED
+    );
+}
+
+/// What SqlToolsService (mssql-cli, Azure Data Studio) asks right after login, and the
+/// functions and hint it uses, each worked out by the rules in MicrosoftDocs/sql-docs
+/// (docs/t-sql/functions/right-transact-sql.md, charindex-transact-sql.md,
+/// object-id-transact-sql.md, serverproperty-transact-sql.md, sessionproperty-transact-sql.md;
+/// docs/t-sql/queries/hints-transact-sql-table.md).
+#[test]
+fn client_connect_time_functions_and_table_hints() {
+    let q = |sql: &str| texts(&run(sql, &Cat, &[]).unwrap());
+    let e = |sql: &str| {
+        let m = run(sql, &Cat, &[]).unwrap_err();
+        (m.number, m.text)
+    };
+    assert_eq!(
+        q("SELECT RIGHT('abcdef', 2), LEFT('abc', 10), RIGHT(N'abc', 0), RIGHT(NULL, 1), LEFT('abc', NULL)"),
+        vec![vec![s("ef"), s("abc"), s(""), None, None]]
+    );
+    assert_eq!(
+        e("SELECT RIGHT('abc', -1)"),
+        (
+            536,
+            "Invalid length parameter passed to the right function.".into()
+        )
+    );
+    // 1-based, case-insensitive, 0 when absent, from `start` on (below 1 is 1), NULL in NULL out.
+    assert_eq!(
+        q("SELECT CHARINDEX(' ON ', 'x on y'), CHARINDEX('z', 'abc'), CHARINDEX('b', 'abcb', 3), CHARINDEX('b', 'abcb', -5), CHARINDEX('', 'abc'), CHARINDEX(NULL, 'abc'), CHARINDEX('abcd', 'abc')"),
+        vec![vec![s("2"), s("0"), s("4"), s("2"), s("0"), None, s("0")]]
+    );
+    // SqlToolsService's OS-version query over SQL Server 2014's own @@VERSION shape: the
+    // text after " on " (LEN(v) - 3 - position of " on " = the length of what follows it).
+    let os = "SELECT OSVersion = RIGHT(@v, LEN(@v)- 3 -charindex (' on ', LOWER(@v)))";
+    let v = "Microsoft SQL Server 2014 (SP3) (KB4022619) - 12.0.6024.0 (X64) \n\tSep  7 2018 01:37:51 \n\tCopyright (c) Microsoft Corporation\n\tEnterprise Edition (64-bit) on Windows NT 6.3 <X64> (Build 9600: ) (Hypervisor)\n";
+    let rs = run(os, &Cat, &[p("@v", v)]).unwrap();
+    assert_eq!(rs.columns[0].name, "OSVersion");
+    assert_eq!(
+        texts(&rs),
+        vec![vec![s(
+            "Windows NT 6.3 <X64> (Build 9600: ) (Hypervisor)\n"
+        )]]
+    );
+    // SERVERPROPERTY is sql_variant: an int property is announced as int, so it can be sent.
+    let rs = run(
+        "SELECT SERVERPROPERTY('EngineEdition'), SERVERPROPERTY ('productversion'), SERVERPROPERTY('nope')",
+        &Cat,
+        &[],
+    )
+    .unwrap();
+    let tys: Vec<SqlType> = rs.columns.iter().map(|c| c.ty).collect();
+    assert_eq!(tys, vec![T::Int, NAME, NAME]);
+    assert_eq!(texts(&rs), vec![vec![s("3"), s("12.0.6024.0"), None]]);
+    // OBJECT_ID through the catalog, in its canonical names; NULL for what it has not got.
+    assert_eq!(
+        q("SELECT OBJECT_ID(N'[sys].[databases]'), OBJECT_ID('master.sys.databases'), OBJECT_ID(N'sys.xml_indexes'), OBJECT_ID('databases')"),
+        vec![vec![s("-1002"), s("-1002"), None, None]]
+    );
+    assert_eq!(e("SELECT OBJECT_ID('sys.databases', 'V')").0, UNMODELLED);
+    assert_eq!(
+        q("SELECT ISNULL(SESSIONPROPERTY ('ANSI_NULLS'), 0), ISNULL(SESSIONPROPERTY ('QUOTED_IDENTIFIER'), 1), SESSIONPROPERTY('no such option')"),
+        vec![vec![s("1"), s("1"), None]]
+    );
+    assert_eq!(e("SELECT SESSIONPROPERTY('ARITHABORT')").0, UNMODELLED);
+    assert_eq!(
+        e("SELECT CONVERT(NVARCHAR(36), CONTEXT_INFO())").0,
+        UNMODELLED
+    );
+    // Locking hints change nothing the range reads; a word that is no hint is Msg 321.
+    assert_eq!(
+        q("SELECT TOP 1 1 FROM [sys].[databases] WITH (NOLOCK) WHERE name = N'mgc' AND OBJECT_ID(N'sys.databases') = -1002"),
+        vec![vec![s("1")]]
+    );
+    assert_eq!(
+        q("SELECT d.name FROM sys.databases d WITH (READUNCOMMITTED, ROWLOCK) WHERE d.database_id = 5"),
+        vec![vec![s("mgc")]]
+    );
+    assert_eq!(e("SELECT name FROM sys.databases WITH (NOLOK)").0, 321);
+    assert_eq!(
+        e("SELECT name FROM sys.databases WITH (FORCESEEK)").0,
         UNMODELLED
     );
 }

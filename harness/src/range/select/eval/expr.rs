@@ -379,6 +379,93 @@ impl<'a> Eval<'a> {
                     None => Value::Null,
                 }
             }
+            // docs/t-sql/functions/sessionproperty-transact-sql.md. The range's SELECT
+            // always compares with NULL as unknown and reads "x" as an identifier, whatever
+            // a SET said (SET is accepted and ignored), so these two are ON; the other
+            // options it does not model; anything else is not an option: NULL.
+            "SESSIONPROPERTY" => {
+                arity(1)?;
+                match self
+                    .text_of(exprs[0], env, d)?
+                    .map(|p| p.to_ascii_uppercase())
+                {
+                    Some(p) if p == "ANSI_NULLS" || p == "QUOTED_IDENTIFIER" => Value::Int(1),
+                    Some(p) if SESSION_OPTIONS.contains(&p.as_str()) => {
+                        return Err(unmodelled(&format!("SESSIONPROPERTY('{p}')")))
+                    }
+                    _ => Value::Null,
+                }
+            }
+            // docs/t-sql/functions/object-id-transact-sql.md: the object's id, NULL when
+            // there is none (the catalog's objects only: see catalog.rs's OBJECTS).
+            "OBJECT_ID" => {
+                if exprs.len() == 2 {
+                    return Err(unmodelled("OBJECT_ID's object_type argument"));
+                }
+                arity(1)?;
+                match self
+                    .text_of(exprs[0], env, d)?
+                    .and_then(|n| object_name(&n))
+                {
+                    Some(n) => self
+                        .catalog
+                        .global(&format!("object_id('{n}')"))
+                        .unwrap_or(Value::Null),
+                    None => Value::Null,
+                }
+            }
+            // docs/t-sql/functions/left-transact-sql.md, right-transact-sql.md.
+            "LEFT" | "RIGHT" => {
+                arity(2)?;
+                let s = self.text_of(exprs[0], env, d)?;
+                match (s, self.expr(exprs[1], env, d)?) {
+                    (None, _) | (_, Value::Null) => Value::Null,
+                    (Some(s), Value::Int(n)) => {
+                        if n < 0 {
+                            return Err(fail(
+                                536,
+                                format!(
+                                    "Invalid length parameter passed to the {} function.",
+                                    name.to_lowercase()
+                                ),
+                            ));
+                        }
+                        let chars: Vec<char> = s.chars().collect();
+                        let k = usize::try_from(n).unwrap_or(usize::MAX).min(chars.len());
+                        let part = if name == "LEFT" {
+                            &chars[..k]
+                        } else {
+                            &chars[chars.len() - k..]
+                        };
+                        Value::Text(part.iter().collect())
+                    }
+                    _ => return Err(unmodelled("a length that is not an integer")),
+                }
+            }
+            // docs/t-sql/functions/charindex-transact-sql.md: 1-based, 0 when absent, NULL
+            // when either string is; compared under the range's case-insensitive collation.
+            "CHARINDEX" => {
+                if exprs.len() != 2 && exprs.len() != 3 {
+                    return Err(compile(
+                        174,
+                        "The charindex function requires 2 to 3 arguments.",
+                    ));
+                }
+                let find = self.text_of(exprs[0], env, d)?;
+                let within = self.text_of(exprs[1], env, d)?;
+                let start = match exprs.get(2) {
+                    None => Value::Int(1),
+                    Some(e) => self.expr(e, env, d)?,
+                };
+                match (find, within, start) {
+                    (Some(f), Some(w), Value::Int(st)) => Value::Int(charindex(&f, &w, st)),
+                    (_, _, Value::Int(_) | Value::Null) => Value::Null,
+                    _ => return Err(unmodelled("a start that is not an integer")),
+                }
+            }
+            // A session's SET CONTEXT_INFO is accepted and not kept, so its value is unknown
+            // (NULL would claim it was never set).
+            "CONTEXT_INFO" => return Err(unmodelled("CONTEXT_INFO()")),
             "ROLLUP" | "CUBE" | "GROUPING" | "GROUPING_ID" => {
                 return Err(unmodelled("ROLLUP, CUBE and GROUPING"))
             }
@@ -571,7 +658,14 @@ impl<'a> Eval<'a> {
                     _ => None,
                 };
                 match name.as_str() {
-                    "COUNT" | "LEN" | "DB_ID" => SqlType::Int,
+                    "COUNT" | "LEN" | "DB_ID" | "OBJECT_ID" | "CHARINDEX" => SqlType::Int,
+                    "LEFT" | "RIGHT" => match first {
+                        Some(t @ SqlType::NVarChar(_)) => t,
+                        _ => SqlType::NVarChar(30),
+                    },
+                    // sql_variant on SQL Server; the range sends its value's base type
+                    // (int for ANSI_NULLS, QUOTED_IDENTIFIER).
+                    "SESSIONPROPERTY" => SqlType::Int,
                     "COUNT_BIG" => SqlType::BigInt,
                     "MIN" | "MAX" | "ISNULL" | "COALESCE" => first.unwrap_or(SqlType::Int),
                     "SUM" => match first {
@@ -590,7 +684,15 @@ impl<'a> Eval<'a> {
                         _ => SqlType::NVarChar(30),
                     },
                     "DB_NAME" => SqlType::NVarChar(128),
-                    "SERVERPROPERTY" => SqlType::NVarChar(128),
+                    // sql_variant on SQL Server (docs/t-sql/functions/
+                    // serverproperty-transact-sql.md); the range does not send sql_variant
+                    // and announces the property's base type instead: int for the numeric
+                    // ones (EngineEdition, IsClustered...), nvarchar(128) for the others and
+                    // for a property it cannot tell before the row (not a constant).
+                    "SERVERPROPERTY" => match self.expr(e, env, d) {
+                        Ok(Value::Int(_)) => SqlType::Int,
+                        _ => SqlType::NVarChar(128),
+                    },
                     "ROLLUP" | "CUBE" | "GROUPING" | "GROUPING_ID" => {
                         return Err(unmodelled("ROLLUP, CUBE and GROUPING"))
                     }
@@ -604,6 +706,55 @@ impl<'a> Eval<'a> {
             _ => SqlType::Int,
         })
     }
+}
+
+/// The SET options SESSIONPROPERTY knows (docs/t-sql/functions/sessionproperty-transact-sql.md).
+const SESSION_OPTIONS: [&str; 7] = [
+    "ANSI_NULLS",
+    "ANSI_PADDING",
+    "ANSI_WARNINGS",
+    "ARITHABORT",
+    "CONCAT_NULL_YIELDS_NULL",
+    "NUMERIC_ROUNDABORT",
+    "QUOTED_IDENTIFIER",
+];
+
+/// An object name as OBJECT_ID reads it, in the catalog's form: `[sys].[x]` and
+/// `master.sys.x` are `sys.x`, `msdb..x` is `msdb.dbo.x`. A one-part name is looked up in
+/// master's dbo schema, where the range has no objects, as is a name with a server part.
+fn object_name(n: &str) -> Option<String> {
+    let parts: Vec<String> = n
+        .split('.')
+        .map(|p| {
+            let p = p.trim();
+            p.strip_prefix('[')
+                .and_then(|p| p.strip_suffix(']'))
+                .unwrap_or(p)
+                .to_lowercase()
+        })
+        .collect();
+    match parts.as_slice() {
+        [t] => Some(format!("dbo.{t}")),
+        [s, t] => Some(format!("{s}.{t}")),
+        [d, s, t] if d == "master" => Some(format!("{s}.{t}")),
+        [d, s, t] => Some(format!("{d}.{}.{t}", if s.is_empty() { "dbo" } else { s })),
+        _ => None,
+    }
+}
+
+/// CHARINDEX(find, within, start): the 1-based position of `find` in `within` at or after
+/// `start` (below 1 is 1), 0 when absent or `find` is empty; case-insensitive.
+fn charindex(find: &str, within: &str, start: i64) -> i64 {
+    let f: Vec<char> = find.chars().collect();
+    let w: Vec<char> = within.chars().collect();
+    if f.is_empty() || f.len() > w.len() {
+        return 0;
+    }
+    let from = usize::try_from(start.max(1) - 1).unwrap_or(usize::MAX);
+    let same = |a: &char, b: &char| a == b || a.to_lowercase().eq(b.to_lowercase());
+    (from..=w.len() - f.len())
+        .find(|&i| f.iter().zip(&w[i..]).all(|(a, b)| same(a, b)))
+        .map_or(0, |i| i as i64 + 1)
 }
 
 fn is_null_literal(e: &Expr) -> bool {
