@@ -17,6 +17,7 @@ fn args() -> SearchArgs {
         max_states: 10_000_000,
         jobs: 1,
         shard: None,
+        no_reduction: false,
         json: true,
         out: PathBuf::from("unused"),
     }
@@ -39,12 +40,13 @@ fn explore_bench(c: &mut Criterion) {
         faults: 1,
         deviations: 0,
         beyond: false,
+        reduce: true,
     };
     let mut node = sim::explore::Node::root(0, &inp.roots[0], &inp.loaded.runbooks, bound);
     for _ in 0..40 {
         node = node.into_successors(bound).swap_remove(0);
     }
-    c.bench_function("explore_state_key", |b| b.iter(|| node.key()));
+    c.bench_function("explore_state_key", |b| b.iter(|| node.key(true)));
     c.bench_function("explore_state_successors", |b| {
         b.iter(|| node.successors(bound))
     });

@@ -312,13 +312,23 @@ fn server(h: &mut Hasher, s: &crate::world::ChatServer) {
 }
 
 impl Hasher {
+    /// A word. After text, the text's last partial word is closed first (zero-padded, then
+    /// its length), so the words that follow are mixed whole, not byte by byte.
     #[inline]
     pub fn u64(&mut self, x: u64) {
-        if self.n == 0 {
-            self.word(x);
-        } else {
-            self.bytes(&x.to_le_bytes());
+        if self.n != 0 {
+            self.close_text();
         }
+        self.word(x);
+    }
+
+    #[cold]
+    fn close_text(&mut self) {
+        let tail = self.n as u64;
+        self.buf[self.n..].fill(0);
+        self.word(u64::from_le_bytes(self.buf));
+        self.word(tail);
+        self.n = 0;
     }
 
     #[inline]
@@ -351,6 +361,19 @@ mod tests {
         b.write_str("lo, wor").unwrap();
         b.write_str("ld").unwrap();
         assert_eq!(a.finish(), b.finish());
+    }
+
+    #[test]
+    fn text_then_words_keeps_the_text_boundary() {
+        let h = |s: &str, w: u64| {
+            let mut x = Hasher::new();
+            x.write_str(s).unwrap();
+            x.u64(w);
+            x.finish()
+        };
+        assert_ne!(h("ab", 0), h("ab\0", 0));
+        assert_ne!(h("ab", 1), h("ab", 2));
+        assert_eq!(h("ab", 7), h("ab", 7));
     }
 
     #[test]

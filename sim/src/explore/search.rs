@@ -16,13 +16,13 @@
 use super::alphabet::{self, Window};
 use super::canon::Hasher;
 use super::premise::{disaster_at, Bound, Root};
+use super::visited::{Seen, Visited};
 use crate::engine::{NextEvent, Options, Stepper};
 use crate::fault::Fault;
 use crate::invariants;
 use crate::runbook::Runbook;
 use crate::scenario::TimedFault;
 use crate::world::Coverage;
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 /// The `sometimes` properties reported as coverage ([`Coverage::NAMES`]).
@@ -117,38 +117,76 @@ impl<'a> Node<'a> {
         }
     }
 
-    /// The canonical key: the root, the search's own state, the engine's state.
-    pub fn key(&self) -> u128 {
+    /// The canonical key: the root, the search's own state, the engine's state. With
+    /// `reduce`, the faults left are not part of it (the visited set keeps the most any path
+    /// reached the state with: subsumption) and the last fault's time only while it can
+    /// still matter ([`Stepper::hash_schedule`]).
+    pub fn key(&self, reduce: bool) -> u128 {
         let mut h = Hasher::new();
         let next = self.st.peek().map(|(t, _)| t);
-        let _ = write!(
-            h,
-            "{}|{}|{:?}|{}|",
-            self.root,
-            self.faults_left,
-            self.heals,
-            self.fence.is_some() && self.fence == next
-        );
-        let _ = self.st.canonical_schedule(&mut h);
+        h.u64(u64::from(self.root));
+        h.u64(if reduce {
+            u64::MAX
+        } else {
+            u64::from(self.faults_left)
+        });
+        h.u64(self.heals.len() as u64);
+        if reduce && self.heals.len() > 1 {
+            // The pending heals as a set: faults placed at one moment in either order
+            // leave the same heals to place (and, when they commute, the same world).
+            let mut hs: Vec<String> = self.heals.iter().map(|f| format!("{f:?}")).collect();
+            hs.sort_unstable();
+            for f in hs {
+                let _ = write!(h, "{f};");
+            }
+        } else {
+            for f in &self.heals {
+                let _ = write!(h, "{f:?};");
+            }
+        }
+        h.bools(&[self.fence.is_some() && self.fence == next]);
+        self.st.hash_schedule(&mut h, reduce);
         super::canon::world(&mut h, self.st.world());
         h.finish()
     }
 
     /// The same key from the engine's full canonical text (the world as its Debug text):
     /// slower, the reference the fast key is tested against.
-    pub fn reference_key(&self) -> u128 {
+    pub fn reference_key(&self, reduce: bool) -> u128 {
         let mut h = Hasher::new();
         let next = self.st.peek().map(|(t, _)| t);
+        let mut heals: Vec<String> = self.heals.iter().map(|f| format!("{f:?}")).collect();
+        if reduce {
+            heals.sort_unstable();
+        }
         let _ = write!(
             h,
             "{}|{}|{:?}|{}|",
             self.root,
-            self.faults_left,
-            self.heals,
+            if reduce {
+                "-".to_string()
+            } else {
+                self.faults_left.to_string()
+            },
+            heals,
             self.fence.is_some() && self.fence == next
         );
-        let _ = self.st.canonical(&mut h);
+        let _ = if reduce {
+            self.st.canonical_reduced(&mut h)
+        } else {
+            self.st.canonical(&mut h)
+        };
         h.finish()
+    }
+
+    /// The faults and heals placed on this path, in order.
+    pub fn injected(&self) -> &[TimedFault] {
+        &self.injected
+    }
+
+    /// Faults the search may still place on this path.
+    pub fn faults_left(&self) -> u32 {
+        self.faults_left
     }
 
     fn window(&self) -> Option<Window> {
@@ -225,7 +263,7 @@ pub fn expand_level<'a>(level: Vec<Node<'a>>, bound: Bound) -> Vec<Vec<Child<'a>
             n.into_successors(bound)
                 .into_iter()
                 .map(|node| {
-                    let key = node.key();
+                    let key = node.key(bound.reduce);
                     Child { node, key }
                 })
                 .collect()
@@ -246,7 +284,16 @@ pub fn explore<'a>(
     map: &(dyn Fn(Vec<Node<'a>>) -> Vec<Vec<Child<'a>>> + Sync),
 ) -> Outcome {
     let mut out = Outcome::new(0);
-    let mut seen: BTreeSet<u128> = BTreeSet::new();
+    let mut seen = Visited::new();
+    // Under subsumption a state is known with the most faults left any path reached it
+    // with; without reduction the faults left are in the key and the value is unused.
+    let left = |n: &Node| {
+        if bound.reduce {
+            n.faults_left.min(u32::from(u8::MAX)) as u8
+        } else {
+            0
+        }
+    };
     let mut level: Vec<Node<'a>> = Vec::new();
     for (i, r) in roots.iter().enumerate() {
         if !only(i) {
@@ -255,7 +302,7 @@ pub fn explore<'a>(
         out.roots += 1;
         let n = Node::root(i, r, runbooks, bound);
         out.generated += 1;
-        if seen.insert(n.key()) {
+        if seen.insert(n.key(bound.reduce), left(&n)) != Seen::Covered {
             out.unique += 1;
             level.push(n);
         }
@@ -286,7 +333,7 @@ pub fn explore<'a>(
                         }
                     }
                 }
-                if !seen.insert(key) {
+                if seen.insert(key, left(&node)) == Seen::Covered {
                     continue;
                 }
                 out.unique += 1;
