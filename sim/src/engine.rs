@@ -1294,6 +1294,18 @@ impl<'a> Stepper<'a> {
         Some((t, kind))
     }
 
+    /// Which log-shipping job the next event runs (0 backup, 1 copy, 2 restore), if it is
+    /// a job run.
+    pub fn next_job(&self) -> Option<usize> {
+        if self.done {
+            return None;
+        }
+        match self.sim.peek_event()? {
+            (_, Ev::Job(j)) => Some(j as usize),
+            _ => None,
+        }
+    }
+
     /// Where the runbooks are now.
     pub fn position(&self) -> Position {
         if self.sim.end_at.is_some() {

@@ -18,7 +18,7 @@ use super::canon::Hasher;
 use super::premise::{disaster_at, Bound, Root};
 use super::visited::{Seen, Visited};
 use crate::engine::{NextEvent, Options, Stepper};
-use crate::fault::Fault;
+use crate::fault::{Fault, Job};
 use crate::invariants;
 use crate::runbook::Runbook;
 use crate::scenario::TimedFault;
@@ -89,6 +89,9 @@ pub struct Node<'a> {
     fence: Option<u64>,
     violated: u16,
     disaster_at: u64,
+    /// Not a state: a fault the reduction postpones, placed only so that the invariants
+    /// it would be checked against right away are checked (see [`postponable`]).
+    probe: bool,
 }
 
 /// A successor with its key and the invariants it newly violates.
@@ -114,6 +117,7 @@ impl<'a> Node<'a> {
             fence: None,
             violated: 0,
             disaster_at: disaster_at(&root.scenario),
+            probe: false,
         }
     }
 
@@ -218,41 +222,114 @@ impl<'a> Node<'a> {
         let may_place = w.is_some()
             && !matches!(kind, NextEvent::ScenarioFault | NextEvent::End)
             && self.fence != Some(t);
-        let mut out = vec![];
-        // Placed below at index 0 when allowed.
-        let mut placed = Vec::new();
-        if may_place {
-            for (i, h) in self.heals.iter().enumerate() {
-                let mut c = self.place(h, t);
-                c.heals.remove(i);
-                placed.push(c);
-            }
-            if self.faults_left > 0 {
-                if let Some(w) = w {
-                    for (f, heal) in alphabet::faults(w, bound.beyond) {
-                        let mut c = self.place(&f, t);
-                        c.faults_left -= 1;
-                        if let Some(h) = heal {
-                            c.heals.push(h);
-                        }
-                        placed.push(c);
-                    }
-                }
-            }
-        }
         let had_heals = !self.heals.is_empty();
-        let mut next = self;
+        let wants_place = may_place && (had_heals || self.faults_left > 0);
+        // The next event played; when faults are placed here, on a clone (the reduction
+        // looks at the moment after it).
+        let (mut next, this) = if wants_place {
+            (self.clone(), Some(self))
+        } else {
+            (self, None)
+        };
+        let job = next.st.next_job();
         next.st.step();
         if kind != NextEvent::ScenarioFault {
             next.fence = Some(t);
         }
+        let later = this.is_some() && bound.reduce && postpone_ok(kind, job, &next, w, t);
+        let mut out = vec![];
         // A pending heal must be placed before its window closes.
         if !had_heals || (!next.st.done() && next.window() == w) {
             out.push(next);
         }
-        out.extend(placed);
+        let Some(this) = this else {
+            return out;
+        };
+        let mut probe = None;
+        for (i, h) in this.heals.iter().enumerate() {
+            if later && postponable(h, job) {
+                probe.get_or_insert(i);
+                continue;
+            }
+            let mut c = this.place(h, t);
+            c.heals.remove(i);
+            out.push(c);
+        }
+        let mut probe_fault = None;
+        if this.faults_left > 0 {
+            if let Some(w) = w {
+                for (f, heal) in alphabet::faults(w, bound.beyond) {
+                    if later && postponable(&f, job) {
+                        if probe.is_none() && probe_fault.is_none() {
+                            probe_fault = Some(f);
+                        }
+                        continue;
+                    }
+                    let mut c = this.place(&f, t);
+                    c.faults_left -= 1;
+                    if let Some(h) = heal {
+                        c.heals.push(h);
+                    }
+                    out.push(c);
+                }
+            }
+        }
+        // A postponed fault is still checked against the invariants where it was skipped
+        // (placing it advances the workload to this second first): one probe suffices,
+        // as every postponable fault leaves what the invariants read as it was.
+        let probe = match (probe, probe_fault) {
+            (Some(i), _) => Some(this.heals[i].clone()),
+            (None, f) => f,
+        };
+        if let Some(f) = probe {
+            let mut c = this.place(&f, t);
+            c.probe = true;
+            out.push(c);
+        }
         out
     }
+}
+
+/// Faults that only set a flag no invariant, no step and no event but a run of the job
+/// reads (`jobs::run`): the job failing or healed reads `job_failing[job]` in that job's run
+/// only; the SQL Agent's rights are read by the copy job only.
+fn postponable(f: &Fault, next_job: Option<usize>) -> bool {
+    match f {
+        Fault::JobFailing { job } | Fault::JobHealed { job } => next_job != Some(*job as usize),
+        Fault::AgentRights { .. } => next_job != Some(Job::Copy as usize),
+        _ => false,
+    }
+}
+
+/// Whether a postponable fault placed before the event `kind` (job `job`) at `t` may
+/// instead be placed at the next moment (before the event after it), reaching the same
+/// state after that event (docs/explore.md, "Reductions"): the event is not a fault and
+/// advances the workload (not the copy or restore job, which leave it for later), the
+/// next moment is one a fault may be placed at in the same window (not the same second,
+/// not a scenario fault or the end), and the event there advances the workload too (so
+/// the workload is advanced over the same intervals either way).
+fn postpone_ok(
+    kind: NextEvent,
+    job: Option<usize>,
+    next: &Node,
+    w: Option<Window>,
+    t: u64,
+) -> bool {
+    let advances = |kind: NextEvent, job: Option<usize>| {
+        matches!(
+            kind,
+            NextEvent::Step | NextEvent::PhaseStart | NextEvent::PhaseFault
+        ) || (kind == NextEvent::Job && job == Some(Job::Backup as usize))
+    };
+    // The event passed over must not write what the fault writes: not a fault itself.
+    if kind == NextEvent::PhaseFault || !advances(kind, job) || next.st.done() || next.window() != w
+    {
+        return false;
+    }
+    let Some((t2, kind2)) = next.st.peek() else {
+        return false;
+    };
+    t2 != t && advances(kind2, next.st.next_job())
 }
 
 /// Expand a level: each node's successors with their keys, in order.
@@ -263,7 +340,11 @@ pub fn expand_level<'a>(level: Vec<Node<'a>>, bound: Bound) -> Vec<Vec<Child<'a>
             n.into_successors(bound)
                 .into_iter()
                 .map(|node| {
-                    let key = node.key(bound.reduce);
+                    let key = if node.probe {
+                        0
+                    } else {
+                        node.key(bound.reduce)
+                    };
                     Child { node, key }
                 })
                 .collect()
@@ -318,7 +399,9 @@ pub fn explore<'a>(
         let mut next = Vec::new();
         for (parent_violated, kids) in parents.into_iter().zip(children) {
             for Child { mut node, key } in kids {
-                out.generated += 1;
+                if !node.probe {
+                    out.generated += 1;
+                }
                 let m = mask(&node.st);
                 node.violated = m;
                 let new = m & !parent_violated;
@@ -333,7 +416,7 @@ pub fn explore<'a>(
                         }
                     }
                 }
-                if seen.insert(key, left(&node)) == Seen::Covered {
+                if node.probe || seen.insert(key, left(&node)) == Seen::Covered {
                     continue;
                 }
                 out.unique += 1;
