@@ -80,7 +80,8 @@ impl Outcome {
 #[derive(Clone)]
 pub struct Node<'a> {
     pub root: u32,
-    pub st: Stepper<'a>,
+    /// Boxed: a node is moved several times per expansion, the engine is large.
+    pub st: Box<Stepper<'a>>,
     faults_left: u32,
     heals: Vec<Fault>,
     injected: Vec<TimedFault>,
@@ -110,7 +111,11 @@ impl<'a> Node<'a> {
     pub fn root(i: usize, root: &'a Root, runbooks: &'a [Runbook], bound: Bound) -> Node<'a> {
         Node {
             root: i as u32,
-            st: Stepper::new(&root.scenario, runbooks, Options { record: false }),
+            st: Box::new(Stepper::new(
+                &root.scenario,
+                runbooks,
+                Options { record: false },
+            )),
             faults_left: bound.faults,
             heals: Vec::new(),
             injected: Vec::new(),
@@ -389,49 +394,64 @@ pub fn explore<'a>(
         }
     }
     let mut depth = 0u32;
-    while !level.is_empty() {
+    'levels: while !level.is_empty() {
         if out.unique > max_states {
             out.complete = false;
             break;
         }
-        let parents: Vec<u16> = level.iter().map(|n| n.violated).collect();
-        let children = map(std::mem::take(&mut level));
         let mut next = Vec::new();
-        for (parent_violated, kids) in parents.into_iter().zip(children) {
-            for Child { mut node, key } in kids {
-                if !node.probe {
-                    out.generated += 1;
-                }
-                let m = mask(&node.st);
-                node.violated = m;
-                let new = m & !parent_violated;
-                if new != 0 {
-                    for (k, first) in out.first.iter_mut().enumerate() {
-                        if new & (1 << k) != 0 && first.is_none() {
-                            *first = Some(Found {
-                                depth: depth + 1,
-                                root: node.root as usize,
-                                injected: node.injected.clone(),
-                            });
+        // The level is expanded a chunk at a time, in order, each chunk's successors
+        // deduplicated before the next is expanded: the same result as the whole level at
+        // once, with at most a chunk's duplicates in memory (and a stop at --max-states
+        // within a level).
+        let mut rest = std::mem::take(&mut level).into_iter();
+        loop {
+            if out.unique > max_states {
+                out.complete = false;
+                break 'levels;
+            }
+            let chunk: Vec<Node<'a>> = rest.by_ref().take(CHUNK).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            let parents: Vec<u16> = chunk.iter().map(|n| n.violated).collect();
+            let children = map(chunk);
+            for (parent_violated, kids) in parents.into_iter().zip(children) {
+                for Child { mut node, key } in kids {
+                    if !node.probe {
+                        out.generated += 1;
+                    }
+                    let m = mask(&node.st);
+                    node.violated = m;
+                    let new = m & !parent_violated;
+                    if new != 0 {
+                        for (k, first) in out.first.iter_mut().enumerate() {
+                            if new & (1 << k) != 0 && first.is_none() {
+                                *first = Some(Found {
+                                    depth: depth + 1,
+                                    root: node.root as usize,
+                                    injected: node.injected.clone(),
+                                });
+                            }
                         }
                     }
-                }
-                if node.probe || seen.insert(key, left(&node)) == Seen::Covered {
-                    continue;
-                }
-                out.unique += 1;
-                out.depth = depth + 1;
-                if node.st.done() {
-                    if node.st.exceeded().is_some() {
-                        out.cut += 1;
+                    if node.probe || seen.insert(key, left(&node)) == Seen::Covered {
+                        continue;
+                    }
+                    out.unique += 1;
+                    out.depth = depth + 1;
+                    if node.st.done() {
+                        if node.st.exceeded().is_some() {
+                            out.cut += 1;
+                        } else {
+                            out.ends += 1;
+                            for (k, on) in node.st.world().coverage.flags().iter().enumerate() {
+                                out.coverage[k] += u64::from(*on);
+                            }
+                        }
                     } else {
-                        out.ends += 1;
-                        for (k, on) in node.st.world().coverage.flags().iter().enumerate() {
-                            out.coverage[k] += u64::from(*on);
-                        }
+                        next.push(node);
                     }
-                } else {
-                    next.push(node);
                 }
             }
         }
@@ -440,6 +460,9 @@ pub fn explore<'a>(
     }
     out
 }
+
+/// Nodes expanded at once (split over the threads).
+const CHUNK: usize = 1 << 14;
 
 /// The scenario a found path stands for: the root's scenario plus the placed faults.
 pub fn counterexample(roots: &[Root], f: &Found) -> crate::scenario::Scenario {
