@@ -1,6 +1,7 @@
-//! `drill explore`: the search's unique states per second (one thread and two), and the
-//! cost of one state's canonical key, on the corrected failover (DC1 outage, share in DC2)
-//! within one fault: 14,466 unique states (the golden count of harness/tests/explore_search.rs).
+//! `drill explore`: the search's unique states per second (one thread and two; and the plain
+//! search, --no-reduction), and the cost of one state's canonical key and successors, on the
+//! corrected failover (DC1 outage, share in DC2) within one fault: 12,116 unique states
+//! reduced, 14,466 plain (the golden counts of harness/tests/explore_search.rs).
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use harness::explore::{self, shard::Shard, SearchArgs};
 use std::path::PathBuf;
@@ -35,6 +36,17 @@ fn explore_bench(c: &mut Criterion) {
             b.iter(|| explore::search_outcome(&inp, a.max_states, jobs, Shard::WHOLE))
         });
     }
+    g.finish();
+    let mut plain = a.clone();
+    plain.no_reduction = true;
+    let plain_inp = explore::input(&plain).expect("inputs load");
+    let plain_unique = explore::search_outcome(&plain_inp, a.max_states, 1, Shard::WHOLE).unique;
+    let mut g = c.benchmark_group("explore_k1_failover_no_reduction");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(plain_unique));
+    g.bench_function("1_jobs", |b| {
+        b.iter(|| explore::search_outcome(&plain_inp, a.max_states, 1, Shard::WHOLE))
+    });
     g.finish();
     let bound = sim::explore::Bound {
         faults: 1,
