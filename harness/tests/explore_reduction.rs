@@ -84,3 +84,47 @@ fn one_fault_same_verdicts_and_depths() {
     assert!(!r.properties.iter().all(|p| p.counterexample.is_none()));
     same_verdicts(&a);
 }
+
+/// Two faults, and one fault with one deviation, on a short failover: the disaster at
+/// 00:16:40 (few moments before it) and the corrected failover cut after F5 (so skipping F4
+/// breaks pool_db_coherence, and service never comes back: violations at several depths).
+/// Built here from the shipped files; the reductions merge most at K=2 (12,172 states
+/// against 44,998 when measured).
+#[test]
+fn two_faults_and_a_deviation_same_verdicts_and_depths() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo("scenarios/dc1-outage-share-dc2.json")).unwrap(),
+    )
+    .unwrap();
+    s["faults"][0]["at_s"] = 1000.into();
+    s["faults"][1]["at_s"] = 1540.into();
+    s["phases"][0]["start_at_s"] = 1000.into();
+    let scenario = dir.path().join("early.json");
+    std::fs::write(&scenario, s.to_string()).unwrap();
+    std::fs::create_dir(dir.path().join("runbooks")).unwrap();
+    std::fs::copy(
+        repo("scenarios/runbooks/failover.json"),
+        dir.path().join("runbooks/failover.json"),
+    )
+    .unwrap();
+    let mut rb: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo("scenarios/runbooks/failover-corrected.json")).unwrap(),
+    )
+    .unwrap();
+    rb["steps"].as_array_mut().unwrap().truncate(7);
+    let runbook = dir.path().join("failover-to-f5.json");
+    std::fs::write(&runbook, rb.to_string()).unwrap();
+
+    let a = args(&scenario, std::slice::from_ref(&runbook), 1, 1);
+    let r = search(&a);
+    let violated: Vec<_> = verdicts(&r).into_iter().filter(|v| v.1.is_some()).collect();
+    assert!(
+        violated.iter().any(|v| v.0 == "pool_db_coherence"),
+        "{violated:?}"
+    );
+    let (plain, reduced) = same_verdicts(&a);
+    assert!(reduced < plain, "{reduced} < {plain}");
+    let (plain, reduced) = same_verdicts(&args(&scenario, &[runbook], 2, 0));
+    assert!(reduced * 2 < plain, "{reduced} against {plain}");
+}

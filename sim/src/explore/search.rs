@@ -202,15 +202,15 @@ impl<'a> Node<'a> {
         alphabet::window(&self.st, self.disaster_at)
     }
 
-    fn place(&self, f: &Fault, t: u64) -> Node<'a> {
-        let mut c = self.clone();
-        c.st.inject(f);
-        c.injected.push(TimedFault {
+    /// This node with `f` placed at `t` (the moment before the next event).
+    fn placed(mut self, f: &Fault, t: u64) -> Node<'a> {
+        self.st.inject(f);
+        self.injected.push(TimedFault {
             at_s: t,
             after_phase: None,
             fault: f.clone(),
         });
-        c
+        self
     }
 
     /// Every successor, in a fixed order: the next event, each pending heal, each fault.
@@ -250,45 +250,67 @@ impl<'a> Node<'a> {
         let Some(this) = this else {
             return out;
         };
+        // What is placed here, in the search's order; the last one takes `this` itself.
+        enum Place {
+            Heal(usize),
+            Fault(Fault, Option<Fault>),
+            Probe(Fault),
+        }
+        let mut places = Vec::new();
         let mut probe = None;
         for (i, h) in this.heals.iter().enumerate() {
             if later && postponable(h, job) {
-                probe.get_or_insert(i);
-                continue;
+                probe.get_or_insert_with(|| h.clone());
+            } else {
+                places.push(Place::Heal(i));
             }
-            let mut c = this.place(h, t);
-            c.heals.remove(i);
-            out.push(c);
         }
-        let mut probe_fault = None;
         if this.faults_left > 0 {
             if let Some(w) = w {
                 for (f, heal) in alphabet::faults(w, bound.beyond) {
                     if later && postponable(&f, job) {
-                        if probe.is_none() && probe_fault.is_none() {
-                            probe_fault = Some(f);
-                        }
-                        continue;
+                        probe.get_or_insert(f);
+                    } else {
+                        places.push(Place::Fault(f, heal));
                     }
-                    let mut c = this.place(&f, t);
-                    c.faults_left -= 1;
-                    if let Some(h) = heal {
-                        c.heals.push(h);
-                    }
-                    out.push(c);
                 }
             }
         }
         // A postponed fault is still checked against the invariants where it was skipped
         // (placing it advances the workload to this second first): one probe suffices,
         // as every postponable fault leaves what the invariants read as it was.
-        let probe = match (probe, probe_fault) {
-            (Some(i), _) => Some(this.heals[i].clone()),
-            (None, f) => f,
-        };
         if let Some(f) = probe {
-            let mut c = this.place(&f, t);
-            c.probe = true;
+            places.push(Place::Probe(f));
+        }
+        let n = places.len();
+        let mut this = Some(this);
+        for (k, p) in places.into_iter().enumerate() {
+            let base = if k + 1 == n {
+                this.take().expect("taken once, last")
+            } else {
+                this.as_ref().expect("not taken yet").clone()
+            };
+            let c = match p {
+                Place::Heal(i) => {
+                    let h = base.heals[i].clone();
+                    let mut c = base.placed(&h, t);
+                    c.heals.remove(i);
+                    c
+                }
+                Place::Fault(f, heal) => {
+                    let mut c = base.placed(&f, t);
+                    c.faults_left -= 1;
+                    if let Some(h) = heal {
+                        c.heals.push(h);
+                    }
+                    c
+                }
+                Place::Probe(f) => {
+                    let mut c = base.placed(&f, t);
+                    c.probe = true;
+                    c
+                }
+            };
             out.push(c);
         }
         out
