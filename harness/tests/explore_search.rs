@@ -24,6 +24,7 @@ fn args(scenario: Option<&str>, runbooks: &[&str], k: u32, d: u32) -> SearchArgs
         max_states: 10_000_000,
         jobs: 2,
         shard: None,
+        no_reduction: false,
         json: true,
         out: PathBuf::from("unused"),
     }
@@ -87,12 +88,14 @@ fn brute_force(a: &SearchArgs) -> (usize, Vec<Option<u32>>) {
         faults: a.faults,
         deviations: a.deviations,
         beyond: a.beyond_assumptions,
+        reduce: false,
     };
     let mut keys = HashSet::new();
     // The fast key (the world hashed field by field) against the reference key (the world's
-    // full Debug text): equal exactly when the reference is, so no field is missed.
-    let mut fast_to_ref: HashMap<u128, u128> = HashMap::new();
-    let mut ref_to_fast: HashMap<u128, u128> = HashMap::new();
+    // full Debug text): equal exactly when the reference is, so no field is missed; the
+    // same for the reduced keys (faults left out, the last fault's time canonical).
+    let mut fast_to_ref: HashMap<(bool, u128), u128> = HashMap::new();
+    let mut ref_to_fast: HashMap<(bool, u128), u128> = HashMap::new();
     let mut least: Vec<Option<u32>> = vec![None; sim::invariants::names().len()];
     let mut stack: Vec<(Node, u32)> = inp
         .roots
@@ -101,10 +104,17 @@ fn brute_force(a: &SearchArgs) -> (usize, Vec<Option<u32>>) {
         .map(|(i, r)| (Node::root(i, r, &inp.loaded.runbooks, bound), 0))
         .collect();
     while let Some((n, depth)) = stack.pop() {
-        let (fast, reference) = (n.key(), n.reference_key());
+        let (fast, reference) = (n.key(false), n.reference_key(false));
         keys.insert(fast);
-        assert_eq!(*fast_to_ref.entry(fast).or_insert(reference), reference);
-        assert_eq!(*ref_to_fast.entry(reference).or_insert(fast), fast);
+        for (reduce, fast, reference) in [
+            (false, fast, reference),
+            (true, n.key(true), n.reference_key(true)),
+        ] {
+            let f = fast_to_ref.entry((reduce, fast)).or_insert(reference);
+            assert_eq!(*f, reference);
+            let r = ref_to_fast.entry((reduce, reference)).or_insert(fast);
+            assert_eq!(*r, fast);
+        }
         for (k, v) in n.st.violated().enumerate() {
             if v && least[k].is_none_or(|d| depth < d) {
                 least[k] = Some(depth);
@@ -143,7 +153,8 @@ fn golden_counts_match_a_brute_force_enumerator() {
     assert_eq!(r.unique_states, expected);
     assert_eq!((r.roots, r.unique_states), (GOLDEN_K0_D1.0, GOLDEN_K0_D1.1));
 
-    let a = args(Some(FAILOVER_ONLY), &[CORRECTED_FO], 1, 0);
+    let mut a = args(Some(FAILOVER_ONLY), &[CORRECTED_FO], 1, 0);
+    a.no_reduction = true;
     let r = search(&a);
     let (keys, least) = brute_force(&a);
     assert_eq!(r.unique_states, keys as u64);
@@ -151,6 +162,20 @@ fn golden_counts_match_a_brute_force_enumerator() {
     assert_eq!(
         (r.states_generated, r.unique_states, r.end_states, r.depth),
         GOLDEN_K1_D0
+    );
+    // The reduced search (the default): fewer states by design, the same verdicts and
+    // shortest counterexample depths as the plain search.
+    a.no_reduction = false;
+    let reduced = search(&a);
+    assert_eq!(depths(&reduced), least);
+    assert_eq!(
+        (
+            reduced.states_generated,
+            reduced.unique_states,
+            reduced.end_states,
+            reduced.depth
+        ),
+        GOLDEN_K1_D0_REDUCED
     );
 }
 
@@ -161,6 +186,7 @@ fn golden_counts_match_a_brute_force_enumerator() {
 // sum of each root's run.
 const GOLDEN_K0_D1: (u64, u64) = (42, 2045);
 const GOLDEN_K1_D0: (u64, u64, u64, u32) = (16_385, 14_466, 301, 53);
+const GOLDEN_K1_D0_REDUCED: (u64, u64, u64, u32) = (13_108, 12_116, 244, 53);
 
 /// The corrected failover is proven within one fault: a certificate for every property.
 #[test]
@@ -255,7 +281,8 @@ fn every_mutant_is_found_within_the_small_bounds() {
 /// shortest one (no violation at a smaller depth in a search stopped just before it).
 #[test]
 fn documented_failover_counterexamples_replay_and_are_shortest() {
-    let a = args(Some("scenarios/dc1-outage-share-dc1.json"), &[], 0, 1);
+    let mut a = args(Some("scenarios/dc1-outage-share-dc1.json"), &[], 0, 1);
+    a.no_reduction = true;
     let mut r = search(&a);
     assert!(!violated(&r).is_empty());
     let (keys, least) = brute_force(&a);

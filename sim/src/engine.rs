@@ -1404,6 +1404,18 @@ impl<'a> Stepper<'a> {
         Some((t, kind))
     }
 
+    /// Which log-shipping job the next event runs (0 backup, 1 copy, 2 restore), if it is
+    /// a job run.
+    pub fn next_job(&self) -> Option<usize> {
+        if self.done {
+            return None;
+        }
+        match self.sim.peek_event()? {
+            (_, Ev::Job(j)) => Some(j as usize),
+            _ => None,
+        }
+    }
+
     /// Where the runbooks are now.
     pub fn position(&self) -> Position {
         if self.sim.end_at.is_some() {
@@ -1509,6 +1521,83 @@ impl<'a> Stepper<'a> {
             sim.end_at
         )?;
         write!(out, "{:?}", sim.failed_steps)
+    }
+
+    /// The explorer's fast form of [`Self::canonical_schedule`]: the same fields fed as raw
+    /// words (no text). With `reduce`, the last fault's time is fed only while it can still
+    /// move the end of the run: it is read once, by `schedule_end` (at the last phase's end,
+    /// an event's time, never before `now`), as `max(now, last_fault_at)`; so once the end
+    /// is scheduled, or while it is at or before `now`, every value of it plays the same
+    /// future (docs/explore.md, "Reductions").
+    pub fn hash_schedule(&self, h: &mut crate::explore::canon::Hasher, reduce: bool) {
+        let sim = &self.sim;
+        let code = |ev: Ev| -> u64 {
+            match ev {
+                Ev::Fault(i) => 1 << 60 | u64::from(i),
+                Ev::Job(j) => 2 << 60 | u64::from(j),
+                Ev::PhaseStart(p) => 3 << 60 | u64::from(p),
+                Ev::StepEnd(p, k) => 4 << 60 | u64::from(p) << 30 | u64::from(k),
+                Ev::StepRetry(p, k) => 5 << 60 | u64::from(p) << 30 | u64::from(k),
+                Ev::End => 6 << 60,
+            }
+        };
+        let mut pending: Vec<(u64, u64, Ev)> = Vec::with_capacity(sim.q.len() + 3);
+        pending.extend(sim.q.iter().map(|Reverse(e)| *e));
+        for (j, &(t, s)) in sim.jobs_next.iter().enumerate() {
+            pending.push((t, s, Ev::Job(j as u8)));
+        }
+        pending.sort_unstable_by_key(|&(t, s, _)| (t, s));
+        h.u64(pending.len() as u64);
+        for (t, _, ev) in pending {
+            h.u64(t);
+            h.u64(code(ev));
+        }
+        let lfa = if reduce && (sim.end_at.is_some() || sim.last_fault_at <= sim.w.now) {
+            0
+        } else {
+            sim.last_fault_at
+        };
+        h.u64(u64::from(sim.retries));
+        for x in sim.rng.state() {
+            h.u64(x);
+        }
+        h.u64(sim.step_started);
+        h.u64(sim.step_op);
+        h.u64(sim.step_work);
+        h.u64(lfa);
+        h.u64(sim.end_at.map_or(u64::MAX, |e| e));
+        h.u64(u64::from(sim.end_at.is_some()));
+        h.u64(sim.failed_steps.len() as u64);
+        for f in &sim.failed_steps {
+            h.u64(f.len() as u64);
+            h.bytes(f.as_bytes());
+        }
+    }
+
+    /// [`Self::canonical`] with the last fault's time as [`Self::hash_schedule`] feeds it
+    /// under `reduce`: the reference the explorer's reduced key is tested against.
+    pub fn canonical_reduced(&self, out: &mut dyn std::fmt::Write) -> std::fmt::Result {
+        let sim = &self.sim;
+        let mut pending: Vec<(u64, u64, Ev)> = sim.q.iter().map(|Reverse(e)| *e).collect();
+        for (j, &(t, s)) in sim.jobs_next.iter().enumerate() {
+            pending.push((t, s, Ev::Job(j as u8)));
+        }
+        pending.sort_unstable();
+        for (t, _, ev) in &pending {
+            write!(out, "{t}:{ev:?};")?;
+        }
+        let lfa = if sim.end_at.is_some() || sim.last_fault_at <= sim.w.now {
+            0
+        } else {
+            sim.last_fault_at
+        };
+        write!(
+            out,
+            "|{}|{:?}|{}|{}|{}|{}|{:?}|",
+            sim.retries, sim.rng, sim.step_started, sim.step_op, sim.step_work, lfa, sim.end_at
+        )?;
+        write!(out, "{:?}", sim.failed_steps)?;
+        write!(out, "|{:?}", self.sim.w)
     }
 
     /// The report of the run so far (call when `done`).

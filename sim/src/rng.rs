@@ -33,6 +33,11 @@ impl Rng {
         Rng::new(seed ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03))
     }
 
+    /// The generator's state (the explorer's canonical hash feeds it).
+    pub(crate) fn state(&self) -> [u64; 4] {
+        self.s
+    }
+
     pub fn next_u64(&mut self) -> u64 {
         let result = self.s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
         let t = self.s[1] << 17;

@@ -63,6 +63,10 @@ pub struct SearchArgs {
     /// `drill explore merge` combines the N results.
     #[arg(long, value_parser = shard::parse)]
     pub shard: Option<Shard>,
+    /// Explore without the reductions (every state of the plain search; slower): the
+    /// reference the reduced search is checked against.
+    #[arg(long)]
+    pub no_reduction: bool,
     /// Print one JSON document instead of the text report.
     #[arg(long)]
     pub json: bool,
@@ -93,6 +97,7 @@ pub fn input(a: &SearchArgs) -> Result<Input, load::InputError> {
         faults: a.faults,
         deviations: a.deviations,
         beyond: a.beyond_assumptions,
+        reduce: !a.no_reduction,
     };
     let mode = if a.premise == "all" {
         PremiseMode::All

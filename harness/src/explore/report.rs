@@ -53,7 +53,13 @@ pub struct BoundJson {
     pub premise: String,
     pub beyond_assumptions: bool,
     pub max_states: u64,
+    /// The reductions applied (docs/explore.md, "Reductions"), or "none" (--no-reduction).
+    pub reduction: String,
 }
+
+/// The reductions `drill explore` applies unless --no-reduction, as reports name them.
+pub const REDUCTION: &str =
+    "subsumption by faults left, last fault time canonical, heals as a set, job flags placed where read";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Property {
@@ -129,7 +135,7 @@ pub fn count(n: u64) -> String {
 /// The exact bound, in words, as certificates state it.
 pub fn bound_text(b: &BoundJson, roots: u64) -> String {
     format!(
-        "with up to {} and {}{}, premise: {}, {} root(s)",
+        "with up to {} and {}{}, premise: {}, {} root(s), reduction: {}",
         plural(b.faults, "fault"),
         plural(b.deviations, "deviation"),
         if b.beyond_assumptions {
@@ -142,7 +148,8 @@ pub fn bound_text(b: &BoundJson, roots: u64) -> String {
         } else {
             "the scenario's own"
         },
-        count(roots)
+        count(roots),
+        b.reduction
     )
 }
 
@@ -175,6 +182,7 @@ pub fn build(inp: &Input, a: &SearchArgs, o: &Outcome, elapsed: f64) -> ExploreR
         premise: a.premise.clone(),
         beyond_assumptions: a.beyond_assumptions,
         max_states: a.max_states,
+        reduction: if a.no_reduction { "none" } else { REDUCTION }.into(),
     };
     let properties = invariants::all()
         .zip(&o.first)

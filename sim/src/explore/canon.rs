@@ -1,18 +1,27 @@
-//! The canonical hash of a state: the engine's canonical text (world, pending events, step
-//! in progress, random stream) streamed through two 64-bit multiply-rotate lanes, so no text
-//! is allocated. 128 bits: at 10^8 states the chance of any collision is about 10^-23.
+//! The canonical hash of a state: the engine's canonical state (world, pending events, step
+//! in progress, random stream) streamed as words through multiply-rotate lanes, so no text
+//! is allocated: even words through two lanes, odd words through two others (four
+//! independent multiply chains, which the processor runs side by side), every word into
+//! 128 bits of state. 128 bits: at 10^8 states the chance of any collision is about 10^-23.
 
 use std::fmt;
 
 pub struct Hasher {
     a: u64,
     b: u64,
+    c: u64,
+    d: u64,
+    /// An even word waiting for its odd partner.
+    pending: Option<u64>,
+    words: u64,
     buf: [u8; 8],
     n: usize,
 }
 
 const K1: u64 = 0x9E37_79B9_7F4A_7C15;
 const K2: u64 = 0xC2B2_AE3D_27D4_EB4F;
+const K3: u64 = 0x1656_67B1_9E37_79F9;
+const K4: u64 = 0x27D4_EB2F_1656_67C5;
 
 impl Default for Hasher {
     fn default() -> Self {
@@ -25,6 +34,10 @@ impl Hasher {
         Hasher {
             a: 0x243F_6A88_85A3_08D3,
             b: 0x1319_8A2E_0370_7344,
+            c: 0xA409_3822_299F_31D0,
+            d: 0x082E_FA98_EC4E_6C89,
+            pending: None,
+            words: 0,
             buf: [0; 8],
             n: 0,
         }
@@ -32,8 +45,16 @@ impl Hasher {
 
     #[inline]
     fn word(&mut self, w: u64) {
-        self.a = (self.a ^ w).wrapping_mul(K1).rotate_left(29);
-        self.b = (self.b.rotate_left(23) ^ w).wrapping_mul(K2);
+        self.words += 1;
+        match self.pending.take() {
+            None => self.pending = Some(w),
+            Some(e) => {
+                self.a = (self.a ^ e).wrapping_mul(K1).rotate_left(29);
+                self.b = (self.b.rotate_left(23) ^ e).wrapping_mul(K2);
+                self.c = (self.c ^ w).wrapping_mul(K3).rotate_left(31);
+                self.d = (self.d.rotate_left(27) ^ w).wrapping_mul(K4);
+            }
+        }
     }
 
     pub fn bytes(&mut self, bytes: &[u8]) {
@@ -52,13 +73,21 @@ impl Hasher {
         self.buf[self.n..].fill(0);
         self.word(u64::from_le_bytes(self.buf));
         self.word(tail);
-        // Final avalanche of each lane (splitmix64's mixer).
+        // The word count tells a stream ending on an unpaired word from one padded with 0.
+        let words = self.words;
+        if self.pending.is_some() {
+            self.word(0);
+        }
+        self.word(words);
+        self.word(0);
+        // Final avalanche of each lane (splitmix64's mixer), the odd lanes folded in.
         let mix = |mut z: u64| {
             z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
             z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
             z ^ (z >> 31)
         };
-        (u128::from(mix(self.a)) << 64) | u128::from(mix(self.b ^ self.a.rotate_left(7)))
+        let (x, y) = (mix(self.a ^ mix(self.c)), mix(self.b ^ mix(self.d)));
+        (u128::from(x) << 64) | u128::from(mix(y ^ x.rotate_left(7)))
     }
 }
 
@@ -312,13 +341,23 @@ fn server(h: &mut Hasher, s: &crate::world::ChatServer) {
 }
 
 impl Hasher {
+    /// A word. After text, the text's last partial word is closed first (zero-padded, then
+    /// its length), so the words that follow are mixed whole, not byte by byte.
     #[inline]
     pub fn u64(&mut self, x: u64) {
-        if self.n == 0 {
-            self.word(x);
-        } else {
-            self.bytes(&x.to_le_bytes());
+        if self.n != 0 {
+            self.close_text();
         }
+        self.word(x);
+    }
+
+    #[cold]
+    fn close_text(&mut self) {
+        let tail = self.n as u64;
+        self.buf[self.n..].fill(0);
+        self.word(u64::from_le_bytes(self.buf));
+        self.word(tail);
+        self.n = 0;
     }
 
     #[inline]
@@ -351,6 +390,40 @@ mod tests {
         b.write_str("lo, wor").unwrap();
         b.write_str("ld").unwrap();
         assert_eq!(a.finish(), b.finish());
+    }
+
+    #[test]
+    fn text_then_words_keeps_the_text_boundary() {
+        let h = |s: &str, w: u64| {
+            let mut x = Hasher::new();
+            x.write_str(s).unwrap();
+            x.u64(w);
+            x.finish()
+        };
+        assert_ne!(h("ab", 0), h("ab\0", 0));
+        assert_ne!(h("ab", 1), h("ab", 2));
+        assert_eq!(h("ab", 7), h("ab", 7));
+    }
+
+    #[test]
+    fn every_word_counts_whatever_its_lane() {
+        let h = |ws: &[u64]| {
+            let mut x = Hasher::new();
+            for &w in ws {
+                x.u64(w);
+            }
+            x.finish()
+        };
+        let base = [1, 2, 3, 4, 5];
+        for i in 0..base.len() {
+            let mut other = base;
+            other[i] ^= 1 << 40;
+            assert_ne!(h(&base), h(&other), "word {i}");
+        }
+        // An unpaired last word is not the same as that word and a 0.
+        assert_ne!(h(&[7]), h(&[7, 0]));
+        assert_ne!(h(&[]), h(&[0]));
+        assert_ne!(h(&[1, 2]), h(&[2, 1]));
     }
 
     #[test]

@@ -7,11 +7,13 @@
 //! - [`alphabet`]: the fault windows and the faults (with their heals) allowed in each.
 //! - [`canon`]: the canonical 128-bit hash of a state.
 //! - [`search`]: the successor function and the breadth-first search.
+//! - [`visited`]: the visited set (a flat table of keys).
 
 pub mod alphabet;
 pub mod canon;
 pub mod premise;
 pub mod search;
+pub mod visited;
 
 pub use premise::{roots, Bound, PremiseMode, Root};
 pub use search::{counterexample, expand_level, explore, Child, Found, Node, Outcome, COVERAGE};

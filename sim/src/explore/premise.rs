@@ -16,6 +16,9 @@ pub struct Bound {
     pub deviations: u32,
     /// Also faults beyond the runbooks' assumptions while they run.
     pub beyond: bool,
+    /// Apply the sound reductions (docs/explore.md, "Reductions"); false: the plain search
+    /// (`--no-reduction`), the reference they are tested against.
+    pub reduce: bool,
 }
 
 /// Which premises are explored.

@@ -16,13 +16,13 @@
 use super::alphabet::{self, Window};
 use super::canon::Hasher;
 use super::premise::{disaster_at, Bound, Root};
+use super::visited::{Seen, Visited};
 use crate::engine::{NextEvent, Options, Stepper};
-use crate::fault::Fault;
+use crate::fault::{Fault, Job};
 use crate::invariants;
 use crate::runbook::Runbook;
 use crate::scenario::TimedFault;
 use crate::world::Coverage;
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 /// The `sometimes` properties reported as coverage ([`Coverage::NAMES`]).
@@ -80,7 +80,8 @@ impl Outcome {
 #[derive(Clone)]
 pub struct Node<'a> {
     pub root: u32,
-    pub st: Stepper<'a>,
+    /// Boxed: a node is moved several times per expansion, the engine is large.
+    pub st: Box<Stepper<'a>>,
     faults_left: u32,
     heals: Vec<Fault>,
     injected: Vec<TimedFault>,
@@ -89,6 +90,9 @@ pub struct Node<'a> {
     fence: Option<u64>,
     violated: u16,
     disaster_at: u64,
+    /// Not a state: a fault the reduction postpones, placed only so that the invariants
+    /// it would be checked against right away are checked (see [`postponable`]).
+    probe: bool,
 }
 
 /// A successor with its key and the invariants it newly violates.
@@ -107,63 +111,106 @@ impl<'a> Node<'a> {
     pub fn root(i: usize, root: &'a Root, runbooks: &'a [Runbook], bound: Bound) -> Node<'a> {
         Node {
             root: i as u32,
-            st: Stepper::new(&root.scenario, runbooks, Options { record: false }),
+            st: Box::new(Stepper::new(
+                &root.scenario,
+                runbooks,
+                Options { record: false },
+            )),
             faults_left: bound.faults,
             heals: Vec::new(),
             injected: Vec::new(),
             fence: None,
             violated: 0,
             disaster_at: disaster_at(&root.scenario),
+            probe: false,
         }
     }
 
-    /// The canonical key: the root, the search's own state, the engine's state.
-    pub fn key(&self) -> u128 {
+    /// The canonical key: the root, the search's own state, the engine's state. With
+    /// `reduce`, the faults left are not part of it (the visited set keeps the most any path
+    /// reached the state with: subsumption) and the last fault's time only while it can
+    /// still matter ([`Stepper::hash_schedule`]).
+    pub fn key(&self, reduce: bool) -> u128 {
         let mut h = Hasher::new();
         let next = self.st.peek().map(|(t, _)| t);
-        let _ = write!(
-            h,
-            "{}|{}|{:?}|{}|",
-            self.root,
-            self.faults_left,
-            self.heals,
-            self.fence.is_some() && self.fence == next
-        );
-        let _ = self.st.canonical_schedule(&mut h);
+        h.u64(u64::from(self.root));
+        h.u64(if reduce {
+            u64::MAX
+        } else {
+            u64::from(self.faults_left)
+        });
+        h.u64(self.heals.len() as u64);
+        if reduce && self.heals.len() > 1 {
+            // The pending heals as a set: faults placed at one moment in either order
+            // leave the same heals to place (and, when they commute, the same world).
+            let mut hs: Vec<String> = self.heals.iter().map(|f| format!("{f:?}")).collect();
+            hs.sort_unstable();
+            for f in hs {
+                let _ = write!(h, "{f};");
+            }
+        } else {
+            for f in &self.heals {
+                let _ = write!(h, "{f:?};");
+            }
+        }
+        h.bools(&[self.fence.is_some() && self.fence == next]);
+        self.st.hash_schedule(&mut h, reduce);
         super::canon::world(&mut h, self.st.world());
         h.finish()
     }
 
     /// The same key from the engine's full canonical text (the world as its Debug text):
     /// slower, the reference the fast key is tested against.
-    pub fn reference_key(&self) -> u128 {
+    pub fn reference_key(&self, reduce: bool) -> u128 {
         let mut h = Hasher::new();
         let next = self.st.peek().map(|(t, _)| t);
+        let mut heals: Vec<String> = self.heals.iter().map(|f| format!("{f:?}")).collect();
+        if reduce {
+            heals.sort_unstable();
+        }
         let _ = write!(
             h,
             "{}|{}|{:?}|{}|",
             self.root,
-            self.faults_left,
-            self.heals,
+            if reduce {
+                "-".to_string()
+            } else {
+                self.faults_left.to_string()
+            },
+            heals,
             self.fence.is_some() && self.fence == next
         );
-        let _ = self.st.canonical(&mut h);
+        let _ = if reduce {
+            self.st.canonical_reduced(&mut h)
+        } else {
+            self.st.canonical(&mut h)
+        };
         h.finish()
+    }
+
+    /// The faults and heals placed on this path, in order.
+    pub fn injected(&self) -> &[TimedFault] {
+        &self.injected
+    }
+
+    /// Faults the search may still place on this path.
+    pub fn faults_left(&self) -> u32 {
+        self.faults_left
     }
 
     fn window(&self) -> Option<Window> {
         alphabet::window(&self.st, self.disaster_at)
     }
 
-    fn place(&self, f: &Fault, t: u64) -> Node<'a> {
-        let mut c = self.clone();
-        c.st.inject(f);
-        c.injected.push(TimedFault {
+    /// This node with `f` placed at `t` (the moment before the next event).
+    fn placed(mut self, f: &Fault, t: u64) -> Node<'a> {
+        self.st.inject(f);
+        self.injected.push(TimedFault {
             at_s: t,
             after_phase: None,
             fault: f.clone(),
         });
-        c
+        self
     }
 
     /// Every successor, in a fixed order: the next event, each pending heal, each fault.
@@ -180,41 +227,136 @@ impl<'a> Node<'a> {
         let may_place = w.is_some()
             && !matches!(kind, NextEvent::ScenarioFault | NextEvent::End)
             && self.fence != Some(t);
-        let mut out = vec![];
-        // Placed below at index 0 when allowed.
-        let mut placed = Vec::new();
-        if may_place {
-            for (i, h) in self.heals.iter().enumerate() {
-                let mut c = self.place(h, t);
-                c.heals.remove(i);
-                placed.push(c);
-            }
-            if self.faults_left > 0 {
-                if let Some(w) = w {
-                    for (f, heal) in alphabet::faults(w, bound.beyond) {
-                        let mut c = self.place(&f, t);
-                        c.faults_left -= 1;
-                        if let Some(h) = heal {
-                            c.heals.push(h);
-                        }
-                        placed.push(c);
-                    }
-                }
-            }
-        }
         let had_heals = !self.heals.is_empty();
-        let mut next = self;
+        let wants_place = may_place && (had_heals || self.faults_left > 0);
+        // The next event played; when faults are placed here, on a clone (the reduction
+        // looks at the moment after it).
+        let (mut next, this) = if wants_place {
+            (self.clone(), Some(self))
+        } else {
+            (self, None)
+        };
+        let job = next.st.next_job();
         next.st.step();
         if kind != NextEvent::ScenarioFault {
             next.fence = Some(t);
         }
+        let later = this.is_some() && bound.reduce && postpone_ok(kind, job, &next, w, t);
+        let mut out = vec![];
         // A pending heal must be placed before its window closes.
         if !had_heals || (!next.st.done() && next.window() == w) {
             out.push(next);
         }
-        out.extend(placed);
+        let Some(this) = this else {
+            return out;
+        };
+        // What is placed here, in the search's order; the last one takes `this` itself.
+        enum Place {
+            Heal(usize),
+            Fault(Fault, Option<Fault>),
+            Probe(Fault),
+        }
+        let mut places = Vec::new();
+        let mut probe = None;
+        for (i, h) in this.heals.iter().enumerate() {
+            if later && postponable(h, job) {
+                probe.get_or_insert_with(|| h.clone());
+            } else {
+                places.push(Place::Heal(i));
+            }
+        }
+        if this.faults_left > 0 {
+            if let Some(w) = w {
+                for (f, heal) in alphabet::faults(w, bound.beyond) {
+                    if later && postponable(&f, job) {
+                        probe.get_or_insert(f);
+                    } else {
+                        places.push(Place::Fault(f, heal));
+                    }
+                }
+            }
+        }
+        // A postponed fault is still checked against the invariants where it was skipped
+        // (placing it advances the workload to this second first): one probe suffices,
+        // as every postponable fault leaves what the invariants read as it was.
+        if let Some(f) = probe {
+            places.push(Place::Probe(f));
+        }
+        let n = places.len();
+        let mut this = Some(this);
+        for (k, p) in places.into_iter().enumerate() {
+            let base = if k + 1 == n {
+                this.take().expect("taken once, last")
+            } else {
+                this.as_ref().expect("not taken yet").clone()
+            };
+            let c = match p {
+                Place::Heal(i) => {
+                    let h = base.heals[i].clone();
+                    let mut c = base.placed(&h, t);
+                    c.heals.remove(i);
+                    c
+                }
+                Place::Fault(f, heal) => {
+                    let mut c = base.placed(&f, t);
+                    c.faults_left -= 1;
+                    if let Some(h) = heal {
+                        c.heals.push(h);
+                    }
+                    c
+                }
+                Place::Probe(f) => {
+                    let mut c = base.placed(&f, t);
+                    c.probe = true;
+                    c
+                }
+            };
+            out.push(c);
+        }
         out
     }
+}
+
+/// Faults that only set a flag no invariant, no step and no event but a run of the job
+/// reads (`jobs::run`): the job failing or healed reads `job_failing[job]` in that job's run
+/// only; the SQL Agent's rights are read by the copy job only.
+fn postponable(f: &Fault, next_job: Option<usize>) -> bool {
+    match f {
+        Fault::JobFailing { job } | Fault::JobHealed { job } => next_job != Some(*job as usize),
+        Fault::AgentRights { .. } => next_job != Some(Job::Copy as usize),
+        _ => false,
+    }
+}
+
+/// Whether a postponable fault placed before the event `kind` (job `job`) at `t` may
+/// instead be placed at the next moment (before the event after it), reaching the same
+/// state after that event (docs/explore.md, "Reductions"): the event is not a fault and
+/// advances the workload (not the copy or restore job, which leave it for later), the
+/// next moment is one a fault may be placed at in the same window (not the same second,
+/// not a scenario fault or the end), and the event there advances the workload too (so
+/// the workload is advanced over the same intervals either way).
+fn postpone_ok(
+    kind: NextEvent,
+    job: Option<usize>,
+    next: &Node,
+    w: Option<Window>,
+    t: u64,
+) -> bool {
+    let advances = |kind: NextEvent, job: Option<usize>| {
+        matches!(
+            kind,
+            NextEvent::Step | NextEvent::PhaseStart | NextEvent::PhaseFault
+        ) || (kind == NextEvent::Job && job == Some(Job::Backup as usize))
+    };
+    // The event passed over must not write what the fault writes: not a fault itself.
+    if kind == NextEvent::PhaseFault || !advances(kind, job) || next.st.done() || next.window() != w
+    {
+        return false;
+    }
+    let Some((t2, kind2)) = next.st.peek() else {
+        return false;
+    };
+    t2 != t && advances(kind2, next.st.next_job())
 }
 
 /// Expand a level: each node's successors with their keys, in order.
@@ -225,7 +367,11 @@ pub fn expand_level<'a>(level: Vec<Node<'a>>, bound: Bound) -> Vec<Vec<Child<'a>
             n.into_successors(bound)
                 .into_iter()
                 .map(|node| {
-                    let key = node.key();
+                    let key = if node.probe {
+                        0
+                    } else {
+                        node.key(bound.reduce)
+                    };
                     Child { node, key }
                 })
                 .collect()
@@ -246,7 +392,16 @@ pub fn explore<'a>(
     map: &(dyn Fn(Vec<Node<'a>>) -> Vec<Vec<Child<'a>>> + Sync),
 ) -> Outcome {
     let mut out = Outcome::new(0);
-    let mut seen: BTreeSet<u128> = BTreeSet::new();
+    let mut seen = Visited::new();
+    // Under subsumption a state is known with the most faults left any path reached it
+    // with; without reduction the faults left are in the key and the value is unused.
+    let left = |n: &Node| {
+        if bound.reduce {
+            n.faults_left.min(u32::from(u8::MAX)) as u8
+        } else {
+            0
+        }
+    };
     let mut level: Vec<Node<'a>> = Vec::new();
     for (i, r) in roots.iter().enumerate() {
         if !only(i) {
@@ -255,53 +410,70 @@ pub fn explore<'a>(
         out.roots += 1;
         let n = Node::root(i, r, runbooks, bound);
         out.generated += 1;
-        if seen.insert(n.key()) {
+        if seen.insert(n.key(bound.reduce), left(&n)) != Seen::Covered {
             out.unique += 1;
             level.push(n);
         }
     }
     let mut depth = 0u32;
-    while !level.is_empty() {
+    'levels: while !level.is_empty() {
         if out.unique > max_states {
             out.complete = false;
             break;
         }
-        let parents: Vec<u16> = level.iter().map(|n| n.violated).collect();
-        let children = map(std::mem::take(&mut level));
         let mut next = Vec::new();
-        for (parent_violated, kids) in parents.into_iter().zip(children) {
-            for Child { mut node, key } in kids {
-                out.generated += 1;
-                let m = mask(&node.st);
-                node.violated = m;
-                let new = m & !parent_violated;
-                if new != 0 {
-                    for (k, first) in out.first.iter_mut().enumerate() {
-                        if new & (1 << k) != 0 && first.is_none() {
-                            *first = Some(Found {
-                                depth: depth + 1,
-                                root: node.root as usize,
-                                injected: node.injected.clone(),
-                            });
+        // The level is expanded a chunk at a time, in order, each chunk's successors
+        // deduplicated before the next is expanded: the same result as the whole level at
+        // once, with at most a chunk's duplicates in memory (and a stop at --max-states
+        // within a level).
+        let mut rest = std::mem::take(&mut level).into_iter();
+        loop {
+            if out.unique > max_states {
+                out.complete = false;
+                break 'levels;
+            }
+            let chunk: Vec<Node<'a>> = rest.by_ref().take(CHUNK).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            let parents: Vec<u16> = chunk.iter().map(|n| n.violated).collect();
+            let children = map(chunk);
+            for (parent_violated, kids) in parents.into_iter().zip(children) {
+                for Child { mut node, key } in kids {
+                    if !node.probe {
+                        out.generated += 1;
+                    }
+                    let m = mask(&node.st);
+                    node.violated = m;
+                    let new = m & !parent_violated;
+                    if new != 0 {
+                        for (k, first) in out.first.iter_mut().enumerate() {
+                            if new & (1 << k) != 0 && first.is_none() {
+                                *first = Some(Found {
+                                    depth: depth + 1,
+                                    root: node.root as usize,
+                                    injected: node.injected.clone(),
+                                });
+                            }
                         }
                     }
-                }
-                if !seen.insert(key) {
-                    continue;
-                }
-                out.unique += 1;
-                out.depth = depth + 1;
-                if node.st.done() {
-                    if node.st.exceeded().is_some() {
-                        out.cut += 1;
+                    if node.probe || seen.insert(key, left(&node)) == Seen::Covered {
+                        continue;
+                    }
+                    out.unique += 1;
+                    out.depth = depth + 1;
+                    if node.st.done() {
+                        if node.st.exceeded().is_some() {
+                            out.cut += 1;
+                        } else {
+                            out.ends += 1;
+                            for (k, on) in node.st.world().coverage.flags().iter().enumerate() {
+                                out.coverage[k] += u64::from(*on);
+                            }
+                        }
                     } else {
-                        out.ends += 1;
-                        for (k, on) in node.st.world().coverage.flags().iter().enumerate() {
-                            out.coverage[k] += u64::from(*on);
-                        }
+                        next.push(node);
                     }
-                } else {
-                    next.push(node);
                 }
             }
         }
@@ -310,6 +482,9 @@ pub fn explore<'a>(
     }
     out
 }
+
+/// Nodes expanded at once (split over the threads).
+const CHUNK: usize = 1 << 14;
 
 /// The scenario a found path stands for: the root's scenario plus the placed faults.
 pub fn counterexample(roots: &[Root], f: &Found) -> crate::scenario::Scenario {
