@@ -52,6 +52,15 @@ pub struct Unrecordable {
     pub text: String,
 }
 
+/// Why the model ended a range client's session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// Its instance went down at `t_s` (a fault: a crash, a stop, its data center lost).
+    InstanceDown { t_s: u64 },
+    /// Another session KILLed it at `t_s`.
+    Killed { t_s: u64 },
+}
+
 /// A restore, as msdb.dbo.restorehistory keeps it on the instance that restored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RestoreFact {
@@ -97,6 +106,9 @@ pub struct Live {
     measures: Measures,
     /// Sessions range clients hold: (instance, spid) -> the database they are in.
     sessions: BTreeMap<(Instance, u16), String>,
+    /// Sessions the model ended while their client was away (their instance went down, or
+    /// KILL): why, until the client's next request or logout learns it.
+    ended: BTreeMap<(Instance, u16), Ended>,
     taken: Vec<Taken>,
     unrecordable: Vec<Unrecordable>,
     happened: Vec<Happened>,
@@ -123,6 +135,7 @@ impl Live {
             serving: true,
             measures: Measures::default(),
             sessions: BTreeMap::new(),
+            ended: BTreeMap::new(),
             taken: Vec::new(),
             unrecordable: Vec::new(),
             happened: Vec::new(),
@@ -401,8 +414,10 @@ impl Live {
         });
     }
 
-    /// Service lost and back, as `engine`'s after_event measures it (phase 0 only).
+    /// Service lost and back, as `engine`'s after_event measures it (phase 0 only); and the
+    /// sessions of an instance that went down end (see [`Live::forget_down_sessions`]).
     fn after_event(&mut self, t: u64, by_step: bool) {
+        self.forget_down_sessions(t);
         let now_serving = self.w.serving();
         if self.serving && !now_serving {
             if !by_step && self.measures.outage_start_s.is_none() {
@@ -516,6 +531,51 @@ impl Live {
     /// A range client's session ended (logout, or KILL).
     pub fn end_session(&mut self, instance: Instance, spid: u16) -> bool {
         self.sessions.remove(&(instance, spid)).is_some()
+    }
+
+    /// KILL of another range client's session: it ends now, and its client learns it at
+    /// its next request.
+    pub fn kill_session(&mut self, instance: Instance, spid: u16) -> bool {
+        let was = self.end_session(instance, spid);
+        if was {
+            self.ended
+                .insert((instance, spid), Ended::Killed { t_s: self.now });
+        }
+        was
+    }
+
+    /// The client logged out (or its connection closed): nothing is left of the session.
+    pub fn logout(&mut self, instance: Instance, spid: u16) {
+        self.sessions.remove(&(instance, spid));
+        self.ended.remove(&(instance, spid));
+    }
+
+    /// Whether the session still exists, and if the model ended it, why (taken once: the
+    /// caller closes the client's connection).
+    pub fn take_ended(&mut self, instance: Instance, spid: u16) -> Option<Ended> {
+        self.ended.remove(&(instance, spid))
+    }
+
+    /// Whether an instance is up in the model (its own state and its data center's).
+    pub fn instance_up(&self, i: Instance) -> bool {
+        self.w.inst(i).up && self.w.dc_is_up(i.dc())
+    }
+
+    /// An instance that is down has no sessions: SQL Server's sessions live in its
+    /// process, so a crash, a stop or a lost data center ends them all, and a client sees
+    /// its connection broken. The model forgets them (a session left in mgc no longer
+    /// blocks RESTORE once the instance is back) and remembers why for their clients.
+    fn forget_down_sessions(&mut self, t: u64) {
+        let down: Vec<(Instance, u16)> = self
+            .sessions
+            .keys()
+            .filter(|(i, _)| !self.instance_up(*i))
+            .copied()
+            .collect();
+        for k in down {
+            self.sessions.remove(&k);
+            self.ended.insert(k, Ended::InstanceDown { t_s: t });
+        }
     }
 
     /// Range client sessions on an instance as (spid, database).
@@ -669,6 +729,47 @@ mod tests {
         assert_eq!(l.others_in(Instance::Backup, Db::Mgc, 52), 0);
         assert!(l.end_session(Instance::Backup, 52));
         assert_eq!(l.others_in(Instance::Backup, Db::Mgc, 53), 0);
+    }
+
+    fn crash_and_back() -> Scenario {
+        serde_json::from_str(
+            r#"{"name": "crash", "seed": 1, "faults": [
+                {"at_s": 3600, "kind": "instance_down", "instance": "primary"},
+                {"at_s": 7200, "kind": "instance_up", "instance": "primary"}]}"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn an_instance_going_down_ends_its_sessions_and_only_its() {
+        let mut l = Live::new(&crash_and_back());
+        l.session_database(Instance::Primary, 52, "mgc");
+        l.session_database(Instance::Backup, 53, "master");
+        l.advance_to(3601);
+        assert!(!l.instance_up(Instance::Primary));
+        assert!(l.sessions(Instance::Primary).is_empty());
+        assert_eq!(l.sessions(Instance::Backup), [(53, "master".to_string())]);
+        // Back up at 7200: the session stays ended, and no longer blocks a RESTORE there.
+        l.advance_to(7201);
+        assert!(l.instance_up(Instance::Primary));
+        assert_eq!(l.others_in(Instance::Primary, Db::Mgc, 60), 0);
+        assert_eq!(
+            l.take_ended(Instance::Primary, 52),
+            Some(Ended::InstanceDown { t_s: 3600 })
+        );
+        // Told once; the backup's session was never ended.
+        assert_eq!(l.take_ended(Instance::Primary, 52), None);
+        assert_eq!(l.take_ended(Instance::Backup, 53), None);
+    }
+
+    #[test]
+    fn a_killed_session_is_ended_and_its_logout_forgets_it() {
+        let mut l = Live::new(&quiet());
+        l.session_database(Instance::Backup, 52, "master");
+        assert!(l.kill_session(Instance::Backup, 52));
+        assert!(!l.kill_session(Instance::Backup, 52));
+        l.logout(Instance::Backup, 52);
+        assert_eq!(l.take_ended(Instance::Backup, 52), None);
     }
 
     #[test]
