@@ -528,3 +528,121 @@ fn a_session_on_an_instance_that_goes_down_loses_its_connection() {
         backup.exec("SELECT 1 AS one;").await.unwrap();
     });
 }
+
+/// `drill range --record` of a replay-driven session: the documented drill replayed on the
+/// range says when the failover ended (`end-phase 0`), which schedules DC1's rebuild 3 h
+/// later; the recording keeps that (a phase of its own ending with a 0 s wait, the rebuild
+/// timed from its end), so `drill run` of the recording rebuilds DC1 when the range did and
+/// reproduces every action's time, outcome and error and the state after the last one.
+#[test]
+fn a_recorded_replay_through_end_phase_replays_exactly() {
+    let l = load(None);
+    let model = Arc::new(
+        ModelBackend::new(
+            Live::new(&l.scenario),
+            Clock::new(0.0),
+            "drill",
+            PASSWORD,
+            tsql::parse_batch,
+            select::run,
+        )
+        .with_control(true),
+    );
+    let range = RangeServer::start(ServeConfig::default(), model.clone()).unwrap();
+    let o = replay_on(&l, &range.endpoints(), None).expect("replay runs");
+    assert_eq!(o.differences(), 0);
+    range.stop();
+    let st = model.lock();
+    let live = &st.live;
+    let ends = live.phase_ends();
+    // The replay says when each of the drill's two phases ended.
+    assert_eq!(
+        ends.iter().map(|e| e.phase).collect::<Vec<_>>(),
+        [0, 1],
+        "{ends:?}"
+    );
+    assert!(live.unscheduled_faults().is_empty());
+    let rec = harness::range::record::recording(live);
+    assert!(rec.inexact.is_empty(), "{:?}", rec.inexact);
+    let s = &rec.scenario;
+    assert_eq!(
+        s.phases.len(),
+        2,
+        "the failover, then the failback's actions"
+    );
+    assert!(
+        s.faults
+            .iter()
+            .any(|f| f.after_phase == Some(0) && f.at_s == 10800),
+        "DC1 rebuilt, 3 h after the recorded failover phase"
+    );
+    let runbooks: Vec<sim::runbook::Runbook> = s
+        .phases
+        .iter()
+        .map(|p| match &p.runbook {
+            sim::scenario::PhaseRunbook::Inline(rb) => (**rb).clone(),
+            _ => panic!("inline runbook"),
+        })
+        .collect();
+    let report = sim::engine::run(s, &runbooks, sim::engine::Options { record: true });
+    // DC1 was rebuilt in the replay of the recording, when the range rebuilt it.
+    let rebuilt = ends[0].t_s + 10800;
+    assert!(
+        report
+            .timeline
+            .iter()
+            .any(|e| e.kind == "fault" && e.t_s == rebuilt && e.title.contains("rebuilt")),
+        "no DC1 rebuilt at {rebuilt}"
+    );
+    let actions: Vec<_> = report
+        .timeline
+        .iter()
+        .filter(|e| e.kind == "step" && e.id.as_deref().is_some_and(|i| i.starts_with('R')))
+        .collect();
+    let taken = live.taken();
+    assert_eq!(actions.len(), taken.len());
+    assert!(
+        taken.iter().any(|t| t.t_s > rebuilt),
+        "actions after the rebuild"
+    );
+    for (k, t) in taken.iter().enumerate() {
+        assert_eq!(actions[k].t_s, t.t_s, "action {k} time");
+        assert_eq!(
+            actions[k].error.as_ref().map(|e| e.message.clone()),
+            t.result.as_ref().err().map(|f| f.render()),
+            "action {k} {:?}",
+            t.action
+        );
+    }
+    // `drill run` of the written file plays the same: DC1 rebuilt at the same second.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("session.json");
+    harness::range::record::write(live, &file).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_drill"))
+        .args(["run", file.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("drill run --json");
+    let timeline = v["timeline"].as_array().expect("a timeline");
+    assert!(
+        timeline.iter().any(|e| e["kind"] == "fault"
+            && e["t_s"] == rebuilt
+            && e["title"].as_str().unwrap().contains("rebuilt")),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The state after every action is the model's own run's after the same step (the run
+    // the replay drove the range through, and found no difference with).
+    let model = harness::run::play(&l);
+    let model_steps: Vec<_> = model.timeline.iter().filter(|e| e.kind == "step").collect();
+    assert_eq!(model_steps.len(), actions.len());
+    for (k, (m, a)) in model_steps.iter().zip(&actions).enumerate() {
+        assert_eq!(m.t_s, a.t_s, "step {k}");
+        assert_eq!(
+            serde_json::to_value(m.observed.as_ref().unwrap()).unwrap(),
+            serde_json::to_value(a.observed.as_ref().unwrap()).unwrap(),
+            "the state after step {k} ({})",
+            m.title
+        );
+    }
+}

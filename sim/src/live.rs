@@ -90,6 +90,20 @@ pub struct Measures {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Ev {
     Fault(u32),
+    /// The next recorded phase starts (see [`Live::end_phase`]).
+    PhaseStart,
+}
+
+/// The operator said a phase of the scenario ended (`end-phase`), after `actions` actions,
+/// at `t_s`: the recording ends a phase of its own there so that `drill run` schedules the
+/// faults timed from that phase's end as the range did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PhaseEnd {
+    pub t_s: u64,
+    /// The scenario's phase whose end it was.
+    pub phase: usize,
+    /// How many actions ([`Live::taken`]) had been taken when it ended.
+    pub actions: usize,
 }
 
 pub struct Live {
@@ -117,6 +131,9 @@ pub struct Live {
     named: BTreeMap<String, u32>,
     /// Work done, against the engine's WORK_BUDGET: past it the clock stops.
     work: u64,
+    phase_ends: Vec<PhaseEnd>,
+    /// A recorded phase's start is queued (Ev::PhaseStart) and has not fired yet.
+    phase_start_pending: bool,
 }
 
 impl Live {
@@ -142,6 +159,8 @@ impl Live {
             restores: Vec::new(),
             named: BTreeMap::new(),
             work: 0,
+            phase_ends: Vec::new(),
+            phase_start_pending: false,
         };
         for (i, f) in s.faults.iter().enumerate() {
             if f.after_phase.is_none() {
@@ -189,11 +208,18 @@ impl Live {
         std::mem::take(&mut self.happened)
     }
 
-    /// Faults the range does not fire: those timed from the end of a phase.
+    /// Faults the range did not schedule: those timed from the end of a phase nobody said
+    /// ended (`end-phase`).
     pub fn unscheduled_faults(&self) -> Vec<String> {
         self.s
             .faults
             .iter()
+            .filter(|f| {
+                !self
+                    .phase_ends
+                    .iter()
+                    .any(|e| Some(e.phase) == f.after_phase)
+            })
             .filter_map(|f| {
                 f.after_phase.map(|p| {
                     format!(
@@ -210,8 +236,20 @@ impl Live {
     /// from its end are scheduled as `engine`'s `phase_done` schedules them. Returns them as
     /// (time, description); calling it twice for one phase schedules them twice, so callers
     /// say it once.
+    ///
+    /// Exactness with the recording (record.rs ends a phase of its own here, with a `wait`
+    /// step of 0 s ending now): as the engine does at that step's end, the events due now
+    /// that were scheduled before it fire first, then the faults are scheduled, then the
+    /// next phase's start (an event now: the next action is its first step).
     pub fn end_phase(&mut self, p: usize) -> Vec<(u64, String)> {
+        self.settle_for_step();
         let now = self.now;
+        // The wait step's end: what steps::apply does for it (nothing) and the step count.
+        self.phase_ends.push(PhaseEnd {
+            t_s: now,
+            phase: p,
+            actions: self.taken.len(),
+        });
         let mut out = Vec::new();
         for (i, f) in self.s.faults.iter().enumerate() {
             if f.after_phase == Some(p) {
@@ -221,7 +259,15 @@ impl Live {
                 out.push((at, crate::describe::describe_fault(&f.fault)));
             }
         }
+        self.seq += 1;
+        self.q.push(Reverse((now, self.seq, Ev::PhaseStart)));
+        self.phase_start_pending = true;
         out
+    }
+
+    /// Where the operator said phases ended, in order.
+    pub fn phase_ends(&self) -> &[PhaseEnd] {
+        &self.phase_ends
     }
 
     /// Faults still to come on the clock, as (time, description).
@@ -229,7 +275,10 @@ impl Live {
         let mut v: Vec<(u64, u64, u32)> = self
             .q
             .iter()
-            .map(|Reverse((t, s, Ev::Fault(i)))| (*t, *s, *i))
+            .filter_map(|Reverse((t, s, e))| match e {
+                Ev::Fault(i) => Some((*t, *s, *i)),
+                Ev::PhaseStart => None,
+            })
             .collect();
         v.sort_unstable();
         v.into_iter()
@@ -284,8 +333,18 @@ impl Live {
             .expect("three jobs");
         let fault_first = matches!(self.q.peek(), Some(Reverse((t, s, _))) if (*t, *s) < (jt, js));
         if fault_first {
-            let Some(Reverse((t, _, Ev::Fault(i)))) = self.q.pop() else {
+            let Some(Reverse((t, _, ev))) = self.q.pop() else {
                 return;
+            };
+            let i = match ev {
+                Ev::Fault(i) => i,
+                Ev::PhaseStart => {
+                    // engine: PhaseStart -> start_step schedules the first step's end.
+                    self.phase_start_pending = false;
+                    self.seq += 1;
+                    self.step_seq = Some(self.seq);
+                    return;
+                }
             };
             self.w.advance_workload(t);
             self.w.now = t;
@@ -443,6 +502,11 @@ impl Live {
     /// now: what every model change by the operator starts with.
     fn settle_for_step(&mut self) {
         let now = self.now;
+        // A recorded phase that started at or before now: its start fires first (in order
+        // with the events before it), and gives the step its scheduling number.
+        while self.phase_start_pending {
+            self.fire_next();
+        }
         let limit = match self.step_seq {
             None => (now, u64::MAX),
             Some(s) => (now, s),
