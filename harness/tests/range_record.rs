@@ -486,12 +486,7 @@ fn a_job_due_when_a_phase_ends_keeps_its_order_in_the_replay() {
         &runbooks,
         sim::engine::Options { record: true },
     );
-    let last = report
-        .timeline
-        .iter()
-        .filter(|e| e.kind == "step")
-        .next_back()
-        .unwrap();
+    let last = report.timeline.iter().rfind(|e| e.kind == "step").unwrap();
     assert_eq!(last.t_s, 3840);
     assert_eq!(
         serde_json::to_value(last.observed.as_ref().unwrap()).unwrap(),
