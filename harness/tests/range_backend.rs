@@ -102,6 +102,11 @@ fn a_session_in_mgc_blocks_restore_until_killed() {
     assert_eq!(errors(&run(&b, 3, &mut me, "KILL 999")), vec![6106]);
     let kill = format!("KILL {}", other.spid);
     assert_eq!(errors(&run(&b, 3, &mut me, &kill)), Vec::<i32>::new());
+    // The killed session's next request: one fatal error (class 20: the wire closes).
+    let r = run(&b, 3, &mut other, "SELECT 1 AS one");
+    assert_eq!(messages(&r).len(), 1);
+    assert_eq!(messages(&r)[0].class, 20);
+    assert!(messages(&r)[0].text.contains("ended by KILL"), "{r:?}");
     assert_eq!(
         errors(&run(&b, 3, &mut me, "RESTORE DATABASE mgc WITH RECOVERY")),
         vec![3153, 3013]
@@ -190,4 +195,64 @@ fn a_log_backup_by_hand_is_applied_and_marked_unrecordable() {
     let rec = harness::range::record::recording(&st.live);
     assert_eq!(rec.inexact.len(), 1);
     assert!(rec.scenario.description.contains("NOT EXACT"));
+}
+
+fn crash_and_back() -> ModelBackend {
+    let s: sim::scenario::Scenario = serde_json::from_str(
+        r#"{"name": "crash", "seed": 3, "faults": [
+            {"at_s": 3600, "kind": "instance_down", "instance": "primary"},
+            {"at_s": 7200, "kind": "instance_up", "instance": "primary"}]}"#,
+    )
+    .unwrap();
+    ModelBackend::new(
+        Live::new(&s),
+        Clock::new(0.0),
+        "drill",
+        "Right#1",
+        tsql::parse_batch,
+        select::run,
+    )
+}
+
+/// A SQL Server instance that goes down ends every session in it: the client's next
+/// request fails and its connection closes (a fatal, class 20 error here), a login fails
+/// while it is down, and a session left in mgc before the crash no longer blocks RESTORE
+/// once the instance is back. Sessions on other instances are untouched.
+#[test]
+fn an_instance_going_down_ends_its_sessions() {
+    let b = crash_and_back();
+    let mut left = b.login(0, &login("Right#1")).unwrap();
+    assert_eq!(errors(&run(&b, 0, &mut left, "USE mgc")), Vec::<i32>::new());
+    let mut elsewhere = b.login(3, &login("Right#1")).unwrap();
+    b.lock().clock.advance(3700);
+    let r = run(&b, 0, &mut left, "SELECT 1 AS one");
+    let m = messages(&r);
+    assert_eq!((m.len(), m[0].number, m[0].class), (1, 50000, 20), "{r:?}");
+    assert!(
+        m[0].text.contains("is down in the model")
+            && m[0].text.contains("the connection is closed"),
+        "{}",
+        m[0].text
+    );
+    let e = b.login(0, &login("Right#1")).unwrap_err();
+    assert_eq!(e.class, 20);
+    assert!(e.text.contains("is down in the model"), "{}", e.text);
+    // The backup's session lives on.
+    assert_eq!(
+        errors(&run(&b, 3, &mut elsewhere, "SELECT 1 AS one")),
+        Vec::<i32>::new()
+    );
+    // Back at 7200: a new session logs in; the old one is gone from the instance's
+    // sessions, so it no longer counts against RESTORE's exclusive access (3101).
+    b.lock().clock.advance(3600);
+    let again = b.login(0, &login("Right#1")).unwrap();
+    let st = b.lock();
+    let sessions = st.live.sessions(sim::topology::Instance::Primary);
+    assert_eq!(sessions, [(again.spid, "master".to_string())]);
+    let mgc = sim::topology::Db::Mgc;
+    assert_eq!(
+        st.live
+            .others_in(sim::topology::Instance::Primary, mgc, again.spid),
+        0
+    );
 }

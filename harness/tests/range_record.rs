@@ -329,3 +329,173 @@ fn random_sessions_replay_exactly() {
     }
     assert_eq!(cases, 60);
 }
+
+/// Random sessions that also say phases ended (`end-phase`, as `drill replay --range`
+/// does), on the second of an action, a job or a fault, or between: each replays exactly
+/// with the faults timed from those ends (DC1 rebuilt), step by step and in its state.
+#[test]
+fn random_sessions_with_phase_ends_replay_exactly() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let mut seed: u64 = 0xe4d;
+    let mut next = move |n: u64| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    let full = harness::load::load(Some(&dir.join("full-cycle.json"))).unwrap();
+    let pool: Vec<Action> = full
+        .runbooks
+        .iter()
+        .flat_map(|rb| rb.steps.iter().map(|s| s.action.clone()))
+        .collect();
+    let mut rebuilds = 0;
+    for file in ["full-cycle.json", "full-cycle-corrected.json"] {
+        let l = harness::load::load(Some(&dir.join(file))).unwrap();
+        for _ in 0..20 {
+            let mut live = Live::new(&l.scenario);
+            let mut t = 0u64;
+            let mut phase = 0usize;
+            for _ in 0..(4 + next(8)) {
+                t += match next(6) {
+                    0 => 0,
+                    1 => 60 * next(30),
+                    2 => 900,
+                    3 => 3600 + 60 * next(60),
+                    // Onto a log-shipping job's second (see random_sessions_replay_exactly).
+                    4 => {
+                        let at = (t / 900 + 2 + next(3)) * 900 + [0, 120, 240][next(3) as usize];
+                        at - t
+                    }
+                    _ => next(2000),
+                };
+                live.advance_to(t);
+                if next(4) == 0 && phase < l.scenario.phases.len() {
+                    live.end_phase(phase);
+                    phase += 1;
+                } else {
+                    let a = &pool[next(pool.len() as u64) as usize];
+                    let _ = live.act("random", a);
+                }
+            }
+            // The session ends with an action, so its state is the replay's after it.
+            let a = &pool[next(pool.len() as u64) as usize];
+            let _ = live.act("random", a);
+            let rec = record::recording(&live);
+            assert!(rec.inexact.is_empty(), "{:?}", rec.inexact);
+            let runbooks: Vec<sim::runbook::Runbook> = rec
+                .scenario
+                .phases
+                .iter()
+                .map(|p| match &p.runbook {
+                    PhaseRunbook::Inline(rb) => (**rb).clone(),
+                    _ => panic!("inline runbook"),
+                })
+                .collect();
+            let report = sim::engine::run(
+                &rec.scenario,
+                &runbooks,
+                sim::engine::Options { record: true },
+            );
+            let steps: Vec<_> = report
+                .timeline
+                .iter()
+                .filter(|e| e.kind == "step")
+                .collect();
+            let actions: Vec<_> = steps
+                .iter()
+                .filter(|e| e.id.as_deref().is_some_and(|i| i.starts_with('R')))
+                .collect();
+            let taken = live.taken().to_vec();
+            assert_eq!(actions.len(), taken.len(), "{file}");
+            for (k, tk) in taken.iter().enumerate() {
+                assert_eq!(actions[k].t_s, tk.t_s, "{file} step {k}");
+                assert_eq!(
+                    actions[k].error.as_ref().map(|e| e.message.clone()),
+                    tk.result.as_ref().err().map(|f| f.render()),
+                    "{file} step {k} {:?}",
+                    tk.action
+                );
+            }
+            // Faults the range fired from a phase end fire in the replay at the same second.
+            for (at, what) in live
+                .drain_happened()
+                .iter()
+                .filter(|h| h.what.contains("rebuilt"))
+                .map(|h| (h.t_s, h.what.clone()))
+            {
+                rebuilds += 1;
+                assert!(
+                    report
+                        .timeline
+                        .iter()
+                        .any(|e| e.kind == "fault" && e.t_s == at && e.title.contains("rebuilt")),
+                    "{file}: {what} at {at}"
+                );
+            }
+            assert_eq!(
+                serde_json::to_value(actions.last().unwrap().observed.as_ref().unwrap()).unwrap(),
+                serde_json::to_value(live.observe()).unwrap(),
+                "{file}: final state"
+            );
+        }
+    }
+    assert!(rebuilds > 0, "some session saw DC1 rebuilt");
+}
+
+/// The tie the phase start decides: a restore job due on the second a phase ends (after
+/// an earlier action) runs, in the engine, after the phase's closing wait step but before
+/// the next phase starts; so when the next action lands on the job's next run, 15 min
+/// later, the job runs first (it restores the 01:00 log backup) and the recovery after it.
+/// The range orders it the same way, and the recording replays to the same state.
+#[test]
+fn a_job_due_when_a_phase_ends_keeps_its_order_in_the_replay() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let l = harness::load::load(Some(&dir.join("dc1-outage-share-dc2.json"))).unwrap();
+    let mut live = Live::new(&l.scenario);
+    let recover = |i| Action::KillSessionsAndRecover {
+        instance: i,
+        database: Db::Mgc,
+    };
+    live.advance_to(2000);
+    // mgc on the primary is ONLINE: 3153, and nothing changes; it fixes the step order.
+    assert!(live
+        .act("recover primary", &recover(Instance::Primary))
+        .is_err());
+    // The restore job runs at 00:34:00 (2040) and next at 00:49:00 (2940).
+    live.advance_to(2940);
+    live.end_phase(0);
+    live.advance_to(3840);
+    let before = live.world().db(Instance::Backup, Db::Mgc).lsn;
+    assert!(live
+        .act("recover backup", &recover(Instance::Backup))
+        .is_ok());
+    let rec = record::recording(&live);
+    let runbooks: Vec<sim::runbook::Runbook> = rec
+        .scenario
+        .phases
+        .iter()
+        .map(|p| match &p.runbook {
+            PhaseRunbook::Inline(rb) => (**rb).clone(),
+            _ => panic!("inline runbook"),
+        })
+        .collect();
+    assert_eq!(runbooks.len(), 2);
+    let report = sim::engine::run(
+        &rec.scenario,
+        &runbooks,
+        sim::engine::Options { record: true },
+    );
+    let last = report.timeline.iter().rfind(|e| e.kind == "step").unwrap();
+    assert_eq!(last.t_s, 3840);
+    assert_eq!(
+        serde_json::to_value(last.observed.as_ref().unwrap()).unwrap(),
+        serde_json::to_value(live.observe()).unwrap()
+    );
+    // The job ran before the recovery: it moved backup's redo point at 3840.
+    let restored_at_3840 = live
+        .restores()
+        .iter()
+        .any(|r| r.t_s == 3840 && r.instance == Instance::Backup && r.restore_type == 'L');
+    assert!(restored_at_3840, "before {before:?}: {:?}", live.restores());
+}

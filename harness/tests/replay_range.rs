@@ -9,8 +9,9 @@ use harness::range::reply::{
 };
 use harness::range::server::{RangeServer, ServeConfig};
 use harness::range::{select, tsql};
+use harness::sqlserver::range::RangeConn;
 use harness::sqlserver::range::{self as rr, Outcome};
-use harness::sqlserver::replay::{Exec, Tiberius};
+use harness::sqlserver::replay::Exec;
 use sim::live::Live;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -49,11 +50,11 @@ fn rt() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-async fn connect(eps: &[SocketAddr]) -> (Vec<Tiberius>, Vec<String>) {
+async fn connect(eps: &[SocketAddr]) -> (Vec<RangeConn>, Vec<String>) {
     let mut conns = Vec::new();
     for e in eps {
         conns.push(
-            Tiberius::connect(&e.ip().to_string(), e.port(), "drill", PASSWORD)
+            RangeConn::connect(&e.ip().to_string(), e.port(), "drill", PASSWORD)
                 .await
                 .expect("login to the range"),
         );
@@ -318,21 +319,17 @@ fn drill_replay_range_on_a_range_process() {
     };
     let (code, _, err) = replay(Some("scenarios/full-cycle-corrected.json"));
     let (code2, out2, err2) = replay(None);
-    // A range the model's run does not describe: a second range, where a forgotten session
-    // sits in the primary's mgc (USE mgc) from t=0, as an SSMS window left open. The check
-    // does not refuse it (clients may be connected), and the replay shows what it changes:
-    // the session count, then B4's RESTORE on the primary fails with 3101 where the model
-    // succeeds; exit 1. (The range keeps the session through DC1's outage and rebuild,
-    // where a real server would have dropped it: docs/sqlserver.md.)
-    let replay_in_process = |forgotten_session: bool| {
-        let l = load(None);
+    // A second range of a scenario, with a client session left behind in `database` on
+    // `instance` from t=0 (an SSMS window left open), replayed by `drill replay --range`.
+    let replay_in_process = |file: Option<&std::path::Path>, forgotten: Option<(usize, &str)>| {
+        let l = harness::load::load(file).expect("scenario loads");
         let other = start(&l, true);
         let eps = other.endpoints();
         let rt = rt();
         let _session = rt.block_on(async {
-            let (mut conns, _) = connect(&eps[..1]).await;
-            if forgotten_session {
-                conns[0].exec("USE mgc;").await.unwrap();
+            let (mut conns, _) = connect(&eps).await;
+            if let Some((k, db)) = forgotten {
+                conns[k].exec(&format!("USE {db};")).await.unwrap();
             }
             conns
         });
@@ -343,8 +340,11 @@ fn drill_replay_range_on_a_range_process() {
                 .collect::<Vec<_>>()
                 .join(",")
         );
+        let mut args = vec!["replay".to_string()];
+        args.extend(file.map(|f| f.to_string_lossy().into_owned()));
+        args.extend(["--range".to_string(), addr]);
         let out = Command::new(env!("CARGO_BIN_EXE_drill"))
-            .args(["replay", "--range", &addr])
+            .args(&args)
             .env("DRILL_RANGE_PASSWORD", PASSWORD)
             .output()
             .unwrap();
@@ -354,16 +354,39 @@ fn drill_replay_range_on_a_range_process() {
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
     };
-    let (code3, out3, err3) = replay_in_process(true);
-    // Another fresh range of the same scenario: the same output, byte for byte.
-    let (code4, out4, _) = replay_in_process(false);
+    // The documented drill with log shipping in STANDBY mode (the secondary's mgc readable
+    // between restores), and a session left in the backup's mgc: backup is never down in
+    // this scenario, so the session is still there at F4, whose RESTORE ... WITH RECOVERY
+    // needs exclusive access and fails with 3101 where the model (no such session)
+    // succeeds: a difference, exit 1.
+    let dir = tempfile::tempdir().unwrap();
+    let standby = dir.path().join("full-cycle-standby.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo("scenarios/full-cycle.json")).unwrap())
+            .unwrap();
+    v["log_shipping"] = serde_json::json!({"standby": true});
+    // The runbooks by absolute path: the file is not next to them.
+    for ph in v["phases"].as_array_mut().unwrap() {
+        let rel = ph["runbook"].as_str().unwrap().to_string();
+        ph["runbook"] = repo("scenarios").join(rel).to_string_lossy().into();
+    }
+    std::fs::write(&standby, v.to_string()).unwrap();
+    let (code3, out3, err3) = replay_in_process(Some(&standby), Some((3, "mgc")));
+    // A session left in the primary's mgc ends when DC1 goes down (01:01), as a real
+    // instance's sessions do; so it does not block B4's RESTORE on the rebuilt primary:
+    // no difference, exit 0, and the output is a fresh range's, byte for byte.
+    let (code4, out4, err4) = replay_in_process(None, Some((0, "mgc")));
+    let (code5, out5, _) = replay_in_process(None, None);
+    assert_eq!(code5, Some(0));
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(code3, Some(1), "{err3}\n{out3}");
     assert!(
-        out3.contains("DIFF STEP B4: primary - outcome: model success, server error 3101"),
+        out3.contains("DIFF STEP F4: backup - outcome: model success, server error 3101"),
         "{out3}"
     );
+    assert_eq!(code4, Some(0), "{err4}\n{out4}");
+    assert_eq!(out4, out5);
     assert!(
         out3.contains("difference(s) between the model and the range"),
         "{out3}"
@@ -462,5 +485,164 @@ fn bad_range_addresses_are_bad_input() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains("--range") || err.contains("--server"), "{err}");
+    }
+}
+
+/// Over TDS: when DC1 goes down on the range (01:01 in the documented drill), a client's
+/// session on the primary ends: its next request gets the range's fatal error (class 20)
+/// and then the connection is closed (the request after it fails without reaching the
+/// model); a new login to the primary fails while it is down; the backup's session lives.
+#[test]
+fn a_session_on_an_instance_that_goes_down_loses_its_connection() {
+    use harness::sqlserver::replay::Tiberius;
+    let l = load(None);
+    let range = start(&l, true);
+    let eps = range.endpoints();
+    let (host, p0, p3) = (eps[0].ip().to_string(), eps[0].port(), eps[3].port());
+    rt().block_on(async {
+        let mut primary = Tiberius::connect(&host, p0, "drill", PASSWORD)
+            .await
+            .unwrap();
+        let mut backup = Tiberius::connect(&host, p3, "drill", PASSWORD)
+            .await
+            .unwrap();
+        primary.exec("USE mgc;").await.unwrap();
+        backup
+            .batch(&rr::control_sql("advance-to 3700"))
+            .await
+            .unwrap();
+        let e = primary.exec("SELECT 1 AS one;").await.unwrap_err();
+        assert_eq!(e.numbers, [50000], "{e:?}");
+        assert!(
+            e.message.contains("is down in the model")
+                && e.message.contains("connection is closed"),
+            "{e:?}"
+        );
+        let e = primary.exec("SELECT 1 AS one;").await.unwrap_err();
+        assert!(e.numbers.is_empty(), "the connection is gone: {e:?}");
+        let e = Tiberius::connect(&host, p0, "drill", PASSWORD)
+            .await
+            .err()
+            .expect("a login to a down instance fails");
+        assert!(e.contains("is down in the model"), "{e}");
+        backup.exec("SELECT 1 AS one;").await.unwrap();
+    });
+}
+
+/// `drill range --record` of a replay-driven session: the documented drill replayed on the
+/// range says when the failover ended (`end-phase 0`), which schedules DC1's rebuild 3 h
+/// later; the recording keeps that (a phase of its own ending with a 0 s wait, the rebuild
+/// timed from its end), so `drill run` of the recording rebuilds DC1 when the range did and
+/// reproduces every action's time, outcome and error and the state after the last one.
+#[test]
+fn a_recorded_replay_through_end_phase_replays_exactly() {
+    let l = load(None);
+    let model = Arc::new(
+        ModelBackend::new(
+            Live::new(&l.scenario),
+            Clock::new(0.0),
+            "drill",
+            PASSWORD,
+            tsql::parse_batch,
+            select::run,
+        )
+        .with_control(true),
+    );
+    let range = RangeServer::start(ServeConfig::default(), model.clone()).unwrap();
+    let o = replay_on(&l, &range.endpoints(), None).expect("replay runs");
+    assert_eq!(o.differences(), 0);
+    range.stop();
+    let st = model.lock();
+    let live = &st.live;
+    let ends = live.phase_ends();
+    // The replay says when each of the drill's two phases ended.
+    assert_eq!(
+        ends.iter().map(|e| e.phase).collect::<Vec<_>>(),
+        [0, 1],
+        "{ends:?}"
+    );
+    assert!(live.unscheduled_faults().is_empty());
+    let rec = harness::range::record::recording(live);
+    assert!(rec.inexact.is_empty(), "{:?}", rec.inexact);
+    let s = &rec.scenario;
+    assert_eq!(
+        s.phases.len(),
+        2,
+        "the failover, then the failback's actions"
+    );
+    assert!(
+        s.faults
+            .iter()
+            .any(|f| f.after_phase == Some(0) && f.at_s == 10800),
+        "DC1 rebuilt, 3 h after the recorded failover phase"
+    );
+    let runbooks: Vec<sim::runbook::Runbook> = s
+        .phases
+        .iter()
+        .map(|p| match &p.runbook {
+            sim::scenario::PhaseRunbook::Inline(rb) => (**rb).clone(),
+            _ => panic!("inline runbook"),
+        })
+        .collect();
+    let report = sim::engine::run(s, &runbooks, sim::engine::Options { record: true });
+    // DC1 was rebuilt in the replay of the recording, when the range rebuilt it.
+    let rebuilt = ends[0].t_s + 10800;
+    assert!(
+        report
+            .timeline
+            .iter()
+            .any(|e| e.kind == "fault" && e.t_s == rebuilt && e.title.contains("rebuilt")),
+        "no DC1 rebuilt at {rebuilt}"
+    );
+    let actions: Vec<_> = report
+        .timeline
+        .iter()
+        .filter(|e| e.kind == "step" && e.id.as_deref().is_some_and(|i| i.starts_with('R')))
+        .collect();
+    let taken = live.taken();
+    assert_eq!(actions.len(), taken.len());
+    assert!(
+        taken.iter().any(|t| t.t_s > rebuilt),
+        "actions after the rebuild"
+    );
+    for (k, t) in taken.iter().enumerate() {
+        assert_eq!(actions[k].t_s, t.t_s, "action {k} time");
+        assert_eq!(
+            actions[k].error.as_ref().map(|e| e.message.clone()),
+            t.result.as_ref().err().map(|f| f.render()),
+            "action {k} {:?}",
+            t.action
+        );
+    }
+    // `drill run` of the written file plays the same: DC1 rebuilt at the same second.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("session.json");
+    harness::range::record::write(live, &file).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_drill"))
+        .args(["run", file.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("drill run --json");
+    let timeline = v["timeline"].as_array().expect("a timeline");
+    assert!(
+        timeline.iter().any(|e| e["kind"] == "fault"
+            && e["t_s"] == rebuilt
+            && e["title"].as_str().unwrap().contains("rebuilt")),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The state after every action is the model's own run's after the same step (the run
+    // the replay drove the range through, and found no difference with).
+    let model = harness::run::play(&l);
+    let model_steps: Vec<_> = model.timeline.iter().filter(|e| e.kind == "step").collect();
+    assert_eq!(model_steps.len(), actions.len());
+    for (k, (m, a)) in model_steps.iter().zip(&actions).enumerate() {
+        assert_eq!(m.t_s, a.t_s, "step {k}");
+        assert_eq!(
+            serde_json::to_value(m.observed.as_ref().unwrap()).unwrap(),
+            serde_json::to_value(a.observed.as_ref().unwrap()).unwrap(),
+            "the state after step {k} ({})",
+            m.title
+        );
     }
 }

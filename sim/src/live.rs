@@ -52,6 +52,15 @@ pub struct Unrecordable {
     pub text: String,
 }
 
+/// Why the model ended a range client's session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// Its instance went down at `t_s` (a fault: a crash, a stop, its data center lost).
+    InstanceDown { t_s: u64 },
+    /// Another session KILLed it at `t_s`.
+    Killed { t_s: u64 },
+}
+
 /// A restore, as msdb.dbo.restorehistory keeps it on the instance that restored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RestoreFact {
@@ -81,6 +90,20 @@ pub struct Measures {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Ev {
     Fault(u32),
+    /// The next recorded phase starts (see [`Live::end_phase`]).
+    PhaseStart,
+}
+
+/// The operator said a phase of the scenario ended (`end-phase`), after `actions` actions,
+/// at `t_s`: the recording ends a phase of its own there so that `drill run` schedules the
+/// faults timed from that phase's end as the range did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PhaseEnd {
+    pub t_s: u64,
+    /// The scenario's phase whose end it was.
+    pub phase: usize,
+    /// How many actions ([`Live::taken`]) had been taken when it ended.
+    pub actions: usize,
 }
 
 pub struct Live {
@@ -97,6 +120,9 @@ pub struct Live {
     measures: Measures,
     /// Sessions range clients hold: (instance, spid) -> the database they are in.
     sessions: BTreeMap<(Instance, u16), String>,
+    /// Sessions the model ended while their client was away (their instance went down, or
+    /// KILL): why, until the client's next request or logout learns it.
+    ended: BTreeMap<(Instance, u16), Ended>,
     taken: Vec<Taken>,
     unrecordable: Vec<Unrecordable>,
     happened: Vec<Happened>,
@@ -105,6 +131,9 @@ pub struct Live {
     named: BTreeMap<String, u32>,
     /// Work done, against the engine's WORK_BUDGET: past it the clock stops.
     work: u64,
+    phase_ends: Vec<PhaseEnd>,
+    /// A recorded phase's start is queued (Ev::PhaseStart) and has not fired yet.
+    phase_start_pending: bool,
 }
 
 impl Live {
@@ -123,12 +152,15 @@ impl Live {
             serving: true,
             measures: Measures::default(),
             sessions: BTreeMap::new(),
+            ended: BTreeMap::new(),
             taken: Vec::new(),
             unrecordable: Vec::new(),
             happened: Vec::new(),
             restores: Vec::new(),
             named: BTreeMap::new(),
             work: 0,
+            phase_ends: Vec::new(),
+            phase_start_pending: false,
         };
         for (i, f) in s.faults.iter().enumerate() {
             if f.after_phase.is_none() {
@@ -176,11 +208,18 @@ impl Live {
         std::mem::take(&mut self.happened)
     }
 
-    /// Faults the range does not fire: those timed from the end of a phase.
+    /// Faults the range did not schedule: those timed from the end of a phase nobody said
+    /// ended (`end-phase`).
     pub fn unscheduled_faults(&self) -> Vec<String> {
         self.s
             .faults
             .iter()
+            .filter(|f| {
+                !self
+                    .phase_ends
+                    .iter()
+                    .any(|e| Some(e.phase) == f.after_phase)
+            })
             .filter_map(|f| {
                 f.after_phase.map(|p| {
                     format!(
@@ -197,8 +236,20 @@ impl Live {
     /// from its end are scheduled as `engine`'s `phase_done` schedules them. Returns them as
     /// (time, description); calling it twice for one phase schedules them twice, so callers
     /// say it once.
+    ///
+    /// Exactness with the recording (record.rs ends a phase of its own here, with a `wait`
+    /// step of 0 s ending now): as the engine does at that step's end, the events due now
+    /// that were scheduled before it fire first, then the faults are scheduled, then the
+    /// next phase's start (an event now: the next action is its first step).
     pub fn end_phase(&mut self, p: usize) -> Vec<(u64, String)> {
+        self.settle_for_step();
         let now = self.now;
+        // The wait step's end: what steps::apply does for it (nothing) and the step count.
+        self.phase_ends.push(PhaseEnd {
+            t_s: now,
+            phase: p,
+            actions: self.taken.len(),
+        });
         let mut out = Vec::new();
         for (i, f) in self.s.faults.iter().enumerate() {
             if f.after_phase == Some(p) {
@@ -208,7 +259,15 @@ impl Live {
                 out.push((at, crate::describe::describe_fault(&f.fault)));
             }
         }
+        self.seq += 1;
+        self.q.push(Reverse((now, self.seq, Ev::PhaseStart)));
+        self.phase_start_pending = true;
         out
+    }
+
+    /// Where the operator said phases ended, in order.
+    pub fn phase_ends(&self) -> &[PhaseEnd] {
+        &self.phase_ends
     }
 
     /// Faults still to come on the clock, as (time, description).
@@ -216,7 +275,10 @@ impl Live {
         let mut v: Vec<(u64, u64, u32)> = self
             .q
             .iter()
-            .map(|Reverse((t, s, Ev::Fault(i)))| (*t, *s, *i))
+            .filter_map(|Reverse((t, s, e))| match e {
+                Ev::Fault(i) => Some((*t, *s, *i)),
+                Ev::PhaseStart => None,
+            })
             .collect();
         v.sort_unstable();
         v.into_iter()
@@ -271,8 +333,18 @@ impl Live {
             .expect("three jobs");
         let fault_first = matches!(self.q.peek(), Some(Reverse((t, s, _))) if (*t, *s) < (jt, js));
         if fault_first {
-            let Some(Reverse((t, _, Ev::Fault(i)))) = self.q.pop() else {
+            let Some(Reverse((t, _, ev))) = self.q.pop() else {
                 return;
+            };
+            let i = match ev {
+                Ev::Fault(i) => i,
+                Ev::PhaseStart => {
+                    // engine: PhaseStart -> start_step schedules the first step's end.
+                    self.phase_start_pending = false;
+                    self.seq += 1;
+                    self.step_seq = Some(self.seq);
+                    return;
+                }
             };
             self.w.advance_workload(t);
             self.w.now = t;
@@ -401,8 +473,10 @@ impl Live {
         });
     }
 
-    /// Service lost and back, as `engine`'s after_event measures it (phase 0 only).
+    /// Service lost and back, as `engine`'s after_event measures it (phase 0 only); and the
+    /// sessions of an instance that went down end (see [`Live::forget_down_sessions`]).
     fn after_event(&mut self, t: u64, by_step: bool) {
+        self.forget_down_sessions(t);
         let now_serving = self.w.serving();
         if self.serving && !now_serving {
             if !by_step && self.measures.outage_start_s.is_none() {
@@ -428,6 +502,11 @@ impl Live {
     /// now: what every model change by the operator starts with.
     fn settle_for_step(&mut self) {
         let now = self.now;
+        // A recorded phase that started at or before now: its start fires first (in order
+        // with the events before it), and gives the step its scheduling number.
+        while self.phase_start_pending {
+            self.fire_next();
+        }
         let limit = match self.step_seq {
             None => (now, u64::MAX),
             Some(s) => (now, s),
@@ -516,6 +595,51 @@ impl Live {
     /// A range client's session ended (logout, or KILL).
     pub fn end_session(&mut self, instance: Instance, spid: u16) -> bool {
         self.sessions.remove(&(instance, spid)).is_some()
+    }
+
+    /// KILL of another range client's session: it ends now, and its client learns it at
+    /// its next request.
+    pub fn kill_session(&mut self, instance: Instance, spid: u16) -> bool {
+        let was = self.end_session(instance, spid);
+        if was {
+            self.ended
+                .insert((instance, spid), Ended::Killed { t_s: self.now });
+        }
+        was
+    }
+
+    /// The client logged out (or its connection closed): nothing is left of the session.
+    pub fn logout(&mut self, instance: Instance, spid: u16) {
+        self.sessions.remove(&(instance, spid));
+        self.ended.remove(&(instance, spid));
+    }
+
+    /// Whether the session still exists, and if the model ended it, why (taken once: the
+    /// caller closes the client's connection).
+    pub fn take_ended(&mut self, instance: Instance, spid: u16) -> Option<Ended> {
+        self.ended.remove(&(instance, spid))
+    }
+
+    /// Whether an instance is up in the model (its own state and its data center's).
+    pub fn instance_up(&self, i: Instance) -> bool {
+        self.w.inst(i).up && self.w.dc_is_up(i.dc())
+    }
+
+    /// An instance that is down has no sessions: SQL Server's sessions live in its
+    /// process, so a crash, a stop or a lost data center ends them all, and a client sees
+    /// its connection broken. The model forgets them (a session left in mgc no longer
+    /// blocks RESTORE once the instance is back) and remembers why for their clients.
+    fn forget_down_sessions(&mut self, t: u64) {
+        let down: Vec<(Instance, u16)> = self
+            .sessions
+            .keys()
+            .filter(|(i, _)| !self.instance_up(*i))
+            .copied()
+            .collect();
+        for k in down {
+            self.sessions.remove(&k);
+            self.ended.insert(k, Ended::InstanceDown { t_s: t });
+        }
     }
 
     /// Range client sessions on an instance as (spid, database).
@@ -669,6 +793,47 @@ mod tests {
         assert_eq!(l.others_in(Instance::Backup, Db::Mgc, 52), 0);
         assert!(l.end_session(Instance::Backup, 52));
         assert_eq!(l.others_in(Instance::Backup, Db::Mgc, 53), 0);
+    }
+
+    fn crash_and_back() -> Scenario {
+        serde_json::from_str(
+            r#"{"name": "crash", "seed": 1, "faults": [
+                {"at_s": 3600, "kind": "instance_down", "instance": "primary"},
+                {"at_s": 7200, "kind": "instance_up", "instance": "primary"}]}"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn an_instance_going_down_ends_its_sessions_and_only_its() {
+        let mut l = Live::new(&crash_and_back());
+        l.session_database(Instance::Primary, 52, "mgc");
+        l.session_database(Instance::Backup, 53, "master");
+        l.advance_to(3601);
+        assert!(!l.instance_up(Instance::Primary));
+        assert!(l.sessions(Instance::Primary).is_empty());
+        assert_eq!(l.sessions(Instance::Backup), [(53, "master".to_string())]);
+        // Back up at 7200: the session stays ended, and no longer blocks a RESTORE there.
+        l.advance_to(7201);
+        assert!(l.instance_up(Instance::Primary));
+        assert_eq!(l.others_in(Instance::Primary, Db::Mgc, 60), 0);
+        assert_eq!(
+            l.take_ended(Instance::Primary, 52),
+            Some(Ended::InstanceDown { t_s: 3600 })
+        );
+        // Told once; the backup's session was never ended.
+        assert_eq!(l.take_ended(Instance::Primary, 52), None);
+        assert_eq!(l.take_ended(Instance::Backup, 53), None);
+    }
+
+    #[test]
+    fn a_killed_session_is_ended_and_its_logout_forgets_it() {
+        let mut l = Live::new(&quiet());
+        l.session_database(Instance::Backup, 52, "master");
+        assert!(l.kill_session(Instance::Backup, 52));
+        assert!(!l.kill_session(Instance::Backup, 52));
+        l.logout(Instance::Backup, 52);
+        assert_eq!(l.take_ended(Instance::Backup, 52), None);
     }
 
     #[test]

@@ -203,13 +203,8 @@ impl ModelBackend {
         st.tick();
         let i = instance(endpoint);
         let mut out = Vec::new();
-        let w = st.live.world();
-        if !(w.inst(i).up && w.dc_is_up(i.dc())) {
-            out.push(Reply::Message(msg(
-                NOT_MODELLED,
-                16,
-                format!("drill range: instance {i} is down in the model (a fault); a real client would have lost its connection"),
-            )));
+        if let Some(m) = session_gone(&mut st.live, i, session.spid) {
+            out.push(Reply::Message(m));
             out.push(Reply::Done {
                 rows: None,
                 error: true,
@@ -517,7 +512,7 @@ impl ModelBackend {
                     m.line = line;
                     return fail(out, vec![m]);
                 }
-                if st.live.end_session(i, *spid) {
+                if st.live.kill_session(i, *spid) {
                     return ok(out, vec![]);
                 }
                 let server = catalog::session_rows(&st.live, i, session.spid)
@@ -642,6 +637,58 @@ impl ModelBackend {
             }
         }
     }
+}
+
+/// What every message that ends a session says: the wire closes the connection after a
+/// class 20 or higher error (database-engine-error-severities.md: 20-24 are fatal, "the
+/// application connection to the instance ... may also terminate"), and a client that
+/// replays on the range (sqlserver::range) reconnects when it sees it.
+pub const SESSION_ENDED: &str = "the connection is closed";
+
+/// The severity of a message that ends the session (fatal: the wire then closes).
+pub const FATAL: u8 = 20;
+
+/// A login to an instance that is down in the model: refused, as a real client cannot
+/// reach a stopped instance (the range says why instead of timing out).
+pub fn instance_down_login(i: Instance) -> SqlMessage {
+    msg(
+        NOT_MODELLED,
+        FATAL,
+        format!("drill range: instance {i} is down in the model (a fault); a login fails until it is back, as with a stopped SQL Server instance; {SESSION_ENDED}."),
+    )
+}
+
+/// The session's next request after the model ended it (its instance went down, or KILL):
+/// one fatal error, then the wire closes the connection. A real instance that stops or
+/// crashes ends every session in it and its clients see their connection broken; KILL
+/// ends the session and its connection (kill-transact-sql.md). None: the session lives.
+fn session_gone(live: &mut Live, i: Instance, spid: u16) -> Option<SqlMessage> {
+    let why = match live.take_ended(i, spid) {
+        Some(sim::live::Ended::InstanceDown { t_s }) => {
+            if live.instance_up(i) {
+                format!("instance {i} went down in the model at {} (a fault) and ended every session in it, this one too; connect again", hms(t_s))
+            } else {
+                format!("instance {i} is down in the model (a fault at {}): it ended every session in it, this one too", hms(t_s))
+            }
+        }
+        Some(sim::live::Ended::Killed { t_s }) => {
+            format!("session {spid} was ended by KILL at {}", hms(t_s))
+        }
+        // Defensive: a down instance holds no session (the model ends them as it goes down).
+        None if !live.instance_up(i) => {
+            format!("instance {i} is down in the model (a fault)")
+        }
+        None => return None,
+    };
+    Some(msg(
+        NOT_MODELLED,
+        FATAL,
+        format!("drill range: {why}; {SESSION_ENDED}."),
+    ))
+}
+
+fn hms(t: u64) -> String {
+    super::console::hms(t)
 }
 
 /// The SELECT evaluator to use until one is given: every SELECT gets Msg 50000.
@@ -832,8 +879,9 @@ impl Backend for ModelBackend {
         let spid = self.next_spid.fetch_add(1, Ordering::Relaxed).max(51);
         let mut st = self.lock();
         st.tick();
-        // A login to an instance that is down in the model succeeds, so a client sees why:
-        // each batch is answered with Msg 50000 saying the instance is down.
+        if !st.live.instance_up(i) {
+            return Err(instance_down_login(i));
+        }
         let database = if login.database.is_empty() {
             "master".to_string()
         } else {
@@ -877,8 +925,6 @@ impl Backend for ModelBackend {
     }
 
     fn logout(&self, endpoint: usize, session: &Session) {
-        self.lock()
-            .live
-            .end_session(instance(endpoint), session.spid);
+        self.lock().live.logout(instance(endpoint), session.spid);
     }
 }

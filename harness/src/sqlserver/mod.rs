@@ -174,7 +174,7 @@ fn on_range(
         let mut names = Vec::new();
         for ep in eps.iter().flatten() {
             names.push(format!("{},{}", ep.host, ep.port));
-            conns.push(replay::Tiberius::connect(&ep.host, ep.port, &user, &password).await?);
+            conns.push(range::RangeConn::connect(&ep.host, ep.port, &user, &password).await?);
         }
         range::check(&mut conns, &names, loaded).await?;
         range::replay(&items, &mut conns).await

@@ -21,6 +21,86 @@ use sim::report::Report;
 use sim::runbook::Action;
 use sim::topology::{Db, Instance};
 
+/// One endpoint of the range, connected again when the range ended its session: an
+/// instance that goes down in the model ends its sessions and closes their connections,
+/// as a real instance's clients lose theirs (docs/range.md, "Sessions"); the replay goes
+/// on with a new session once the instance is back (until then every call fails with the
+/// range's "is down in the model").
+pub struct RangeConn {
+    host: String,
+    port: u16,
+    user: String,
+    password: String,
+    conn: Option<super::replay::Tiberius>,
+}
+
+impl RangeConn {
+    pub async fn connect(
+        host: &str,
+        port: u16,
+        user: &str,
+        password: &str,
+    ) -> Result<RangeConn, String> {
+        let conn = super::replay::Tiberius::connect(host, port, user, password).await?;
+        Ok(RangeConn {
+            host: host.into(),
+            port,
+            user: user.into(),
+            password: password.into(),
+            conn: Some(conn),
+        })
+    }
+
+    async fn live(&mut self) -> Result<&mut super::replay::Tiberius, SqlFailure> {
+        if self.conn.is_none() {
+            let c =
+                super::replay::Tiberius::connect(&self.host, self.port, &self.user, &self.password)
+                    .await
+                    .map_err(|message| SqlFailure {
+                        numbers: vec![],
+                        message,
+                    })?;
+            self.conn = Some(c);
+        }
+        self.conn.as_mut().ok_or_else(|| SqlFailure {
+            numbers: vec![],
+            message: "no connection".into(),
+        })
+    }
+
+    /// After a failure that ended the session, the next call connects again.
+    fn after(&mut self, message: &str) {
+        if message.contains(crate::range::backend::SESSION_ENDED) {
+            self.conn = None;
+        }
+    }
+}
+
+impl Exec for RangeConn {
+    async fn exec(&mut self, sql: &str) -> Result<(), SqlFailure> {
+        let r = self.live().await?.exec(sql).await;
+        if let Err(f) = &r {
+            self.after(&f.message);
+        }
+        r
+    }
+    async fn query(&mut self, sql: &str, params: &[&str]) -> Result<ResultSet, String> {
+        let c = self.live().await.map_err(|f| f.message)?;
+        let r = c.query(sql, params).await;
+        if let Err(e) = &r {
+            self.after(e);
+        }
+        r
+    }
+    async fn batch(&mut self, sql: &str) -> Result<ResultSet, SqlFailure> {
+        let r = self.live().await?.batch(sql).await;
+        if let Err(f) = &r {
+            self.after(&f.message);
+        }
+        r
+    }
+}
+
 /// Where a step goes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -419,6 +419,9 @@ pub async fn serve<S>(
         };
         let mut t = Tokens::new();
         guard.busy = true;
+        // A fatal error (class 20 or more: the model ended the session, its instance went
+        // down) is the request's last answer: the connection closes after it.
+        let mut fatal = false;
         match msg.ty {
             packet::SQL_BATCH => {
                 let sql = match batch::decode(&msg.payload) {
@@ -426,6 +429,7 @@ pub async fn serve<S>(
                     Err(e) => return peer.log(&format!("spid {spid} closed: {e}")),
                 };
                 let replies = backend.batch(peer.endpoint, &mut guard.session, &sql, &[]);
+                fatal = is_fatal(&replies);
                 answer::encode(&replies, Request::Batch, &server, &mut database, &mut t);
             }
             packet::RPC => {
@@ -437,6 +441,7 @@ pub async fn serve<S>(
                     Ok(c) => {
                         let replies =
                             backend.batch(peer.endpoint, &mut guard.session, &c.sql, &c.params);
+                        fatal = is_fatal(&replies);
                         answer::encode(&replies, Request::Rpc, &server, &mut database, &mut t);
                     }
                     Err(text) => {
@@ -477,5 +482,19 @@ pub async fn serve<S>(
             return peer.log(&format!("spid {spid} closed while answering: {e}"));
         }
         guard.busy = false;
+        if fatal {
+            let _ = timeout(lt, s.shutdown()).await;
+            return peer.log(&format!(
+                "spid {spid} closed by the range: the model ended the session"
+            ));
+        }
     }
+}
+
+/// database-engine-error-severities.md: severity 20-24 errors are fatal, the task ends
+/// and the application's connection terminates.
+fn is_fatal(replies: &[crate::range::reply::Reply]) -> bool {
+    replies
+        .iter()
+        .any(|r| matches!(r, crate::range::reply::Reply::Message(m) if m.class >= 20))
 }
