@@ -164,8 +164,8 @@ fn run_inner(a: Args) -> Result<i32, String> {
     } else {
         render_text(&report)
     };
-    // A reader that stops early (`| head`) is not worth a panic.
-    let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
+    // A reader that stops early (`| head`): main's hook exits 141 quietly, as every command.
+    print!("{text}");
     Ok(if report.disagree == 0 {
         exit::OK
     } else {
