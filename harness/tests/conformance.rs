@@ -922,3 +922,87 @@ fn arm_c_catches_a_translation_without_the_restore_jobs() {
         r[0].reason
     );
 }
+
+/// The control surface's `reset` (what `drill conform --range` sends before every case):
+/// back to t=0 of the same scenario, no action taken, and the sessions forgotten. Case
+/// 3101 played up to its RESTORE gets 3101 (the second session is in mgc); after `reset`
+/// the same steps without the second session's `USE` succeed, which needs both the model
+/// back at t=0 (the recovery succeeds again) and the old session no longer counted.
+#[test]
+fn the_control_surface_reset_returns_to_t0_and_forgets_sessions() {
+    use harness::conform::model::model_text;
+    use harness::range::backend::{Clock, ModelBackend};
+    use harness::range::reply::{Backend, Login, Reply, Value};
+    let b = ModelBackend::new(
+        sim::live::Live::new(&harness::conform::model::scenario()),
+        Clock::new(0.0),
+        "drill",
+        RANGE_PASSWORD,
+        harness::range::tsql::parse_batch,
+        harness::range::select::run,
+    )
+    .with_control(true);
+    let login = Login {
+        user: "drill".into(),
+        password: RANGE_PASSWORD.into(),
+        database: String::new(),
+        app_name: "test".into(),
+        host_name: "test".into(),
+    };
+    // (endpoint, session) -> the session
+    let mut sessions = BTreeMap::new();
+    let mut run = |ep: usize, k: u8, sql: &str| -> (Vec<String>, Vec<i32>) {
+        let s = sessions
+            .entry((ep, k))
+            .or_insert_with(|| b.login(ep, &login).unwrap());
+        let mut rows = Vec::new();
+        let mut errors = Vec::new();
+        for r in b.batch(ep, s, sql, &[]) {
+            match r {
+                Reply::Rows(rs) => rows.extend(rs.rows.into_iter().map(|r| match &r[0] {
+                    Value::Text(t) => t.clone(),
+                    v => format!("{v:?}"),
+                })),
+                Reply::Message(m) if m.class > 10 => errors.push(m.number),
+                _ => {}
+            }
+        }
+        (rows, errors)
+    };
+    let case = CASES.iter().find(|c| c.name.starts_with("3101:")).unwrap();
+    // Where step k of the case goes: (endpoint, session, text); a console line goes
+    // through the control surface on the primary's endpoint.
+    let at = |k: usize| {
+        let step = &case.steps[k];
+        let text = model_text(step).unwrap();
+        match step.at {
+            At::Console => (0, 0, harness::sqlserver::range::control_sql(&text)),
+            At::Sql { instance, session } => (instance.index(), session, text),
+        }
+    };
+    // advance 50m, full backup on primary, recover backup's mgc, USE mgc on a 2nd session.
+    for k in 0..4 {
+        let (ep, session, text) = at(k);
+        assert_eq!(run(ep, session, &text).1, Vec::<i32>::new(), "step {k}");
+    }
+    let (ep, session, text) = at(4);
+    assert_eq!(run(ep, session, &text).1, [3101, 3013]);
+    let ctl = harness::sqlserver::range::control_sql;
+    let (rows, errors) = run(0, 0, &ctl("reset"));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        rows,
+        ["reset: simulated time 0d 00:00:00, scenario conformance"]
+    );
+    let (rows, _) = run(0, 0, &ctl("scenario"));
+    assert!(rows.contains(&"time 0".to_string()), "{rows:?}");
+    assert!(rows.contains(&"actions 0".to_string()), "{rows:?}");
+    for k in [0, 1, 2, 4] {
+        let (ep, session, text) = at(k);
+        assert_eq!(
+            run(ep, session, &text).1,
+            Vec::<i32>::new(),
+            "after reset, step {k}"
+        );
+    }
+}
