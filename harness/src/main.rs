@@ -45,7 +45,36 @@ enum Cmd {
     Conform(harness::conform::Args),
 }
 
+/// Exit code when stdout or stderr is a pipe whose reader went away (`drill run | head`):
+/// 141, what a shell reports for a program the SIGPIPE signal ended (128 + 13), so
+/// `set -o pipefail` sees drill as it sees `cat`. No panic message is printed.
+const BROKEN_PIPE: i32 = 141;
+
+/// Rust ignores SIGPIPE, so `println!` to a closed pipe panics. Restoring the signal would
+/// also end the range (a server) when a client drops mid-write; instead only that panic,
+/// in any command and any thread, becomes a quiet exit.
+fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        // std's message: "failed printing to stdout: Broken pipe (os error 32)"; Windows
+        // says os error 232 (the pipe is being closed).
+        let printing = text.starts_with("failed printing to std");
+        let broken = text.contains("Broken pipe") || text.contains("(os error 232)");
+        if printing && broken {
+            std::process::exit(BROKEN_PIPE);
+        }
+        default(info)
+    }));
+}
+
 fn main() {
+    quiet_on_broken_pipe();
     let cli = Cli::parse();
     let code = match cli.cmd {
         Cmd::Run(a) => run::run(a),

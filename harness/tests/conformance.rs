@@ -438,9 +438,260 @@ fn drill_conform_refuses_a_server_not_named_by_allow_destructive() {
     );
     assert_eq!(code, 2);
     assert!(err.contains("DRILL_CONFORM_TEST_UNSET"), "{err}");
-    let (code, _, err) = drill(&["conform", "--range", "127.0.0.1:1,2,3,4,5"], &[]);
+    // A range started elsewhere: no password in the environment, no connection.
+    let (code, _, err) = drill(
+        &[
+            "conform",
+            "--range",
+            "192.0.2.1:1,2,3,4,5",
+            "--password-env",
+            "DRILL_CONFORM_TEST_UNSET",
+        ],
+        &[],
+    );
     assert_eq!(code, 2);
-    assert!(err.contains("fresh range"), "{err}");
+    assert!(err.contains("DRILL_CONFORM_TEST_UNSET"), "{err}");
+    let (code, _, err) = drill(
+        &["conform", "--range", "127.0.0.1:1,2,3"],
+        &[("DRILL_RANGE_PASSWORD", RANGE_PASSWORD)],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("expected HOST:PORT or HOST:P1,P2,P3,P4,P5"),
+        "{err}"
+    );
+}
+
+// ---- `drill conform --range HOST:P1,..,P5`: a range started elsewhere ----
+
+const RANGE_PASSWORD: &str = "Conform-range-1";
+
+/// `drill conform --range` on these endpoints (the range's password in the environment).
+fn conform_on(eps: &[std::net::SocketAddr], extra: &[&str]) -> (i32, String, String) {
+    let at = format!(
+        "127.0.0.1:{}",
+        eps.iter()
+            .map(|e| e.port().to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let mut args = vec!["conform", "--range", &at];
+    args.extend(extra);
+    drill(&args, &[("DRILL_RANGE_PASSWORD", RANGE_PASSWORD)])
+}
+
+/// A range in this process (its listeners serve while `drill conform` runs as a process).
+fn range_here(s: &sim::scenario::Scenario, control: bool) -> harness::range::server::RangeServer {
+    use harness::range::backend::{Clock, ModelBackend};
+    let b = ModelBackend::new(
+        sim::live::Live::new(s),
+        Clock::new(0.0),
+        "drill",
+        RANGE_PASSWORD,
+        harness::range::tsql::parse_batch,
+        harness::range::select::run,
+    )
+    .with_control(control);
+    harness::range::server::RangeServer::start(
+        harness::range::server::ServeConfig::default(),
+        std::sync::Arc::new(b),
+    )
+    .expect("the range starts")
+}
+
+/// `drill range --control --speed 0` on the conformance scenario file, as a process on free
+/// ports, and `drill conform --range` at it: every case reset through the control surface,
+/// all 11 agree (exit 0). The run resets the range at its end, so a second run is accepted
+/// and prints the same report, byte for byte.
+#[test]
+fn drill_conform_on_a_range_process() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(harness::conform::model::SCENARIO_FILE);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_drill"))
+        .args(["range", "--port", "0", "--control", "--speed", "0"])
+        .arg(&file)
+        .env("DRILL_RANGE_PASSWORD", RANGE_PASSWORD)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start drill range");
+    // "primary (sql-primary) at 127.0.0.1:PORT", one line per instance, in order.
+    let mut eps = Vec::new();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    while eps.len() < 5 {
+        let line = lines
+            .next()
+            .expect("drill range printed its endpoints")
+            .unwrap();
+        if let Some((_, at)) = line.split_once(") at ") {
+            eps.push(at.trim().parse::<std::net::SocketAddr>().unwrap());
+        }
+    }
+    std::thread::spawn(move || lines.for_each(drop));
+    let (code, out, err) = conform_on(&eps, &[]);
+    let (code2, out2, err2) = conform_on(&eps, &[]);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(code, 0, "{err}\n{out}");
+    assert!(out.contains("11 agree, 0 disagree, 0 not run"), "{out}");
+    assert!(
+        out.contains("on the range over TDS (tiberius) at 127.0.0.1:"),
+        "{out}"
+    );
+    assert!(out.contains("first_error_only"), "{out}");
+    assert_eq!(code2, 0, "a second run: {err2}\n{out2}");
+    assert_eq!(out, out2);
+}
+
+/// The console lines go through the control surface (the EXEC is in the JSON report), and
+/// a range of another scenario, one whose clock was moved, and one without --control are
+/// refused with exit 2 before any case.
+#[test]
+fn drill_conform_range_refusals_and_the_control_lines() {
+    let s = harness::conform::model::scenario();
+    let r = range_here(&s, true);
+    let (code, out, err) = conform_on(&r.endpoints(), &["--json"]);
+    assert_eq!(code, 0, "{err}\n{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["agree"], 11);
+    // Case 4305: `advance 30m` then `copy`, each as the control surface's EXEC.
+    let c = v["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"].as_str().unwrap().starts_with("4305:"))
+        .unwrap();
+    let sent: Vec<&str> = c["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["sent"].as_array().into_iter().flatten())
+        .map(|x| x.as_str().unwrap())
+        .collect();
+    assert!(
+        sent.contains(&"EXEC drill_range_console N'copy';"),
+        "{sent:?}"
+    );
+    assert!(
+        sent.contains(&"EXEC drill_range_console N'advance 30m';"),
+        "{sent:?}"
+    );
+
+    // The default drill's scenario: another digest.
+    let other = harness::load::load(None).unwrap().scenario;
+    let r = range_here(&other, true);
+    let (code, _, err) = conform_on(&r.endpoints(), &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("the range plays another scenario"), "{err}");
+    assert!(
+        err.contains(harness::conform::model::SCENARIO_FILE),
+        "{err}"
+    );
+
+    // Someone's range, 10 minutes in: refused, not reset.
+    let r = range_here(&s, true);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let eps = r.endpoints();
+    rt.block_on(async {
+        use harness::sqlserver::replay::{Exec, Tiberius};
+        let mut c = Tiberius::connect("127.0.0.1", eps[0].port(), "drill", RANGE_PASSWORD)
+            .await
+            .unwrap();
+        c.batch(&harness::sqlserver::range::control_sql("advance 10m"))
+            .await
+            .unwrap();
+    });
+    let (code, _, err) = conform_on(&eps, &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("not at its start (simulated time 600 s"),
+        "{err}"
+    );
+
+    // Without --control the procedure does not exist, as on SQL Server: Msg 2812.
+    let r = range_here(&s, false);
+    let (code, _, err) = conform_on(&r.endpoints(), &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("Msg 2812") && err.contains("--control"),
+        "{err}"
+    );
+}
+
+/// A server that is not the range (it answers like SQL Server 2022), recording every batch.
+#[derive(Default)]
+struct NotTheRange {
+    batches: std::sync::Mutex<Vec<String>>,
+}
+
+impl harness::range::reply::Backend for NotTheRange {
+    fn server_name(&self, _: usize) -> String {
+        "SQLPROD01".into()
+    }
+    fn login(
+        &self,
+        _: usize,
+        _: &harness::range::reply::Login,
+    ) -> Result<harness::range::reply::Session, harness::range::reply::SqlMessage> {
+        Ok(harness::range::reply::Session {
+            spid: 60,
+            database: "master".into(),
+        })
+    }
+    fn batch(
+        &self,
+        _: usize,
+        _: &mut harness::range::reply::Session,
+        sql: &str,
+        _: &[harness::range::reply::Param],
+    ) -> Vec<harness::range::reply::Reply> {
+        use harness::range::reply::{Column, Reply, ResultSet, SqlType, Value};
+        self.batches.lock().unwrap().push(sql.to_string());
+        let version = "Microsoft SQL Server 2022 (RTM-CU14) - 16.0.4135.4 (X64)";
+        vec![
+            Reply::Rows(ResultSet {
+                columns: vec![Column {
+                    name: "version".into(),
+                    ty: SqlType::NVarChar(4000),
+                }],
+                rows: vec![vec![Value::Text(version.into())]],
+            }),
+            Reply::Done {
+                rows: Some(1),
+                error: false,
+            },
+        ]
+    }
+    fn attention(&self, _: usize, _: &harness::range::reply::Session) {}
+    fn logout(&self, _: usize, _: &harness::range::reply::Session) {}
+}
+
+/// Refused after its @@VERSION, the only batch it ever received (exit 2).
+#[test]
+fn drill_conform_refuses_an_endpoint_that_is_not_the_range_before_any_statement() {
+    let fake = std::sync::Arc::new(NotTheRange::default());
+    let server = harness::range::server::RangeServer::start(
+        harness::range::server::ServeConfig::default(),
+        fake.clone(),
+    )
+    .unwrap();
+    let (code, _, err) = conform_on(&server.endpoints(), &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("is not a drill range") && err.contains("SQL Server 2022"),
+        "{err}"
+    );
+    assert_eq!(
+        *fake.batches.lock().unwrap(),
+        ["SELECT @@VERSION AS version;"]
+    );
 }
 
 #[test]
@@ -670,4 +921,88 @@ fn arm_c_catches_a_translation_without_the_restore_jobs() {
         "{:?}",
         r[0].reason
     );
+}
+
+/// The control surface's `reset` (what `drill conform --range` sends before every case):
+/// back to t=0 of the same scenario, no action taken, and the sessions forgotten. Case
+/// 3101 played up to its RESTORE gets 3101 (the second session is in mgc); after `reset`
+/// the same steps without the second session's `USE` succeed, which needs both the model
+/// back at t=0 (the recovery succeeds again) and the old session no longer counted.
+#[test]
+fn the_control_surface_reset_returns_to_t0_and_forgets_sessions() {
+    use harness::conform::model::model_text;
+    use harness::range::backend::{Clock, ModelBackend};
+    use harness::range::reply::{Backend, Login, Reply, Value};
+    let b = ModelBackend::new(
+        sim::live::Live::new(&harness::conform::model::scenario()),
+        Clock::new(0.0),
+        "drill",
+        RANGE_PASSWORD,
+        harness::range::tsql::parse_batch,
+        harness::range::select::run,
+    )
+    .with_control(true);
+    let login = Login {
+        user: "drill".into(),
+        password: RANGE_PASSWORD.into(),
+        database: String::new(),
+        app_name: "test".into(),
+        host_name: "test".into(),
+    };
+    // (endpoint, session) -> the session
+    let mut sessions = BTreeMap::new();
+    let mut run = |ep: usize, k: u8, sql: &str| -> (Vec<String>, Vec<i32>) {
+        let s = sessions
+            .entry((ep, k))
+            .or_insert_with(|| b.login(ep, &login).unwrap());
+        let mut rows = Vec::new();
+        let mut errors = Vec::new();
+        for r in b.batch(ep, s, sql, &[]) {
+            match r {
+                Reply::Rows(rs) => rows.extend(rs.rows.into_iter().map(|r| match &r[0] {
+                    Value::Text(t) => t.clone(),
+                    v => format!("{v:?}"),
+                })),
+                Reply::Message(m) if m.class > 10 => errors.push(m.number),
+                _ => {}
+            }
+        }
+        (rows, errors)
+    };
+    let case = CASES.iter().find(|c| c.name.starts_with("3101:")).unwrap();
+    // Where step k of the case goes: (endpoint, session, text); a console line goes
+    // through the control surface on the primary's endpoint.
+    let at = |k: usize| {
+        let step = &case.steps[k];
+        let text = model_text(step).unwrap();
+        match step.at {
+            At::Console => (0, 0, harness::sqlserver::range::control_sql(&text)),
+            At::Sql { instance, session } => (instance.index(), session, text),
+        }
+    };
+    // advance 50m, full backup on primary, recover backup's mgc, USE mgc on a 2nd session.
+    for k in 0..4 {
+        let (ep, session, text) = at(k);
+        assert_eq!(run(ep, session, &text).1, Vec::<i32>::new(), "step {k}");
+    }
+    let (ep, session, text) = at(4);
+    assert_eq!(run(ep, session, &text).1, [3101, 3013]);
+    let ctl = harness::sqlserver::range::control_sql;
+    let (rows, errors) = run(0, 0, &ctl("reset"));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        rows,
+        ["reset: simulated time 0d 00:00:00, scenario conformance"]
+    );
+    let (rows, _) = run(0, 0, &ctl("scenario"));
+    assert!(rows.contains(&"time 0".to_string()), "{rows:?}");
+    assert!(rows.contains(&"actions 0".to_string()), "{rows:?}");
+    for k in [0, 1, 2, 4] {
+        let (ep, session, text) = at(k);
+        assert_eq!(
+            run(ep, session, &text).1,
+            Vec::<i32>::new(),
+            "after reset, step {k}"
+        );
+    }
 }

@@ -9,6 +9,7 @@
 pub mod cases;
 pub mod model;
 pub mod real;
+pub mod remote;
 pub mod runner;
 
 use crate::exit;
@@ -20,18 +21,22 @@ use serde::Serialize;
 #[derive(ClapArgs, Debug)]
 pub struct Args {
     /// Play the cases on a range over TDS (tiberius). Alone: a range this command starts on
-    /// loopback, fresh for every case.
+    /// loopback, fresh for every case. HOST:P1,..,P5 (or HOST:PORT, the five on
+    /// PORT..PORT+4): `drill range --control --speed 0 harness/src/conform/scenario.json`
+    /// started elsewhere, reset through its control surface before every case.
     #[arg(long, num_args = 0..=1, default_missing_value = "local", conflicts_with = "server", value_name = "HOST:P1,..,P5")]
     pub range: Option<String>,
     /// Play the cases on this SQL Server (HOST[,PORT]), on drill_conform_* databases only;
     /// needs --allow-destructive naming the same server.
     #[arg(long)]
     pub server: Option<String>,
-    #[arg(long, default_value = "sa")]
-    pub user: String,
-    /// Environment variable holding the password (never on the command line).
-    #[arg(long, default_value = "DRILL_SQL_PASSWORD")]
-    pub password_env: String,
+    /// SQL login (default: `sa`; `drill` with --range HOST:..., as `drill range`).
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Environment variable holding the password, never on the command line (default:
+    /// DRILL_SQL_PASSWORD; DRILL_RANGE_PASSWORD with --range HOST:..., as `drill range`).
+    #[arg(long)]
+    pub password_env: Option<String>,
     /// Allow the cases' RESTORE/DROP/ALTER DATABASE on this exact server (HOST[,PORT]).
     #[arg(long)]
     pub allow_destructive: Option<String>,
@@ -111,20 +116,32 @@ fn run_inner(a: Args) -> Result<i32, String> {
     let (results, arm_name) = match (&a.server, &a.range) {
         (Some(s), _) => {
             let server = ServerId::parse(s)?;
-            let allow = a.allow_destructive.as_deref().map(ServerId::parse).transpose()?;
+            let allow = a
+                .allow_destructive
+                .as_deref()
+                .map(ServerId::parse)
+                .transpose()?;
             // Before any connection: every statement against the safety rule.
             let stmts = statements_for_gate();
-            gate(stmts.iter().map(String::as_str), &Target::Server(server.clone()), allow.as_ref())?;
-            let password = std::env::var(&a.password_env)
-                .map_err(|_| format!("--password-env {}: the variable is not set", a.password_env))?;
+            gate(
+                stmts.iter().map(String::as_str),
+                &Target::Server(server.clone()),
+                allow.as_ref(),
+            )?;
+            let var = a.password_env.as_deref().unwrap_or("DRILL_SQL_PASSWORD");
+            let password = std::env::var(var)
+                .map_err(|_| format!("--password-env {var}: the variable is not set"))?;
             let conn = real::TiberiusConnect {
                 host: server.host.clone(),
                 port: server.port,
-                user: a.user.clone(),
+                user: a.user.clone().unwrap_or_else(|| "sa".into()),
                 password,
             };
             let mut arm = real::Real::open(conn, a.dir.as_deref())?;
-            server_name = Some(format!("{},{} ({})", server.host, server.port, arm.facts.version));
+            server_name = Some(format!(
+                "{},{} ({})",
+                server.host, server.port, arm.facts.version
+            ));
             assumptions.extend(real_assumptions(&arm.facts));
             assumptions.push(tds_assumption());
             let r = play_and_finish(&mut arm)?;
@@ -137,9 +154,16 @@ fn run_inner(a: Args) -> Result<i32, String> {
             (res, arm.name())
         }
         (None, Some(r)) => {
-            return Err(format!(
-                "--range {r}: every case starts from a fresh range at time 0 and moves its clock with console lines (advance, copy), which a range started elsewhere does not take over TDS; run `drill conform --range` to start one here"
-            ))
+            let var = a.password_env.as_deref().unwrap_or("DRILL_RANGE_PASSWORD");
+            let password = std::env::var(var).map_err(|_| {
+                format!("--password-env {var}: the variable is not set; expected the range's SQL login password there (as for drill range)")
+            })?;
+            let user = a.user.as_deref().unwrap_or("drill");
+            let mut arm = remote::Remote::open(r, user, password)?;
+            server_name = Some(r.clone());
+            assumptions.push(tds_assumption());
+            let res = play_and_finish(&mut arm)?;
+            (res, arm.name())
         }
         (None, None) => {
             let mut arm = model::Model::new();
@@ -164,8 +188,8 @@ fn run_inner(a: Args) -> Result<i32, String> {
     } else {
         render_text(&report)
     };
-    // A reader that stops early (`| head`) is not worth a panic.
-    let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
+    // A reader that stops early (`| head`): main's hook exits 141 quietly, as every command.
+    print!("{text}");
     Ok(if report.disagree == 0 {
         exit::OK
     } else {

@@ -18,10 +18,13 @@ use tokio_util::compat::TokioAsyncWriteCompatExt;
 const USER: &str = "drill";
 const PASSWORD: &str = "Conform#1";
 
+/// The conformance scenario's file: a range started elsewhere for `drill conform --range
+/// HOST:P1,..,P5` plays this file (`drill range --control --speed 0 SCENARIO_FILE`).
+pub const SCENARIO_FILE: &str = "harness/src/conform/scenario.json";
+
 /// The scenario every case plays on: the default topology, normal operation.
 pub fn scenario() -> sim::scenario::Scenario {
-    serde_json::from_str(r#"{"name": "conformance", "seed": 7}"#)
-        .expect("the conformance scenario is valid")
+    serde_json::from_str(include_str!("scenario.json")).expect("the conformance scenario is valid")
 }
 
 pub fn backend() -> Arc<ModelBackend> {

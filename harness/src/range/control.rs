@@ -27,7 +27,8 @@ control surface (EXEC drill_range_console N'...'):
   copy                F2: copy uncopied log backups to the copy folder
   act {JSON}          any runbook action
   Set-Cs... / Install-Cs... / Invoke-Cs... / Stop-CsWindowsService ...   cmdlet lines
-  help                this text";
+  help                this text
+  reset               back to t=0 of the scenario, every session forgotten";
 
 /// A stable 64-bit digest (FNV-1a) of the scenario as JSON: the identity `drill replay
 /// --range` checks before it sends anything destructive. Not a security digest.
@@ -197,6 +198,18 @@ pub fn exec(st: &mut State, arg: Option<&str>, line: u32, out: &mut Vec<Reply>) 
             Ok(a) => act(st, l, &a, line, out),
             Err(e) => bad(out, format!("act: {e}; expected a runbook action as JSON")),
         },
+        // `drill conform --range`: each case on a fresh model. Back to t=0 of the same
+        // scenario; the model forgets every session (their connections stay open but no
+        // longer count for RESTORE's exclusive access): clients reconnect.
+        "reset" => {
+            let s = st.live.scenario().clone();
+            st.live = sim::live::Live::new(&s);
+            st.clock = super::backend::Clock::new(st.clock.speed);
+            rows(
+                out,
+                &format!("reset: simulated time {}, scenario {}", hms(0), s.name),
+            )
+        }
         _ => match super::cmdlet::parse(l) {
             Ok(a) => act(st, l, &a, line, out),
             Err(e) => bad(

@@ -433,7 +433,7 @@ fn compare_restores(
 
 /// Control over any endpoint whose instance is up (a down instance's endpoint refuses
 /// every batch): the first that answers.
-async fn control<E: Exec>(conns: &mut [E], line: &str) -> Result<Vec<String>, SqlFailure> {
+pub async fn control<E: Exec>(conns: &mut [E], line: &str) -> Result<Vec<String>, SqlFailure> {
     let sql = control_sql(line);
     let mut last = None;
     for k in [3usize, 4, 0, 1, 2] {
