@@ -472,7 +472,7 @@ pub async fn check<E: Exec>(conns: &mut [E], names: &[String], l: &Loaded) -> Re
             .unwrap_or_default();
         if !version.contains("drill range") {
             return Err(format!(
-                "{name} is not a drill range (its @@VERSION: {:?}); --range replays only on `drill range --control --speed 0`, and nothing but SELECT @@VERSION was sent. To replay on a real SQL Server use --server with --allow-destructive",
+                "{name} is not a drill range (its @@VERSION: {:?}); --range works only on `drill range --control --speed 0`, and nothing but SELECT @@VERSION was sent. For a real SQL Server use --server with --allow-destructive",
                 version.lines().next().unwrap_or("")
             ));
         }
