@@ -2,14 +2,26 @@
 //! order they are acknowledged; a database copy holds a few ranges of them (a prefix, then
 //! what it received after a failover), so loss is counted exactly without one object per write.
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
+use smallvec::SmallVec;
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct RangeSet(Vec<(u64, u64)>);
+/// Almost every set is one range (a copy's prefix, one log backup's writes): that one is kept
+/// inline, so building a set allocates nothing.
+type Ranges = SmallVec<[(u64, u64); 1]>;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RangeSet(Ranges);
+
+/// Serialized as the list of ranges, exactly as when the ranges were a `Vec`.
+impl Serialize for RangeSet {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_newtype_struct("RangeSet", self.0.as_slice())
+    }
+}
 
 impl RangeSet {
     pub fn new() -> Self {
-        RangeSet(Vec::new())
+        RangeSet(Ranges::new())
     }
 
     pub fn ranges(&self) -> &[(u64, u64)] {
@@ -58,7 +70,7 @@ impl RangeSet {
 
     fn normalize(&mut self) {
         self.0.sort_unstable();
-        let mut out: Vec<(u64, u64)> = Vec::with_capacity(self.0.len());
+        let mut out = Ranges::with_capacity(self.0.len());
         for &(a, b) in &self.0 {
             match out.last_mut() {
                 Some(l) if a <= l.1 => l.1 = l.1.max(b),
@@ -70,7 +82,7 @@ impl RangeSet {
 
     /// The part of `self` not in `other`.
     pub fn minus(&self, other: &RangeSet) -> RangeSet {
-        let mut out = Vec::new();
+        let mut out = Ranges::new();
         for &(mut a, b) in &self.0 {
             for &(c, d) in &other.0 {
                 if d <= a || c >= b {
