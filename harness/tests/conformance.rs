@@ -19,6 +19,8 @@ macro_rules! skip_line {
     }};
 }
 
+mod common;
+
 use harness::conform::cases::{At, Case, CASES};
 use harness::conform::model::{model_text, Model, Tds};
 use harness::conform::real::{self, Real, Script};
@@ -505,37 +507,18 @@ fn range_here(s: &sim::scenario::Scenario, control: bool) -> harness::range::ser
 /// and prints the same report, byte for byte.
 #[test]
 fn drill_conform_on_a_range_process() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
     let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("..")
         .join(harness::conform::model::SCENARIO_FILE);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_drill"))
-        .args(["range", "--port", "0", "--control", "--speed", "0"])
-        .arg(&file)
-        .env("DRILL_RANGE_PASSWORD", RANGE_PASSWORD)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start drill range");
-    // "primary (sql-primary) at 127.0.0.1:PORT", one line per instance, in order.
-    let mut eps = Vec::new();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    while eps.len() < 5 {
-        let line = lines
-            .next()
-            .expect("drill range printed its endpoints")
-            .unwrap();
-        if let Some((_, at)) = line.split_once(") at ") {
-            eps.push(at.trim().parse::<std::net::SocketAddr>().unwrap());
-        }
-    }
-    std::thread::spawn(move || lines.for_each(drop));
+    let range = common::RangeProcess::start(
+        &["--control", "--speed", "0", &file.to_string_lossy()],
+        &[("DRILL_RANGE_PASSWORD", RANGE_PASSWORD)],
+        std::process::Stdio::null(),
+    );
+    let eps = range.endpoints.clone();
     let (code, out, err) = conform_on(&eps, &[]);
     let (code2, out2, err2) = conform_on(&eps, &[]);
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(range);
     assert_eq!(code, 0, "{err}\n{out}");
     assert!(out.contains("11 agree, 0 disagree, 0 not run"), "{out}");
     assert!(

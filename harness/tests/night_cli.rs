@@ -11,6 +11,8 @@ macro_rules! skip_line {
     }};
 }
 
+mod common;
+
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -477,7 +479,6 @@ fn bad_history_is_located() {
 /// with DRILL_RANGE_PASSWORD): the rehearsal's probes go over TDS to its five instances.
 #[test]
 fn a_rehearsal_against_the_range() {
-    use std::io::{BufRead, BufReader};
     const PASSWORD: &str = "Night-range-1";
     let (addr, password, mut range) = match std::env::var("DRILL_RANGE_ADDR") {
         Ok(a) => (
@@ -486,47 +487,15 @@ fn a_rehearsal_against_the_range() {
             None,
         ),
         Err(_) => {
-            let mut child = Command::new(env!("CARGO_BIN_EXE_drill"))
-                .args(["range", "--port", "0"])
-                .env("DRILL_RANGE_PASSWORD", PASSWORD)
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start drill range");
-            // "primary (sql-primary) at 127.0.0.1:PORT", one line per instance, in order.
-            let mut ports = Vec::new();
-            let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-            while ports.len() < 5 {
-                let line = lines
-                    .next()
-                    .expect("drill range printed its endpoints")
-                    .unwrap();
-                if let Some((_, at)) = line.split_once(") at 127.0.0.1:") {
-                    ports.push(at.trim().to_string());
-                }
-            }
+            let mut r = common::RangeProcess::start(
+                &[],
+                &[("DRILL_RANGE_PASSWORD", PASSWORD)],
+                Stdio::null(),
+            );
             // Past the default drill's DC1 outage (01:01 simulated), as on drill night; the
             // console says the new time once it is there.
-            child
-                .stdin
-                .as_mut()
-                .unwrap()
-                .write_all(b"advance 1h10m\n")
-                .unwrap();
-            loop {
-                let line = lines.next().expect("drill range answered advance").unwrap();
-                if line.contains("simulated time 0d 01:10:00") {
-                    break;
-                }
-            }
-            // Keep reading what the range prints, so its stdout stays open.
-            std::thread::spawn(move || lines.for_each(drop));
-            (
-                format!("127.0.0.1:{}", ports.join(",")),
-                PASSWORD.to_string(),
-                Some(child),
-            )
+            r.console("advance 1h10m", "simulated time 0d 01:10:00");
+            (r.addr(), PASSWORD.to_string(), Some(r))
         }
     };
     let dir = tempfile::tempdir().unwrap();
@@ -557,10 +526,7 @@ fn a_rehearsal_against_the_range() {
         .write_all(b"d\nd\nd\nd\nd\nd\nd\n\n")
         .unwrap();
     let done = c.wait_with_output().unwrap();
-    if let Some(mut r) = range.take() {
-        let _ = r.kill();
-        let _ = r.wait();
-    }
+    drop(range.take());
     let (out, err) = (
         String::from_utf8_lossy(&done.stdout),
         String::from_utf8_lossy(&done.stderr),

@@ -1,6 +1,8 @@
 //! `drill range`: refuses to start without its password, warns off loopback, runs a
 //! console session from stdin and writes a recording `drill run` replays.
 
+mod common;
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -100,33 +102,14 @@ fn listening_off_loopback_warns() {
 /// no full one, so the plan is incomplete (exit 1).
 #[test]
 fn history_plan_reads_a_running_range() {
-    use std::io::BufRead;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_drill"))
-        .args(["range", "--speed", "0", "--password-env", "RANGE_PW"])
-        .env("RANGE_PW", "Hist#1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut addr = String::new();
-    let mut line = String::new();
-    while out.read_line(&mut line).unwrap() > 0 {
-        if let Some(rest) = line.strip_prefix("primary (sql-primary) at ") {
-            addr = rest.trim().replace(':', ",");
-            break;
-        }
-        line.clear();
-    }
-    assert!(!addr.is_empty(), "the range printed the primary's address");
-    stdin.write_all(b"advance 50m\n").unwrap();
-    // The console answers the advance before the next line is read.
-    let mut l = String::new();
-    while out.read_line(&mut l).unwrap() > 0 && !l.contains("simulated time 0d 00:50:00") {
-        l.clear();
-    }
+    let mut range = common::RangeProcess::start(
+        &["--speed", "0", "--password-env", "RANGE_PW"],
+        &[("RANGE_PW", "Hist#1")],
+        Stdio::null(),
+    );
+    let primary = range.endpoints[0];
+    let addr = format!("{},{}", primary.ip(), primary.port());
+    range.console("advance 50m", "simulated time 0d 00:50:00");
     let plan = Command::new(env!("CARGO_BIN_EXE_drill"))
         .args([
             "history",
@@ -144,9 +127,7 @@ fn history_plan_reads_a_running_range() {
         .env("RANGE_PW", "Hist#1")
         .output()
         .unwrap();
-    stdin.write_all(b"quit\n").unwrap();
-    drop(stdin);
-    let _ = child.wait();
+    range.quit();
     let text = String::from_utf8_lossy(&plan.stdout);
     assert_eq!(
         plan.status.code(),

@@ -16,6 +16,8 @@ macro_rules! skip_line {
     }};
 }
 
+mod common;
+
 use harness::range::backend::{Clock, ModelBackend};
 use harness::range::reply::{Backend, Login, Param, Reply, Session, SqlMessage};
 use harness::range::server::{RangeServer, ServeConfig};
@@ -323,39 +325,20 @@ fn mssql_cli_encrypt_with_trust_server_certificate() {
 /// console advances the clock; the probe and the too-early RESTORE answer as in-process.
 #[test]
 fn mssql_cli_against_a_running_drill_range() {
-    use std::io::{BufRead, Write};
     if !have_mssql_cli("mssql_cli_against_a_running_drill_range") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("range.log");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_drill"))
-        .args(["range", "--speed", "0", "--password-env", "RANGE_PW"])
-        .env("RANGE_PW", PASSWORD)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut backup: Option<SocketAddr> = None;
-    let mut line = String::new();
-    while backup.is_none() && out.read_line(&mut line).unwrap() > 0 {
-        backup = line
-            .strip_prefix("backup (sql-backup) at ")
-            .map(|a| a.trim().parse().unwrap());
-        line.clear();
-    }
-    let backup = backup.expect("the range printed the backup's address");
-    stdin.write_all(b"advance 50m\n").unwrap();
-    while out.read_line(&mut line).unwrap() > 0 && !line.contains("simulated time 0d 00:50:00") {
-        line.clear();
-    }
+    let mut range = common::RangeProcess::start(
+        &["--speed", "0", "--password-env", "RANGE_PW"],
+        &[("RANGE_PW", PASSWORD)],
+        std::fs::File::create(&log).unwrap().into(),
+    );
+    let backup = range.endpoints[3];
+    range.console("advance 50m", "simulated time 0d 00:50:00");
     let (ok, text) = mssql_cli(backup, PASSWORD, &[], &format!("{PROBE}; {TOO_EARLY}"));
-    stdin.write_all(b"quit\n").unwrap();
-    drop(stdin);
-    let _ = child.wait();
+    range.quit();
     let log = std::fs::read_to_string(&log).unwrap();
     assert!(ok, "{text}\n{log}");
     assert!(text.contains("| mgc    | RESTORING    |"), "{text}");
@@ -584,41 +567,21 @@ fn tedious_wrong_password_is_login_failed() {
 /// PRELOGIN) is refused and the range's log says why.
 #[test]
 fn tedious_against_a_running_drill_range() {
-    use std::io::{BufRead, Write};
     if !have_tedious("tedious_against_a_running_drill_range") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("range.log");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_drill"))
-        .args(["range", "--speed", "0", "--password-env", "RANGE_PW"])
-        .env("RANGE_PW", PASSWORD)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut backup: Option<SocketAddr> = None;
-    let mut line = String::new();
-    while backup.is_none() && out.read_line(&mut line).unwrap() > 0 {
-        backup = line
-            .strip_prefix("backup (sql-backup) at ")
-            .map(|a| a.trim().parse().unwrap());
-        line.clear();
-    }
-    let backup = backup.expect("the range printed the backup's address");
-    stdin.write_all(b"advance 50m\n").unwrap();
-    // The console answers the advance before it reads the next line.
-    while out.read_line(&mut line).unwrap() > 0 && !line.contains("simulated time 0d 00:50:00") {
-        line.clear();
-    }
+    let mut range = common::RangeProcess::start(
+        &["--speed", "0", "--password-env", "RANGE_PW"],
+        &[("RANGE_PW", PASSWORD)],
+        std::fs::File::create(&log).unwrap().into(),
+    );
+    let backup = range.endpoints[3];
+    range.console("advance 50m", "simulated time 0d 00:50:00");
     let lines = tedious(backup, PASSWORD, "on", true, &[PROBE, TOO_EARLY]);
     let strict = tedious(backup, PASSWORD, "strict", true, &[PROBE]);
-    stdin.write_all(b"quit\n").unwrap();
-    drop(stdin);
-    let _ = child.wait();
+    range.quit();
     let log = std::fs::read_to_string(&log).unwrap();
     assert_eq!(
         lines[1],

@@ -2,6 +2,8 @@
 //! TDS. In-process ranges (RangeServer, manual clock) for the counts and the refusals, a
 //! `drill range --control --speed 0` process for the command line.
 
+mod common;
+
 use harness::load::Loaded;
 use harness::range::backend::{Clock, ModelBackend};
 use harness::range::reply::{
@@ -13,7 +15,6 @@ use harness::sqlserver::range::RangeConn;
 use harness::sqlserver::range::{self as rr, Outcome};
 use harness::sqlserver::replay::Exec;
 use sim::live::Live;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -280,28 +281,12 @@ fn a_server_that_is_not_the_range_is_refused_before_any_statement() {
 /// gives differences (exit 1).
 #[test]
 fn drill_replay_range_on_a_range_process() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_drill"))
-        .args(["range", "--port", "0", "--control", "--speed", "0"])
-        .env("DRILL_RANGE_PASSWORD", PASSWORD)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start drill range");
-    // "primary (sql-primary) at 127.0.0.1:PORT", one line per instance, in order.
-    let mut ports = Vec::new();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    while ports.len() < 5 {
-        let line = lines
-            .next()
-            .expect("drill range printed its endpoints")
-            .unwrap();
-        if let Some((_, at)) = line.split_once(") at 127.0.0.1:") {
-            ports.push(at.trim().to_string());
-        }
-    }
-    std::thread::spawn(move || lines.for_each(drop));
-    let addr = format!("127.0.0.1:{}", ports.join(","));
+    let range = common::RangeProcess::start(
+        &["--control", "--speed", "0"],
+        &[("DRILL_RANGE_PASSWORD", PASSWORD)],
+        Stdio::null(),
+    );
+    let addr = range.addr();
     let replay = |scenario: Option<&str>| {
         let mut args = vec!["replay".to_string()];
         args.extend(scenario.map(|s| repo(s).to_string_lossy().into_owned()));
@@ -378,8 +363,7 @@ fn drill_replay_range_on_a_range_process() {
     let (code4, out4, err4) = replay_in_process(None, Some((0, "mgc")));
     let (code5, out5, _) = replay_in_process(None, None);
     assert_eq!(code5, Some(0));
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(range);
     assert_eq!(code3, Some(1), "{err3}\n{out3}");
     assert!(
         out3.contains("DIFF STEP F4: backup - outcome: model success, server error 3101"),
