@@ -1500,6 +1500,12 @@ impl<'a> Stepper<'a> {
 
     /// [`Self::canonical`] without the world (which the explorer hashes field by field).
     pub fn canonical_schedule(&self, out: &mut dyn std::fmt::Write) -> std::fmt::Result {
+        self.schedule_text(out, self.sim.last_fault_at)
+    }
+
+    /// The schedule's text with `last_fault_at` as given (the reduced key leaves it out
+    /// once it cannot move the end).
+    fn schedule_text(&self, out: &mut dyn std::fmt::Write, last_fault_at: u64) -> std::fmt::Result {
         let sim = &self.sim;
         let mut pending: Vec<(u64, u64, Ev)> = sim.q.iter().map(|Reverse(e)| *e).collect();
         for (j, &(t, s)) in sim.jobs_next.iter().enumerate() {
@@ -1517,7 +1523,7 @@ impl<'a> Stepper<'a> {
             sim.step_started,
             sim.step_op,
             sim.step_work,
-            sim.last_fault_at,
+            last_fault_at,
             sim.end_at
         )?;
         write!(out, "{:?}", sim.failed_steps)
@@ -1578,26 +1584,13 @@ impl<'a> Stepper<'a> {
     /// under `reduce`: the reference the explorer's reduced key is tested against.
     pub fn canonical_reduced(&self, out: &mut dyn std::fmt::Write) -> std::fmt::Result {
         let sim = &self.sim;
-        let mut pending: Vec<(u64, u64, Ev)> = sim.q.iter().map(|Reverse(e)| *e).collect();
-        for (j, &(t, s)) in sim.jobs_next.iter().enumerate() {
-            pending.push((t, s, Ev::Job(j as u8)));
-        }
-        pending.sort_unstable();
-        for (t, _, ev) in &pending {
-            write!(out, "{t}:{ev:?};")?;
-        }
         let lfa = if sim.end_at.is_some() || sim.last_fault_at <= sim.w.now {
             0
         } else {
             sim.last_fault_at
         };
-        write!(
-            out,
-            "|{}|{:?}|{}|{}|{}|{}|{:?}|",
-            sim.retries, sim.rng, sim.step_started, sim.step_op, sim.step_work, lfa, sim.end_at
-        )?;
-        write!(out, "{:?}", sim.failed_steps)?;
-        write!(out, "|{:?}", self.sim.w)
+        self.schedule_text(out, lfa)?;
+        write!(out, "|{:?}", sim.w)
     }
 
     /// The report of the run so far (call when `done`).
