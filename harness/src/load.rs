@@ -606,6 +606,29 @@ pub fn embedded(name: &str) -> Option<&'static str> {
     EMBEDDED.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
+/// The `--json` reports of `--shard I/N` runs, each with its file name, for `merge`:
+/// a file that is not such a report is named with its line and column. `command` is
+/// "drill fuzz" or "drill explore".
+pub fn read_shard_reports<T: serde::de::DeserializeOwned>(
+    files: &[std::path::PathBuf],
+    command: &str,
+) -> Result<Vec<(String, T)>, String> {
+    let mut parts = Vec::with_capacity(files.len());
+    for f in files {
+        let name = f.display().to_string();
+        let text = read_input(f).map_err(|e| e.to_string())?;
+        let report = serde_json::from_str::<T>(&text).map_err(|e| {
+            format!(
+                "{name}:{}:{}: {e}; expected the JSON of {command} --shard I/N --json",
+                e.line(),
+                e.column()
+            )
+        })?;
+        parts.push((name, report));
+    }
+    Ok(parts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -652,27 +675,4 @@ mod tests {
             prop_assert!(l >= 1 && c >= 1);
         }
     }
-}
-
-/// The `--json` reports of `--shard I/N` runs, each with its file name, for `merge`:
-/// a file that is not such a report is named with its line and column. `command` is
-/// "drill fuzz" or "drill explore".
-pub fn read_shard_reports<T: serde::de::DeserializeOwned>(
-    files: &[std::path::PathBuf],
-    command: &str,
-) -> Result<Vec<(String, T)>, String> {
-    let mut parts = Vec::with_capacity(files.len());
-    for f in files {
-        let name = f.display().to_string();
-        let text = read_input(f).map_err(|e| e.to_string())?;
-        let report = serde_json::from_str::<T>(&text).map_err(|e| {
-            format!(
-                "{name}:{}:{}: {e}; expected the JSON of {command} --shard I/N --json",
-                e.line(),
-                e.column()
-            )
-        })?;
-        parts.push((name, report));
-    }
-    Ok(parts)
 }

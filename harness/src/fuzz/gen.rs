@@ -140,7 +140,7 @@ fn fault(window: u8, kind: u8, p: u8, beyond: bool) -> (Fault, Option<Fault>) {
         3 => pair(JobFailing { job: job(p) }, JobHealed { job: job(p) }),
         4 => pair(
             AgentRights {
-                share_read: p % 2 == 0,
+                share_read: p.is_multiple_of(2),
                 copy_write: p % 2 == 1,
             },
             AgentRights {
@@ -196,7 +196,7 @@ fn fault(window: u8, kind: u8, p: u8, beyond: bool) -> (Fault, Option<Fault>) {
     };
     match window {
         0 | 2 | 4 => any(kind),
-        _ if beyond && kind % 2 == 0 => loud(kind / 2),
+        _ if beyond && kind.is_multiple_of(2) => loud(kind / 2),
         _ => quiet(kind),
     }
 }

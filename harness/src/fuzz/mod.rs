@@ -192,7 +192,12 @@ pub fn run(mut args: Args) -> i32 {
             return exit::BAD_INPUT;
         }
     };
-    if args.cases == 0 || args.jobs == 0 || args.time_limit.is_some_and(|l| !(l > 0.0)) {
+    if args.cases == 0
+        || args.jobs == 0
+        || args
+            .time_limit
+            .is_some_and(|l| l.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater))
+    {
         eprintln!("drill fuzz: --cases, --jobs and --time-limit must be positive");
         return exit::BAD_INPUT;
     }

@@ -159,11 +159,7 @@ pub fn render(
         "drill fuzz: seed {}, {} cases run in {el:.2} s ({rate:.0} cases/s, {} jobs)",
         args.seed, tally.cases, args.jobs
     );
-    let _ = writeln!(
-        o,
-        "reproduce with: {}",
-        command(args, t, tally.cases as u64)
-    );
+    let _ = writeln!(o, "reproduce with: {}", command(args, t, tally.cases));
     let _ = writeln!(
         o,
         "\n{:<31} {:<11} {:>10}  counterexample",
@@ -283,7 +279,7 @@ pub fn to_json(
         "runbooks": t.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
         "elapsed_seconds": el,
         "cases_per_second": rate,
-        "reproduce": command(args, t, tally.cases as u64),
+        "reproduce": command(args, t, tally.cases),
         "out": args.out.display().to_string(),
         "invariants": invs,
         "coverage": cov,

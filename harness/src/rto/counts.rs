@@ -68,11 +68,11 @@ impl Counts {
             })
             .or_insert(c);
         if !self.bucketed && self.cells.len() > MAX_DISTINCT {
-            self.into_buckets();
+            self.rebucket();
         }
     }
 
-    fn into_buckets(&mut self) {
+    fn rebucket(&mut self) {
         self.bucketed = true;
         let old = std::mem::take(&mut self.cells);
         self.n = 0;
@@ -84,7 +84,7 @@ impl Counts {
     /// Add another campaign part's counts (the result does not depend on the order).
     pub fn merge(&mut self, other: &Counts) {
         if other.bucketed && !self.bucketed {
-            self.into_buckets();
+            self.rebucket();
         }
         for (&k, &c) in &other.cells {
             self.add_cell(k, c);
