@@ -608,58 +608,10 @@ fn drill_conform_range_refusals_and_the_control_lines() {
     );
 }
 
-/// A server that is not the range (it answers like SQL Server 2022), recording every batch.
-#[derive(Default)]
-struct NotTheRange {
-    batches: std::sync::Mutex<Vec<String>>,
-}
-
-impl harness::range::reply::Backend for NotTheRange {
-    fn server_name(&self, _: usize) -> String {
-        "SQLPROD01".into()
-    }
-    fn login(
-        &self,
-        _: usize,
-        _: &harness::range::reply::Login,
-    ) -> Result<harness::range::reply::Session, harness::range::reply::SqlMessage> {
-        Ok(harness::range::reply::Session {
-            spid: 60,
-            database: "master".into(),
-        })
-    }
-    fn batch(
-        &self,
-        _: usize,
-        _: &mut harness::range::reply::Session,
-        sql: &str,
-        _: &[harness::range::reply::Param],
-    ) -> Vec<harness::range::reply::Reply> {
-        use harness::range::reply::{Column, Reply, ResultSet, SqlType, Value};
-        self.batches.lock().unwrap().push(sql.to_string());
-        let version = "Microsoft SQL Server 2022 (RTM-CU14) - 16.0.4135.4 (X64)";
-        vec![
-            Reply::Rows(ResultSet {
-                columns: vec![Column {
-                    name: "version".into(),
-                    ty: SqlType::NVarChar(4000),
-                }],
-                rows: vec![vec![Value::Text(version.into())]],
-            }),
-            Reply::Done {
-                rows: Some(1),
-                error: false,
-            },
-        ]
-    }
-    fn attention(&self, _: usize, _: &harness::range::reply::Session) {}
-    fn logout(&self, _: usize, _: &harness::range::reply::Session) {}
-}
-
 /// Refused after its @@VERSION, the only batch it ever received (exit 2).
 #[test]
 fn drill_conform_refuses_an_endpoint_that_is_not_the_range_before_any_statement() {
-    let fake = std::sync::Arc::new(NotTheRange::default());
+    let fake = std::sync::Arc::new(common::NotTheRange::default());
     let server = harness::range::server::RangeServer::start(
         harness::range::server::ServeConfig::default(),
         fake.clone(),

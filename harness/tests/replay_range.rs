@@ -6,9 +6,7 @@ mod common;
 
 use harness::load::Loaded;
 use harness::range::backend::{Clock, ModelBackend};
-use harness::range::reply::{
-    Backend, Column, Login, Param, Reply, ResultSet, Session, SqlMessage, SqlType, Value,
-};
+use harness::range::reply::{Backend, Login, Reply, Value};
 use harness::range::server::{RangeServer, ServeConfig};
 use harness::range::{select, tsql};
 use harness::sqlserver::range::RangeConn;
@@ -18,7 +16,7 @@ use sim::live::Live;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 const PASSWORD: &str = "Replay-range-1";
 
@@ -221,48 +219,10 @@ fn the_range_is_checked_before_anything_is_sent() {
     assert!(e.contains("Msg 2812") && e.contains("--control"), "{e}");
 }
 
-/// A server that is not the range (it answers like SQL Server 2022): refused after its
-/// @@VERSION, the only batch it ever received.
-#[derive(Default)]
-struct NotTheRange {
-    batches: Mutex<Vec<String>>,
-}
-
-impl Backend for NotTheRange {
-    fn server_name(&self, _: usize) -> String {
-        "SQLPROD01".into()
-    }
-    fn login(&self, _: usize, _: &Login) -> Result<Session, SqlMessage> {
-        Ok(Session {
-            spid: 60,
-            database: "master".into(),
-        })
-    }
-    fn batch(&self, _: usize, _: &mut Session, sql: &str, _: &[Param]) -> Vec<Reply> {
-        self.batches.lock().unwrap().push(sql.to_string());
-        let version = "Microsoft SQL Server 2022 (RTM-CU14) - 16.0.4135.4 (X64)";
-        vec![
-            Reply::Rows(ResultSet {
-                columns: vec![Column {
-                    name: "version".into(),
-                    ty: SqlType::NVarChar(4000),
-                }],
-                rows: vec![vec![Value::Text(version.into())]],
-            }),
-            Reply::Done {
-                rows: Some(1),
-                error: false,
-            },
-        ]
-    }
-    fn attention(&self, _: usize, _: &Session) {}
-    fn logout(&self, _: usize, _: &Session) {}
-}
-
 #[test]
 fn a_server_that_is_not_the_range_is_refused_before_any_statement() {
     let l = load(None);
-    let fake = Arc::new(NotTheRange::default());
+    let fake = Arc::new(common::NotTheRange::default());
     let server = RangeServer::start(ServeConfig::default(), fake.clone()).unwrap();
     let e = replay_on(&l, &server.endpoints(), None).unwrap_err();
     assert!(

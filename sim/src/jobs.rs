@@ -363,12 +363,12 @@ impl Pending {
             let redo = w.db(Instance::Backup, db).lsn;
             self.restore.retain(|&k| w.files[k].last_lsn > redo);
         }
-        // The retention, as `older_than` finds the files: out of the copy folder, and back
-        // among the copy job's candidates if still on the share.
+        // The retention: out of the copy folder, and back among the copy job's candidates
+        // if still on the share.
         let horizon = w.now.saturating_sub(retention_s);
-        let n = w.files.partition_point(|f| f.created_at < horizon);
-        for k in w.live_from.min(n)..n {
-            let f = &mut w.files[k];
+        let from = w.live_from;
+        for (o, f) in older_than(w, horizon).iter_mut().enumerate() {
+            let k = from + o;
             if f.in_copy_folder != FileState::Absent {
                 f.in_copy_folder = FileState::Absent;
                 if copy_candidate(f) {

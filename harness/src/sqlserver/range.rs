@@ -11,11 +11,11 @@
 use super::compare::{main_error, Difference};
 use super::observe::*;
 use super::replay::{Exec, SqlFailure};
+use super::script::{leading_count, Steps};
 use crate::load::Loaded;
 use crate::range::control::{scenario_digest, PROCEDURE};
 use crate::tsql_quote as q;
 use serde::Serialize;
-use sim::engine::plan_phase;
 use sim::observe::Observation;
 use sim::report::Report;
 use sim::runbook::Action;
@@ -180,14 +180,6 @@ pub struct Item {
     pub restores: Vec<Restore>,
 }
 
-fn leading_count(effect: &str) -> usize {
-    effect
-        .split_whitespace()
-        .next()
-        .and_then(|w| w.parse().ok())
-        .unwrap_or(0)
-}
-
 fn restore(i: Instance, db: Db, t: &str, recovery: bool, replace: bool) -> Restore {
     Restore {
         instance: i,
@@ -225,9 +217,7 @@ fn step_restores(a: &Action, effect: &str) -> Vec<Restore> {
 
 /// The steps, phase ends and end of the model's run, in time order.
 pub fn build(l: &Loaded, r: &Report) -> Vec<Item> {
-    let plans: Vec<_> = (0..l.runbooks.len())
-        .map(|i| plan_phase(&l.scenario, i, &l.runbooks[i]))
-        .collect();
+    let steps = Steps::new(l);
     let mut phase: Option<usize> = None;
     let mut items = Vec::new();
     let mut restores = Vec::new();
@@ -253,17 +243,7 @@ pub fn build(l: &Loaded, r: &Report) -> Vec<Item> {
             }),
             "step" => {
                 let id = e.id.clone().unwrap_or_default();
-                let action = phase.and_then(|p| {
-                    let rb = l.runbooks.get(p)?;
-                    plans[p]
-                        .iter()
-                        .find(|pl| rb.steps[pl.src].id == id)
-                        .map(|pl| {
-                            pl.action
-                                .clone()
-                                .unwrap_or_else(|| rb.steps[pl.src].action.clone())
-                        })
-                });
+                let action = steps.action(l, phase, &id);
                 let expected = match &e.error {
                     None => Expected::Success,
                     Some(x) => x.number.map_or(Expected::Failed, Expected::Error),

@@ -38,12 +38,40 @@ pub fn file_in(effect: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-fn leading_count(effect: &str) -> usize {
+pub(crate) fn leading_count(effect: &str) -> usize {
     effect
         .split_whitespace()
         .next()
         .and_then(|w| w.parse().ok())
         .unwrap_or(0)
+}
+
+/// The runbooks' steps as the engine planned them, to find the action a timeline entry
+/// stands for (the planned action where the plan changed it, else the runbook's).
+pub(crate) struct Steps(Vec<Vec<sim::engine::Planned>>);
+
+impl Steps {
+    pub(crate) fn new(l: &Loaded) -> Steps {
+        Steps(
+            (0..l.runbooks.len())
+                .map(|i| plan_phase(&l.scenario, i, &l.runbooks[i]))
+                .collect(),
+        )
+    }
+
+    /// The action of step `id` in `phase`.
+    pub(crate) fn action(&self, l: &Loaded, phase: Option<usize>, id: &str) -> Option<Action> {
+        let p = phase?;
+        let rb = l.runbooks.get(p)?;
+        self.0[p]
+            .iter()
+            .find(|pl| rb.steps[pl.src].id == id)
+            .map(|pl| {
+                pl.action
+                    .clone()
+                    .unwrap_or_else(|| rb.steps[pl.src].action.clone())
+            })
+    }
 }
 
 /// Build the script. `placement` decides which instances are replayed.
@@ -84,9 +112,7 @@ pub fn build(l: &Loaded, r: &Report, p: &Placement) -> Vec<Item> {
     let mut written = 0u64;
     let mut writer = Instance::Primary;
     let mut phase: Option<usize> = None;
-    let plans: Vec<_> = (0..l.runbooks.len())
-        .map(|i| plan_phase(&l.scenario, i, &l.runbooks[i]))
-        .collect();
+    let steps = Steps::new(l);
     for (n, e) in r.timeline.iter().enumerate() {
         let effect = e.effect.as_deref().unwrap_or("");
         let mut ops = Vec::new();
@@ -167,17 +193,7 @@ pub fn build(l: &Loaded, r: &Report, p: &Placement) -> Vec<Item> {
             "step" => {
                 let id = e.id.clone().unwrap_or_default();
                 label = format!("STEP {id}");
-                let action = phase.and_then(|p| {
-                    let rb = l.runbooks.get(p)?;
-                    plans[p]
-                        .iter()
-                        .find(|pl| rb.steps[pl.src].id == id)
-                        .map(|pl| {
-                            pl.action
-                                .clone()
-                                .unwrap_or_else(|| rb.steps[pl.src].action.clone())
-                        })
-                });
+                let action = steps.action(l, phase, &id);
                 match action {
                     Some(a) => step_ops(&a, effect, p, &mut files, &mut ops),
                     None => ops.push(Op::NotReplayable {

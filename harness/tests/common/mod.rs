@@ -3,6 +3,10 @@
 //! binary that needs it).
 #![allow(dead_code)] // each test binary uses part of it
 
+mod not_the_range;
+#[allow(unused_imports)] // not every test binary uses it
+pub use not_the_range::NotTheRange;
+
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
 use std::process::{Child, ChildStdin, Command, Stdio};
