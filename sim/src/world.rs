@@ -567,10 +567,34 @@ impl World {
             }
         }
         let cms = self.cms_reachable();
+        // Nothing below changes an instance, a role or availability: where a server would
+        // connect depends only on the pool state it read and its data center, and whether it
+        // reads the CMS and its data center is up only on the data center. Worked out once
+        // per data center (and pool state) instead of once per server.
+        let conn_for = |w: &World, state: PoolState| {
+            let target = w.serving_instance(state);
+            let available = w.db(target, Db::Mgc).available;
+            [Dc::Dc1, Dc::Dc2, Dc::Third]
+                .map(|dc| (available && w.instance_reachable(target, dc)).then_some(target))
+        };
+        let (normal, failed_over) = (
+            conn_for(self, PoolState::Normal),
+            conn_for(self, PoolState::FailedOver),
+        );
+        let dc_up = self.dc_up;
+        let reads_cms =
+            [Dc::Dc1, Dc::Dc2, Dc::Third].map(|dc| cms && self.dcs_connected(dc, self.cms_dc));
+        let disk_full = self.instances.each_ref().map(|i| i.disk_full);
+        let closes = self.assumptions.inactive_server_session == InactiveServerSession::Closes;
+        let pool_state = self.pool_state;
+        // The writers (`writers`) and whether a server's clients meet a full disk, as the
+        // loop leaves each server.
+        let mut load = [0u64; 5];
+        let mut meets_full_disk = false;
         for n in 0..SERVER_COUNT {
-            let dc = server_dc((n + 1) as u8);
+            let d = dc_index(server_dc((n + 1) as u8));
             let mut s = self.servers[n];
-            if !self.dc_is_up(dc) {
+            if !dc_up[d] {
                 s.up = false;
             }
             if !s.up || !s.service {
@@ -580,21 +604,19 @@ impl World {
                 self.servers[n] = s;
                 continue;
             }
-            if cms && self.dcs_connected(dc, self.cms_dc) {
-                s.pool_state_seen = self.pool_state;
+            if reads_cms[d] {
+                s.pool_state_seen = pool_state;
                 if s.active {
                     // Clients reconnect to listed servers.
                     s.clients = true;
                 }
-            } else if s.pool_state_seen != self.pool_state {
+            } else if s.pool_state_seen != pool_state {
                 self.used.note(Name::PoolStateFromCms);
             }
-            let target = self.serving_instance(s.pool_state_seen);
-            s.conn = if self.db(target, Db::Mgc).available && self.instance_reachable(target, dc) {
-                Some(target)
-            } else {
-                None
-            };
+            s.conn = match s.pool_state_seen {
+                PoolState::Normal => normal,
+                PoolState::FailedOver => failed_over,
+            }[d];
             s.idle_conn = None;
             if !s.active {
                 s.idle_conn = s.conn;
@@ -602,22 +624,21 @@ impl World {
                 if s.clients && s.conn.is_some() {
                     self.used.note(Name::InactiveServerSession);
                 }
-                if self.assumptions.inactive_server_session == InactiveServerSession::Closes {
+                if closes {
                     s.clients = false;
                     s.conn = None;
                 }
             }
+            if let (true, Some(c)) = (s.clients, s.conn) {
+                if disk_full[c.index()] {
+                    meets_full_disk = true;
+                } else {
+                    load[c.index()] += 1;
+                }
+            }
             self.servers[n] = s;
         }
-        let mut load = [0u64; 5];
-        for (_, c) in self.writers() {
-            load[c.index()] += 1;
-        }
-        if self
-            .servers
-            .iter()
-            .any(|s| s.clients && s.conn.is_some_and(|c| self.inst(c).disk_full))
-        {
+        if meets_full_disk {
             self.used.note(Name::DiskFullScope);
         }
         self.writer_load = load;
