@@ -440,11 +440,9 @@ impl<'a> Sim<'a> {
         });
         let heap_t = self.q.peek().map_or(u64::MAX, |Reverse((t, _, _))| *t);
         let end = heap_t.min(HORIZON_S + 1);
-        // A few runs are cheaper played than proved quiet: go on only when the next event
-        // is more than the longest interval away.
-        if end.saturating_sub(t) <= intervals.iter().max().copied().unwrap_or(0) {
-            return false;
-        }
+        // Tried before every job run the loop would play, however close the next event:
+        // proving even one or two runs quiet costs less than playing them (measured: a
+        // corrected case plays 38 fewer events, slightly fewer instructions in all).
         let end = end.min(quiet::jobs_quiet_until(&self.w, ls.retention_s));
         if end <= t {
             return self.ship_steady(t, heap_t);
