@@ -297,7 +297,7 @@ impl<'a> Sim<'a> {
             work: 0,
             quiet: !opts.record,
             keep_steps: true,
-            pending: jobs::Pending::default(),
+            pending: jobs::Pending::with_capacity(32),
             stats: Stats::default(),
         }
     }

@@ -273,6 +273,15 @@ pub(crate) struct Pending {
 }
 
 impl Pending {
+    /// Room for the files a run keeps pending (a few dozen log backups at most, mostly
+    /// fewer): one allocation per list instead of growing it run by run.
+    pub(crate) fn with_capacity(n: usize) -> Pending {
+        Pending {
+            copy: Vec::with_capacity(n),
+            restore: Vec::with_capacity(n),
+        }
+    }
+
     /// The lists from the record as it is.
     pub(crate) fn scan(&mut self, w: &World) {
         self.copy.clear();

@@ -25,26 +25,34 @@ impl World {
             return;
         }
         let start = self.next_write;
-        let mut given = 0u64;
         let mut last_target = None;
+        let mut copies = 0;
         for i in Instance::DATA {
             if targets[i.index()] > 0 {
                 last_target = Some(i);
+                copies += 1;
             }
         }
-        for i in Instance::DATA {
-            let k = targets[i.index()];
-            if k == 0 {
-                continue;
+        match last_target {
+            // One copy takes every write (the usual case): what the split gives it.
+            Some(i) if copies == 1 => self.apply_writes(i, start, start + n),
+            _ => {
+                let mut given = 0u64;
+                for i in Instance::DATA {
+                    let k = targets[i.index()];
+                    if k == 0 {
+                        continue;
+                    }
+                    let share = if Some(i) == last_target {
+                        n - given
+                    } else {
+                        n * k / count
+                    };
+                    let a = start + given;
+                    given += share;
+                    self.apply_writes(i, a, a + share);
+                }
             }
-            let share = if Some(i) == last_target {
-                n - given
-            } else {
-                n * k / count
-            };
-            let a = start + given;
-            given += share;
-            self.apply_writes(i, a, a + share);
         }
         self.next_write = start + n;
         if let Some(last) = self.acks.last_mut() {
