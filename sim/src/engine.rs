@@ -173,10 +173,33 @@ impl Verdicts {
 /// Play a scenario without recording and return only its [`Verdicts`]: the same verdicts
 /// and coverage as [`run`]'s report.
 pub fn run_verdicts(s: &Scenario, runbooks: &[Runbook]) -> Verdicts {
-    let mut sim = Sim::new(s, runbooks, Options { record: false });
+    run_verdicts_in(&mut Scratch::default(), s, runbooks)
+}
+
+/// The vectors a run grows (backup files, acknowledgements, the event heap, the shipping
+/// lists), kept between runs so that a campaign worker allocates them once, not per case.
+/// Holds nothing a run reads: each run clears what it takes.
+#[derive(Default)]
+pub struct Scratch {
+    files: Vec<crate::world::BackupFile>,
+    acks: Vec<crate::world::AckSegment>,
+    q: BinaryHeap<Reverse<(u64, u64, Ev)>>,
+    pending: jobs::Pending,
+}
+
+/// [`run_verdicts`] with the vectors of `scratch` (and left there for the next run).
+pub fn run_verdicts_in(scratch: &mut Scratch, s: &Scenario, runbooks: &[Runbook]) -> Verdicts {
+    let mut sim = Sim::new_in(
+        s,
+        runbooks,
+        Options { record: false },
+        std::mem::take(scratch),
+    );
     sim.keep_steps = false;
     sim.play();
-    sim.verdicts()
+    let v = sim.verdicts();
+    *scratch = sim.into_scratch();
+    v
 }
 
 /// Play a scenario with every job run handled as an event (no quiet periods): the
@@ -250,21 +273,40 @@ struct Sim<'a> {
 
 impl<'a> Sim<'a> {
     fn new(s: &'a Scenario, runbooks: &'a [Runbook], opts: Options) -> Self {
+        Sim::new_in(s, runbooks, opts, Scratch::default())
+    }
+
+    fn new_in(s: &'a Scenario, runbooks: &'a [Runbook], opts: Options, scratch: Scratch) -> Self {
         let plans = runbooks
             .iter()
             .enumerate()
             .map(|(i, rb)| plan_phase(s, i, rb))
             .collect();
         let mut w = World::new(s);
+        let Scratch {
+            mut files,
+            mut acks,
+            mut q,
+            mut pending,
+        } = scratch;
+        // World::new starts both empty: the same, in the vectors of an earlier run.
+        debug_assert!(w.files.is_empty() && w.acks.is_empty());
+        files.clear();
+        acks.clear();
+        q.clear();
         // A run appends a backup file per log backup (a few dozen in a fuzz case): one
         // allocation up front instead of a growing copy.
-        w.files.reserve(64);
+        files.reserve(64);
+        q.reserve(16);
+        pending.reset(32);
+        w.files = files;
+        w.acks = acks;
         Sim {
             s,
             runbooks,
             opts,
             w,
-            q: BinaryHeap::with_capacity(16),
+            q,
             seq: 0,
             jobs_next: [(u64::MAX, u64::MAX); 3],
             retries: 0,
@@ -297,7 +339,7 @@ impl<'a> Sim<'a> {
             work: 0,
             quiet: !opts.record,
             keep_steps: true,
-            pending: jobs::Pending::with_capacity(32),
+            pending,
             stats: Stats::default(),
         }
     }
@@ -313,8 +355,18 @@ impl<'a> Sim<'a> {
         (self.report(), exceeded, stats)
     }
 
+    /// The vectors to keep for the next run.
+    fn into_scratch(self) -> Scratch {
+        Scratch {
+            files: self.w.files,
+            acks: self.w.acks,
+            q: self.q,
+            pending: self.pending,
+        }
+    }
+
     /// The verdicts and coverage `report` would give.
-    fn verdicts(mut self) -> Verdicts {
+    fn verdicts(&mut self) -> Verdicts {
         self.note_writes_lost();
         let mut violated = 0;
         for (k, v) in self.violations.iter().enumerate() {

@@ -273,13 +273,13 @@ pub(crate) struct Pending {
 }
 
 impl Pending {
-    /// Room for the files a run keeps pending (a few dozen log backups at most, mostly
-    /// fewer): one allocation per list instead of growing it run by run.
-    pub(crate) fn with_capacity(n: usize) -> Pending {
-        Pending {
-            copy: Vec::with_capacity(n),
-            restore: Vec::with_capacity(n),
-        }
+    /// Empty, with room for the files a run keeps pending (a few dozen log backups at
+    /// most, mostly fewer): one allocation per list instead of growing it run by run.
+    pub(crate) fn reset(&mut self, n: usize) {
+        self.copy.clear();
+        self.restore.clear();
+        self.copy.reserve(n);
+        self.restore.reserve(n);
     }
 
     /// The lists from the record as it is.

@@ -92,6 +92,8 @@ pub fn run(p: &Plan) -> Tally {
             sc.spawn(|| {
                 let strat = gen::strategy();
                 let mut runner = gen::runner();
+                // The run's vectors, allocated once per worker.
+                let mut scratch = engine::Scratch::default();
                 let mut t = Tally::new();
                 loop {
                     if p.deadline.is_some_and(|d| Instant::now() >= d) {
@@ -108,7 +110,7 @@ pub fn run(p: &Plan) -> Tally {
                             gen::build(p.shape, &gen::draw_with(&mut runner, &strat, seed), seed);
                         // Only verdicts and coverage: the report is built for the few
                         // counterexamples, replayed after the campaign.
-                        let r = engine::run_verdicts(&s, p.runbooks);
+                        let r = engine::run_verdicts_in(&mut scratch, &s, p.runbooks);
                         t.cases += 1;
                         t.events += r.stats.events;
                         t.quiet_job_runs += r.stats.quiet_job_runs;
