@@ -219,11 +219,14 @@ pub fn build(shape: &Shape, d: &Draw, seed: u64) -> Scenario {
         .max(ls.copy_interval_s)
         .max(ls.restore_interval_s);
     let cms = if cms_dc2 { Dc::Dc2 } else { Dc::Dc1 };
-    let mut faults = vec![TimedFault {
+    // Room for every fault below (the disaster, the CMS's move, the rebuild, each extra
+    // with its heal): built without growing.
+    let mut faults = Vec::with_capacity(3 + 2 * d.extras.len());
+    faults.push(TimedFault {
         after_phase: None,
         at_s: t_disaster,
         fault: Fault::DcDown { dc: Dc::Dc1 },
-    }];
+    });
     if let (Dc::Dc1, Some(after)) = (cms, cms_failover) {
         // The Front End team's own DR (gap 12): it may or may not have moved the CMS.
         faults.push(TimedFault {
@@ -235,12 +238,13 @@ pub fn build(shape: &Shape, d: &Draw, seed: u64) -> Scenario {
     // Later times count from the end of the failover (`after_phase`), whatever it took:
     // DC1 is rebuilt `rebuild_after` later, the failback starts `failback_after` after that.
     let fb_rel = rebuild_after + failback_after;
-    let mut phases = vec![Phase {
+    let mut phases = Vec::with_capacity(2);
+    phases.push(Phase {
         after_previous_s: None,
         runbook: PhaseRunbook::file(shape.runbook_paths[0].clone()),
         start_at_s: t_disaster,
         declare: true,
-    }];
+    });
     if shape.cycle {
         faults.push(TimedFault {
             after_phase: Some(0),
