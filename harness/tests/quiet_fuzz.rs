@@ -4,7 +4,9 @@
 //! advanced in whole periods, and with long waits.
 
 use harness::fuzz::{self, campaign};
-use sim::engine::{run_event_by_event, run_verdicts, run_with_stats, Options};
+use sim::engine::{
+    run_event_by_event, run_verdicts, run_verdicts_in, run_with_stats, Options, Scratch,
+};
 use sim::scenario::Scenario;
 use std::path::PathBuf;
 
@@ -13,7 +15,7 @@ fn target(names: [&str; 2]) -> fuzz::Target {
     fuzz::target(&names.map(|n| root.join(n))).expect("runbooks load")
 }
 
-fn same(s: &Scenario, t: &fuzz::Target, what: &str) -> u64 {
+fn same(s: &Scenario, t: &fuzz::Target, what: &str, scratch: &mut Scratch) -> u64 {
     let opts = Options { record: false };
     let (a, st) = run_with_stats(s, &t.runbooks, opts);
     let (b, _) = run_event_by_event(s, &t.runbooks, opts);
@@ -28,12 +30,16 @@ fn same(s: &Scenario, t: &fuzz::Target, what: &str) -> u64 {
         assert_eq!(v.holds(k), inv.holds, "{what}: {} {}", s.name, inv.name);
     }
     assert_eq!(v.coverage, a.coverage, "{what}: {}", s.name);
+    // And through a campaign worker's reused vectors, which hold the previous case's.
+    let w = run_verdicts_in(scratch, s, &t.runbooks);
+    assert_eq!(w, v, "{what}, reused vectors: {}", s.name);
     st.quiet_job_runs
 }
 
 #[test]
 fn generated_cases_report_the_same_with_and_without_quiet_periods() {
     let mut skipped = 0;
+    let mut scratch = Scratch::default();
     for (names, dev, beyond) in [
         (
             ["failover-corrected.json", "failback-corrected.json"],
@@ -51,7 +57,7 @@ fn generated_cases_report_the_same_with_and_without_quiet_periods() {
         let shape = fuzz::shape(&t, dev, beyond);
         for i in 0..150 {
             let mut s = campaign::scenario(&shape, 3, i);
-            skipped += same(&s, &t, "as generated");
+            skipped += same(&s, &t, "as generated", &mut scratch);
             // One schedule for the three jobs, copy and restore after the backup: steady
             // periods in closed form; and a longer wait before the failback.
             let ls = &mut s.log_shipping;
@@ -62,7 +68,7 @@ fn generated_cases_report_the_same_with_and_without_quiet_periods() {
             if let Some(p) = s.phases.get_mut(1) {
                 p.after_previous_s = p.after_previous_s.map(|a| a + 3 * 86_400);
             }
-            skipped += same(&s, &t, "one schedule");
+            skipped += same(&s, &t, "one schedule", &mut scratch);
         }
     }
     assert!(skipped > 0, "the quiet periods were exercised");
