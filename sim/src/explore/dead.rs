@@ -112,3 +112,42 @@ fn placeholder(id: u32) -> BackupFile {
         in_copy_folder: FileState::Absent,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::topology::Instance;
+
+    fn seg(a: u64, b: u64, t0: u64, t1: u64) -> AckSegment {
+        AckSegment {
+            first_write: a,
+            end_write: b,
+            t0,
+            t1,
+        }
+    }
+
+    #[test]
+    fn acknowledged_writes_as_a_set_whatever_the_segments() {
+        // Cut at another second (a pause in the workload) but the same writes: one range.
+        let a = [seg(0, 10, 0, 60), seg(10, 30, 120, 240)];
+        let b = [seg(0, 30, 0, 180)];
+        assert_eq!(acked(&a).collect::<Vec<_>>(), vec![(0, 30)]);
+        assert_eq!(acked(&a).collect::<Vec<_>>(), acked(&b).collect::<Vec<_>>());
+        // A gap in the writes stays a gap.
+        let c = [seg(0, 10, 0, 60), seg(11, 30, 60, 180)];
+        assert_eq!(acked(&c).collect::<Vec<_>>(), vec![(0, 10), (11, 30)]);
+        assert_eq!(acked(&[]).count(), 0);
+    }
+
+    #[test]
+    fn since_is_kept_only_while_synchronizing() {
+        let mut m = Mirroring::new(MirrorRole::Principal, Instance::Mirror, true);
+        m.since = 1800;
+        assert_eq!(since(&m), 0);
+        m.state = MirrorState::Synchronizing;
+        assert_eq!(since(&m), 1800);
+        m.state = MirrorState::Disconnected;
+        assert_eq!(since(&m), 0);
+    }
+}
