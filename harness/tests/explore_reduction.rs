@@ -148,3 +148,32 @@ fn full_cycles_one_fault_same_verdicts_and_depths() {
     // Measured: 209,750 plain, 67,977 reduced (docs/explore.md's table).
     assert!(reduced * 3 < plain, "{reduced} against {plain}");
 }
+
+/// Every mutant of the corpus within one fault (failback mutants in the corrected full
+/// cycle, failover ones after the DC1 outage with the share in DC2), reduced against plain:
+/// the violations they plant are found at the same depths.
+#[test]
+fn mutants_one_fault_same_verdicts_and_depths() {
+    let mut dir: Vec<_> = std::fs::read_dir(repo("scenarios/mutants"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    dir.sort();
+    assert!(dir.len() >= 6);
+    let mut violations = 0;
+    for m in dir {
+        let rb = harness::load::load_runbook(&m).unwrap();
+        let scenario = if harness::runbooks::is_failback(&rb) {
+            repo("scenarios/full-cycle-corrected.json")
+        } else {
+            repo("scenarios/dc1-outage-share-dc2.json")
+        };
+        let a = args(&scenario, &[m], 1, 0);
+        same_verdicts(&a);
+        violations += verdicts(&search(&a))
+            .iter()
+            .filter(|v| v.1.is_some())
+            .count();
+    }
+    assert!(violations >= 6, "{violations}");
+}
