@@ -172,7 +172,7 @@ fn a_search_cut_at_max_states_certifies_nothing_and_exits_3() {
         "--out",
         &dir.path().display().to_string(),
     ]);
-    // K=1 on the corrected cycle holds with 201,837 unique states (docs/explore.md): 100
+    // K=1 on the corrected cycle holds with 67,977 unique states (docs/explore.md): 100
     // cannot cover it, and no violation exists to be found first.
     assert_eq!(out.status.code(), Some(3), "{}", err(&out));
     let text = String::from_utf8_lossy(&out.stdout);

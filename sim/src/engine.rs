@@ -1627,7 +1627,9 @@ impl<'a> Stepper<'a> {
     }
 
     /// [`Self::canonical`] with the last fault's time as [`Self::hash_schedule`] feeds it
-    /// under `reduce`: the reference the explorer's reduced key is tested against.
+    /// under `reduce`, and the world's dead values canonical as `canon::world` feeds them
+    /// (`explore::dead::reduced`): the reference the explorer's reduced key is tested
+    /// against.
     pub fn canonical_reduced(&self, out: &mut dyn std::fmt::Write) -> std::fmt::Result {
         let sim = &self.sim;
         let lfa = if sim.end_at.is_some() || sim.last_fault_at <= sim.w.now {
@@ -1636,7 +1638,8 @@ impl<'a> Stepper<'a> {
             sim.last_fault_at
         };
         self.schedule_text(out, lfa)?;
-        write!(out, "|{:?}", sim.w)
+        // Dead values canonical (docs/explore.md, "Reductions").
+        write!(out, "|{:?}", crate::explore::dead::reduced(&sim.w))
     }
 
     /// The report of the run so far (call when `done`).

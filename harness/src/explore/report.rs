@@ -59,7 +59,7 @@ pub struct BoundJson {
 
 /// The reductions `drill explore` applies unless --no-reduction, as reports name them.
 pub const REDUCTION: &str =
-    "subsumption by faults left, last fault time canonical, heals as a set, job flags placed where read";
+    "subsumption by faults left, last fault time canonical, heals as a set, job flags placed where read, dead values canonical";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Property {

@@ -100,8 +100,9 @@ impl fmt::Write for Hasher {
 
 /// Feed a world to the hasher, field by field, as raw words (no text). Every struct is
 /// destructured without `..`, so a field added to the model does not compile until it is
-/// fed here (or ignored here with a reason).
-pub fn world(h: &mut Hasher, w: &crate::world::World) {
+/// fed here (or ignored here with a reason). With `reduce`, dead values are fed canonical
+/// ([`super::dead`]; `dead::reduced` is the same as a world, for the reference key).
+pub fn world(h: &mut Hasher, w: &crate::world::World, reduce: bool) {
     use crate::world::*;
     let World {
         now,
@@ -138,11 +139,24 @@ pub fn world(h: &mut Hasher, w: &crate::world::World) {
     } = w;
     h.u64(*now);
     for i in instances {
-        instance(h, i);
+        instance(h, i, reduce);
     }
     h.u64(files.len() as u64);
+    // The files the secondaries last restored: what `dr_posture_restored` reads of them
+    // stays live even when they are gone (`dead::gone`).
+    let restored: [Option<u32>; 5] =
+        std::array::from_fn(|k| instances[k].ls_secondary.and_then(|s| s.last_restored_file));
     for f in files {
-        file(h, f);
+        if reduce
+            && f.on_share == FileState::Absent
+            && f.in_copy_folder == FileState::Absent
+            && !restored.contains(&Some(f.id))
+        {
+            h.u64(u64::MAX - 1);
+            h.u64(u64::from(f.id));
+        } else {
+            file(h, f, reduce);
+        }
     }
     h.u64(*share_dc as u64);
     h.bools(&[*share_up, *share_full, *link_up, *cms_up, *fast_link]);
@@ -158,18 +172,15 @@ pub fn world(h: &mut Hasher, w: &crate::world::World) {
     h.u64(*next_write);
     h.u64(*writes_per_minute);
     h.u64(*advanced_to);
-    h.u64(acks.len() as u64);
-    for a in acks {
-        let AckSegment {
-            first_write,
-            end_write,
-            t0,
-            t1,
-        } = a;
-        h.u64(*first_write);
-        h.u64(*end_write);
-        h.u64(*t0);
-        h.u64(*t1);
+    if reduce {
+        // The acknowledged writes as a set; when they were acknowledged is dead.
+        for (a, b) in super::dead::acked(acks) {
+            h.u64(a);
+            h.u64(b);
+        }
+        h.u64(u64::MAX);
+    } else {
+        acks_exact(h, acks);
     }
     ranges(h, acked_failed_over);
     h.u128(*next_origin);
@@ -203,6 +214,23 @@ pub fn world(h: &mut Hasher, w: &crate::world::World) {
     h.u64(used.names().fold(0u64, |m, n| m | 1 << n as u64));
 }
 
+fn acks_exact(h: &mut Hasher, acks: &[crate::world::AckSegment]) {
+    use crate::world::AckSegment;
+    h.u64(acks.len() as u64);
+    for a in acks {
+        let AckSegment {
+            first_write,
+            end_write,
+            t0,
+            t1,
+        } = a;
+        h.u64(*first_write);
+        h.u64(*end_write);
+        h.u64(*t0);
+        h.u64(*t1);
+    }
+}
+
 fn ranges(h: &mut Hasher, r: &crate::ranges::RangeSet) {
     h.u64(r.ranges().len() as u64);
     for &(a, b) in r.ranges() {
@@ -221,7 +249,7 @@ fn opt_u64(h: &mut Hasher, v: Option<u64>) {
     }
 }
 
-fn instance(h: &mut Hasher, i: &crate::world::SqlInstance) {
+fn instance(h: &mut Hasher, i: &crate::world::SqlInstance, reduce: bool) {
     use crate::world::*;
     let SqlInstance {
         up,
@@ -263,7 +291,11 @@ fn instance(h: &mut Hasher, i: &crate::world::SqlInstance) {
                 h.u64(*partner as u64);
                 h.bools(&[*witness, *former_principal]);
                 h.u64(*state as u64);
-                h.u64(*since);
+                h.u64(if reduce {
+                    super::dead::since(m)
+                } else {
+                    *since
+                });
             }
         }
     }
@@ -288,14 +320,19 @@ fn instance(h: &mut Hasher, i: &crate::world::SqlInstance) {
         }) => {
             h.u64(*database as u64);
             h.u64(*primary as u64);
-            opt_u64(h, last_copied_file.map(u64::from));
+            // Read only by `observe` (a report): dead (`dead`).
+            if !reduce {
+                opt_u64(h, last_copied_file.map(u64::from));
+            }
             opt_u64(h, last_restored_file.map(u64::from));
-            opt_u64(h, *last_restored_latency_min);
+            if !reduce {
+                opt_u64(h, *last_restored_latency_min);
+            }
         }
     }
 }
 
-fn file(h: &mut Hasher, f: &crate::world::BackupFile) {
+fn file(h: &mut Hasher, f: &crate::world::BackupFile, reduce: bool) {
     let crate::world::BackupFile {
         id,
         database,
@@ -315,8 +352,11 @@ fn file(h: &mut Hasher, f: &crate::world::BackupFile) {
     h.u64(*kind as u64);
     h.u128(first_lsn.0);
     h.u128(last_lsn.0);
-    h.u128(checkpoint_lsn.0);
-    h.u128(database_backup_lsn.0);
+    // Read only to set the next full's database_backup_lsn, which no rule reads (`dead`).
+    if !reduce {
+        h.u128(checkpoint_lsn.0);
+        h.u128(database_backup_lsn.0);
+    }
     h.u64(*created_at);
     h.u64(*source as u64);
     ranges(h, writes);

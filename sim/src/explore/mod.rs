@@ -6,11 +6,13 @@
 //! - [`premise`]: the roots: the premise's discrete choices and the deviation plans.
 //! - [`alphabet`]: the fault windows and the faults (with their heals) allowed in each.
 //! - [`canon`]: the canonical 128-bit hash of a state.
+//! - [`dead`]: the world's dead values, which the reduced key feeds canonical.
 //! - [`search`]: the successor function and the breadth-first search.
 //! - [`visited`]: the visited set (a flat table of keys).
 
 pub mod alphabet;
 pub mod canon;
+pub mod dead;
 pub mod premise;
 pub mod search;
 pub mod visited;

@@ -155,7 +155,7 @@ impl<'a> Node<'a> {
         }
         h.bools(&[self.fence.is_some() && self.fence == next]);
         self.st.hash_schedule(&mut h, reduce);
-        super::canon::world(&mut h, self.st.world());
+        super::canon::world(&mut h, self.st.world(), reduce);
         h.finish()
     }
 
