@@ -214,7 +214,8 @@ struct Sim<'a> {
     /// Retries of the current step so far.
     retries: u32,
     rng: Rng,
-    plans: Vec<Vec<Planned>>,
+    /// Shared between a run's clones (`drill explore`): fixed when the run starts.
+    plans: std::sync::Arc<[Vec<Planned>]>,
     step_started: u64,
     step_op: u64,
     step_work: u64,
@@ -1383,6 +1384,14 @@ impl<'a> Stepper<'a> {
             done: false,
             exceeded: None,
         }
+    }
+
+    /// This run without the per-step records (the report's `steps`): the explorer never
+    /// reads them, and each is a string cloned with every state. Nothing the run does or
+    /// checks depends on them.
+    pub fn without_step_records(mut self) -> Self {
+        self.sim.keep_steps = false;
+        self
     }
 
     /// The next event and its time, or None when the run is over.

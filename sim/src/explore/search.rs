@@ -111,11 +111,10 @@ impl<'a> Node<'a> {
     pub fn root(i: usize, root: &'a Root, runbooks: &'a [Runbook], bound: Bound) -> Node<'a> {
         Node {
             root: i as u32,
-            st: Box::new(Stepper::new(
-                &root.scenario,
-                runbooks,
-                Options { record: false },
-            )),
+            st: Box::new(
+                Stepper::new(&root.scenario, runbooks, Options { record: false })
+                    .without_step_records(),
+            ),
             faults_left: bound.faults,
             heals: Vec::new(),
             injected: Vec::new(),
