@@ -12,7 +12,9 @@ use clap::{Args as ClapArgs, Subcommand};
 use report::ExploreReport;
 use shard::Shard;
 use sim::explore::{self, Bound, PremiseMode};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::{mpsc, Condvar, Mutex};
 use std::time::Instant;
 
 #[derive(ClapArgs, Debug, Clone)]
@@ -121,7 +123,9 @@ pub fn search_outcome<'a>(
     shard: Shard,
 ) -> explore::Outcome {
     let bound = inp.bound;
-    let map = |level: Vec<explore::Node<'a>>| par_expand(level, bound, jobs);
+    let map = move |level: Vec<explore::Node<'a>>, sink: &mut explore::Sink<'_, 'a>| {
+        par_expand(level, bound, jobs, sink)
+    };
     explore::explore(
         &inp.roots,
         &inp.loaded.runbooks,
@@ -132,35 +136,90 @@ pub fn search_outcome<'a>(
     )
 }
 
-/// Expand a level on `jobs` threads, in order (contiguous chunks, results concatenated).
+/// Nodes a worker expands at a time: small enough to balance the threads, large enough
+/// that handing them out costs nothing. Divides [`explore::CHUNK`].
+const PIECE: usize = 256;
+
+/// Pieces expanded ahead of the sink at most (bounds the successors held in memory).
+const AHEAD_PER_JOB: usize = 8;
+
+/// Expand a level on `jobs` threads, delivering each piece's successors to `sink` in level
+/// order while the threads expand the pieces after it (the sink's deduplication runs on
+/// this thread, alongside them).
 pub fn par_expand<'a>(
     level: Vec<explore::Node<'a>>,
     bound: Bound,
     jobs: usize,
-) -> Vec<Vec<explore::Child<'a>>> {
+    sink: &mut explore::Sink<'_, 'a>,
+) {
     // Small levels are not worth a thread.
-    if jobs <= 1 || level.len() < 64 {
-        return explore::expand_level(level, bound);
+    if jobs <= 1 || level.len() < 2 * PIECE {
+        return explore::expand_serial(level, bound, sink);
     }
-    let chunk = level.len().div_ceil(jobs);
-    let mut chunks = Vec::new();
-    let mut rest = level;
-    while rest.len() > chunk {
-        let tail = rest.split_off(chunk);
-        chunks.push(rest);
-        rest = tail;
+    let mut pieces: Vec<Mutex<Option<Vec<explore::Node<'a>>>>> = Vec::new();
+    let mut rest = level.into_iter();
+    loop {
+        let p: Vec<_> = rest.by_ref().take(PIECE).collect();
+        if p.is_empty() {
+            break;
+        }
+        pieces.push(Mutex::new(Some(p)));
     }
-    chunks.push(rest);
+    let total = pieces.len();
+    let window = AHEAD_PER_JOB * jobs;
+    // Pieces handed out, pieces delivered, and whether the sink wants no more.
+    let gate = Mutex::new((0usize, 0usize, false));
+    let moved = Condvar::new();
+    let (tx, rx) = mpsc::channel();
     std::thread::scope(|sc| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|c| sc.spawn(move || explore::expand_level(c, bound)))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("expansion does not panic"))
-            .collect()
-    })
+        for _ in 0..jobs {
+            let tx = tx.clone();
+            let (pieces, gate, moved) = (&pieces, &gate, &moved);
+            sc.spawn(move || loop {
+                let i = {
+                    let mut g = gate.lock().expect("no worker panics");
+                    while !g.2 && g.0 < total && g.0 >= g.1 + window {
+                        g = moved.wait(g).expect("no worker panics");
+                    }
+                    if g.2 || g.0 == total {
+                        return;
+                    }
+                    g.0 += 1;
+                    g.0 - 1
+                };
+                let piece = pieces[i]
+                    .lock()
+                    .expect("no worker panics")
+                    .take()
+                    .expect("each piece handed out once");
+                let n = piece.len();
+                if tx
+                    .send((i, n, explore::expand_level(piece, bound)))
+                    .is_err()
+                {
+                    return;
+                }
+            });
+        }
+        drop(tx);
+        // Successors that came back before those of an earlier piece wait here.
+        let mut early = BTreeMap::new();
+        let mut next = 0;
+        'deliver: for (i, n, kids) in rx.iter() {
+            early.insert(i, (n, kids));
+            while let Some((n, kids)) = early.remove(&next) {
+                next += 1;
+                let go_on = sink(n, kids);
+                let mut g = gate.lock().expect("no worker panics");
+                g.1 = next;
+                g.2 = !go_on;
+                moved.notify_all();
+                if !go_on {
+                    break 'deliver;
+                }
+            }
+        }
+    });
 }
 
 fn search(a: SearchArgs) -> i32 {
