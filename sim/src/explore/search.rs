@@ -358,11 +358,45 @@ fn postpone_ok(
     t2 != t && advances(kind2, next.st.next_job())
 }
 
+/// Ask the processor to start loading a state's engine into the cache: a node's engine
+/// was made a level ago, and with a frontier of megabytes each node expanded otherwise
+/// first waits on memory for its 2 to 3 KB.
+#[inline]
+fn prefetch(st: *const Stepper) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let p = st.cast::<i8>();
+        for off in (0..std::mem::size_of::<Stepper>()).step_by(64) {
+            // A hint only: it reads nothing and never faults.
+            #[allow(unused_unsafe)]
+            unsafe {
+                core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(
+                    p.wrapping_add(off),
+                );
+            }
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = st;
+}
+
+/// Nodes ahead of the one expanded whose engines are prefetched.
+const PREFETCH_AHEAD: usize = 2;
+
 /// Expand a level: each node's successors with their keys, in order.
 pub fn expand_level<'a>(level: Vec<Node<'a>>, bound: Bound) -> Vec<Vec<Child<'a>>> {
+    // The engines' addresses (boxed: they stay put when the nodes move).
+    let engines: Vec<*const Stepper<'a>> = level.iter().map(|n| &*n.st as *const _).collect();
+    for &e in engines.iter().take(PREFETCH_AHEAD) {
+        prefetch(e);
+    }
     level
         .into_iter()
-        .map(|n| {
+        .enumerate()
+        .map(|(i, n)| {
+            if let Some(&e) = engines.get(i + PREFETCH_AHEAD) {
+                prefetch(e);
+            }
             n.into_successors(bound)
                 .into_iter()
                 .map(|node| {
