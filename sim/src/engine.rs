@@ -1497,6 +1497,22 @@ impl<'a> Stepper<'a> {
         &self.sim.w
     }
 
+    /// Where the engine's larger heap blocks are (address, bytes): for the explorer's
+    /// prefetch hints, which read nothing.
+    pub fn heap_blocks(&self) -> [(*const u8, usize); 4] {
+        let s = &self.sim;
+        let block = |p: *const u8, bytes: usize| (p, bytes);
+        [
+            block(s.w.files.as_ptr().cast(), size_of_val(s.w.files.as_slice())),
+            block(
+                s.violations.as_ptr().cast(),
+                size_of_val(s.violations.as_slice()),
+            ),
+            block(s.q.as_slice().as_ptr().cast(), size_of_val(s.q.as_slice())),
+            block(s.w.acks.as_ptr().cast(), size_of_val(s.w.acks.as_slice())),
+        ]
+    }
+
     /// Feed the state that decides the rest of the run to `out`: the world, the pending
     /// events (times and order, not their sequence numbers), the step in progress, the
     /// random stream and the run's bookkeeping that later events read. Measures that only
