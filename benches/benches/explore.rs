@@ -1,17 +1,27 @@
-//! `drill explore`: the search's unique states per second (one thread and two; and the plain
-//! search, --no-reduction), and the cost of one state's canonical key and successors, on the
-//! corrected failover (DC1 outage, share in DC2) within one fault: 12,116 unique states
-//! reduced, 14,466 plain (the golden counts of harness/tests/explore_search.rs).
+//! `drill explore`: the search's unique states per second, with one thread and two, and the
+//! cost of one state's canonical key and successors. Three bounds (the golden counts of
+//! harness/tests/explore_search.rs and docs/explore.md's table):
+//! - the corrected failover (DC1 outage, share in DC2) within one fault: 12,116 unique
+//!   states reduced, 14,466 plain (--no-reduction);
+//! - the corrected failover and failback (the full cycle) within one fault: 201,837;
+//! - the corrected failover within two faults: 757,057 (the frontier outgrows the caches).
+//!
+//! Criterion's throughput is unique states per second of wall time: per thread, divide the
+//! two-job figure by two.
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use harness::explore::{self, shard::Shard, SearchArgs};
 use std::path::PathBuf;
 
-fn args() -> SearchArgs {
+/// As `drill`: the search allocates and frees a state per successor.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn args(scenario: Option<&str>, runbooks: &[&str], faults: u32) -> SearchArgs {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     SearchArgs {
-        scenario: Some(root.join("scenarios/dc1-outage-share-dc2.json")),
-        runbooks: vec![root.join("scenarios/runbooks/failover-corrected.json")],
-        faults: 1,
+        scenario: scenario.map(|s| root.join(s)),
+        runbooks: runbooks.iter().map(|r| root.join(r)).collect(),
+        faults,
         deviations: 0,
         premise: "scenario".into(),
         beyond_assumptions: false,
@@ -24,11 +34,15 @@ fn args() -> SearchArgs {
     }
 }
 
-fn explore_bench(c: &mut Criterion) {
-    let a = args();
-    let inp = explore::input(&a).expect("inputs load");
+const FAILOVER_ONLY: &str = "scenarios/dc1-outage-share-dc2.json";
+const CORRECTED_FO: &str = "scenarios/runbooks/failover-corrected.json";
+const CORRECTED_FB: &str = "scenarios/runbooks/failback-corrected.json";
+
+/// One group: the search with 1 and 2 jobs, throughput in unique states.
+fn group(c: &mut Criterion, name: &str, a: &SearchArgs) {
+    let inp = explore::input(a).expect("inputs load");
     let unique = explore::search_outcome(&inp, a.max_states, 1, Shard::WHOLE).unique;
-    let mut g = c.benchmark_group("explore_k1_failover");
+    let mut g = c.benchmark_group(name);
     g.sample_size(10);
     g.throughput(Throughput::Elements(unique));
     for jobs in [1, 2] {
@@ -37,6 +51,11 @@ fn explore_bench(c: &mut Criterion) {
         });
     }
     g.finish();
+}
+
+fn explore_bench(c: &mut Criterion) {
+    let a = args(Some(FAILOVER_ONLY), &[CORRECTED_FO], 1);
+    group(c, "explore_k1_failover", &a);
     let mut plain = a.clone();
     plain.no_reduction = true;
     let plain_inp = explore::input(&plain).expect("inputs load");
@@ -48,6 +67,18 @@ fn explore_bench(c: &mut Criterion) {
         b.iter(|| explore::search_outcome(&plain_inp, a.max_states, 1, Shard::WHOLE))
     });
     g.finish();
+    group(
+        c,
+        "explore_k1_full_cycle",
+        &args(None, &[CORRECTED_FO, CORRECTED_FB], 1),
+    );
+    group(
+        c,
+        "explore_k2_failover",
+        &args(Some(FAILOVER_ONLY), &[CORRECTED_FO], 2),
+    );
+
+    let inp = explore::input(&a).expect("inputs load");
     let bound = sim::explore::Bound {
         faults: 1,
         deviations: 0,

@@ -237,7 +237,8 @@ struct Sim<'a> {
     /// Retries of the current step so far.
     retries: u32,
     rng: Rng,
-    plans: Vec<Vec<Planned>>,
+    /// Shared between a run's clones (`drill explore`): fixed when the run starts.
+    plans: std::sync::Arc<[Vec<Planned>]>,
     step_started: u64,
     step_op: u64,
     step_work: u64,
@@ -1431,6 +1432,14 @@ impl<'a> Stepper<'a> {
         }
     }
 
+    /// This run without the per-step records (the report's `steps`): the explorer never
+    /// reads them, and each is a string cloned with every state. Nothing the run does or
+    /// checks depends on them.
+    pub fn without_step_records(mut self) -> Self {
+        self.sim.keep_steps = false;
+        self
+    }
+
     /// The next event and its time, or None when the run is over.
     pub fn peek(&self) -> Option<(u64, NextEvent)> {
         if self.done {
@@ -1532,6 +1541,22 @@ impl<'a> Stepper<'a> {
 
     pub fn world(&self) -> &World {
         &self.sim.w
+    }
+
+    /// Where the engine's larger heap blocks are (address, bytes): for the explorer's
+    /// prefetch hints, which read nothing.
+    pub fn heap_blocks(&self) -> [(*const u8, usize); 4] {
+        let s = &self.sim;
+        let block = |p: *const u8, bytes: usize| (p, bytes);
+        [
+            block(s.w.files.as_ptr().cast(), size_of_val(s.w.files.as_slice())),
+            block(
+                s.violations.as_ptr().cast(),
+                size_of_val(s.violations.as_slice()),
+            ),
+            block(s.q.as_slice().as_ptr().cast(), size_of_val(s.q.as_slice())),
+            block(s.w.acks.as_ptr().cast(), size_of_val(s.w.acks.as_slice())),
+        ]
     }
 
     /// Feed the state that decides the rest of the run to `out`: the world, the pending

@@ -12,7 +12,9 @@ use clap::{Args as ClapArgs, Subcommand};
 use report::ExploreReport;
 use shard::Shard;
 use sim::explore::{self, Bound, PremiseMode};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::{mpsc, Mutex};
 use std::time::Instant;
 
 #[derive(ClapArgs, Debug, Clone)]
@@ -121,46 +123,126 @@ pub fn search_outcome<'a>(
     shard: Shard,
 ) -> explore::Outcome {
     let bound = inp.bound;
-    let map = |level: Vec<explore::Node<'a>>| par_expand(level, bound, jobs);
-    explore::explore(
-        &inp.roots,
-        &inp.loaded.runbooks,
-        bound,
-        max_states,
-        &|i| shard.covers(i as u64),
-        &map,
-    )
+    let run = |map: &explore::Expand<'_, 'a>| {
+        explore::explore(
+            &inp.roots,
+            &inp.loaded.runbooks,
+            bound,
+            max_states,
+            &|i| shard.covers(i as u64),
+            map,
+        )
+    };
+    if jobs <= 1 {
+        return run(&move |level, sink| explore::expand_serial(level, bound, sink));
+    }
+    // One pool of workers for the whole search: threads made per level would each start
+    // with an empty allocator heap, and their fresh pages cost the kernel's zeroing again
+    // at every level.
+    let (work, pieces) = mpsc::channel::<(usize, Vec<explore::Node<'a>>)>();
+    let (done, expanded) = mpsc::channel();
+    let pieces = Mutex::new(pieces);
+    std::thread::scope(|sc| {
+        for _ in 0..jobs {
+            let (pieces, done) = (&pieces, done.clone());
+            sc.spawn(move || loop {
+                let next = pieces.lock().expect("no worker panics").recv();
+                let Ok((i, piece)) = next else {
+                    return;
+                };
+                let n = piece.len();
+                if done
+                    .send((i, n, explore::expand_level(piece, bound)))
+                    .is_err()
+                {
+                    return;
+                }
+            });
+        }
+        drop(done);
+        let pool = Pool {
+            work,
+            expanded: Mutex::new(expanded),
+            window: AHEAD_PER_JOB * jobs,
+        };
+        let out = run(&|level, sink| pool.expand(level, bound, sink));
+        // Closing the work channel ends the workers.
+        drop(pool);
+        out
+    })
 }
 
-/// Expand a level on `jobs` threads, in order (contiguous chunks, results concatenated).
-pub fn par_expand<'a>(
-    level: Vec<explore::Node<'a>>,
-    bound: Bound,
-    jobs: usize,
-) -> Vec<Vec<explore::Child<'a>>> {
-    // Small levels are not worth a thread.
-    if jobs <= 1 || level.len() < 64 {
-        return explore::expand_level(level, bound);
+/// Nodes a worker expands at a time: small enough to balance the threads, large enough
+/// that handing them out costs nothing. Divides [`explore::CHUNK`].
+const PIECE: usize = 256;
+
+/// Pieces expanded ahead of the sink at most (bounds the successors held in memory).
+const AHEAD_PER_JOB: usize = 8;
+
+/// The search's worker threads, seen from the thread that deduplicates.
+struct Pool<'a> {
+    work: mpsc::Sender<(usize, Vec<explore::Node<'a>>)>,
+    expanded: Mutex<mpsc::Receiver<Expanded<'a>>>,
+    window: usize,
+}
+
+/// A piece's index, its node count and its nodes' successors.
+type Expanded<'a> = (usize, usize, Vec<Vec<explore::Child<'a>>>);
+
+impl<'a> Pool<'a> {
+    /// Expand a level on the pool, delivering each piece's successors to `sink` in level
+    /// order while the workers expand the pieces after it (the sink's deduplication runs
+    /// on this thread, alongside them).
+    fn expand(
+        &self,
+        level: Vec<explore::Node<'a>>,
+        bound: Bound,
+        sink: &mut explore::Sink<'_, 'a>,
+    ) {
+        // Small levels are not worth the hand-over.
+        if level.len() < 2 * PIECE {
+            return explore::expand_serial(level, bound, sink);
+        }
+        let expanded = self.expanded.lock().expect("one level at a time");
+        let mut rest = level.into_iter();
+        let mut piece = |i: usize| -> bool {
+            let p: Vec<_> = rest.by_ref().take(PIECE).collect();
+            if p.is_empty() {
+                return false;
+            }
+            self.work
+                .send((i, p))
+                .expect("the workers outlive the search");
+            true
+        };
+        let (mut sent, mut received) = (0, 0);
+        while sent < self.window && piece(sent) {
+            sent += 1;
+        }
+        // Successors that came back before those of an earlier piece wait here.
+        let mut early = BTreeMap::new();
+        let mut next = 0;
+        let mut go_on = true;
+        while received < sent {
+            let (i, n, kids) = expanded.recv().expect("the workers outlive the search");
+            received += 1;
+            if !go_on {
+                continue;
+            }
+            early.insert(i, (n, kids));
+            while let Some((n, kids)) = early.remove(&next) {
+                next += 1;
+                go_on = sink(n, kids);
+                if !go_on {
+                    early.clear();
+                    break;
+                }
+                if piece(sent) {
+                    sent += 1;
+                }
+            }
+        }
     }
-    let chunk = level.len().div_ceil(jobs);
-    let mut chunks = Vec::new();
-    let mut rest = level;
-    while rest.len() > chunk {
-        let tail = rest.split_off(chunk);
-        chunks.push(rest);
-        rest = tail;
-    }
-    chunks.push(rest);
-    std::thread::scope(|sc| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|c| sc.spawn(move || explore::expand_level(c, bound)))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("expansion does not panic"))
-            .collect()
-    })
 }
 
 fn search(a: SearchArgs) -> i32 {

@@ -13,7 +13,9 @@ pub struct Hasher {
     d: u64,
     /// An even word waiting for its odd partner.
     pending: Option<u64>,
-    words: u64,
+    /// Pairs mixed: the words so far are twice this plus the one pending (counted per pair,
+    /// not per word: a per-word counter in memory is a chain of its own on every word).
+    pairs: u64,
     buf: [u8; 8],
     n: usize,
 }
@@ -37,18 +39,18 @@ impl Hasher {
             c: 0xA409_3822_299F_31D0,
             d: 0x082E_FA98_EC4E_6C89,
             pending: None,
-            words: 0,
+            pairs: 0,
             buf: [0; 8],
             n: 0,
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn word(&mut self, w: u64) {
-        self.words += 1;
         match self.pending.take() {
             None => self.pending = Some(w),
             Some(e) => {
+                self.pairs += 1;
                 self.a = (self.a ^ e).wrapping_mul(K1).rotate_left(29);
                 self.b = (self.b.rotate_left(23) ^ e).wrapping_mul(K2);
                 self.c = (self.c ^ w).wrapping_mul(K3).rotate_left(31);
@@ -74,7 +76,7 @@ impl Hasher {
         self.word(u64::from_le_bytes(self.buf));
         self.word(tail);
         // The word count tells a stream ending on an unpaired word from one padded with 0.
-        let words = self.words;
+        let words = 2 * self.pairs + u64::from(self.pending.is_some());
         if self.pending.is_some() {
             self.word(0);
         }
@@ -383,7 +385,7 @@ fn server(h: &mut Hasher, s: &crate::world::ChatServer) {
 impl Hasher {
     /// A word. After text, the text's last partial word is closed first (zero-padded, then
     /// its length), so the words that follow are mixed whole, not byte by byte.
-    #[inline]
+    #[inline(always)]
     pub fn u64(&mut self, x: u64) {
         if self.n != 0 {
             self.close_text();
@@ -400,13 +402,13 @@ impl Hasher {
         self.n = 0;
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn u128(&mut self, x: u128) {
         self.u64(x as u64);
         self.u64((x >> 64) as u64);
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn bools(&mut self, bs: &[bool]) {
         let mut w = 0u64;
         for (i, b) in bs.iter().enumerate() {

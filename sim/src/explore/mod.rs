@@ -18,4 +18,7 @@ pub mod search;
 pub mod visited;
 
 pub use premise::{roots, Bound, PremiseMode, Root};
-pub use search::{counterexample, expand_level, explore, Child, Found, Node, Outcome, COVERAGE};
+pub use search::{
+    counterexample, expand_level, expand_serial, explore, Child, Expand, Found, Node, Outcome,
+    Sink, CHUNK, COVERAGE,
+};

@@ -111,11 +111,10 @@ impl<'a> Node<'a> {
     pub fn root(i: usize, root: &'a Root, runbooks: &'a [Runbook], bound: Bound) -> Node<'a> {
         Node {
             root: i as u32,
-            st: Box::new(Stepper::new(
-                &root.scenario,
-                runbooks,
-                Options { record: false },
-            )),
+            st: Box::new(
+                Stepper::new(&root.scenario, runbooks, Options { record: false })
+                    .without_step_records(),
+            ),
             faults_left: bound.faults,
             heals: Vec::new(),
             injected: Vec::new(),
@@ -359,11 +358,50 @@ fn postpone_ok(
     t2 != t && advances(kind2, next.st.next_job())
 }
 
+/// Ask the processor to start loading `bytes` at `p` into the cache. A hint only: it
+/// reads nothing and never faults, whatever the address.
+#[inline]
+fn prefetch(p: *const u8, bytes: usize) {
+    #[cfg(target_arch = "x86_64")]
+    for off in (0..bytes).step_by(64) {
+        #[allow(unused_unsafe)]
+        // SAFETY: a prefetch hint has no effect on memory (no read, no fault).
+        unsafe {
+            core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(
+                p.wrapping_add(off).cast::<i8>(),
+            );
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (p, bytes);
+}
+
+/// How far ahead a level's nodes are prefetched: a node's engine was made a level ago, and
+/// with a frontier of megabytes each expansion otherwise first waits on memory for its 2 to
+/// 3 KB and its vectors. The engine itself four nodes ahead; its vectors (whose addresses
+/// are in the engine, loaded by then) two ahead.
+const PREFETCH_ENGINE: usize = 4;
+const PREFETCH_HEAP: usize = 2;
+
 /// Expand a level: each node's successors with their keys, in order.
 pub fn expand_level<'a>(level: Vec<Node<'a>>, bound: Bound) -> Vec<Vec<Child<'a>>> {
-    level
-        .into_iter()
-        .map(|n| {
+    let mut slots: Vec<Option<Node<'a>>> = level.into_iter().map(Some).collect();
+    let engine = |n: &Node| (&*n.st as *const Stepper).cast::<u8>();
+    for n in slots.iter().take(PREFETCH_ENGINE).flatten() {
+        prefetch(engine(n), size_of::<Stepper>());
+    }
+    let mut out = Vec::with_capacity(slots.len());
+    for i in 0..slots.len() {
+        if let Some(Some(n)) = slots.get(i + PREFETCH_ENGINE) {
+            prefetch(engine(n), size_of::<Stepper>());
+        }
+        if let Some(Some(n)) = slots.get(i + PREFETCH_HEAP) {
+            for (p, bytes) in n.st.heap_blocks() {
+                prefetch(p, bytes);
+            }
+        }
+        let n = slots[i].take().expect("each node expanded once");
+        out.push(
             n.into_successors(bound)
                 .into_iter()
                 .map(|node| {
@@ -374,22 +412,45 @@ pub fn expand_level<'a>(level: Vec<Node<'a>>, bound: Bound) -> Vec<Vec<Child<'a>
                     };
                     Child { node, key }
                 })
-                .collect()
-        })
-        .collect()
+                .collect(),
+        );
+    }
+    out
+}
+
+/// Where a level's expansion delivers its successors: each call gets the successors of the
+/// next `parents` nodes of the level, in order, and says whether to go on (false: the search
+/// stopped at its state budget; the rest of the level is not wanted).
+pub type Sink<'s, 'a> = dyn FnMut(usize, Vec<Vec<Child<'a>>>) -> bool + 's;
+
+/// A level's expansion: every node's successors with their keys, delivered to the sink in
+/// level order, in runs of consecutive nodes that never straddle a multiple of [`CHUNK`]
+/// (the harness runs it on threads, several runs ahead of the sink).
+pub type Expand<'e, 'a> = dyn Fn(Vec<Node<'a>>, &mut Sink<'_, 'a>) + Sync + 'e;
+
+/// [`Expand`] on one thread.
+pub fn expand_serial<'a>(level: Vec<Node<'a>>, bound: Bound, sink: &mut Sink<'_, 'a>) {
+    let mut rest = level.into_iter();
+    loop {
+        let chunk: Vec<Node<'a>> = rest.by_ref().take(CHUNK).collect();
+        let n = chunk.len();
+        if n == 0 || !sink(n, expand_level(chunk, bound)) {
+            return;
+        }
+    }
 }
 
 /// Breadth-first search from `roots`, at most `max_states` distinct states. `map` expands
 /// a level (in order; the harness runs it on threads): pass
-/// `&|l| expand_level(l, bound)` for one thread. The result does not depend on `map`'s
-/// parallelism: deduplication and recording happen here, in level order.
+/// `&|l, sink| expand_serial(l, bound, sink)` for one thread. The result does not depend on
+/// `map`'s parallelism: deduplication and recording happen here, in level order.
 pub fn explore<'a>(
     roots: &'a [Root],
     runbooks: &'a [Runbook],
     bound: Bound,
     max_states: u64,
     only: &dyn Fn(usize) -> bool,
-    map: &(dyn Fn(Vec<Node<'a>>) -> Vec<Vec<Child<'a>>> + Sync),
+    map: &Expand<'_, 'a>,
 ) -> Outcome {
     let mut out = Outcome::new(0);
     let mut seen = Visited::new();
@@ -416,66 +477,66 @@ pub fn explore<'a>(
         }
     }
     let mut depth = 0u32;
-    'levels: while !level.is_empty() {
+    while !level.is_empty() {
         if out.unique > max_states {
             out.complete = false;
             break;
         }
         let mut next = Vec::new();
-        // The level is expanded a chunk at a time, in order, each chunk's successors
-        // deduplicated before the next is expanded: the same result as the whole level at
-        // once, with at most a chunk's duplicates in memory (and a stop at --max-states
-        // within a level).
-        let mut rest = std::mem::take(&mut level).into_iter();
-        loop {
-            if out.unique > max_states {
-                out.complete = false;
-                break 'levels;
-            }
-            let chunk: Vec<Node<'a>> = rest.by_ref().take(CHUNK).collect();
-            if chunk.is_empty() {
-                break;
-            }
-            let parents: Vec<u16> = chunk.iter().map(|n| n.violated).collect();
-            let children = map(chunk);
-            for (parent_violated, kids) in parents.into_iter().zip(children) {
-                for Child { mut node, key } in kids {
-                    if !node.probe {
-                        out.generated += 1;
-                    }
-                    let m = mask(&node.st);
-                    node.violated = m;
-                    let new = m & !parent_violated;
-                    if new != 0 {
-                        for (k, first) in out.first.iter_mut().enumerate() {
-                            if new & (1 << k) != 0 && first.is_none() {
-                                *first = Some(Found {
-                                    depth: depth + 1,
-                                    root: node.root as usize,
-                                    injected: node.injected.clone(),
-                                });
-                            }
+        // The level is taken a chunk at a time, in order, each chunk's successors
+        // deduplicated as they come: the same result as the whole level at once, with at
+        // most a few chunks' duplicates in memory, and a stop at --max-states at the same
+        // chunk boundary however the expansion is split.
+        let total = level.len();
+        let mut taken = 0usize;
+        let mut stopped = false;
+        map(level, &mut |parents, children| {
+            for Child { mut node, key } in children.into_iter().flatten() {
+                if !node.probe {
+                    out.generated += 1;
+                }
+                // A successor still carries its parent's violations.
+                let m = mask(&node.st);
+                let new = m & !node.violated;
+                node.violated = m;
+                if new != 0 {
+                    for (k, first) in out.first.iter_mut().enumerate() {
+                        if new & (1 << k) != 0 && first.is_none() {
+                            *first = Some(Found {
+                                depth: depth + 1,
+                                root: node.root as usize,
+                                injected: node.injected.clone(),
+                            });
                         }
-                    }
-                    if node.probe || seen.insert(key, left(&node)) == Seen::Covered {
-                        continue;
-                    }
-                    out.unique += 1;
-                    out.depth = depth + 1;
-                    if node.st.done() {
-                        if node.st.exceeded().is_some() {
-                            out.cut += 1;
-                        } else {
-                            out.ends += 1;
-                            for (k, on) in node.st.world().coverage.flags().iter().enumerate() {
-                                out.coverage[k] += u64::from(*on);
-                            }
-                        }
-                    } else {
-                        next.push(node);
                     }
                 }
+                if node.probe || seen.insert(key, left(&node)) == Seen::Covered {
+                    continue;
+                }
+                out.unique += 1;
+                out.depth = depth + 1;
+                if node.st.done() {
+                    if node.st.exceeded().is_some() {
+                        out.cut += 1;
+                    } else {
+                        out.ends += 1;
+                        for (k, on) in node.st.world().coverage.flags().iter().enumerate() {
+                            out.coverage[k] += u64::from(*on);
+                        }
+                    }
+                } else {
+                    next.push(node);
+                }
             }
+            taken += parents;
+            if (taken.is_multiple_of(CHUNK) || taken == total) && out.unique > max_states {
+                out.complete = false;
+                stopped = true;
+            }
+            !stopped
+        });
+        if stopped {
+            break;
         }
         level = next;
         depth += 1;
@@ -483,8 +544,9 @@ pub fn explore<'a>(
     out
 }
 
-/// Nodes expanded at once (split over the threads).
-const CHUNK: usize = 1 << 14;
+/// Nodes between two checks of the state budget (and the most a serial expansion holds the
+/// successors of at once).
+pub const CHUNK: usize = 1 << 14;
 
 /// The scenario a found path stands for: the root's scenario plus the placed faults.
 pub fn counterexample(roots: &[Root], f: &Found) -> crate::scenario::Scenario {
