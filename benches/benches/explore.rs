@@ -1,10 +1,10 @@
 //! `drill explore`: the search's unique states per second, with one thread and two, and the
 //! cost of one state's canonical key and successors. Three bounds (the golden counts of
 //! harness/tests/explore_search.rs and docs/explore.md's table):
-//! - the corrected failover (DC1 outage, share in DC2) within one fault: 12,116 unique
+//! - the corrected failover (DC1 outage, share in DC2) within one fault: 6,957 unique
 //!   states reduced, 14,466 plain (--no-reduction);
-//! - the corrected failover and failback (the full cycle) within one fault: 201,837;
-//! - the corrected failover within two faults: 757,057 (the frontier outgrows the caches).
+//! - the corrected failover and failback (the full cycle) within one fault: 67,977;
+//! - the corrected failover within two faults: 355,132 (the frontier outgrows the caches).
 //!
 //! Criterion's throughput is unique states per second of wall time: per thread, divide the
 //! two-job figure by two.
