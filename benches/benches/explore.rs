@@ -18,20 +18,12 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn args(scenario: Option<&str>, runbooks: &[&str], faults: u32) -> SearchArgs {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    SearchArgs {
-        scenario: scenario.map(|s| root.join(s)),
-        runbooks: runbooks.iter().map(|r| root.join(r)).collect(),
+    SearchArgs::new(
+        scenario.map(|s| root.join(s)),
+        runbooks.iter().map(|r| root.join(r)).collect(),
         faults,
-        deviations: 0,
-        premise: "scenario".into(),
-        beyond_assumptions: false,
-        max_states: 10_000_000,
-        jobs: 1,
-        shard: None,
-        no_reduction: false,
-        json: true,
-        out: PathBuf::from("unused"),
-    }
+        0,
+    )
 }
 
 const FAILOVER_ONLY: &str = "scenarios/dc1-outage-share-dc2.json";

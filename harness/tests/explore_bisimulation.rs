@@ -25,20 +25,12 @@ fn repo(p: &str) -> PathBuf {
 }
 
 fn args(scenario: Option<&str>, runbooks: &[&str], k: u32) -> SearchArgs {
-    SearchArgs {
-        scenario: scenario.map(repo),
-        runbooks: runbooks.iter().map(|r| repo(r)).collect(),
-        faults: k,
-        deviations: 0,
-        premise: "scenario".into(),
-        beyond_assumptions: false,
-        max_states: 10_000_000,
-        jobs: 1,
-        shard: None,
-        no_reduction: false,
-        json: true,
-        out: PathBuf::from("unused"),
-    }
+    SearchArgs::new(
+        scenario.map(repo),
+        runbooks.iter().map(|r| repo(r)).collect(),
+        k,
+        0,
+    )
 }
 
 /// The engine's full state (no reduction) as a 128-bit hash of its canonical text.

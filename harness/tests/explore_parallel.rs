@@ -6,20 +6,12 @@ use std::path::PathBuf;
 
 fn args(faults: u32) -> SearchArgs {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    SearchArgs {
-        scenario: Some(root.join("scenarios/dc1-outage-share-dc2.json")),
-        runbooks: vec![root.join("scenarios/runbooks/failover-corrected.json")],
+    SearchArgs::new(
+        Some(root.join("scenarios/dc1-outage-share-dc2.json")),
+        vec![root.join("scenarios/runbooks/failover-corrected.json")],
         faults,
-        deviations: 0,
-        premise: "scenario".into(),
-        beyond_assumptions: false,
-        max_states: 10_000_000,
-        jobs: 1,
-        shard: None,
-        no_reduction: false,
-        json: true,
-        out: PathBuf::from("unused"),
-    }
+        0,
+    )
 }
 
 #[test]

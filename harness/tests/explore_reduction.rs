@@ -12,18 +12,8 @@ fn repo(p: &str) -> PathBuf {
 
 fn args(scenario: &Path, runbooks: &[PathBuf], k: u32, d: u32) -> SearchArgs {
     SearchArgs {
-        scenario: Some(scenario.to_path_buf()),
-        runbooks: runbooks.to_vec(),
-        faults: k,
-        deviations: d,
-        premise: "scenario".into(),
-        beyond_assumptions: false,
-        max_states: 10_000_000,
         jobs: 2,
-        shard: None,
-        no_reduction: false,
-        json: true,
-        out: PathBuf::from("unused"),
+        ..SearchArgs::new(Some(scenario.to_path_buf()), runbooks.to_vec(), k, d)
     }
 }
 

@@ -15,18 +15,13 @@ fn repo(p: &str) -> PathBuf {
 
 fn args(scenario: Option<&str>, runbooks: &[&str], k: u32, d: u32) -> SearchArgs {
     SearchArgs {
-        scenario: scenario.map(repo),
-        runbooks: runbooks.iter().map(|r| repo(r)).collect(),
-        faults: k,
-        deviations: d,
-        premise: "scenario".into(),
-        beyond_assumptions: false,
-        max_states: 10_000_000,
         jobs: 2,
-        shard: None,
-        no_reduction: false,
-        json: true,
-        out: PathBuf::from("unused"),
+        ..SearchArgs::new(
+            scenario.map(repo),
+            runbooks.iter().map(|r| repo(r)).collect(),
+            k,
+            d,
+        )
     }
 }
 

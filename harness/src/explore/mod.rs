@@ -56,7 +56,7 @@ pub struct SearchArgs {
     #[arg(long)]
     pub beyond_assumptions: bool,
     /// Stop after this many distinct states (then nothing is certified), 1 to 10^9.
-    #[arg(long, default_value_t = 20_000_000, value_parser = crate::bounds::cases)]
+    #[arg(long, default_value_t = MAX_STATES, value_parser = crate::bounds::cases)]
     pub max_states: u64,
     /// Worker threads (results do not depend on it), 1 to 1024.
     #[arg(long, default_value_t = 2, value_parser = crate::bounds::threads)]
@@ -77,6 +77,37 @@ pub struct SearchArgs {
     #[arg(long, default_value = "drill-counterexamples")]
     pub out: PathBuf,
 }
+
+impl SearchArgs {
+    /// A search of up to `faults` faults and `deviations` deviations over `scenario` (None:
+    /// the embedded default) with `runbooks`, on the scenario's premise, reduced, one thread,
+    /// JSON, at the command line's state budget: what tests and benches start from (change
+    /// a field with `SearchArgs { jobs: 2, ..SearchArgs::new(..) }`).
+    pub fn new(
+        scenario: Option<PathBuf>,
+        runbooks: Vec<PathBuf>,
+        faults: u32,
+        deviations: u32,
+    ) -> SearchArgs {
+        SearchArgs {
+            scenario,
+            runbooks,
+            faults,
+            deviations,
+            premise: "scenario".into(),
+            beyond_assumptions: false,
+            max_states: MAX_STATES,
+            jobs: 1,
+            shard: None,
+            no_reduction: false,
+            json: true,
+            out: PathBuf::from("drill-counterexamples"),
+        }
+    }
+}
+
+/// `--max-states`' default.
+pub const MAX_STATES: u64 = 20_000_000;
 
 pub fn run(args: Args) -> i32 {
     match args.cmd {
