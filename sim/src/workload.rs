@@ -6,6 +6,16 @@ use crate::ranges::RangeSet;
 use crate::topology::{Db, Instance, PoolState};
 use crate::world::*;
 
+impl DbCopy {
+    /// Writes `[a, b)` land on this copy: in its log, not yet in a log backup.
+    #[inline]
+    fn take_writes(&mut self, a: u64, b: u64, lsn_step: u128) {
+        self.writes.add(a, b);
+        self.unbacked.add(a, b);
+        self.lsn = Lsn(self.lsn.0 + lsn_step);
+    }
+}
+
 impl World {
     /// Acknowledge the writes of `[advanced_to, now)`: split over the writing servers, each
     /// share landing on the copy its server is connected to (and its synchronous mirror).
@@ -86,11 +96,9 @@ impl World {
             (m.role == MirrorRole::Principal && m.state == MirrorState::Synchronized)
                 .then_some(m.partner)
         });
-        for x in std::iter::once(i).chain(partner) {
-            let c = self.db_mut(x, Db::Mgc);
-            c.writes.add(a, b);
-            c.unbacked.add(a, b);
-            c.lsn = Lsn(c.lsn.0 + lsn_step);
+        self.db_mut(i, Db::Mgc).take_writes(a, b, lsn_step);
+        if let Some(x) = partner {
+            self.db_mut(x, Db::Mgc).take_writes(a, b, lsn_step);
         }
     }
 
