@@ -35,18 +35,18 @@ impl World {
             return;
         }
         let start = self.next_write;
-        let mut last_target = None;
-        let mut copies = 0;
-        for i in Instance::DATA {
-            if targets[i.index()] > 0 {
-                last_target = Some(i);
-                copies += 1;
-            }
-        }
-        match last_target {
-            // One copy takes every write (the usual case): what the split gives it.
-            Some(i) if copies == 1 => self.apply_writes(i, start, start + n),
-            _ => {
+        // One copy takes every write (the usual case): what the split gives it. (Loads are
+        // never negative, so the one with them all is the only writer.)
+        match Instance::DATA
+            .into_iter()
+            .find(|i| targets[i.index()] == count)
+        {
+            Some(i) => self.apply_writes(i, start, start + n),
+            None => {
+                let last_target = Instance::DATA
+                    .into_iter()
+                    .rev()
+                    .find(|i| targets[i.index()] > 0);
                 let mut given = 0u64;
                 for i in Instance::DATA {
                     let k = targets[i.index()];
