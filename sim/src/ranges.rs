@@ -43,15 +43,14 @@ impl RangeSet {
     /// Add `[a, b)`. Appending right after the last range (the common case) allocates nothing.
     #[inline]
     pub fn add(&mut self, a: u64, b: u64) {
-        // The workload's writes extend the last range: that much is inlined where it is
-        // called (several times per job run), the rest is not.
-        if let Some(last) = self.0.last_mut() {
-            if last.1 == a && a < b {
-                last.1 = b;
-                return;
-            }
+        // The workload's writes extend the last range, or start a copy's `unbacked` again
+        // after a log backup took it: that much is inlined where it is called (several
+        // times per job run), the rest is not.
+        match self.0.last_mut() {
+            Some(last) if last.1 == a && a < b => last.1 = b,
+            None if a < b => self.0.push((a, b)),
+            _ => self.add_other(a, b),
         }
-        self.add_other(a, b);
     }
 
     fn add_other(&mut self, a: u64, b: u64) {

@@ -6,6 +6,16 @@ use crate::ranges::RangeSet;
 use crate::topology::{Db, Instance, PoolState};
 use crate::world::*;
 
+impl DbCopy {
+    /// Writes `[a, b)` land on this copy: in its log, not yet in a log backup.
+    #[inline]
+    fn take_writes(&mut self, a: u64, b: u64, lsn_step: u128) {
+        self.writes.add(a, b);
+        self.unbacked.add(a, b);
+        self.lsn = Lsn(self.lsn.0 + lsn_step);
+    }
+}
+
 impl World {
     /// Acknowledge the writes of `[advanced_to, now)`: split over the writing servers, each
     /// share landing on the copy its server is connected to (and its synchronous mirror).
@@ -25,18 +35,18 @@ impl World {
             return;
         }
         let start = self.next_write;
-        let mut last_target = None;
-        let mut copies = 0;
-        for i in Instance::DATA {
-            if targets[i.index()] > 0 {
-                last_target = Some(i);
-                copies += 1;
-            }
-        }
-        match last_target {
-            // One copy takes every write (the usual case): what the split gives it.
-            Some(i) if copies == 1 => self.apply_writes(i, start, start + n),
-            _ => {
+        // One copy takes every write (the usual case): what the split gives it. (Loads are
+        // never negative, so the one with them all is the only writer.)
+        match Instance::DATA
+            .into_iter()
+            .find(|i| targets[i.index()] == count)
+        {
+            Some(i) => self.apply_writes(i, start, start + n),
+            None => {
+                let last_target = Instance::DATA
+                    .into_iter()
+                    .rev()
+                    .find(|i| targets[i.index()] > 0);
                 let mut given = 0u64;
                 for i in Instance::DATA {
                     let k = targets[i.index()];
@@ -86,11 +96,9 @@ impl World {
             (m.role == MirrorRole::Principal && m.state == MirrorState::Synchronized)
                 .then_some(m.partner)
         });
-        for x in std::iter::once(i).chain(partner) {
-            let c = self.db_mut(x, Db::Mgc);
-            c.writes.add(a, b);
-            c.unbacked.add(a, b);
-            c.lsn = Lsn(c.lsn.0 + lsn_step);
+        self.db_mut(i, Db::Mgc).take_writes(a, b, lsn_step);
+        if let Some(x) = partner {
+            self.db_mut(x, Db::Mgc).take_writes(a, b, lsn_step);
         }
     }
 
