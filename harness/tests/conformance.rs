@@ -611,22 +611,14 @@ fn drill_conform_range_refusals_and_the_control_lines() {
 /// Refused after its @@VERSION, the only batch it ever received (exit 2).
 #[test]
 fn drill_conform_refuses_an_endpoint_that_is_not_the_range_before_any_statement() {
-    let fake = std::sync::Arc::new(common::NotTheRange::default());
-    let server = harness::range::server::RangeServer::start(
-        harness::range::server::ServeConfig::default(),
-        fake.clone(),
-    )
-    .unwrap();
+    let (fake, server) = common::NotTheRange::serve();
     let (code, _, err) = conform_on(&server.endpoints(), &[]);
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("is not a drill range") && err.contains("SQL Server 2022"),
         "{err}"
     );
-    assert_eq!(
-        *fake.batches.lock().unwrap(),
-        ["SELECT @@VERSION AS version;"]
-    );
+    fake.assert_only_the_version_was_asked();
 }
 
 #[test]

@@ -84,6 +84,14 @@ fn item<'a>(o: &'a Outcome, label: &str) -> &'a rr::ItemResult {
         .unwrap_or_else(|| panic!("no item {label}"))
 }
 
+/// Every difference the replay found, as it prints them.
+fn differences(o: &Outcome) -> Vec<String> {
+    o.items
+        .iter()
+        .flat_map(|i| i.differences.iter().map(|d| d.to_string()))
+        .collect()
+}
+
 /// The documented drill (failover, DC1 rebuilt 3 h after it, failback): failover F1-F7 (7
 /// steps: F1 and F4 T-SQL, F2 `copy`, F3 `act`, F5-F7 cmdlets); failback B1, B2, B2c, B3,
 /// B4, B5, where B5 fails with 3101 and the runbook stops (B6, B7 not run): 6 steps, B2,
@@ -99,11 +107,7 @@ fn the_documented_drill_replays_on_the_range_with_no_difference() {
     let l = load(None);
     let range = start(&l, true);
     let o = replay_on(&l, &range.endpoints(), None).expect("replay runs");
-    let diffs: Vec<String> = o
-        .items
-        .iter()
-        .flat_map(|i| i.differences.iter().map(|d| d.to_string()))
-        .collect();
+    let diffs = differences(&o);
     assert!(diffs.is_empty(), "{diffs:#?}");
     assert_eq!((o.steps_sent, o.tsql_steps, o.control_steps), (13, 6, 7));
     assert_eq!(o.observations_compared, 14);
@@ -133,11 +137,7 @@ fn the_corrected_drill_replays_on_the_range_with_no_difference() {
     let l = load(Some("scenarios/full-cycle-corrected.json"));
     let range = start(&l, true);
     let o = replay_on(&l, &range.endpoints(), None).expect("replay runs");
-    let diffs: Vec<String> = o
-        .items
-        .iter()
-        .flat_map(|i| i.differences.iter().map(|d| d.to_string()))
-        .collect();
+    let diffs = differences(&o);
     assert!(diffs.is_empty(), "{diffs:#?}");
     assert_eq!((o.steps_sent, o.tsql_steps, o.control_steps), (21, 7, 14));
     assert_eq!(o.observations_compared, 22);
@@ -222,17 +222,13 @@ fn the_range_is_checked_before_anything_is_sent() {
 #[test]
 fn a_server_that_is_not_the_range_is_refused_before_any_statement() {
     let l = load(None);
-    let fake = Arc::new(common::NotTheRange::default());
-    let server = RangeServer::start(ServeConfig::default(), fake.clone()).unwrap();
+    let (fake, server) = common::NotTheRange::serve();
     let e = replay_on(&l, &server.endpoints(), None).unwrap_err();
     assert!(
         e.contains("is not a drill range") && e.contains("SQL Server 2022"),
         "{e}"
     );
-    assert_eq!(
-        *fake.batches.lock().unwrap(),
-        ["SELECT @@VERSION AS version;"]
-    );
+    fake.assert_only_the_version_was_asked();
 }
 
 /// `drill range --control --speed 0` as a process on free ports and `drill replay --range`:

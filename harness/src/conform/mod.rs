@@ -14,6 +14,7 @@ pub mod runner;
 
 use crate::exit;
 use crate::sqlserver::safety::{gate, ServerId, Target};
+use crate::sqlserver::{login_password, login_user};
 use clap::Args as ClapArgs;
 use runner::{Arm, CaseResult, Verdict};
 use serde::Serialize;
@@ -128,14 +129,11 @@ fn run_inner(a: Args) -> Result<i32, String> {
                 &Target::Server(server.clone()),
                 allow.as_ref(),
             )?;
-            let var = a.password_env.as_deref().unwrap_or("DRILL_SQL_PASSWORD");
-            let password = std::env::var(var)
-                .map_err(|_| format!("--password-env {var}: the variable is not set"))?;
             let conn = real::TiberiusConnect {
                 host: server.host.clone(),
                 port: server.port,
-                user: a.user.clone().unwrap_or_else(|| "sa".into()),
-                password,
+                user: login_user(a.user.as_deref(), false),
+                password: login_password(a.password_env.as_deref(), false)?,
             };
             let mut arm = real::Real::open(conn, a.dir.as_deref())?;
             server_name = Some(format!(
@@ -154,12 +152,9 @@ fn run_inner(a: Args) -> Result<i32, String> {
             (res, arm.name())
         }
         (None, Some(r)) => {
-            let var = a.password_env.as_deref().unwrap_or("DRILL_RANGE_PASSWORD");
-            let password = std::env::var(var).map_err(|_| {
-                format!("--password-env {var}: the variable is not set; expected the range's SQL login password there (as for drill range)")
-            })?;
-            let user = a.user.as_deref().unwrap_or("drill");
-            let mut arm = remote::Remote::open(r, user, password)?;
+            let password = login_password(a.password_env.as_deref(), true)?;
+            let user = login_user(a.user.as_deref(), true);
+            let mut arm = remote::Remote::open(r, &user, password)?;
             server_name = Some(r.clone());
             assumptions.push(tds_assumption());
             let res = play_and_finish(&mut arm)?;

@@ -34,7 +34,8 @@ impl fmt::Display for Difference {
     }
 }
 
-fn diff(
+/// One difference at `at` on instance `i`.
+pub(crate) fn diff(
     at: &str,
     i: Instance,
     db: &str,

@@ -48,6 +48,31 @@ pub struct Args {
     pub json: bool,
 }
 
+/// The SQL login's name: `--user`, or `drill` on a range (as `drill range`), `sa` on a SQL
+/// Server. Shared by `drill replay` and `drill conform`.
+pub fn login_user(user: Option<&str>, range: bool) -> String {
+    user.unwrap_or(if range { "drill" } else { "sa" })
+        .to_string()
+}
+
+/// The SQL login's password, from the environment variable `--password-env` names (never
+/// from argv): by default DRILL_RANGE_PASSWORD on a range (as `drill range`),
+/// DRILL_SQL_PASSWORD on a SQL Server.
+pub fn login_password(password_env: Option<&str>, range: bool) -> Result<String, String> {
+    let var = password_env.unwrap_or(if range {
+        "DRILL_RANGE_PASSWORD"
+    } else {
+        "DRILL_SQL_PASSWORD"
+    });
+    std::env::var(var).map_err(|_| {
+        if range {
+            format!("--password-env {var}: the variable is not set; expected the range's SQL login password there (as for drill range)")
+        } else {
+            format!("--password-env {var}: the variable is not set")
+        }
+    })
+}
+
 pub fn run(a: Args) -> i32 {
     match run_inner(a) {
         Ok(code) => code,
@@ -64,11 +89,7 @@ fn run_inner(a: Args) -> Result<i32, String> {
     if let Some(r) = &a.range {
         return on_range(&a, r, &loaded, &report);
     }
-    let user = a.user.clone().unwrap_or_else(|| "sa".into());
-    let password_env = a
-        .password_env
-        .clone()
-        .unwrap_or_else(|| "DRILL_SQL_PASSWORD".into());
+    let user = login_user(a.user.as_deref(), false);
     let p = Placement::container();
     let items = script::build(&loaded, &report, &p);
     let statements: Vec<String> = items
@@ -98,8 +119,7 @@ fn run_inner(a: Args) -> Result<i32, String> {
         container::docker_reachable()?;
     }
     let password = match &target {
-        Target::Server(_) => std::env::var(&password_env)
-            .map_err(|_| format!("--password-env {password_env}: the variable is not set"))?,
+        Target::Server(_) => login_password(a.password_env.as_deref(), false)?,
         Target::OurContainer => container::SA_PASSWORD.to_string(),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -156,14 +176,8 @@ fn on_range(
     report: &sim::report::Report,
 ) -> Result<i32, String> {
     let eps = crate::night::rehearse::range_endpoints(r)?;
-    let user = a.user.clone().unwrap_or_else(|| "drill".into());
-    let var = a
-        .password_env
-        .clone()
-        .unwrap_or_else(|| "DRILL_RANGE_PASSWORD".into());
-    let password = std::env::var(&var).map_err(|_| {
-        format!("--password-env {var}: the variable is not set; expected the range's SQL login password there (as for drill range)")
-    })?;
+    let user = login_user(a.user.as_deref(), true);
+    let password = login_password(a.password_env.as_deref(), true)?;
     let items = range::build(loaded, report);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -8,7 +8,7 @@
 //! {JSON}`) through the control surface (`EXEC drill_range_console`), which also moves the
 //! clock and says when a phase ended (faults timed from a phase's end).
 
-use super::compare::{main_error, Difference};
+use super::compare::{diff, main_error, Difference};
 use super::observe::*;
 use super::replay::{Exec, SqlFailure};
 use super::script::{leading_count, Steps};
@@ -401,14 +401,14 @@ fn compare_restores(
                 .join("; ")
         }
     };
-    vec![Difference {
-        at: at.into(),
-        instance: i.to_string(),
-        database: "-".into(),
-        field: "new restorehistory rows".into(),
-        expected: show(expected),
-        actual: show(&actual),
-    }]
+    vec![diff(
+        at,
+        i,
+        "-",
+        "new restorehistory rows",
+        show(expected),
+        show(&actual),
+    )]
 }
 
 /// Control over any endpoint whose instance is up (a down instance's endpoint refuses
@@ -647,13 +647,8 @@ async fn observe_instance<E: Exec>(
     c: &mut E,
 ) -> Result<Vec<Difference>, String> {
     let i = m.instance;
-    let d = |db: &str, field: &str, expected: String, actual: String| Difference {
-        at: at.into(),
-        instance: i.to_string(),
-        database: db.into(),
-        field: field.into(),
-        expected,
-        actual,
+    let d = |db: &str, field: &str, expected: String, actual: String| {
+        diff(at, i, db, field, expected, actual)
     };
     let rs = c.query(DATABASES_SQL, &["mgc", "mgccomp"]).await;
     let mut out = Vec::new();

@@ -4,11 +4,29 @@
 use harness::range::reply::{
     Backend, Column, Login, Param, Reply, ResultSet, Session, SqlMessage, SqlType, Value,
 };
-use std::sync::Mutex;
+use harness::range::server::{RangeServer, ServeConfig};
+use std::sync::{Arc, Mutex};
 
 #[derive(Default)]
 pub struct NotTheRange {
     pub batches: Mutex<Vec<String>>,
+}
+
+impl NotTheRange {
+    /// The fake served on loopback; keep the server alive while the test talks to it.
+    pub fn serve() -> (Arc<NotTheRange>, RangeServer) {
+        let fake = Arc::new(NotTheRange::default());
+        let server = RangeServer::start(ServeConfig::default(), fake.clone()).unwrap();
+        (fake, server)
+    }
+
+    /// The command was refused before any statement: the version probe is all it sent.
+    pub fn assert_only_the_version_was_asked(&self) {
+        assert_eq!(
+            *self.batches.lock().unwrap(),
+            ["SELECT @@VERSION AS version;"]
+        );
+    }
 }
 
 impl Backend for NotTheRange {
