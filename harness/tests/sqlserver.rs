@@ -67,8 +67,31 @@ fn destructive_statements_are_recognised() {
         "BACKUP LOG [mgc] TO DISK = N'x' WITH INIT;",
         "SELECT name FROM sys.databases;",
         "-- RESTORE LOG not replayed",
+        "/* DROP DATABASE [mgc] */ SELECT 1;",
+        // the words inside a literal or a bracketed name are data, not keywords
+        "SELECT N'DROP DATABASE mgc; KILL 53' AS [restore];",
+        "CREATE DATABASE [mgc];",
+        "INSERT INTO [mgc].dbo.chat_write (id, body) VALUES (1, N'x');",
     ] {
         assert!(!is_destructive(s), "{s}");
+    }
+    // Nothing in front of one may hide it: a comment line, a block comment, a `;`, an
+    // earlier statement, an IF, other spacing or case; and text that does not lex is refused.
+    for s in [
+        "-- just a comment\nDROP DATABASE [mgc];",
+        "/* x */ RESTORE DATABASE [mgc] WITH RECOVERY;",
+        ";DROP DATABASE [mgc]",
+        "SELECT 1; KILL 53",
+        "IF DB_ID(N'mgc') IS NOT NULL DROP DATABASE [mgc];",
+        "alter   database mgc set offline",
+        "EXEC [master].[dbo].[sp_delete_log_shipping_primary_database] N'mgc';",
+        "DELETE FROM [mgc].dbo.chat_write;",
+        "TRUNCATE TABLE [mgc].dbo.chat_write;",
+        "SHUTDOWN WITH NOWAIT",
+        "SELECT 'unterminated",
+        "/* unterminated DROP DATABASE [mgc]",
+    ] {
+        assert!(is_destructive(s), "{s}");
     }
 }
 

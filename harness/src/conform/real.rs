@@ -180,67 +180,13 @@ pub fn setup_sql(p: &Placement) -> Vec<String> {
 /// CREATE TABLE (the first part of the name), and sp_delete_log_shipping_*'s argument.
 /// Files: every string literal holding a path separator.
 pub fn touched(stmt: &str) -> Result<(Vec<String>, Vec<String>), String> {
-    #[derive(PartialEq)]
-    enum T {
-        Word(String),
-        Name(String),
-        Str(String),
-        P(char),
-    }
-    let c: Vec<char> = stmt.chars().collect();
-    let mut toks = Vec::new();
-    let mut i = 0;
-    let quoted = |i: &mut usize, close: char| -> Result<String, String> {
-        let mut v = String::new();
-        loop {
-            match c.get(*i) {
-                None => return Err(format!("unterminated quote in {stmt:?}")),
-                Some(&ch) if ch == close && c.get(*i + 1) == Some(&close) => {
-                    v.push(ch);
-                    *i += 2;
-                }
-                Some(&ch) if ch == close => {
-                    *i += 1;
-                    return Ok(v);
-                }
-                Some(&ch) => {
-                    v.push(ch);
-                    *i += 1;
-                }
-            }
-        }
-    };
-    while i < c.len() {
-        let ch = c[i];
-        if ch.is_whitespace() {
-            i += 1;
-        } else if ch == '-' && c.get(i + 1) == Some(&'-') {
-            while i < c.len() && c[i] != '\n' {
-                i += 1;
-            }
-        } else if (ch == 'N' || ch == 'n') && c.get(i + 1) == Some(&'\'') {
-            i += 2;
-            toks.push(T::Str(quoted(&mut i, '\'')?));
-        } else if ch == '\'' {
-            i += 1;
-            toks.push(T::Str(quoted(&mut i, '\'')?));
-        } else if ch == '[' {
-            i += 1;
-            toks.push(T::Name(quoted(&mut i, ']')?));
-        } else if ch.is_alphanumeric() || ch == '_' || ch == '@' || ch == '#' {
-            let s = i;
-            while i < c.len() && (c[i].is_alphanumeric() || "_@#$".contains(c[i])) {
-                i += 1;
-            }
-            toks.push(T::Word(c[s..i].iter().collect()));
-        } else {
-            toks.push(T::P(ch));
-            i += 1;
-        }
-    }
-    let word = |t: Option<&T>, w: &str| matches!(t, Some(T::Word(x)) if x.eq_ignore_ascii_case(w));
-    let name = |t: Option<&T>| match t {
-        Some(T::Word(x)) | Some(T::Name(x)) => Some(x.clone()),
+    use crate::range::tsql::lex::{lex, Kind, Tok};
+    // SQL Server's token rules (the range's lexer): comments dropped, `[..]`, `".."` and
+    // `N'..'` decoded, so a name is read where the server reads it.
+    let toks = lex(stmt, 1).map_err(|e| format!("{} in {stmt:?}", e.text))?;
+    let word = |t: Option<&Tok>, w: &str| t.is_some_and(|t| t.is_word(w));
+    let name = |t: Option<&Tok>| match t.map(|t| &t.kind) {
+        Some(Kind::Word(x)) | Some(Kind::Quoted(x)) => Some(x.clone()),
         _ => None,
     };
     let mut dbs = Vec::new();
@@ -265,11 +211,16 @@ pub fn touched(stmt: &str) -> Result<(Vec<String>, Vec<String>), String> {
             || (word(t, "TABLE") && k > 0 && word(toks.get(k - 1), "CREATE"))
         {
             at = Some(k + 1);
-        } else if matches!(t, Some(T::Word(w)) if w.to_ascii_lowercase().starts_with("sp_delete_log_shipping"))
+        } else if matches!(t.map(|t| &t.kind), Some(Kind::Word(w)) | Some(Kind::Quoted(w))
+            if w.to_ascii_lowercase().starts_with("sp_delete_log_shipping"))
         {
             // Its database argument: the next string literal.
-            if let Some(T::Str(s)) = toks[k + 1..].iter().find(|t| matches!(t, T::Str(_))) {
-                dbs.push(s.clone());
+            if let Some(Kind::Str { value, .. }) = toks[k + 1..]
+                .iter()
+                .map(|t| &t.kind)
+                .find(|k| matches!(k, Kind::Str { .. }))
+            {
+                dbs.push(value.clone());
             }
         }
         if let Some(a) = at {
@@ -281,8 +232,8 @@ pub fn touched(stmt: &str) -> Result<(Vec<String>, Vec<String>), String> {
     }
     let files = toks
         .iter()
-        .filter_map(|t| match t {
-            T::Str(s) if s.contains(['/', '\\']) => Some(s.clone()),
+        .filter_map(|t| match &t.kind {
+            Kind::Str { value, .. } if value.contains(['/', '\\']) => Some(value.clone()),
             _ => None,
         })
         .collect();
@@ -778,5 +729,11 @@ mod tests {
         )
         .is_err());
         assert!(owned_only("-- DROP DATABASE [master]").is_ok());
+        // A block comment is not the name; the name after it is (SQL Server's reading).
+        assert!(owned_only("DROP DATABASE /* [drill_conform_mgc] */ [master]").is_err());
+        assert!(owned_only("DROP DATABASE \"drill_conform_mgc\"").is_ok());
+        assert!(owned_only("USE [drill_conform_mgc]; DROP DATABASE [master]").is_err());
+        assert!(touched("/* one */ KILL 53").is_err());
+        assert!(touched("DROP DATABASE [unterminated").is_err());
     }
 }

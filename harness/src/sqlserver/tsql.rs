@@ -171,17 +171,32 @@ pub fn render(op: &Op, p: &Placement) -> Vec<String> {
 }
 
 /// Statements the safety rule covers: they destroy or take offline data or sessions.
+///
+/// Read with SQL Server's token rules (the range's lexer: comments dropped, literals and
+/// bracketed names kept whole), statement by statement, so a leading comment, a `;` or a
+/// second statement in the same text cannot hide one. The keywords looked for are reserved
+/// (docs/t-sql/language-elements/reserved-keywords-transact-sql.md): as plain words they are
+/// never names, so finding one anywhere in a statement (after IF, inside BEGIN ... END) is
+/// enough. Text that does not lex is treated as destructive: refused, not guessed.
 pub fn is_destructive(stmt: &str) -> bool {
-    let u = stmt.trim_start().to_ascii_uppercase();
-    if u.starts_with("--") {
-        return false;
-    }
-    u.starts_with("RESTORE ")
-        || u.starts_with("DROP ")
-        || u.starts_with("ALTER DATABASE")
-        || u.starts_with("KILL ")
-        || (u.starts_with("BACKUP ") && u.contains("NORECOVERY"))
-        || u.contains("SP_DELETE_")
+    use crate::range::tsql::lex::{lex, Kind};
+    let Ok(toks) = lex(stmt, 1) else {
+        return true;
+    };
+    toks.split(|t| t.kind == Kind::Semi).any(|st| {
+        let word = |k: usize, kw: &str| st.get(k).is_some_and(|t| t.is_word(kw));
+        (0..st.len()).any(|k| {
+            [
+                "RESTORE", "DROP", "KILL", "SHUTDOWN", "TRUNCATE", "DELETE", "UPDATE", "MERGE",
+            ]
+            .iter()
+            .any(|kw| word(k, kw))
+                || (word(k, "ALTER") && word(k + 1, "DATABASE"))
+                || (word(k, "BACKUP") && st.iter().any(|t| t.is_word("NORECOVERY")))
+                || matches!(&st[k].kind, Kind::Word(w) | Kind::Quoted(w)
+                    if w.to_ascii_uppercase().starts_with("SP_DELETE_"))
+        })
+    })
 }
 
 /// Why a step kind cannot be replayed on the mssql Linux container, or None if it can.
