@@ -82,30 +82,26 @@ pub static ALL: [&Probe; 6] = [
 ];
 
 /// A statement is read-only by our rule: it starts with SELECT and holds no second
-/// statement, no write keyword outside string literals. Used by tests and by the recording
-/// connection as a second line of defence.
+/// statement and no write keyword, read with SQL Server's token rules (the range's lexer:
+/// comments dropped, `'..'`, `N'..'`, `[..]` and `".."` kept whole, so a quote inside a
+/// quoted name cannot hide a second statement). Text that does not lex is not read-only.
+/// Used by tests and by the recording connection as a second line of defence.
 pub fn read_only(sql: &str) -> bool {
-    let mut code = String::new();
-    let mut in_str = false;
-    for c in sql.chars() {
-        if c == '\'' {
-            in_str = !in_str;
-            continue;
-        }
-        if !in_str {
-            code.push(c.to_ascii_uppercase());
-        }
-    }
-    let words: Vec<&str> = code
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .filter(|w| !w.is_empty())
-        .collect();
+    use crate::range::tsql::lex::{lex, Kind};
+    let Ok(toks) = lex(sql, 1) else {
+        return false;
+    };
     const WRITE: [&str; 16] = [
         "INSERT", "UPDATE", "DELETE", "MERGE", "DROP", "ALTER", "CREATE", "EXEC", "EXECUTE",
         "RESTORE", "BACKUP", "KILL", "INTO", "GRANT", "TRUNCATE", "SHUTDOWN",
     ];
-    let one_statement = code.trim_end().trim_end_matches(';').find(';').is_none();
-    words.first() == Some(&"SELECT") && one_statement && !words.iter().any(|w| WRITE.contains(w))
+    let body = match toks.split_last() {
+        Some((last, body)) if last.kind == Kind::Semi => body,
+        _ => &toks[..],
+    };
+    body.first().is_some_and(|t| t.is_word("SELECT"))
+        && !body.iter().any(|t| t.kind == Kind::Semi)
+        && !body.iter().any(|t| WRITE.iter().any(|w| t.is_word(w)))
 }
 
 #[cfg(test)]
@@ -150,5 +146,12 @@ mod tests {
             assert!(!read_only(bad), "{bad}");
         }
         assert!(read_only("SELECT N'drop; it' AS x;"));
+        // A quote inside a quoted name is not a string: SQL Server reads three statements.
+        assert!(!read_only("SELECT \"a'b\"; DROP DATABASE x; SELECT 'c'"));
+        assert!(!read_only("SELECT [a'b]; DROP DATABASE x; SELECT 'c'"));
+        assert!(!read_only("SELECT 'unterminated"));
+        assert!(read_only(
+            "-- the mirroring state\nSELECT [drop] FROM sys.databases;"
+        ));
     }
 }
