@@ -1450,6 +1450,11 @@ impl<'a> Stepper<'a> {
         self.replanned
     }
 
+    /// The plans the run plays (per phase, the steps after deviations).
+    pub fn plans(&self) -> &std::sync::Arc<[Vec<Planned>]> {
+        &self.sim.plans
+    }
+
     /// Where the plans are read next: the step in progress (phase, index in its plan), the
     /// phase about to start (index 0), or None once every phase is done.
     fn cursor(&self) -> Option<(usize, usize)> {

@@ -300,8 +300,13 @@ impl<'a> Node<'a> {
                 c.st.replan(m.plans[r as usize].plans.clone());
                 c.plan = r;
                 c.devs_left = 0;
-                c.play(kind, t);
+                c.st.step();
+                if kind != NextEvent::ScenarioFault {
+                    c.fence = Some(t);
+                }
+                // Before the rebase renumbers the step started.
                 if own_started || c.st.running_step() == Some(pos) {
+                    c.st.rebase(&m.own);
                     deviated.push(c);
                 }
             }
