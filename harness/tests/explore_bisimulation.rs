@@ -76,13 +76,9 @@ fn observed(st: &Stepper) -> (Option<(u64, NextEvent)>, Vec<bool>, bool, u128) {
     (st.peek(), st.violated().collect(), st.done(), reduced(st))
 }
 
-/// Play one random continuation on both states of a pair, checking they stay alike.
-fn play_alike(a: &Stepper, b: &Stepper, disaster_at: u64, seed: u64) -> usize {
-    play_alike_on(a, b, disaster_at, seed, None)
-}
-
-/// [`play_alike`]; with `own`, each state's reduced key is taken after it is put back on
-/// `own`'s plans where it can be (`Stepper::rebase`, as the search does after each event).
+/// Play one random continuation on both states of a pair, checking they stay alike. With
+/// `own`, each state's reduced key is taken after it is put back on `own`'s plans where it
+/// can be (`Stepper::rebase`, as the search does after each event).
 fn play_alike_on(
     a: &Stepper,
     b: &Stepper,

@@ -9,6 +9,10 @@
 //! same second), so every path is a scenario file: the root's scenario plus the placed
 //! faults.
 //!
+//! In the reduced search with deviations, the event that starts a step some deviation plan
+//! changes first is also played with that plan in place (one more successor per plan, in
+//! the same transition: [`super::deviate`]); the plain search has a root per plan instead.
+//!
 //! The root's index is part of every state's key: two roots never share a state, so the
 //! search over a set of roots is the union of the searches from each root, and sharding by
 //! root (`--shard I/N`) merges into exactly the single-process result.
@@ -254,7 +258,8 @@ impl<'a> Node<'a> {
         self
     }
 
-    /// Every successor, in a fixed order: the next event, each pending heal, each fault.
+    /// Every successor, in a fixed order: the next event, the next event with each
+    /// deviation plan chosen there, each pending heal, each fault.
     pub fn successors(&self, bound: Bound) -> Vec<Node<'a>> {
         self.clone().into_successors(bound)
     }
