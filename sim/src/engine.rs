@@ -1455,14 +1455,16 @@ impl<'a> Stepper<'a> {
         &self.sim.plans
     }
 
-    /// Where the plans are read next: the step in progress (phase, index in its plan), the
-    /// phase about to start (index 0), or None once every phase is done.
-    fn cursor(&self) -> Option<(usize, usize)> {
+    /// Where the plans are read next: the step in progress (phase, index in its plan, true),
+    /// the phase about to start (phase, 0, false), or None once every phase is done.
+    fn cursor(&self) -> Option<(usize, usize, bool)> {
         let mut before = None;
         for Reverse((_, _, ev)) in self.sim.q.iter() {
             match *ev {
-                Ev::StepEnd(p, k) | Ev::StepRetry(p, k) => return Some((p as usize, k as usize)),
-                Ev::PhaseStart(p) => before = Some((p as usize, 0)),
+                Ev::StepEnd(p, k) | Ev::StepRetry(p, k) => {
+                    return Some((p as usize, k as usize, true))
+                }
+                Ev::PhaseStart(p) => before = Some((p as usize, 0, false)),
                 _ => {}
             }
         }
@@ -1508,10 +1510,14 @@ impl<'a> Stepper<'a> {
                     == b.action.as_ref().unwrap_or(&rbs[p].steps[b.src].action)
         };
         let cur = self.cursor();
-        if let Some((p, j)) = cur {
+        if let Some((p, j, running)) = cur {
             let plans = &self.sim.plans;
             let rest = plans[p].len().saturating_sub(j);
-            if rest > own[p].len() || plans.len() != own.len() {
+            // A phase not started yet starts at its step 0: its whole plan must be the own.
+            if rest > own[p].len()
+                || plans.len() != own.len()
+                || (!running && rest != own[p].len())
+            {
                 return false;
             }
             let j2 = own[p].len() - rest;
@@ -1550,7 +1556,7 @@ impl<'a> Stepper<'a> {
         if !self.replanned {
             return Ok(());
         }
-        let (p, j) = self.cursor().unwrap_or((self.sim.plans.len(), 0));
+        let (p, j, _) = self.cursor().unwrap_or((self.sim.plans.len(), 0, false));
         write!(out, "|plan from {p}.{j}:")?;
         for q in p..self.sim.plans.len() {
             let from = if q == p { j } else { 0 };
