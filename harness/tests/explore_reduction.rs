@@ -83,7 +83,7 @@ fn one_fault_same_verdicts_and_depths() {
     same_verdicts(&a);
 }
 
-/// Two faults, and one fault with one deviation, on a short failover: the disaster at
+/// Two faults, one fault with one deviation, and two deviations, on a short failover: the disaster at
 /// 00:16:40 (few moments before it) and the corrected failover cut after F5 (so skipping F4
 /// breaks pool_db_coherence, and service never comes back: violations at several depths).
 /// Built here from the shipped files; the reductions merge most at K=2 (12,172 states
@@ -123,7 +123,10 @@ fn two_faults_and_a_deviation_same_verdicts_and_depths() {
     );
     let (plain, reduced) = same_verdicts(&a);
     assert!(reduced < plain, "{reduced} < {plain}");
-    let (plain, reduced) = same_verdicts(&args(&scenario, &[runbook], 2, 0));
+    let (plain, reduced) = same_verdicts(&args(&scenario, std::slice::from_ref(&runbook), 2, 0));
+    assert!(reduced * 2 < plain, "{reduced} against {plain}");
+    // Two deviations: a plan of two is chosen whole where it first leaves the runbook.
+    let (plain, reduced) = same_verdicts(&args(&scenario, &[runbook], 0, 2));
     assert!(reduced * 2 < plain, "{reduced} against {plain}");
 }
 

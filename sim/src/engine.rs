@@ -1514,9 +1514,7 @@ impl<'a> Stepper<'a> {
             let plans = &self.sim.plans;
             let rest = plans[p].len().saturating_sub(j);
             // A phase not started yet starts at its step 0: its whole plan must be the own.
-            if rest > own[p].len()
-                || plans.len() != own.len()
-                || (!running && rest != own[p].len())
+            if rest > own[p].len() || plans.len() != own.len() || (!running && rest != own[p].len())
             {
                 return false;
             }
