@@ -4,7 +4,9 @@
 //! - the corrected failover (DC1 outage, share in DC2) within one fault: 6,957 unique
 //!   states reduced, 14,466 plain (--no-reduction);
 //! - the corrected failover and failback (the full cycle) within one fault: 67,977;
-//! - the corrected failover within two faults: 355,132 (the frontier outgrows the caches).
+//! - the corrected failover within two faults: 355,132 (the frontier outgrows the caches);
+//! - the corrected failover within one fault and one deviation: 84,316 (deviations chosen
+//!   as transitions; 566,740 plain, a root per plan).
 //!
 //! Criterion's throughput is unique states per second of wall time: per thread, divide the
 //! two-job figure by two.
@@ -17,12 +19,16 @@ use std::path::PathBuf;
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn args(scenario: Option<&str>, runbooks: &[&str], faults: u32) -> SearchArgs {
+    args_d(scenario, runbooks, faults, 0)
+}
+
+fn args_d(scenario: Option<&str>, runbooks: &[&str], faults: u32, devs: u32) -> SearchArgs {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     SearchArgs::new(
         scenario.map(|s| root.join(s)),
         runbooks.iter().map(|r| root.join(r)).collect(),
         faults,
-        0,
+        devs,
     )
 }
 
@@ -68,6 +74,11 @@ fn explore_bench(c: &mut Criterion) {
         c,
         "explore_k2_failover",
         &args(Some(FAILOVER_ONLY), &[CORRECTED_FO], 2),
+    );
+    group(
+        c,
+        "explore_k1_d1_failover",
+        &args_d(Some(FAILOVER_ONLY), &[CORRECTED_FO], 1, 1),
     );
 
     let inp = explore::input(&a).expect("inputs load");

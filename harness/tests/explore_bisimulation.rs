@@ -18,6 +18,7 @@ use sim::engine::{NextEvent, Stepper};
 use sim::explore::canon::Hasher;
 use sim::explore::{alphabet, premise, Bound, Node};
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 fn repo(p: &str) -> PathBuf {
@@ -25,18 +26,24 @@ fn repo(p: &str) -> PathBuf {
 }
 
 fn args(scenario: Option<&str>, runbooks: &[&str], k: u32) -> SearchArgs {
+    args_d(scenario, runbooks, k, 0)
+}
+
+fn args_d(scenario: Option<&str>, runbooks: &[&str], k: u32, d: u32) -> SearchArgs {
     SearchArgs::new(
         scenario.map(repo),
         runbooks.iter().map(|r| repo(r)).collect(),
         k,
-        0,
+        d,
     )
 }
 
-/// The engine's full state (no reduction) as a 128-bit hash of its canonical text.
+/// The engine's full state (no reduction) as a 128-bit hash of its canonical text, with
+/// the whole plan it plays (a chosen deviation's steps already played included).
 fn concrete(st: &Stepper) -> u128 {
     let mut h = Hasher::new();
     st.canonical(&mut h).unwrap();
+    write!(h, "|{:?}", st.plans()).unwrap();
     h.finish()
 }
 
@@ -46,6 +53,9 @@ fn reduced(st: &Stepper) -> u128 {
     st.canonical_reduced(&mut h).unwrap();
     h.finish()
 }
+
+/// The plans a run plays.
+type Plans = std::sync::Arc<[Vec<sim::engine::Planned>]>;
 
 /// A small deterministic generator (the test's own; xorshift).
 struct Rng(u64);
@@ -66,8 +76,23 @@ fn observed(st: &Stepper) -> (Option<(u64, NextEvent)>, Vec<bool>, bool, u128) {
     (st.peek(), st.violated().collect(), st.done(), reduced(st))
 }
 
-/// Play one random continuation on both states of a pair, checking they stay alike.
-fn play_alike(a: &Stepper, b: &Stepper, disaster_at: u64, seed: u64) -> usize {
+/// Play one random continuation on both states of a pair, checking they stay alike. With
+/// `own`, each state's reduced key is taken after it is put back on `own`'s plans where it
+/// can be (`Stepper::rebase`, as the search does after each event).
+fn play_alike_on(
+    a: &Stepper,
+    b: &Stepper,
+    disaster_at: u64,
+    seed: u64,
+    own: Option<&Plans>,
+) -> usize {
+    let observed = |st: &Stepper| {
+        let mut c = st.clone();
+        if let Some(own) = own {
+            c.rebase(own);
+        }
+        observed(&c)
+    };
     let (mut a, mut b) = (a.clone(), b.clone());
     let mut rng = Rng(seed | 1);
     let mut heals: Vec<sim::fault::Fault> = Vec::new();
@@ -111,11 +136,23 @@ fn play_alike(a: &Stepper, b: &Stepper, disaster_at: u64, seed: u64) -> usize {
 /// Enumerate the search's concrete states breadth-first (up to `cap`), collect up to
 /// `want` merged pairs, play `runs` continuations on each. Returns (pairs, checks).
 fn check(a: &SearchArgs, cap: usize, want: usize, runs: u64) -> (usize, usize) {
+    check_pairs(a, cap, want, runs, false)
+}
+
+/// [`check`]; with `deviated`, only the pairs of which at least one state chose a plan.
+fn check_pairs(
+    a: &SearchArgs,
+    cap: usize,
+    want: usize,
+    runs: u64,
+    deviated: bool,
+) -> (usize, usize) {
     let inp = explore::input(a).unwrap();
     let bound: Bound = inp.bound;
     assert!(bound.reduce);
+    let own: Option<Plans> = inp.roots[0].moves.as_ref().map(|m| m.own.clone());
     let mut seen: HashSet<u128> = HashSet::new();
-    let mut first: HashMap<u128, (usize, Stepper)> = HashMap::new();
+    let mut first: HashMap<u128, (usize, Stepper, bool)> = HashMap::new();
     let mut pairs: Vec<(usize, Stepper, Stepper)> = Vec::new();
     let (mut merged, mut rng) = (0usize, Rng(0x9E37_79B9_7F4A_7C15));
     let mut level: Vec<Node> = inp
@@ -134,7 +171,8 @@ fn check(a: &SearchArgs, cap: usize, want: usize, runs: u64) -> (usize, usize) {
                 let root = c.root as usize;
                 let key = (c.key(true), root);
                 match first.get(&key.0) {
-                    Some((r, st)) if *r == root => {
+                    Some((r, _, dev)) if *r == root && deviated && !dev && c.plan() == 0 => {}
+                    Some((r, st, _)) if *r == root => {
                         // A uniform sample of every merged pair met (reservoir sampling).
                         merged += 1;
                         if pairs.len() < want {
@@ -148,7 +186,7 @@ fn check(a: &SearchArgs, cap: usize, want: usize, runs: u64) -> (usize, usize) {
                     }
                     Some(_) => panic!("two roots share a reduced key"),
                     None => {
-                        first.insert(key.0, (root, (*c.st).clone()));
+                        first.insert(key.0, (root, (*c.st).clone(), c.plan() != 0));
                     }
                 }
                 if seen.len() >= cap {
@@ -165,7 +203,7 @@ fn check(a: &SearchArgs, cap: usize, want: usize, runs: u64) -> (usize, usize) {
         // The pair as merged: alike now.
         assert_eq!(observed(x), observed(y));
         for r in 0..runs {
-            checks += play_alike(x, y, d, (k as u64) << 8 | r);
+            checks += play_alike_on(x, y, d, (k as u64) << 8 | r, own.as_ref());
         }
     }
     eprintln!(
@@ -208,4 +246,103 @@ fn merged_states_play_alike() {
     );
     assert!(pairs >= 150, "{pairs} merged pairs");
     assert!(checks > pairs * 3 * 10, "{checks} checks");
+}
+
+/// The fifth reduction (deviations chosen where they apply), checked two ways on the
+/// corrected full cycle within one deviation and on the documented failover within one
+/// fault and one deviation:
+/// - every state the search reaches by choosing a plan, before the search puts it back on
+///   the runbooks' own plans (`Stepper::rebase`: the step in progress renumbered), plays
+///   every continuation as the renumbered state does (the search only ever keeps the
+///   latter);
+/// - the pairs the reduced key merges in a search with a fault and a deviation (a deviated
+///   state and one with fewer or no deviation chosen, or two plans with the same pending
+///   part, whose dead values differ) play alike, as [`merged_states_play_alike`] checks for
+///   faults alone. (Within no fault the states merged are the same concrete state.)
+///
+/// Checked to fail when broken on purpose: with the pending part of a plan left out of the
+/// fast key (`Stepper::hash_schedule` without `plan_rest`) merged pairs differ at once;
+/// with it left out of both keys, a pair parts when the deviated step plays; with `rebase`
+/// renumbering one step too far, a rebased state parts from the plan it stands for.
+#[test]
+fn deviated_states_play_alike() {
+    let full = [
+        "scenarios/runbooks/failover-corrected.json",
+        "scenarios/runbooks/failback-corrected.json",
+    ];
+    let (rebased, checks) = rebases_play_alike(&args_d(None, &full, 0, 1), 2, 1, usize::MAX);
+    assert!(rebased >= 90, "{rebased} rebased states");
+    assert!(checks > rebased * 2 * 10, "{checks} checks");
+    let a = args_d(Some("scenarios/dc1-outage-share-dc1.json"), &[], 1, 1);
+    let (rebased, _) = rebases_play_alike(&a, 1, 10, 30_000);
+    assert!(rebased >= 20, "{rebased} rebased states");
+    let (pairs, _) = check_pairs(&a, 30_000, 150, 2, true);
+    assert!(pairs >= 100, "{pairs} merged pairs");
+}
+
+/// Walk the reduced search (deduplicated by its key); wherever it chooses a plan, make the
+/// chosen state as the plan leaves it (replanned, the event played), play on until the
+/// rest of the plan is the runbooks' own, and there play `runs` continuations on it and on
+/// the state the search keeps instead (put back on the runbooks' own plans).
+/// Only every `every`-th such state is played; the walk stops after the level where it
+/// passed `cap` states. Returns (states rebased, checks).
+fn rebases_play_alike(a: &SearchArgs, runs: u64, every: usize, cap: usize) -> (usize, usize) {
+    let inp = explore::input(a).unwrap();
+    let bound: Bound = inp.bound;
+    let moves = inp.roots[0]
+        .moves
+        .clone()
+        .expect("the reduced search with D >= 1");
+    let mut seen = HashSet::new();
+    let mut level: Vec<Node> = vec![Node::root(0, &inp.roots[0], &inp.loaded.runbooks, bound)];
+    let (mut rebased, mut checks) = (0usize, 0usize);
+    let d = premise::disaster_at(&inp.roots[0].scenario);
+    while !level.is_empty() {
+        let mut next = Vec::new();
+        for n in level {
+            if n.deviations_left() > 0 {
+                if let Some(pos) = n.st.next_start() {
+                    for &r in moves.at(pos) {
+                        let mut x = (*n.st).clone();
+                        x.replan(moves.plans[r as usize].plans.clone());
+                        x.step();
+                        // The plan's pending part (a swap's second step, a step on another
+                        // instance) played on until the rest is the runbooks' own.
+                        let mut y = x.clone();
+                        while !y.rebase(&moves.own) && !x.done() {
+                            x.step();
+                            y = x.clone();
+                        }
+                        if !x.replanned() || y.replanned() {
+                            continue;
+                        }
+                        rebased += 1;
+                        if rebased % every != 0 {
+                            continue;
+                        }
+                        for k in 0..runs {
+                            checks += play_alike_on(
+                                &x,
+                                &y,
+                                d,
+                                (rebased as u64) << 8 | k,
+                                Some(&moves.own),
+                            );
+                        }
+                    }
+                }
+            }
+            for c in n.successors(bound) {
+                if seen.insert(c.key(true)) {
+                    next.push(c);
+                }
+            }
+        }
+        if seen.len() > cap {
+            break;
+        }
+        level = next;
+    }
+    eprintln!("{rebased} rebased states, {checks} checks");
+    (rebased, checks)
 }

@@ -85,11 +85,16 @@ fn shards_from_the_command_line_merge() {
             "0",
             "--deviations",
             "1",
+            "--premise",
+            "all",
             "--json",
             "--shard",
             &format!("{i}/2"),
         ]);
         assert!(matches!(out.status.code(), Some(0 | 1)), "{}", err(&out));
+        // The reduced search's roots are the premises (144): each shard has some.
+        let part: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(part["roots"], 72);
         let f = dir.path().join(format!("{i}.json"));
         std::fs::write(&f, &out.stdout).unwrap();
         files.push(f.display().to_string());
@@ -101,6 +106,8 @@ fn shards_from_the_command_line_merge() {
         "0",
         "--deviations",
         "1",
+        "--premise",
+        "all",
         "--json",
         "--out",
         &dir.path().join("w").display().to_string(),

@@ -1,7 +1,8 @@
 //! The reductions of `drill explore` (docs/explore.md, "Reductions") are sound: on small
 //! bounds the reduced search and the plain one (`--no-reduction`) find the same properties
-//! violated with counterexamples of the same depth, the reduced one visits no more states,
-//! and the certificates name the reduction used.
+//! violated with counterexamples of the same depth (with D=1 too: a deviation chosen as a
+//! transition keeps the plain depth), the reduced one visits no more states, its
+//! counterexamples replay, and the certificates name the reduction used.
 
 use harness::explore::{self, report, shard::Shard, SearchArgs};
 use std::path::{Path, PathBuf};
@@ -40,6 +41,13 @@ fn same_verdicts(a: &SearchArgs) -> (u64, u64) {
     assert!(plain.complete && reduced.complete);
     assert_eq!(verdicts(&reduced), verdicts(&plain), "{:?}", a.scenario);
     assert!(reduced.unique_states <= plain.unique_states);
+    // Every counterexample of the reduced search (a deviation chosen as a transition
+    // included) is a scenario `drill run` replays to the same violation.
+    for p in &reduced.properties {
+        if let Some(c) = &p.counterexample {
+            assert!(c.replays, "{} ({})", p.name, c.deviations);
+        }
+    }
     for p in reduced
         .properties
         .iter()
@@ -75,7 +83,7 @@ fn one_fault_same_verdicts_and_depths() {
     same_verdicts(&a);
 }
 
-/// Two faults, and one fault with one deviation, on a short failover: the disaster at
+/// Two faults, one fault with one deviation, and two deviations, on a short failover: the disaster at
 /// 00:16:40 (few moments before it) and the corrected failover cut after F5 (so skipping F4
 /// breaks pool_db_coherence, and service never comes back: violations at several depths).
 /// Built here from the shipped files; the reductions merge most at K=2 (12,172 states
@@ -115,7 +123,10 @@ fn two_faults_and_a_deviation_same_verdicts_and_depths() {
     );
     let (plain, reduced) = same_verdicts(&a);
     assert!(reduced < plain, "{reduced} < {plain}");
-    let (plain, reduced) = same_verdicts(&args(&scenario, &[runbook], 2, 0));
+    let (plain, reduced) = same_verdicts(&args(&scenario, std::slice::from_ref(&runbook), 2, 0));
+    assert!(reduced * 2 < plain, "{reduced} against {plain}");
+    // Two deviations: a plan of two is chosen whole where it first leaves the runbook.
+    let (plain, reduced) = same_verdicts(&args(&scenario, &[runbook], 0, 2));
     assert!(reduced * 2 < plain, "{reduced} against {plain}");
 }
 
@@ -166,4 +177,48 @@ fn mutants_one_fault_same_verdicts_and_depths() {
             .count();
     }
     assert!(violations >= 6, "{violations}");
+}
+
+/// One deviation, no fault (the reduced search chooses the deviation where it applies; the
+/// plain one has a root per plan): the corrected full cycle (skipping F4 or B4, F1 on the
+/// primary: violations from depth 29 to 102), the documented full cycle (the default
+/// drill) and the documented failover.
+#[test]
+fn one_deviation_same_verdicts_and_depths() {
+    let mut a = args(Path::new("unused"), &[], 0, 1);
+    a.scenario = None;
+    let (plain, reduced) = same_verdicts(&a);
+    assert!(reduced * 2 < plain, "{reduced} against {plain}");
+    a.runbooks = vec![
+        repo("scenarios/runbooks/failover-corrected.json"),
+        repo("scenarios/runbooks/failback-corrected.json"),
+    ];
+    let r = search(&a);
+    let violated: Vec<_> = verdicts(&r).into_iter().filter(|v| v.1.is_some()).collect();
+    assert!(violated.len() >= 3, "{violated:?}");
+    // Measured: 12,311 plain (98 roots), 4,177 reduced (docs/explore.md).
+    let (plain, reduced) = same_verdicts(&a);
+    assert!(reduced * 2 < plain, "{reduced} against {plain}");
+    let s = repo("scenarios/dc1-outage-share-dc1.json");
+    same_verdicts(&args(&s, &[], 0, 1));
+}
+
+/// Every mutant of the corpus within one deviation and no fault, reduced against plain.
+#[test]
+fn mutants_one_deviation_same_verdicts_and_depths() {
+    let mut dir: Vec<_> = std::fs::read_dir(repo("scenarios/mutants"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    dir.sort();
+    assert!(dir.len() >= 6);
+    for m in dir {
+        let rb = harness::load::load_runbook(&m).unwrap();
+        let scenario = if harness::runbooks::is_failback(&rb) {
+            repo("scenarios/full-cycle-corrected.json")
+        } else {
+            repo("scenarios/dc1-outage-share-dc2.json")
+        };
+        same_verdicts(&args(&scenario, &[m], 0, 1));
+    }
 }

@@ -120,6 +120,73 @@ fn brute_force(a: &SearchArgs) -> (usize, Vec<Option<u32>>) {
     (keys.len(), least)
 }
 
+/// The reduced search at K=0 counted from the plain search's roots: each plan's run from
+/// its own root (the plan fixed from the start) is the undeviated run until the event after
+/// which the step in progress differs (or the state does); from there on it is keyed as the
+/// reduced search keys a path that chose the plan at that event: with the plan's pending
+/// part, or renumbered onto the runbooks' own plans once the rest is theirs (`replan` then
+/// `rebase` on a copy). Returns (distinct keys, distinct end keys, the undeviated run's
+/// states).
+fn reduced_from_plan_runs(a: &SearchArgs) -> (usize, usize, usize) {
+    assert_eq!(a.faults, 0);
+    let plain = SearchArgs {
+        no_reduction: true,
+        ..a.clone()
+    };
+    let inp = explore::input(&plain).unwrap();
+    let bound = Bound {
+        faults: 0,
+        deviations: a.deviations,
+        beyond: false,
+        reduce: false,
+    };
+    let rbs = &inp.loaded.runbooks;
+    assert_eq!(inp.roots[0].deviations, "none");
+    let start = |i: usize| Node::root(0, &inp.roots[i], rbs, bound);
+    let own = start(0).st.plans().clone();
+    // The step in progress as played: phase, step, action, extra delay.
+    let entry = |st: &Stepper| {
+        st.running_step().map(|(p, j)| {
+            let pl = &st.plans()[p][j];
+            let action = pl
+                .action
+                .clone()
+                .unwrap_or_else(|| rbs[p].steps[pl.src].action.clone());
+            (p, pl.src, action, pl.extra_delay_s)
+        })
+    };
+    let (mut keys, mut ends, mut undeviated) = (HashSet::new(), HashSet::new(), 0);
+    for i in 0..inp.roots.len() {
+        let (mut u, mut n) = (start(0), start(i));
+        let mut left = false;
+        loop {
+            left = left || entry(&u.st) != entry(&n.st) || u.key(true) != n.key(true);
+            let key = if left {
+                let mut c = n.clone();
+                let plans = c.st.plans().clone();
+                c.st.replan(plans);
+                c.st.rebase(&own);
+                c.key(true)
+            } else {
+                n.key(true)
+            };
+            keys.insert(key);
+            if i == 0 {
+                undeviated += 1;
+            }
+            if n.st.done() {
+                ends.insert(key);
+                break;
+            }
+            n = n.successors(bound).pop().expect("a run goes on until done");
+            if !left {
+                u = u.successors(bound).pop().expect("in step with n");
+            }
+        }
+    }
+    (keys.len(), ends.len(), undeviated)
+}
+
 fn depths(r: &report::ExploreReport) -> Vec<Option<u32>> {
     r.properties
         .iter()
@@ -131,9 +198,10 @@ fn depths(r: &report::ExploreReport) -> Vec<Option<u32>> {
 /// A change to the model that changes the state space must update them on purpose.
 #[test]
 fn golden_counts_match_a_brute_force_enumerator() {
-    // K=0, D=1: roots never share a state, and each is one run: the count is the sum of
-    // the roots' events plus one each.
-    let a = args(Some(FAILOVER_ONLY), &[CORRECTED_FO], 0, 1);
+    // K=0, D=1, plain: roots never share a state, and each is one run: the count is the
+    // sum of the roots' events plus one each.
+    let mut a = args(Some(FAILOVER_ONLY), &[CORRECTED_FO], 0, 1);
+    a.no_reduction = true;
     let r = search(&a);
     let inp = explore::input(&a).unwrap();
     let mut expected = 0u64;
@@ -147,6 +215,29 @@ fn golden_counts_match_a_brute_force_enumerator() {
     }
     assert_eq!(r.unique_states, expected);
     assert_eq!((r.roots, r.unique_states), (GOLDEN_K0_D1.0, GOLDEN_K0_D1.1));
+    // K=0, D=1, reduced (deviations chosen where they apply): the distinct states of the
+    // same 42 runs keyed as the reduced search keys them.
+    a.no_reduction = false;
+    let r = search(&a);
+    let (states, ends, undeviated) = reduced_from_plan_runs(&a);
+    assert_eq!(
+        (r.unique_states, r.end_states),
+        (states as u64, ends as u64)
+    );
+    assert_eq!(
+        (r.roots, undeviated, r.unique_states, r.end_states),
+        GOLDEN_K0_D1_REDUCED
+    );
+    // Every plain depth is kept: the deviation is chosen in the transition of the event
+    // that starts the step it changes.
+    assert_eq!(
+        r.depth,
+        search(&SearchArgs {
+            no_reduction: true,
+            ..a.clone()
+        })
+        .depth
+    );
 
     let mut a = args(Some(FAILOVER_ONLY), &[CORRECTED_FO], 1, 0);
     a.no_reduction = true;
@@ -180,6 +271,15 @@ fn golden_counts_match_a_brute_force_enumerator() {
 // plan without deviation: 18 + 8 + 15 + 1 = 42. The states are then checked above as the
 // sum of each root's run.
 const GOLDEN_K0_D1: (u64, u64) = (42, 2045);
+// The reduced search: one root (the premise). Its states are those of the 42 runs above
+// keyed as the reduced search keys them (`reduced_from_plan_runs`, checked equal): the
+// undeviated run's 51 states (50 events and the root) are shared by every plan up to the
+// step it changes (the plain search has them once per root), and a deviated run joins
+// another run's state wherever the states are the same (the plan's rest renumbered onto
+// the runbook's own): 707 of the plain 2,045, and 29 distinct end states of the 42 runs'
+// 42 (a run that joins another's state ends with it). Derived by the enumeration above,
+// not by hand.
+const GOLDEN_K0_D1_REDUCED: (u64, usize, u64, u64) = (1, 51, 707, 29);
 const GOLDEN_K1_D0: (u64, u64, u64, u32) = (16_385, 14_466, 301, 53);
 // The reduced search, measured: the dead values (docs/explore.md, "Reductions" 4) merge
 // 5,159 of the 12,116 states the first three reductions left (to 6,957) and 135 of their
@@ -297,7 +397,18 @@ fn documented_failover_counterexamples_replay_and_are_shortest() {
 /// the result does not depend on --jobs.
 #[test]
 fn shards_merge_into_the_single_process_report() {
+    // The plain search's roots are premise x deviation plan (42 here); the reduced one's
+    // are the premises alone (docs/explore.md, "Scaling out"), checked below on every
+    // premise.
     let mut whole_args = args(Some("scenarios/dc1-outage-share-dc1.json"), &[], 0, 1);
+    whole_args.no_reduction = true;
+    shards_merge(whole_args);
+    let mut whole_args = args(Some("scenarios/dc1-outage-share-dc1.json"), &[], 0, 1);
+    whole_args.premise = "all".into();
+    shards_merge(whole_args);
+}
+
+fn shards_merge(mut whole_args: SearchArgs) {
     whole_args.jobs = 1;
     let mut whole = search(&whole_args);
     let mut parts = Vec::new();

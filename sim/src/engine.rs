@@ -1419,6 +1419,9 @@ pub struct Stepper<'a> {
     sim: Sim<'a>,
     done: bool,
     exceeded: Option<BudgetExceeded>,
+    /// The plans were changed during the run ([`Self::replan`]) and their remainder is not
+    /// yet the run's own: the canonical state then includes that remainder.
+    replanned: bool,
 }
 
 impl<'a> Stepper<'a> {
@@ -1430,7 +1433,141 @@ impl<'a> Stepper<'a> {
             sim,
             done: false,
             exceeded: None,
+            replanned: false,
         }
+    }
+
+    /// Play the rest of the run with `plans` (an operator deviation chosen during the run,
+    /// `drill explore`): call only where `plans` and the current ones agree on every step
+    /// started so far, so the run is the one `plans` would have played from the start.
+    pub fn replan(&mut self, plans: std::sync::Arc<[Vec<Planned>]>) {
+        self.sim.plans = plans;
+        self.replanned = true;
+    }
+
+    /// Whether the plans were changed and their remainder differs from the run's own.
+    pub fn replanned(&self) -> bool {
+        self.replanned
+    }
+
+    /// The plans the run plays (per phase, the steps after deviations).
+    pub fn plans(&self) -> &std::sync::Arc<[Vec<Planned>]> {
+        &self.sim.plans
+    }
+
+    /// Where the plans are read next: the step in progress (phase, index in its plan, true),
+    /// the phase about to start (phase, 0, false), or None once every phase is done.
+    fn cursor(&self) -> Option<(usize, usize, bool)> {
+        let mut before = None;
+        for Reverse((_, _, ev)) in self.sim.q.iter() {
+            match *ev {
+                Ev::StepEnd(p, k) | Ev::StepRetry(p, k) => {
+                    return Some((p as usize, k as usize, true))
+                }
+                Ev::PhaseStart(p) => before = Some((p as usize, 0, false)),
+                _ => {}
+            }
+        }
+        before
+    }
+
+    /// The step whose end is pending (phase, index), if one is running (not waiting for a
+    /// retry).
+    pub fn running_step(&self) -> Option<(usize, usize)> {
+        self.sim.q.iter().find_map(|Reverse((_, _, ev))| match *ev {
+            Ev::StepEnd(p, k) => Some((p as usize, k as usize)),
+            _ => None,
+        })
+    }
+
+    /// The plan position the next event starts if it goes on (phase, index): a phase's
+    /// start starts its step 0, a step's end the step after it (unless it fails and is
+    /// retried or stops the runbook).
+    pub fn next_start(&self) -> Option<(usize, usize)> {
+        if self.done {
+            return None;
+        }
+        match self.sim.peek_event()? {
+            (_, Ev::PhaseStart(p)) => Some((p as usize, 0)),
+            (_, Ev::StepEnd(p, k)) => Some((p as usize, k as usize + 1)),
+            _ => None,
+        }
+    }
+
+    /// After [`Self::replan`]: once the remainder of the plans (the step in progress and
+    /// every step after it) is a remainder of `own`'s (the run's own plans), play on with
+    /// `own`, the step in progress renumbered to its index there: the same future, and
+    /// nothing of the deviation is left in the state. Returns whether it is back on `own`.
+    pub fn rebase(&mut self, own: &std::sync::Arc<[Vec<Planned>]>) -> bool {
+        if !self.replanned {
+            return true;
+        }
+        let rbs = self.sim.runbooks;
+        let same = |p: usize, a: &Planned, b: &Planned| {
+            a.src == b.src
+                && a.extra_delay_s == b.extra_delay_s
+                && a.action.as_ref().unwrap_or(&rbs[p].steps[a.src].action)
+                    == b.action.as_ref().unwrap_or(&rbs[p].steps[b.src].action)
+        };
+        let cur = self.cursor();
+        if let Some((p, j, running)) = cur {
+            let plans = &self.sim.plans;
+            let rest = plans[p].len().saturating_sub(j);
+            // A phase not started yet starts at its step 0: its whole plan must be the own.
+            if rest > own[p].len() || plans.len() != own.len() || (!running && rest != own[p].len())
+            {
+                return false;
+            }
+            let j2 = own[p].len() - rest;
+            let tail_same = plans[p][j..]
+                .iter()
+                .zip(&own[p][j2..])
+                .all(|(a, b)| same(p, a, b))
+                && (p + 1..plans.len()).all(|q| {
+                    plans[q].len() == own[q].len()
+                        && plans[q].iter().zip(&own[q]).all(|(a, b)| same(q, a, b))
+                });
+            if !tail_same {
+                return false;
+            }
+            if j2 != j {
+                let mut v = std::mem::take(&mut self.sim.q).into_vec();
+                for Reverse((_, _, ev)) in v.iter_mut() {
+                    if let Ev::StepEnd(q, k) | Ev::StepRetry(q, k) = ev {
+                        if *q as usize == p && *k as usize == j {
+                            *k = j2 as u32;
+                        }
+                    }
+                }
+                // (time, sequence) orders the queue alone: renumbering keeps it a heap.
+                self.sim.q = BinaryHeap::from(v);
+            }
+        }
+        self.sim.plans = own.clone();
+        self.replanned = false;
+        true
+    }
+
+    /// The remainder of changed plans as text (each step from the one in progress: its
+    /// source index, extra delay and action), or nothing while the plans are the run's own.
+    fn plan_rest(&self, out: &mut dyn std::fmt::Write) -> std::fmt::Result {
+        if !self.replanned {
+            return Ok(());
+        }
+        let (p, j, _) = self.cursor().unwrap_or((self.sim.plans.len(), 0, false));
+        write!(out, "|plan from {p}.{j}:")?;
+        for q in p..self.sim.plans.len() {
+            let from = if q == p { j } else { 0 };
+            for pl in self.sim.plans[q].iter().skip(from) {
+                let a = pl
+                    .action
+                    .as_ref()
+                    .unwrap_or(&self.sim.runbooks[q].steps[pl.src].action);
+                write!(out, "{}+{}:{a:?};", pl.src, pl.extra_delay_s)?;
+            }
+            write!(out, "/")?;
+        }
+        Ok(())
     }
 
     /// This run without the per-step records (the report's `steps`): the explorer never
@@ -1598,7 +1735,8 @@ impl<'a> Stepper<'a> {
             last_fault_at,
             sim.end_at
         )?;
-        write!(out, "{:?}", sim.failed_steps)
+        write!(out, "{:?}", sim.failed_steps)?;
+        self.plan_rest(out)
     }
 
     /// The explorer's fast form of [`Self::canonical_schedule`]: the same fields fed as raw
@@ -1650,6 +1788,9 @@ impl<'a> Stepper<'a> {
             h.u64(f.len() as u64);
             h.bytes(f.as_bytes());
         }
+        // A deviation's pending part (rare: text is fine).
+        h.u64(u64::from(self.replanned));
+        let _ = self.plan_rest(h);
     }
 
     /// [`Self::canonical`] with the last fault's time as [`Self::hash_schedule`] feeds it

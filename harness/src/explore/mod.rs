@@ -61,8 +61,8 @@ pub struct SearchArgs {
     /// Worker threads (results do not depend on it), 1 to 1024.
     #[arg(long, default_value_t = 2, value_parser = crate::bounds::threads)]
     pub jobs: usize,
-    /// Cover only part I of N of the search (by root: premise and deviation plan);
-    /// `drill explore merge` combines the N results.
+    /// Cover only part I of N of the search (by root: the premise; with --no-reduction,
+    /// premise and deviation plan); `drill explore merge` combines the N results.
     #[arg(long, value_parser = shard::parse)]
     pub shard: Option<Shard>,
     /// Explore without the reductions (every state of the plain search; slower): the

@@ -59,7 +59,7 @@ pub struct BoundJson {
 
 /// The reductions `drill explore` applies unless --no-reduction, as reports name them.
 pub const REDUCTION: &str =
-    "subsumption by faults left, last fault time canonical, heals as a set, job flags placed where read, dead values canonical";
+    "subsumption by faults and deviations left, last fault time canonical, heals as a set, job flags placed where read, dead values canonical, deviations chosen where they apply";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Property {
@@ -195,13 +195,14 @@ pub fn build(inp: &Input, a: &SearchArgs, o: &Outcome, elapsed: f64) -> ExploreR
                     ph.runbook = PhaseRunbook::Inline(Box::new(rb.clone()));
                 }
                 let root = &inp.roots[f.root];
+                let deviations = explore::deviations_text(&inp.roots, f);
                 s.description = format!(
                     "Shortest counterexample for {} found by drill explore ({} of {}): premise {}; deviations {}; {} placed.",
                     inv.name(),
                     plural(a.faults, "fault"),
                     plural(a.deviations, "deviation"),
                     root.premise,
-                    root.deviations,
+                    deviations,
                     plural(f.injected.len() as u32, "fault or heal")
                 );
                 s.expect = Some(Expect {
@@ -212,7 +213,7 @@ pub fn build(inp: &Input, a: &SearchArgs, o: &Outcome, elapsed: f64) -> ExploreR
                     depth: f.depth,
                     root: f.root,
                     premise: root.premise.clone(),
-                    deviations: root.deviations.clone(),
+                    deviations,
                     faults: f
                         .injected
                         .iter()

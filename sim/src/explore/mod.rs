@@ -7,18 +7,20 @@
 //! - [`alphabet`]: the fault windows and the faults (with their heals) allowed in each.
 //! - [`canon`]: the canonical 128-bit hash of a state.
 //! - [`dead`]: the world's dead values, which the reduced key feeds canonical.
+//! - [`deviate`]: deviation plans chosen as transitions where they first apply.
 //! - [`search`]: the successor function and the breadth-first search.
 //! - [`visited`]: the visited set (a flat table of keys).
 
 pub mod alphabet;
 pub mod canon;
 pub mod dead;
+pub mod deviate;
 pub mod premise;
 pub mod search;
 pub mod visited;
 
 pub use premise::{roots, Bound, PremiseMode, Root};
 pub use search::{
-    counterexample, expand_level, expand_serial, explore, Child, Expand, Found, Node, Outcome,
-    Sink, CHUNK, COVERAGE,
+    counterexample, deviations_text, expand_level, expand_serial, explore, Child, Expand, Found,
+    Node, Outcome, Sink, CHUNK, COVERAGE,
 };

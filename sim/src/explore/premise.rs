@@ -2,10 +2,12 @@
 //! layout, a witness or not, where the CMS is, the disaster's moment in the log-shipping
 //! cycle) crossed with every plan of up to D operator deviations.
 
+use super::deviate::Deviations;
 use crate::fault::Fault;
 use crate::runbook::Runbook;
 use crate::scenario::{Deviation, DeviationKind, Scenario};
 use crate::topology::{Dc, Instance, Layout};
+use std::sync::Arc;
 
 /// The bound of a search.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +40,9 @@ pub struct Root {
     pub premise: String,
     /// The deviations, in words ("none", "skip F2", ...).
     pub deviations: String,
+    /// The reduced search with D >= 1: the premise alone is the root, and the deviation
+    /// plans are chosen as transitions (docs/explore.md, "Reductions" 5).
+    pub moves: Option<Arc<Deviations>>,
 }
 
 /// The time of the disaster: the scenario's first absolutely timed fault.
@@ -219,23 +224,52 @@ pub fn deviation_plans(runbooks: &[Runbook], max: u32) -> Vec<Vec<Deviation>> {
         .collect()
 }
 
-/// The roots, premise-major: every premise with every deviation plan.
+/// A plan in words ("none", "skip F2, repeat F3").
+pub fn plan_text(plan: &[Deviation]) -> String {
+    if plan.is_empty() {
+        "none".into()
+    } else {
+        plan.iter().map(describe).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// The roots, premise-major: every premise with every deviation plan; in the reduced
+/// search with D >= 1, every premise alone, the plans chosen as transitions.
 pub fn roots(base: &Scenario, runbooks: &[Runbook], bound: Bound, mode: PremiseMode) -> Vec<Root> {
     let plans = deviation_plans(runbooks, bound.deviations);
     let mut out = Vec::new();
+    if bound.reduce && bound.deviations > 0 {
+        // The premises keep the scenario's own deviations: one table serves them all.
+        let moves = Arc::new(Deviations::new(
+            base,
+            runbooks,
+            plans
+                .into_iter()
+                .map(|p| {
+                    let text = plan_text(&p);
+                    (p, text)
+                })
+                .collect(),
+        ));
+        for (s, premise) in premises(base, mode) {
+            out.push(Root {
+                scenario: s,
+                premise,
+                deviations: "none".into(),
+                moves: Some(moves.clone()),
+            });
+        }
+        return out;
+    }
     for (s, premise) in premises(base, mode) {
         for plan in &plans {
             let mut s = s.clone();
             s.deviations.extend(plan.iter().cloned());
-            let deviations = if plan.is_empty() {
-                "none".into()
-            } else {
-                plan.iter().map(describe).collect::<Vec<_>>().join(", ")
-            };
             out.push(Root {
                 scenario: s,
                 premise: premise.clone(),
-                deviations,
+                deviations: plan_text(plan),
+                moves: None,
             });
         }
     }

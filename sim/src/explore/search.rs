@@ -9,12 +9,17 @@
 //! same second), so every path is a scenario file: the root's scenario plus the placed
 //! faults.
 //!
+//! In the reduced search with deviations, the event that starts a step some deviation plan
+//! changes first is also played with that plan in place (one more successor per plan, in
+//! the same transition: [`super::deviate`]); the plain search has a root per plan instead.
+//!
 //! The root's index is part of every state's key: two roots never share a state, so the
 //! search over a set of roots is the union of the searches from each root, and sharding by
 //! root (`--shard I/N`) merges into exactly the single-process result.
 
 use super::alphabet::{self, Window};
 use super::canon::Hasher;
+use super::deviate::Deviations;
 use super::premise::{disaster_at, Bound, Root};
 use super::visited::{Seen, Visited};
 use crate::engine::{NextEvent, Options, Stepper};
@@ -34,6 +39,9 @@ pub struct Found {
     /// Transitions from the root (events played, faults and heals placed).
     pub depth: u32,
     pub root: usize,
+    /// The deviation plan chosen on the path (index into the root's [`Root::moves`]; 0:
+    /// none, or the root's own plan in the plain search).
+    pub plan: usize,
     /// The faults and heals placed, in order, as scenario faults.
     pub injected: Vec<TimedFault>,
 }
@@ -83,6 +91,13 @@ pub struct Node<'a> {
     /// Boxed: a node is moved several times per expansion, the engine is large.
     pub st: Box<Stepper<'a>>,
     faults_left: u32,
+    /// Deviations the search may still choose (the reduced search; in the plain one the
+    /// root's plan is fixed: 0). Not in the key: subsumption, as faults left.
+    devs_left: u32,
+    /// The plan chosen on this path (index into `moves`; 0: none).
+    plan: u32,
+    /// The deviation plans, when the search chooses them as transitions.
+    moves: Option<&'a Deviations>,
     heals: Vec<Fault>,
     injected: Vec<TimedFault>,
     /// The second of the last event played that was not a scenario fault: no fault may be
@@ -116,6 +131,13 @@ impl<'a> Node<'a> {
                     .without_step_records(),
             ),
             faults_left: bound.faults,
+            devs_left: if root.moves.is_some() {
+                bound.deviations
+            } else {
+                0
+            },
+            plan: 0,
+            moves: root.moves.as_deref(),
             heals: Vec::new(),
             injected: Vec::new(),
             fence: None,
@@ -197,8 +219,32 @@ impl<'a> Node<'a> {
         self.faults_left
     }
 
+    /// Deviations the search may still choose on this path (0 in the plain search).
+    pub fn deviations_left(&self) -> u32 {
+        self.devs_left
+    }
+
+    /// The deviation plan chosen on this path (index into the root's `moves`; 0: none).
+    pub fn plan(&self) -> usize {
+        self.plan as usize
+    }
+
     fn window(&self) -> Option<Window> {
         alphabet::window(&self.st, self.disaster_at)
+    }
+
+    /// Play the next event (`kind`, at `t`); a changed plan goes back to the runbooks' own
+    /// as soon as what is left of it is theirs.
+    fn play(&mut self, kind: NextEvent, t: u64) {
+        self.st.step();
+        if kind != NextEvent::ScenarioFault {
+            self.fence = Some(t);
+        }
+        if self.st.replanned() {
+            if let Some(m) = self.moves {
+                self.st.rebase(&m.own);
+            }
+        }
     }
 
     /// This node with `f` placed at `t` (the moment before the next event).
@@ -212,7 +258,8 @@ impl<'a> Node<'a> {
         self
     }
 
-    /// Every successor, in a fixed order: the next event, each pending heal, each fault.
+    /// Every successor, in a fixed order: the next event, the next event with each
+    /// deviation plan chosen there, each pending heal, each fault.
     pub fn successors(&self, bound: Bound) -> Vec<Node<'a>> {
         self.clone().into_successors(bound)
     }
@@ -228,25 +275,59 @@ impl<'a> Node<'a> {
             && self.fence != Some(t);
         let had_heals = !self.heals.is_empty();
         let wants_place = may_place && (had_heals || self.faults_left > 0);
-        // The next event played; when faults are placed here, on a clone (the reduction
-        // looks at the moment after it).
-        let (mut next, this) = if wants_place {
+        // The deviation plans that first leave the runbooks' own at the step this event
+        // starts (the reduced search, while deviations are left).
+        let start = self.st.next_start();
+        let moves = self.moves;
+        let deviate: &[u32] = match (moves, start) {
+            (Some(m), Some(pos)) if self.devs_left > 0 => m.at(pos),
+            _ => &[],
+        };
+        // The next event played; when faults are placed or deviations chosen here, on a
+        // clone (the reduction looks at the moment after it).
+        let (mut next, this) = if wants_place || !deviate.is_empty() {
             (self.clone(), Some(self))
         } else {
             (self, None)
         };
         let job = next.st.next_job();
-        next.st.step();
-        if kind != NextEvent::ScenarioFault {
-            next.fence = Some(t);
+        next.play(kind, t);
+        // The same event with a deviation plan in place: kept only where the event started
+        // the step the plan changes (not a retry or a stop: the plan is chosen again at
+        // the step's next end).
+        let mut deviated = Vec::new();
+        if let (Some(this), Some(m), Some(pos)) =
+            (&this, moves.filter(|_| !deviate.is_empty()), start)
+        {
+            let own_started = next.st.running_step() == Some(pos);
+            for &r in deviate {
+                let mut c = this.clone();
+                c.st.replan(m.plans[r as usize].plans.clone());
+                c.plan = r;
+                c.devs_left = 0;
+                c.st.step();
+                if kind != NextEvent::ScenarioFault {
+                    c.fence = Some(t);
+                }
+                // Before the rebase renumbers the step started.
+                if own_started || c.st.running_step() == Some(pos) {
+                    c.st.rebase(&m.own);
+                    deviated.push(c);
+                }
+            }
         }
-        let later = this.is_some() && bound.reduce && postpone_ok(kind, job, &next, w, t);
+        let later = wants_place
+            && bound.reduce
+            && postpone_ok(kind, job, &next, w, t)
+            && deviated.iter().all(|d| postpone_ok(kind, job, d, w, t));
         let mut out = vec![];
         // A pending heal must be placed before its window closes.
-        if !had_heals || (!next.st.done() && next.window() == w) {
+        let heal_in_time = |n: &Node| !had_heals || (!n.st.done() && n.window() == w);
+        if heal_in_time(&next) {
             out.push(next);
         }
-        let Some(this) = this else {
+        out.extend(deviated.into_iter().filter(|d| heal_in_time(d)));
+        let Some(this) = this.filter(|_| wants_place) else {
             return out;
         };
         // What is placed here, in the search's order; the last one takes `this` itself.
@@ -454,13 +535,14 @@ pub fn explore<'a>(
 ) -> Outcome {
     let mut out = Outcome::new(0);
     let mut seen = Visited::new();
-    // Under subsumption a state is known with the most faults left any path reached it
-    // with; without reduction the faults left are in the key and the value is unused.
+    // Under subsumption a state is known with the faults and deviations left of every
+    // path that reached it (visited.rs); without reduction the faults left are in the key
+    // (the deviations in the root) and the value is unused.
     let left = |n: &Node| {
         if bound.reduce {
-            n.faults_left.min(u32::from(u8::MAX)) as u8
+            (n.faults_left, n.devs_left)
         } else {
-            0
+            (0, 0)
         }
     };
     let mut level: Vec<Node<'a>> = Vec::new();
@@ -471,7 +553,8 @@ pub fn explore<'a>(
         out.roots += 1;
         let n = Node::root(i, r, runbooks, bound);
         out.generated += 1;
-        if seen.insert(n.key(bound.reduce), left(&n)) != Seen::Covered {
+        let (f, d) = left(&n);
+        if seen.insert(n.key(bound.reduce), f, d) != Seen::Covered {
             out.unique += 1;
             level.push(n);
         }
@@ -505,12 +588,17 @@ pub fn explore<'a>(
                             *first = Some(Found {
                                 depth: depth + 1,
                                 root: node.root as usize,
+                                plan: node.plan as usize,
                                 injected: node.injected.clone(),
                             });
                         }
                     }
                 }
-                if node.probe || seen.insert(key, left(&node)) == Seen::Covered {
+                if node.probe {
+                    continue;
+                }
+                let (f, d) = left(&node);
+                if seen.insert(key, f, d) == Seen::Covered {
                     continue;
                 }
                 out.unique += 1;
@@ -548,9 +636,24 @@ pub fn explore<'a>(
 /// successors of at once).
 pub const CHUNK: usize = 1 << 14;
 
-/// The scenario a found path stands for: the root's scenario plus the placed faults.
+/// The scenario a found path stands for: the root's scenario plus the deviations chosen
+/// and the placed faults.
 pub fn counterexample(roots: &[Root], f: &Found) -> crate::scenario::Scenario {
-    let mut s = roots[f.root].scenario.clone();
+    let root = &roots[f.root];
+    let mut s = root.scenario.clone();
+    if let Some(m) = &root.moves {
+        s.deviations
+            .extend(m.plans[f.plan].deviations.iter().cloned());
+    }
     s.faults.extend(f.injected.iter().cloned());
     s
+}
+
+/// The deviations of a found path, in words ("none", "skip F2").
+pub fn deviations_text(roots: &[Root], f: &Found) -> String {
+    let root = &roots[f.root];
+    match &root.moves {
+        Some(m) => m.plans[f.plan].text.clone(),
+        None => root.deviations.clone(),
+    }
 }

@@ -1,10 +1,19 @@
-//! The visited set: a flat open-addressing table of 128-bit state keys, each with the most
-//! faults left any path reached it with (for the subsumption reduction; 0 when unused).
-//! Membership and that value only: nothing iterates it, so no order leaks into results.
+//! The visited set: a flat open-addressing table of 128-bit state keys, each with what the
+//! paths that reached it had left (faults, deviations) for the subsumption reduction (0
+//! when unused). Membership and that value only: nothing iterates it, so no order leaks
+//! into results.
+//!
+//! A visit with f faults and d deviations left covers every later one with f' <= f and
+//! d' <= d (component-wise). Two visits may be incomparable ((2, 0) then (1, 1)): the
+//! second is expanded, and the table then keeps the union of what both cover, not one
+//! pair (keeping the component-wise maximum (2, 1) would skip a later (2, 1) visit that
+//! no earlier one covers; keeping only the last would expand a later (2, 0) again). The
+//! union of down-closed sets is kept exactly as, per d = 0..=3, the most faults left of
+//! any visit with at least d deviations left: four nibbles.
 
 pub struct Visited {
     keys: Vec<u128>,
-    left: Vec<u8>,
+    left: Vec<u16>,
     len: usize,
     mask: usize,
 }
@@ -18,9 +27,10 @@ const EMPTY: u128 = 0;
 pub enum Seen {
     /// A new key.
     New,
-    /// Known, but only with fewer faults left: recorded with these now.
+    /// Known, but no earlier visit had at least as many faults and deviations left:
+    /// recorded with these now.
     MoreLeft,
-    /// Known with at least as many faults left.
+    /// Known with at least as many faults and deviations left.
     Covered,
 }
 
@@ -64,25 +74,31 @@ impl Visited {
         }
     }
 
-    /// Record `key` reached with `left` faults left.
-    pub fn insert(&mut self, key: u128, left: u8) -> Seen {
+    /// Record `key` reached with `faults` faults and `devs` deviations left.
+    pub fn insert(&mut self, key: u128, faults: u32, devs: u32) -> Seen {
         let key = if key == EMPTY { 1 } else { key };
         let i = self.slot(key);
         if self.keys[i] == key {
-            if self.left[i] >= left {
+            if covers(self.left[i], faults, devs) {
                 return Seen::Covered;
             }
-            self.left[i] = left;
+            self.left[i] = record(self.left[i], faults, devs);
             return Seen::MoreLeft;
         }
         self.keys[i] = key;
-        self.left[i] = left;
+        self.left[i] = record(0, faults, devs);
         self.len += 1;
         // At most three quarters full: linear probing stays short.
         if self.len * 4 > self.keys.len() * 3 {
             self.grow();
         }
         Seen::New
+    }
+
+    /// The value recorded for `key` (tests).
+    #[cfg(test)]
+    fn value(&self, key: u128) -> u16 {
+        self.left[self.slot(key)]
     }
 
     fn grow(&mut self) {
@@ -99,6 +115,31 @@ impl Visited {
     }
 }
 
+/// Deviations left tracked exactly: 0 to 3 (the command line's D is at most 3).
+const DEV_SLOTS: u32 = 4;
+
+/// Whether the recorded visits cover one with `faults` and `devs` left: some visit had at
+/// least `devs` deviations and at least `faults` faults left. Nibble d holds 1 + the most
+/// faults left among visits with at least d deviations left (0: none). A visit beyond the
+/// nibbles (more than 14 faults or 3 deviations left) is never covered: sound, only
+/// expanded again.
+fn covers(v: u16, faults: u32, devs: u32) -> bool {
+    devs < DEV_SLOTS && faults < 15 && u32::from(v >> (4 * devs) & 0xF) > faults
+}
+
+/// `v` with a visit of `faults` and `devs` left added: it covers every d <= devs. Clamped
+/// down (a visit recorded as covering less than it does: sound, only expanded again).
+fn record(mut v: u16, faults: u32, devs: u32) -> u16 {
+    let f = faults.min(14) as u16 + 1;
+    for d in 0..=devs.min(DEV_SLOTS - 1) {
+        let shift = 4 * d;
+        if (v >> shift & 0xF) < f {
+            v = v & !(0xF << shift) | f << shift;
+        }
+    }
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,17 +150,42 @@ mod tests {
         // Keys sharing their low bits probe into one another.
         let keys: Vec<u128> = (1..5001u128).map(|i| i << 70 | (i % 7)).collect();
         for &k in &keys {
-            assert_eq!(v.insert(k, 1), Seen::New);
+            assert_eq!(v.insert(k, 1, 0), Seen::New);
         }
         assert_eq!(v.len(), 5000);
         for &k in &keys {
-            assert_eq!(v.insert(k, 1), Seen::Covered);
-            assert_eq!(v.insert(k, 0), Seen::Covered);
+            assert_eq!(v.insert(k, 1, 0), Seen::Covered);
+            assert_eq!(v.insert(k, 0, 0), Seen::Covered);
         }
-        assert_eq!(v.insert(keys[3], 2), Seen::MoreLeft);
-        assert_eq!(v.insert(keys[3], 2), Seen::Covered);
-        assert_eq!(v.insert(0, 0), Seen::New);
-        assert_eq!(v.insert(0, 0), Seen::Covered);
+        assert_eq!(v.insert(keys[3], 2, 0), Seen::MoreLeft);
+        assert_eq!(v.insert(keys[3], 2, 0), Seen::Covered);
+        assert_eq!(v.insert(0, 0, 0), Seen::New);
+        assert_eq!(v.insert(0, 0, 0), Seen::Covered);
         assert_eq!(v.len(), 5001);
+    }
+
+    /// Incomparable visits: each is expanded, and afterwards exactly what one of them
+    /// covers is covered (the union), not their component-wise maximum.
+    #[test]
+    fn keeps_the_union_of_incomparable_visits() {
+        let mut v = Visited::new();
+        assert_eq!(v.insert(7, 2, 0), Seen::New);
+        assert_eq!(v.insert(7, 1, 1), Seen::MoreLeft);
+        assert_eq!(v.insert(7, 2, 0), Seen::Covered);
+        assert_eq!(v.insert(7, 1, 1), Seen::Covered);
+        assert_eq!(v.insert(7, 0, 1), Seen::Covered);
+        // Neither visit had 2 faults and 1 deviation left.
+        assert_eq!(v.insert(7, 2, 1), Seen::MoreLeft);
+        assert_eq!(v.insert(7, 2, 1), Seen::Covered);
+        // Nibbles: d=0 holds 1 + 2, d=1 holds 1 + 2 now.
+        assert_eq!(v.value(7), 0x33);
+        // More deviations left than any visit: expanded.
+        assert_eq!(v.insert(7, 0, 2), Seen::MoreLeft);
+        assert_eq!(v.insert(7, 0, 3), Seen::MoreLeft);
+        assert_eq!(v.insert(7, 0, 3), Seen::Covered);
+        // Beyond the tracked slots: never covered.
+        assert_eq!(v.insert(7, 0, 4), Seen::MoreLeft);
+        assert_eq!(v.insert(7, 0, 4), Seen::MoreLeft);
+        assert_eq!(v.insert(7, 15, 0), Seen::MoreLeft);
     }
 }
