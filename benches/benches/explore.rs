@@ -87,6 +87,7 @@ fn explore_bench(c: &mut Criterion) {
         deviations: 0,
         beyond: false,
         reduce: true,
+        plan_roots: false,
     };
     let mut node = sim::explore::Node::root(0, &inp.roots[0], &inp.loaded.runbooks, bound);
     for _ in 0..40 {

@@ -41,6 +41,7 @@ fn violated(r: &report::ExploreReport) -> Vec<&str> {
 
 const FAILOVER_ONLY: &str = "scenarios/dc1-outage-share-dc2.json";
 const CORRECTED_FO: &str = "scenarios/runbooks/failover-corrected.json";
+const CORRECTED_FB: &str = "scenarios/runbooks/failback-corrected.json";
 
 /// With no fault and no deviation the search is the one run `drill run` plays: one state
 /// per event played, plus the root; one end state; the same verdicts.
@@ -84,6 +85,7 @@ fn brute_force(a: &SearchArgs) -> (usize, Vec<Option<u32>>) {
         deviations: a.deviations,
         beyond: a.beyond_assumptions,
         reduce: false,
+        plan_roots: false,
     };
     let mut keys = HashSet::new();
     // The fast key (the world hashed field by field) against the reference key (the world's
@@ -139,6 +141,7 @@ fn reduced_from_plan_runs(a: &SearchArgs) -> (usize, usize, usize) {
         deviations: a.deviations,
         beyond: false,
         reduce: false,
+        plan_roots: false,
     };
     let rbs = &inp.loaded.runbooks;
     assert_eq!(inp.roots[0].deviations, "none");
@@ -406,6 +409,33 @@ fn shards_merge_into_the_single_process_report() {
     let mut whole_args = args(Some("scenarios/dc1-outage-share-dc1.json"), &[], 0, 1);
     whole_args.premise = "all".into();
     shards_merge(whole_args);
+    // --deviation-roots: a root per plan with the first four reductions, so one premise's
+    // plans split across shards (how K=2, D=1 over the full cycle runs on one machine).
+    let mut whole_args = args(Some("scenarios/dc1-outage-share-dc1.json"), &[], 0, 1);
+    whole_args.deviation_roots = true;
+    shards_merge(whole_args);
+}
+
+/// `--deviation-roots` roots every plan as the plain search does, keeps the first four
+/// reductions, and finds what both other searches find at the same depths.
+#[test]
+fn deviation_roots_find_the_same_at_the_same_depths() {
+    let mut a = args(None, &[CORRECTED_FO, CORRECTED_FB], 0, 1);
+    let reduced = search(&a);
+    a.deviation_roots = true;
+    let rooted = search(&a);
+    a.deviation_roots = false;
+    a.no_reduction = true;
+    let plain = search(&a);
+    // 97 single deviations of the corrected full cycle plus none, as in the plain search.
+    assert_eq!((rooted.roots, plain.roots, reduced.roots), (98, 98, 1));
+    assert!(reduced.unique_states < rooted.unique_states);
+    assert!(rooted.unique_states <= plain.unique_states);
+    assert_eq!(depths(&rooted), depths(&plain));
+    assert_eq!(depths(&reduced), depths(&plain));
+    assert!(!violated(&rooted).is_empty());
+    assert_eq!(rooted.bound.reduction, report::REDUCTION_PLAN_ROOTS);
+    assert!(!rooted.bound.reduction.contains("deviations"));
 }
 
 fn shards_merge(mut whole_args: SearchArgs) {

@@ -61,14 +61,21 @@ pub struct SearchArgs {
     /// Worker threads (results do not depend on it), 1 to 1024.
     #[arg(long, default_value_t = 2, value_parser = crate::bounds::threads)]
     pub jobs: usize,
-    /// Cover only part I of N of the search (by root: the premise; with --no-reduction,
-    /// premise and deviation plan); `drill explore merge` combines the N results.
+    /// Cover only part I of N of the search (by root: the premise; with --no-reduction or
+    /// --deviation-roots, premise and deviation plan); `drill explore merge` combines the N
+    /// results.
     #[arg(long, value_parser = shard::parse)]
     pub shard: Option<Shard>,
     /// Explore without the reductions (every state of the plain search; slower): the
     /// reference the reduced search is checked against.
     #[arg(long)]
     pub no_reduction: bool,
+    /// Give every deviation plan its own root instead of choosing it where it applies (the
+    /// fifth reduction off, the other four on): more states in all, but `--shard I/N`
+    /// then splits one premise's plans, so a search too big for one machine's memory
+    /// (K=2, D=1 over the full cycle) runs as N shards of one plan's size each.
+    #[arg(long, conflicts_with = "no_reduction")]
+    pub deviation_roots: bool,
     /// Print one JSON document instead of the text report.
     #[arg(long)]
     pub json: bool,
@@ -100,6 +107,7 @@ impl SearchArgs {
             jobs: 1,
             shard: None,
             no_reduction: false,
+            deviation_roots: false,
             json: true,
             out: PathBuf::from("drill-counterexamples"),
         }
@@ -131,6 +139,7 @@ pub fn input(a: &SearchArgs) -> Result<Input, load::InputError> {
         deviations: a.deviations,
         beyond: a.beyond_assumptions,
         reduce: !a.no_reduction,
+        plan_roots: a.deviation_roots,
     };
     let mode = if a.premise == "all" {
         PremiseMode::All

@@ -61,6 +61,10 @@ pub struct BoundJson {
 pub const REDUCTION: &str =
     "subsumption by faults and deviations left, last fault time canonical, heals as a set, job flags placed where read, dead values canonical, deviations chosen where they apply";
 
+/// The reductions with `--deviation-roots`: the first four (a root per deviation plan).
+pub const REDUCTION_PLAN_ROOTS: &str =
+    "subsumption by faults left, last fault time canonical, heals as a set, job flags placed where read, dead values canonical";
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Property {
     pub name: String,
@@ -182,7 +186,14 @@ pub fn build(inp: &Input, a: &SearchArgs, o: &Outcome, elapsed: f64) -> ExploreR
         premise: a.premise.clone(),
         beyond_assumptions: a.beyond_assumptions,
         max_states: a.max_states,
-        reduction: if a.no_reduction { "none" } else { REDUCTION }.into(),
+        reduction: if a.no_reduction {
+            "none"
+        } else if a.deviation_roots {
+            REDUCTION_PLAN_ROOTS
+        } else {
+            REDUCTION
+        }
+        .into(),
     };
     let properties = invariants::all()
         .zip(&o.first)

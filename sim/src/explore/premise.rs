@@ -21,6 +21,9 @@ pub struct Bound {
     /// Apply the sound reductions (docs/explore.md, "Reductions"); false: the plain search
     /// (`--no-reduction`), the reference they are tested against.
     pub reduce: bool,
+    /// With `reduce`: every deviation plan its own root (the first four reductions, not
+    /// the fifth), so that `--shard` can split one premise's plans (`--deviation-roots`).
+    pub plan_roots: bool,
 }
 
 /// Which premises are explored.
@@ -234,11 +237,12 @@ pub fn plan_text(plan: &[Deviation]) -> String {
 }
 
 /// The roots, premise-major: every premise with every deviation plan; in the reduced
-/// search with D >= 1, every premise alone, the plans chosen as transitions.
+/// search with D >= 1, every premise alone, the plans chosen as transitions (unless
+/// `plan_roots`).
 pub fn roots(base: &Scenario, runbooks: &[Runbook], bound: Bound, mode: PremiseMode) -> Vec<Root> {
     let plans = deviation_plans(runbooks, bound.deviations);
     let mut out = Vec::new();
-    if bound.reduce && bound.deviations > 0 {
+    if bound.reduce && bound.deviations > 0 && !bound.plan_roots {
         // The premises keep the scenario's own deviations: one table serves them all.
         let moves = Arc::new(Deviations::new(
             base,
