@@ -319,16 +319,17 @@ pub struct World {
     /// good (nothing brings a file back): where the jobs' scans start. A cache kept by the
     /// retention (`jobs`), not state: no rule reads it.
     pub(crate) live_from: usize,
-    /// What the chat servers' loop of the last `reconcile` read and left (a cache, not
-    /// state: no rule reads it; `reconcile` skips the loop when it would change nothing).
-    pub(crate) servers_memo: Option<ServersMemo>,
+    /// What the chat servers' loop of the last `reconcile` read ([`ServersInputs::key`]),
+    /// while no step or fault has changed a server since (`servers_mut` forgets it): a
+    /// cache, not state (no rule reads it). `reconcile` skips the loop when it is the same.
+    pub(crate) servers_memo: Option<u32>,
 }
 
 /// What the servers' loop of `reconcile` depends on besides the servers themselves: where a
 /// server of each data center connects per pool state, whether it reads the CMS, whether
 /// its data center is up (the servers are in DC1 and DC2 only), the pool state, the full
 /// disks and the `inactive_server_session` setting.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct ServersInputs {
     conn: [[Option<Instance>; 2]; 2],
     reads_cms: [bool; 2],
@@ -338,13 +339,22 @@ pub(crate) struct ServersInputs {
     closes: bool,
 }
 
-/// The inputs of the servers' loop and the servers as it left them. The loop is idempotent
-/// (run again on its own output with the same inputs it changes nothing and notes no
-/// assumption it has not noted), so equal inputs and servers mean nothing to do.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct ServersMemo {
-    inputs: ServersInputs,
-    servers: [ChatServer; SERVER_COUNT],
+impl ServersInputs {
+    /// The inputs as one word, each in its own bits (an instance is 0 to 4, none 7), so
+    /// equal keys are equal inputs.
+    fn key(&self) -> u32 {
+        let conn = |c: Option<Instance>| c.map_or(7, |i| i as u32);
+        let bits = |b: &[bool]| b.iter().rev().fold(0, |k, &x| k << 1 | u32::from(x));
+        conn(self.conn[0][0])
+            | conn(self.conn[0][1]) << 3
+            | conn(self.conn[1][0]) << 6
+            | conn(self.conn[1][1]) << 9
+            | bits(&self.reads_cms) << 12
+            | bits(&self.dc_up) << 14
+            | (self.pool_state as u32) << 16
+            | bits(&self.disk_full) << 17
+            | u32::from(self.closes) << 22
+    }
 }
 
 fn dc_index(dc: Dc) -> usize {
@@ -620,28 +630,32 @@ impl World {
             disk_full: self.instances.each_ref().map(|i| i.disk_full),
             closes: self.assumptions.inactive_server_session == InactiveServerSession::Closes,
         };
-        if let Some(m) = &self.servers_memo {
-            if m.inputs == inputs && m.servers == self.servers {
-                // The loop would leave every server as it is, and the writers and the
-                // assumptions it notes are those of its last run (checked in debug builds).
-                #[cfg(debug_assertions)]
-                {
-                    let (mut again, mut used) = (self.servers, self.used);
-                    let load = servers_pass(&inputs, &mut again, &mut used);
-                    assert_eq!(
-                        (again, load, used),
-                        (self.servers, self.writer_load, self.used),
-                        "the servers' loop would change what it left"
-                    );
-                }
-                return;
+        let key = inputs.key();
+        if self.servers_memo == Some(key) {
+            // The loop is idempotent: run again with the same inputs on the servers as it
+            // left them, it changes nothing and notes no assumption it has not noted, and
+            // the writers are those of its last run (checked in debug builds).
+            #[cfg(debug_assertions)]
+            {
+                let (mut again, mut used) = (self.servers, self.used);
+                let load = servers_pass(&inputs, &mut again, &mut used);
+                assert_eq!(
+                    (again, load, used),
+                    (self.servers, self.writer_load, self.used),
+                    "the servers' loop would change what it left"
+                );
             }
+            return;
         }
         self.writer_load = servers_pass(&inputs, &mut self.servers, &mut self.used);
-        self.servers_memo = Some(ServersMemo {
-            inputs,
-            servers: self.servers,
-        });
+        self.servers_memo = Some(key);
+    }
+
+    /// The chat servers, for a step or fault that changes them: the next `reconcile` runs
+    /// the servers' loop again.
+    pub fn servers_mut(&mut self) -> &mut [ChatServer; SERVER_COUNT] {
+        self.servers_memo = None;
+        &mut self.servers
     }
 }
 
