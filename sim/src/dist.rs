@@ -133,11 +133,8 @@ pub(crate) fn round_u64(v: f64) -> u64 {
     let t = v as u64;
     // Below 2^53 the fraction is exactly representable; above, v is whole (fraction 0)
     // or past u64::MAX (saturated either way).
-    if v - t as f64 >= 0.5 {
-        t.saturating_add(1)
-    } else {
-        t
-    }
+    // Without a branch: the fraction is as likely above a half as below.
+    t.saturating_add(u64::from(v - t as f64 >= 0.5))
 }
 
 /// Box-Muller; one of the pair is thrown away to keep draws per sample constant.
