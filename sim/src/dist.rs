@@ -119,8 +119,22 @@ impl Dist {
                 p50 * (sigma * std_normal(rng)).exp()
             }
         };
-        v.max(0.0).round() as u64
+        round_u64(v.max(0.0))
     }
+}
+
+/// `v.round() as u64` (halves away from zero; negative and NaN to 0, past u64::MAX to
+/// u64::MAX) without the call to `round` that x86-64 makes without SSE4.1: the float to
+/// integer conversion truncates, and the fraction it drops is exact.
+pub(crate) fn round_u64(v: f64) -> u64 {
+    if v.is_nan() || v < 0.5 {
+        return 0;
+    }
+    let t = v as u64;
+    // Below 2^53 the fraction is exactly representable; above, v is whole (fraction 0)
+    // or past u64::MAX (saturated either way).
+    // Without a branch: the fraction is as likely above a half as below.
+    t.saturating_add(u64::from(v - t as f64 >= 0.5))
 }
 
 /// Box-Muller; one of the pair is thrown away to keep draws per sample constant.
@@ -161,6 +175,42 @@ mod tests {
         }
         .validate()
         .is_ok());
+    }
+
+    #[test]
+    fn round_u64_is_round_as_u64() {
+        let mut vs = vec![
+            0.0,
+            -0.0,
+            -0.5,
+            -1.7,
+            0.49999999999999994,
+            0.5,
+            1.5,
+            2.5,
+            2.4999999999999996,
+            4503599627370495.5,
+            4503599627370496.0,
+            9007199254740993.0,
+            1.8446744073709552e19,
+            3.0e19,
+            1e300,
+            f64::MAX,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            f64::MIN_POSITIVE,
+        ];
+        let mut r = Rng::new(3);
+        for k in 0..2000 {
+            // Whole and half values and everything between, over many magnitudes.
+            let scale = (1u64 << (k % 60)) as f64;
+            vs.push(r.unit() * scale);
+            vs.push((r.unit() * scale).floor() + 0.5);
+        }
+        for v in vs {
+            assert_eq!(round_u64(v), v.round() as u64, "{v:e}");
+        }
     }
 
     #[test]

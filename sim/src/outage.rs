@@ -80,7 +80,7 @@ fn set_dc(w: &mut World, dc: Dc, up: bool) {
     }
     for n in 0..SERVER_COUNT {
         if server_dc((n + 1) as u8) == dc {
-            let s = &mut w.servers[n];
+            let s = &mut w.servers_mut()[n];
             s.up = up;
             if up {
                 s.service = true;

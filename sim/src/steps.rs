@@ -197,7 +197,7 @@ fn apply_inner(w: &mut World, a: &Action) -> Result<Effect, Failure> {
                 return Err(sql(SqlError::E3104 { db }, Statement::RestoreDatabase));
             }
             // sp_who2 + KILL: every session on the copy is ended first.
-            for s in w.servers.iter_mut() {
+            for s in w.servers_mut().iter_mut() {
                 if s.conn == Some(*instance) {
                     s.conn = None;
                 }
@@ -321,9 +321,9 @@ fn apply_inner(w: &mut World, a: &Action) -> Result<Effect, Failure> {
                     }
                 }
             }
-            for (n, a) in next.iter().enumerate() {
+            for (s, a) in w.servers_mut().iter_mut().zip(next) {
                 // A removed server keeps the connections it has (cmdlet reference, gap 9).
-                w.servers[n].active = *a;
+                s.active = a;
             }
             Ok(Effect::ActiveServersSet {
                 active: active_list(w),
@@ -331,7 +331,7 @@ fn apply_inner(w: &mut World, a: &Action) -> Result<Effect, Failure> {
         }
         StopChatServices { dc } => {
             let mut n = 0;
-            for (i, s) in w.servers.iter_mut().enumerate() {
+            for (i, s) in w.servers_mut().iter_mut().enumerate() {
                 if dc.is_none_or(|d| server_dc((i + 1) as u8) == d) && s.up && s.service {
                     s.service = false;
                     s.clients = false;
@@ -343,7 +343,7 @@ fn apply_inner(w: &mut World, a: &Action) -> Result<Effect, Failure> {
         }
         StartChatServices { dc } => {
             let mut n = 0;
-            for (i, s) in w.servers.iter_mut().enumerate() {
+            for (i, s) in w.servers_mut().iter_mut().enumerate() {
                 if dc.is_none_or(|d| server_dc((i + 1) as u8) == d) && s.up && !s.service {
                     s.service = true;
                     n += 1;

@@ -246,7 +246,7 @@ fn rate(t: &Timing, local: &Dist, from: Dc, to: Dc, rng: &mut Rng) -> f64 {
 }
 
 fn secs(mb: f64, mb_per_s: f64) -> u64 {
-    (mb / mb_per_s).round() as u64
+    crate::dist::round_u64(mb / mb_per_s)
 }
 
 /// The work a step does beyond operator time, seconds, given the world as the step starts:

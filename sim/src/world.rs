@@ -319,6 +319,42 @@ pub struct World {
     /// good (nothing brings a file back): where the jobs' scans start. A cache kept by the
     /// retention (`jobs`), not state: no rule reads it.
     pub(crate) live_from: usize,
+    /// What the chat servers' loop of the last `reconcile` read ([`ServersInputs::key`]),
+    /// while no step or fault has changed a server since (`servers_mut` forgets it): a
+    /// cache, not state (no rule reads it). `reconcile` skips the loop when it is the same.
+    pub(crate) servers_memo: Option<u32>,
+}
+
+/// What the servers' loop of `reconcile` depends on besides the servers themselves: where a
+/// server of each data center connects per pool state, whether it reads the CMS, whether
+/// its data center is up (the servers are in DC1 and DC2 only), the pool state, the full
+/// disks and the `inactive_server_session` setting.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ServersInputs {
+    conn: [[Option<Instance>; 2]; 2],
+    reads_cms: [bool; 2],
+    dc_up: [bool; 2],
+    pool_state: PoolState,
+    disk_full: [bool; 5],
+    closes: bool,
+}
+
+impl ServersInputs {
+    /// The inputs as one word, each in its own bits (an instance is 0 to 4, none 7), so
+    /// equal keys are equal inputs.
+    fn key(&self) -> u32 {
+        let conn = |c: Option<Instance>| c.map_or(7, |i| i as u32);
+        let bits = |b: &[bool]| b.iter().rev().fold(0, |k, &x| k << 1 | u32::from(x));
+        conn(self.conn[0][0])
+            | conn(self.conn[0][1]) << 3
+            | conn(self.conn[1][0]) << 6
+            | conn(self.conn[1][1]) << 9
+            | bits(&self.reads_cms) << 12
+            | bits(&self.dc_up) << 14
+            | (self.pool_state as u32) << 16
+            | bits(&self.disk_full) << 17
+            | u32::from(self.closes) << 22
+    }
 }
 
 fn dc_index(dc: Dc) -> usize {
@@ -436,6 +472,7 @@ impl World {
             assumptions: s.assumptions,
             used: Used::default(),
             live_from: 0,
+            servers_memo: None,
         };
         world.reconcile();
         world
@@ -566,6 +603,11 @@ impl World {
                     && quorum;
             }
         }
+        self.reconcile_servers();
+    }
+
+    /// The chat servers: their view of the CMS, their connections and the writers.
+    fn reconcile_servers(&mut self) {
         let cms = self.cms_reachable();
         // Nothing below changes an instance, a role or availability: where a server would
         // connect depends only on the pool state it read and its data center, and whether it
@@ -574,73 +616,115 @@ impl World {
         let conn_for = |w: &World, state: PoolState| {
             let target = w.serving_instance(state);
             let available = w.db(target, Db::Mgc).available;
-            [Dc::Dc1, Dc::Dc2, Dc::Third]
+            [Dc::Dc1, Dc::Dc2]
                 .map(|dc| (available && w.instance_reachable(target, dc)).then_some(target))
         };
-        let (normal, failed_over) = (
-            conn_for(self, PoolState::Normal),
-            conn_for(self, PoolState::FailedOver),
-        );
-        let dc_up = self.dc_up;
-        let reads_cms =
-            [Dc::Dc1, Dc::Dc2, Dc::Third].map(|dc| cms && self.dcs_connected(dc, self.cms_dc));
-        let disk_full = self.instances.each_ref().map(|i| i.disk_full);
-        let closes = self.assumptions.inactive_server_session == InactiveServerSession::Closes;
-        let pool_state = self.pool_state;
-        // The writers (`writers`) and whether a server's clients meet a full disk, as the
-        // loop leaves each server.
-        let mut load = [0u64; 5];
-        let mut meets_full_disk = false;
-        for n in 0..SERVER_COUNT {
-            let d = dc_index(server_dc((n + 1) as u8));
-            let mut s = self.servers[n];
-            if !dc_up[d] {
-                s.up = false;
+        let inputs = ServersInputs {
+            conn: [
+                conn_for(self, PoolState::Normal),
+                conn_for(self, PoolState::FailedOver),
+            ],
+            reads_cms: [Dc::Dc1, Dc::Dc2].map(|dc| cms && self.dcs_connected(dc, self.cms_dc)),
+            dc_up: [self.dc_up[0], self.dc_up[1]],
+            pool_state: self.pool_state,
+            disk_full: self.instances.each_ref().map(|i| i.disk_full),
+            closes: self.assumptions.inactive_server_session == InactiveServerSession::Closes,
+        };
+        let key = inputs.key();
+        if self.servers_memo == Some(key) {
+            // The loop is idempotent: run again with the same inputs on the servers as it
+            // left them, it changes nothing and notes no assumption it has not noted, and
+            // the writers are those of its last run (checked in debug builds).
+            #[cfg(debug_assertions)]
+            {
+                let (mut again, mut used) = (self.servers, self.used);
+                let load = servers_pass(&inputs, &mut again, &mut used);
+                assert_eq!(
+                    (again, load, used),
+                    (self.servers, self.writer_load, self.used),
+                    "the servers' loop would change what it left"
+                );
             }
-            if !s.up || !s.service {
+            return;
+        }
+        self.writer_load = servers_pass(&inputs, &mut self.servers, &mut self.used);
+        self.servers_memo = Some(key);
+    }
+
+    /// The chat servers, for a step or fault that changes them: the next `reconcile` runs
+    /// the servers' loop again.
+    pub fn servers_mut(&mut self) -> &mut [ChatServer; SERVER_COUNT] {
+        self.servers_memo = None;
+        &mut self.servers
+    }
+}
+
+/// The chat servers' loop of `reconcile`: a function of its inputs and the servers alone
+/// (what it reads of the world is in `inputs`). Returns the writers' load per instance
+/// (`World::writer_load`), and notes in `used` the assumptions it depended on.
+fn servers_pass(
+    inputs: &ServersInputs,
+    servers: &mut [ChatServer; SERVER_COUNT],
+    used: &mut Used,
+) -> [u64; 5] {
+    let ServersInputs {
+        conn,
+        reads_cms,
+        dc_up,
+        pool_state,
+        disk_full,
+        closes,
+    } = *inputs;
+    // The writers (`writers`) and whether a server's clients meet a full disk, as the
+    // loop leaves each server.
+    let mut load = [0u64; 5];
+    let mut meets_full_disk = false;
+    for (n, s) in servers.iter_mut().enumerate() {
+        let d = dc_index(server_dc((n + 1) as u8));
+        if !dc_up[d] {
+            s.up = false;
+        }
+        if !s.up || !s.service {
+            s.clients = false;
+            s.conn = None;
+            s.idle_conn = None;
+            continue;
+        }
+        if reads_cms[d] {
+            s.pool_state_seen = pool_state;
+            if s.active {
+                // Clients reconnect to listed servers.
+                s.clients = true;
+            }
+        } else if s.pool_state_seen != pool_state {
+            used.note(Name::PoolStateFromCms);
+        }
+        s.conn = match s.pool_state_seen {
+            PoolState::Normal => conn[0],
+            PoolState::FailedOver => conn[1],
+        }[d];
+        s.idle_conn = None;
+        if !s.active {
+            s.idle_conn = s.conn;
+            // Gap 9: whether a server off the active list keeps its session and clients.
+            if s.clients && s.conn.is_some() {
+                used.note(Name::InactiveServerSession);
+            }
+            if closes {
                 s.clients = false;
                 s.conn = None;
-                s.idle_conn = None;
-                self.servers[n] = s;
-                continue;
             }
-            if reads_cms[d] {
-                s.pool_state_seen = pool_state;
-                if s.active {
-                    // Clients reconnect to listed servers.
-                    s.clients = true;
-                }
-            } else if s.pool_state_seen != pool_state {
-                self.used.note(Name::PoolStateFromCms);
-            }
-            s.conn = match s.pool_state_seen {
-                PoolState::Normal => normal,
-                PoolState::FailedOver => failed_over,
-            }[d];
-            s.idle_conn = None;
-            if !s.active {
-                s.idle_conn = s.conn;
-                // Gap 9: whether a server off the active list keeps its session and clients.
-                if s.clients && s.conn.is_some() {
-                    self.used.note(Name::InactiveServerSession);
-                }
-                if closes {
-                    s.clients = false;
-                    s.conn = None;
-                }
-            }
-            if let (true, Some(c)) = (s.clients, s.conn) {
-                if disk_full[c.index()] {
-                    meets_full_disk = true;
-                } else {
-                    load[c.index()] += 1;
-                }
-            }
-            self.servers[n] = s;
         }
-        if meets_full_disk {
-            self.used.note(Name::DiskFullScope);
+        if let (true, Some(c)) = (s.clients, s.conn) {
+            if disk_full[c.index()] {
+                meets_full_disk = true;
+            } else {
+                load[c.index()] += 1;
+            }
         }
-        self.writer_load = load;
     }
+    if meets_full_disk {
+        used.note(Name::DiskFullScope);
+    }
+    load
 }

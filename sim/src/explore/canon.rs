@@ -138,6 +138,9 @@ pub fn world(h: &mut Hasher, w: &crate::world::World, reduce: bool) {
         used,
         // A scan cache (files before it are gone for good): the files themselves are fed.
         live_from: _,
+        // A cache of `reconcile`'s servers' loop (exact: it only skips a loop that would
+        // change nothing).
+        servers_memo: _,
     } = w;
     h.u64(*now);
     for i in instances {
