@@ -308,9 +308,10 @@ enum BackupPath {
 
 #[derive(Clone, Copy, Debug, Default)]
 enum CopyPath {
-    /// `copy_blocked`: the run copies nothing (and notes the disk-full scope if true).
+    /// `copy_blocked`: the run copies nothing.
     #[default]
     Blocked,
+    /// `copy_blocked` on the copy folder's full disk: nothing copied, the scope noted.
     BlockedDiskFull,
     /// It copies the pending files; the secondary's database.
     Copies(Option<Db>),
