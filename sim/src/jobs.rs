@@ -511,7 +511,14 @@ impl Pending {
                     if w.files[k].last_lsn <= w.db(Instance::Backup, db).lsn {
                         continue;
                     }
-                    if crate::backups::roll_forward(w, Instance::Backup, db, k).is_err() {
+                    let f = &w.files[k];
+                    let c = &mut w.instances[Instance::Backup.index()].dbs[db.index()];
+                    if f.in_copy_folder == FileState::Readable && f.first_lsn <= c.lsn {
+                        // `roll_forward`'s success: readable, past the redo point (so not a
+                        // log ending at it) and not after it (no 4305).
+                        c.writes.union_with(&f.writes);
+                        c.lsn = f.last_lsn;
+                    } else if crate::backups::roll_forward(w, Instance::Backup, db, k).is_err() {
                         all = false;
                         break;
                     }
