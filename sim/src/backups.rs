@@ -123,6 +123,13 @@ pub fn take_log_backup(w: &mut World, i: Instance, db: Db) -> Result<u32, Failur
         let name = format!("{db}_{:04}.trn", w.files.len() + 1);
         return Err(share_full(w, name, Statement::BackupLog));
     }
+    Ok(append_log_backup(w, i, db))
+}
+
+/// The part of [`take_log_backup`] after its checks: the file and the new backup point.
+/// For callers that know the checks pass (`jobs::Pending`, between two events).
+#[inline]
+pub(crate) fn append_log_backup(w: &mut World, i: Instance, db: Db) -> u32 {
     let c = w.db_mut(i, db);
     c.lsn = Lsn(c.lsn.0 + LSN_PER_BACKUP);
     let first = c.log_backup_from;
@@ -153,7 +160,7 @@ pub fn take_log_backup(w: &mut World, i: Instance, db: Db) -> Result<u32, Failur
         on_share: FileState::Readable,
         in_copy_folder: FileState::Absent,
     });
-    Ok(id)
+    id
 }
 
 pub(crate) fn restore_full(

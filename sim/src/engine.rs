@@ -578,11 +578,7 @@ impl<'a> Sim<'a> {
             self.stats.shipped_job_runs += 1;
             self.work += work;
             match j {
-                0 => {
-                    self.w.advance_workload(t);
-                    self.w.now = t;
-                    pending.backup(&mut self.w, retention_s);
-                }
+                0 => pending.backup(&mut self.w, t, retention_s),
                 1 => {
                     self.w.now = t;
                     pending.copy(&mut self.w);

@@ -7,6 +7,7 @@ use crate::backups::{restore_logs_from_copy_folder, share_path, take_log_backup}
 use crate::fault::Job;
 use crate::sqlerror::{Failure, OsError, SqlError, Statement};
 use crate::topology::{Db, Dc, Instance};
+use crate::workload::Writers;
 use crate::world::*;
 
 /// The copy job's destination folder on the backup instance (its path is the operator's).
@@ -270,6 +271,118 @@ pub(crate) struct Pending {
     copy: Vec<usize>,
     /// Every file [`restore_candidate`] holds for (the secondary's database, its redo point).
     restore: Vec<usize>,
+    /// What the runs' paths depend on, from `scan`.
+    fixed: Fixed,
+}
+
+/// What decides each job's path through its run and that no job run changes: instances up,
+/// configurations, jobs failing, the share and the agent's rights, databases' states,
+/// availability and mirroring (the jobs change files, redo points, log backup points,
+/// `unbacked` writes and msdb fields only). Worked out once by `Pending::scan`, for every
+/// run up to the next other event, instead of once per run.
+#[derive(Clone, Copy, Debug, Default)]
+struct Fixed {
+    /// Who takes the writes the backup runs acknowledge first.
+    writers: Writers,
+    backup: BackupPath,
+    copy: CopyPath,
+    /// The restore job gets to its restore loop: the secondary's database, and whether it
+    /// can restore logs (`backups::log_restorable`); None when the run does nothing (not
+    /// configured, or failing: its outcome is not kept).
+    restore: Option<(Db, bool)>,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+enum BackupPath {
+    /// [`run`] as it is: several instances back up, or none, or the backup fails.
+    #[default]
+    General,
+    /// One instance backs up, and `backups::take_log_backup`'s checks pass; the notes the
+    /// run makes.
+    One {
+        source: Instance,
+        db: Db,
+        note_mirror: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+enum CopyPath {
+    /// `copy_blocked`: the run copies nothing.
+    #[default]
+    Blocked,
+    /// `copy_blocked` on the copy folder's full disk: nothing copied, the scope noted.
+    BlockedDiskFull,
+    /// It copies the pending files; the secondary's database.
+    Copies(Option<Db>),
+}
+
+fn backup_path(w: &World) -> BackupPath {
+    if w.job_failing[Job::Backup as usize] {
+        return BackupPath::General;
+    }
+    let mut one = None;
+    for i in [
+        Instance::Primary,
+        Instance::Mirror,
+        Instance::Backup,
+        Instance::BackupMirror,
+    ] {
+        let inst = w.inst(i);
+        let Some(cfg) = inst.ls_primary else { continue };
+        if !cfg.backup_job_enabled || !inst.up || !w.dc_is_up(i.dc()) {
+            continue;
+        }
+        if !inst.db(cfg.database).available {
+            continue;
+        }
+        if one.is_some() {
+            return BackupPath::General;
+        }
+        one = Some((i, cfg.database));
+    }
+    let Some((source, db)) = one else {
+        return BackupPath::General;
+    };
+    // `take_log_backup` succeeds (and the share's retention runs: the share is reachable).
+    if !w.db(source, db).has_full_backup || !w.share_reachable(source.dc()) || w.share_full {
+        return BackupPath::General;
+    }
+    let note_mirror = source == Instance::Mirror
+        || (w.assumptions.mirror_log_shipping_config == MirrorLogShippingConfig::NotConfigured
+            && w.db(Instance::Mirror, Db::Mgc).available);
+    BackupPath::One {
+        source,
+        db,
+        note_mirror,
+    }
+}
+
+/// `copy_blocked` without its side effect (the note, made by each blocked run).
+fn copy_path(w: &World) -> CopyPath {
+    if secondary_ready(w).is_none()
+        || failing(w, Job::Copy)
+        || !w.share_reachable(Dc::Dc2)
+        || !w.agent_share_read
+        || !w.agent_copy_write
+    {
+        return CopyPath::Blocked;
+    }
+    if w.inst(Instance::Backup).disk_full {
+        return CopyPath::BlockedDiskFull;
+    }
+    CopyPath::Copies(w.inst(Instance::Backup).ls_secondary.map(|c| c.database))
+}
+
+fn restore_path(w: &World) -> Option<(Db, bool)> {
+    let db = secondary_ready(w)?;
+    if failing(w, Job::Restore) {
+        return None;
+    }
+    Some((
+        db,
+        crate::backups::log_restorable(w, Instance::Backup, db).is_ok(),
+    ))
 }
 
 impl Pending {
@@ -282,8 +395,14 @@ impl Pending {
         self.restore.reserve(n);
     }
 
-    /// The lists from the record as it is.
+    /// The lists from the record as it is, and the runs' paths.
     pub(crate) fn scan(&mut self, w: &World) {
+        self.fixed = Fixed {
+            writers: w.write_split(),
+            backup: backup_path(w),
+            copy: copy_path(w),
+            restore: restore_path(w),
+        };
         self.copy.clear();
         self.restore.clear();
         let target = w.inst(Instance::Backup).ls_secondary.map(|c| c.database);
@@ -299,9 +418,40 @@ impl Pending {
         }
     }
 
-    /// A backup run: [`run`] itself; it appends the backups it takes (copy candidates) and
-    /// its retention deletes files from the share (no longer candidates).
-    pub(crate) fn backup(&mut self, w: &mut World, retention_s: u64) {
+    /// A backup run at `t`, with the workload up to it as the event loop advances it: [`run`]
+    /// itself; it appends the backups it takes (copy candidates) and its retention deletes
+    /// files from the share (no longer candidates).
+    pub(crate) fn backup(&mut self, w: &mut World, t: u64, retention_s: u64) {
+        w.advance_workload_with(t, self.fixed.writers);
+        w.now = t;
+        if let BackupPath::One {
+            source,
+            db,
+            note_mirror,
+        } = self.fixed.backup
+        {
+            // `backup` on its one instance: the notes, the backup (a copy candidate), the
+            // share's retention (the candidates it deletes are the oldest: a prefix).
+            if note_mirror {
+                w.used.note(Name::MirrorLogShippingConfig);
+            }
+            w.used.note(Name::LogShippingSchedule);
+            crate::backups::append_log_backup(w, source, db);
+            self.copy.push(w.files.len() - 1);
+            let horizon = w.now.saturating_sub(retention_s);
+            let from = w.live_from;
+            let gone = older_than(w, horizon);
+            if !gone.is_empty() {
+                for f in gone.iter_mut() {
+                    f.on_share = FileState::Absent;
+                }
+                let end = from + gone.len();
+                let n = self.copy.partition_point(|&k| k < end);
+                self.copy.drain(..n);
+            }
+            skip_gone(w);
+            return;
+        }
         let n0 = w.files.len();
         run(w, Job::Backup, retention_s);
         self.copy
@@ -312,13 +462,14 @@ impl Pending {
 
     /// A copy run (`copy`): the pending files, in file order.
     pub(crate) fn copy(&mut self, w: &mut World) {
-        if copy_blocked(w).is_some() {
-            return;
-        }
-        let target = w
-            .inst(Instance::Backup)
-            .ls_secondary
-            .map(|c| (c.database, w.db(Instance::Backup, c.database).lsn));
+        let target = match self.fixed.copy {
+            CopyPath::Blocked => return,
+            CopyPath::BlockedDiskFull => {
+                w.used.note(Name::DiskFullScope);
+                return;
+            }
+            CopyPath::Copies(db) => db.map(|db| (db, w.db(Instance::Backup, db).lsn)),
+        };
         let mut last = None;
         for &k in &self.copy {
             let f = &mut w.files[k];
@@ -337,26 +488,38 @@ impl Pending {
     /// A restore run (`restore`): the pending files in LSN order, as
     /// `backups::restore_logs_from_copy_folder` takes them, then the retention.
     pub(crate) fn restore(&mut self, w: &mut World, retention_s: u64) {
-        let Some(db) = secondary_ready(w) else {
+        let Some((db, restorable)) = self.fixed.restore else {
             return;
         };
-        if failing(w, Job::Restore) {
-            return;
-        }
-        if crate::backups::log_restorable(w, Instance::Backup, db).is_ok() {
+        if restorable {
             if w.coverage.log_file_skipped {
-                let redo = w.db(Instance::Backup, db).lsn;
-                self.restore.retain(|&k| w.files[k].last_lsn > redo);
-                self.restore.sort_by_key(|&k| {
-                    let f = &w.files[k];
-                    (f.first_lsn, f.last_lsn, f.id)
+                // Every pending file goes past the redo point: a restore run takes out those
+                // it passed, and nothing else moves the redo point between two events.
+                debug_assert!({
+                    let redo = w.db(Instance::Backup, db).lsn;
+                    self.restore.iter().all(|&k| w.files[k].last_lsn > redo)
                 });
+                if self.restore.len() > 1 {
+                    self.restore.sort_by_key(|&k| {
+                        let f = &w.files[k];
+                        (f.first_lsn, f.last_lsn, f.id)
+                    });
+                }
+                let mut all = true;
                 for &k in &self.restore {
                     // Skipped files (covered by an earlier one) only set a flag set already.
                     if w.files[k].last_lsn <= w.db(Instance::Backup, db).lsn {
                         continue;
                     }
-                    if crate::backups::roll_forward(w, Instance::Backup, db, k).is_err() {
+                    let f = &w.files[k];
+                    let c = &mut w.instances[Instance::Backup.index()].dbs[db.index()];
+                    if f.in_copy_folder == FileState::Readable && f.first_lsn <= c.lsn {
+                        // `roll_forward`'s success: readable, past the redo point (so not a
+                        // log ending at it) and not after it (no 4305).
+                        c.writes.union_with(&f.writes);
+                        c.lsn = f.last_lsn;
+                    } else if crate::backups::roll_forward(w, Instance::Backup, db, k).is_err() {
+                        all = false;
                         break;
                     }
                     let (id, created, now) = (w.files[k].id, w.files[k].created_at, w.now);
@@ -365,18 +528,29 @@ impl Pending {
                         s.last_restored_latency_min = Some((now - created) / 60);
                     }
                 }
+                if all {
+                    // Each file was restored (the redo point is its last LSN) or skipped.
+                    self.restore.clear();
+                } else {
+                    let redo = w.db(Instance::Backup, db).lsn;
+                    self.restore.retain(|&k| w.files[k].last_lsn > redo);
+                }
             } else {
                 // Whether a file is skipped, which sets the flag, needs the whole folder.
                 let _ = restore_logs_from_copy_folder(w, Instance::Backup, db);
+                let redo = w.db(Instance::Backup, db).lsn;
+                self.restore.retain(|&k| w.files[k].last_lsn > redo);
             }
-            let redo = w.db(Instance::Backup, db).lsn;
-            self.restore.retain(|&k| w.files[k].last_lsn > redo);
         }
         // The retention: out of the copy folder, and back among the copy job's candidates
-        // if still on the share.
+        // if still on the share. (Most runs delete nothing.)
         let horizon = w.now.saturating_sub(retention_s);
         let from = w.live_from;
-        for (o, f) in older_than(w, horizon).iter_mut().enumerate() {
+        let gone = older_than(w, horizon);
+        if gone.is_empty() {
+            return;
+        }
+        for (o, f) in gone.iter_mut().enumerate() {
             let k = from + o;
             if f.in_copy_folder != FileState::Absent {
                 f.in_copy_folder = FileState::Absent;

@@ -6,6 +6,18 @@ use crate::ranges::RangeSet;
 use crate::topology::{Db, Instance, PoolState};
 use crate::world::*;
 
+/// Who takes the workload's writes (see [`World::write_split`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Writers {
+    /// Nobody writes (no writer, or no writes per minute).
+    Nobody,
+    /// One copy takes them all, and its synchronous mirror if it has one.
+    One(Instance, Option<Instance>),
+    /// Several copies share them: `advance_workload`'s own split.
+    #[default]
+    Several,
+}
+
 impl DbCopy {
     /// Writes `[a, b)` land on this copy: in its log, not yet in a log backup.
     #[inline]
@@ -41,7 +53,10 @@ impl World {
             .into_iter()
             .find(|i| targets[i.index()] == count)
         {
-            Some(i) => self.apply_writes(i, start, start + n),
+            Some(i) => {
+                let partner = self.sync_partner(i);
+                self.apply_writes(i, partner, start, start + n)
+            }
             None => {
                 let last_target = Instance::DATA
                     .into_iter()
@@ -60,10 +75,62 @@ impl World {
                     };
                     let a = start + given;
                     given += share;
-                    self.apply_writes(i, a, a + share);
+                    let partner = self.sync_partner(i);
+                    self.apply_writes(i, partner, a, a + share);
                 }
             }
         }
+        self.acknowledge(start, n, from, to);
+    }
+
+    /// Who takes the writes of the calls to `advance_workload` up to the next step or
+    /// fault (the loads, roles and mirroring change only then): worked out once for the
+    /// job runs shipped between two events (`jobs::Pending`).
+    pub(crate) fn write_split(&self) -> Writers {
+        let targets = self.writer_load;
+        let count: u64 = targets.iter().sum();
+        if count == 0 || self.writes_per_minute == 0 {
+            return Writers::Nobody;
+        }
+        match Instance::DATA
+            .into_iter()
+            .find(|i| targets[i.index()] == count)
+        {
+            Some(i) => Writers::One(i, self.sync_partner(i)),
+            None => Writers::Several,
+        }
+    }
+
+    /// `advance_workload(to)` when [`World::write_split`] gave `writers` and nothing changed
+    /// them since: the same writes, acknowledgements and clock.
+    #[inline]
+    pub(crate) fn advance_workload_with(&mut self, to: u64, writers: Writers) {
+        let (i, partner) = match writers {
+            Writers::One(i, partner) => (i, partner),
+            Writers::Several => return self.advance_workload(to),
+            Writers::Nobody => {
+                // No writes: only the point the workload is accounted to moves.
+                self.advanced_to = self.advanced_to.max(to);
+                return;
+            }
+        };
+        let from = self.advanced_to;
+        if to <= from {
+            return;
+        }
+        self.advanced_to = to;
+        let n = to * self.writes_per_minute / 60 - from * self.writes_per_minute / 60;
+        if n == 0 {
+            return;
+        }
+        let start = self.next_write;
+        self.apply_writes(i, partner, start, start + n);
+        self.acknowledge(start, n, from, to);
+    }
+
+    /// Writes `[start, start + n)` acknowledged over `[from, to)`.
+    #[inline]
+    fn acknowledge(&mut self, start: u64, n: u64, from: u64, to: u64) {
         self.next_write = start + n;
         if let Some(last) = self.acks.last_mut() {
             if last.end_write == start && last.t1 == from {
@@ -90,12 +157,17 @@ impl World {
         }
     }
 
-    fn apply_writes(&mut self, i: Instance, a: u64, b: u64) {
-        let lsn_step = (b - a) as u128 * LSN_PER_WRITE;
-        let partner = self.db(i, Db::Mgc).mirroring.and_then(|m| {
+    /// The synchronous mirror that receives `i`'s writes too.
+    fn sync_partner(&self, i: Instance) -> Option<Instance> {
+        self.db(i, Db::Mgc).mirroring.and_then(|m| {
             (m.role == MirrorRole::Principal && m.state == MirrorState::Synchronized)
                 .then_some(m.partner)
-        });
+        })
+    }
+
+    #[inline]
+    fn apply_writes(&mut self, i: Instance, partner: Option<Instance>, a: u64, b: u64) {
+        let lsn_step = (b - a) as u128 * LSN_PER_WRITE;
         self.db_mut(i, Db::Mgc).take_writes(a, b, lsn_step);
         if let Some(x) = partner {
             self.db_mut(x, Db::Mgc).take_writes(a, b, lsn_step);
