@@ -73,7 +73,9 @@ pub struct SearchArgs {
     /// Give every deviation plan its own root instead of choosing it where it applies (the
     /// fifth reduction off, the other four on): more states in all, but `--shard I/N`
     /// then splits one premise's plans, so a search too big for one machine's memory
-    /// (K=2, D=1 over the full cycle) runs as N shards of one plan's size each.
+    /// (K=2, D=1 over the full cycle) runs as N shards of one plan's size each. Without
+    /// --shard the roots are searched one at a time in this process (memory: the largest
+    /// root's; --max-states bounds each root).
     #[arg(long, conflicts_with = "no_reduction")]
     pub deviation_roots: bool,
     /// Print one JSON document instead of the text report.
@@ -305,9 +307,18 @@ fn search(a: SearchArgs) -> i32 {
         a.jobs
     );
     let start = Instant::now();
-    let outcome = search_outcome(&inp, a.max_states, a.jobs, shard);
-    let elapsed = start.elapsed().as_secs_f64();
-    let mut rep = report::build(&inp, &a, &outcome, elapsed);
+    let mut rep = if a.deviation_roots && a.shard.is_none() && inp.roots.len() > 1 {
+        match one_root_at_a_time(&inp, &a) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("drill explore: {e}");
+                return exit::BAD_INPUT;
+            }
+        }
+    } else {
+        let outcome = search_outcome(&inp, a.max_states, a.jobs, shard);
+        report::build(&inp, &a, &outcome, start.elapsed().as_secs_f64())
+    };
     if a.shard.is_none() {
         if let Err(e) = report::save_counterexamples(&mut rep, &a.out) {
             eprintln!("drill explore: cannot write a counterexample: {e}");
@@ -315,6 +326,41 @@ fn search(a: SearchArgs) -> i32 {
         }
     }
     emit(&rep, a.json)
+}
+
+/// `--deviation-roots` in one process: no state is shared between roots (the root is in
+/// every key), so each root is searched alone, its visited table freed before the next,
+/// and the reports merged as `drill explore merge` merges shards (which gives the
+/// single-process report). Memory is the largest root's, not the sum; `--max-states`
+/// bounds each root.
+pub fn one_root_at_a_time(inp: &Input, a: &SearchArgs) -> Result<report::ExploreReport, String> {
+    let start = Instant::now();
+    let n = inp.roots.len() as u64;
+    let mut parts = Vec::new();
+    for index in 0..n {
+        let shard = Shard { index, count: n };
+        let t = Instant::now();
+        let o = search_outcome(inp, a.max_states, a.jobs, shard);
+        let one = SearchArgs {
+            shard: Some(shard),
+            ..a.clone()
+        };
+        parts.push((
+            format!("root {index}"),
+            report::build(inp, &one, &o, t.elapsed().as_secs_f64()),
+        ));
+    }
+    let mut m = merge::merge(&parts)?;
+    // One process, the roots one after another: its own wall clock and threads.
+    let seconds = start.elapsed().as_secs_f64();
+    let rate = m.unique_states as f64 / seconds.max(1e-9);
+    m.measured = report::Measured {
+        seconds,
+        jobs: a.jobs,
+        unique_states_per_s: rate,
+        unique_states_per_s_per_thread: rate / a.jobs.max(1) as f64,
+    };
+    Ok(m)
 }
 
 /// Print the report; the exit code as `drill fuzz` (1 when a property is violated), and 3
