@@ -345,6 +345,19 @@ pub fn one_root_at_a_time(inp: &Input, a: &SearchArgs) -> Result<report::Explore
             shard: Some(shard),
             ..a.clone()
         };
+        // Progress on stderr: a wide search takes minutes.
+        eprintln!(
+            "drill explore: root {}/{n} ({}): {} unique states, {:.2} s{}",
+            index + 1,
+            inp.roots[index as usize].deviations,
+            o.unique,
+            t.elapsed().as_secs_f64(),
+            if o.complete {
+                ""
+            } else {
+                ", stopped at --max-states"
+            }
+        );
         parts.push((
             format!("root {index}"),
             report::build(inp, &one, &o, t.elapsed().as_secs_f64()),
