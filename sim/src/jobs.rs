@@ -49,6 +49,24 @@ fn failing(w: &World, job: Job) -> bool {
     w.job_failing[job as usize]
 }
 
+/// The instances the backup job runs on (each with a primary configuration takes part).
+pub(crate) const BACKUP_INSTANCES: [Instance; 4] = [
+    Instance::Primary,
+    Instance::Mirror,
+    Instance::Backup,
+    Instance::BackupMirror,
+];
+
+/// The database `i`'s backup job backs up, if it runs there at all: a primary
+/// configuration with the job enabled, the instance and its data center up, the database
+/// available. (Whether it then succeeds is the job's own business.)
+pub(crate) fn backup_source(w: &World, i: Instance) -> Option<Db> {
+    let inst = w.inst(i);
+    let cfg = inst.ls_primary?;
+    (cfg.backup_job_enabled && inst.up && w.dc_is_up(i.dc()) && inst.db(cfg.database).available)
+        .then_some(cfg.database)
+}
+
 fn backup(w: &mut World, retention_s: u64) -> JobOutcome {
     // The job runs on every instance with a primary configuration; only a principal's succeeds.
     let mut out = JobOutcome::Idle;
@@ -58,21 +76,10 @@ fn backup(w: &mut World, retention_s: u64) -> JobOutcome {
         // The mirror serves mgc and, under this setting, takes no log backups.
         w.used.note(Name::MirrorLogShippingConfig);
     }
-    for i in [
-        Instance::Primary,
-        Instance::Mirror,
-        Instance::Backup,
-        Instance::BackupMirror,
-    ] {
-        let inst = w.inst(i);
-        let Some(cfg) = inst.ls_primary else { continue };
-        if !cfg.backup_job_enabled || !inst.up || !w.dc_is_up(i.dc()) {
+    for i in BACKUP_INSTANCES {
+        let Some(db) = backup_source(w, i) else {
             continue;
-        }
-        let c = inst.db(cfg.database);
-        if !c.available {
-            continue;
-        }
+        };
         // The share is on another machine: a full local disk does not stop the backup
         // (a full share does, in take_log_backup).
         if failing(w, Job::Backup) {
@@ -93,7 +100,7 @@ fn backup(w: &mut World, retention_s: u64) -> JobOutcome {
             w.used.note(Name::MirrorLogShippingConfig);
         }
         w.used.note(Name::LogShippingSchedule);
-        match take_log_backup(w, i, cfg.database) {
+        match take_log_backup(w, i, db) {
             Ok(file) => out = JobOutcome::BackedUp { instance: i, file },
             Err(failure) => {
                 out = JobOutcome::Failed {
@@ -322,24 +329,14 @@ fn backup_path(w: &World) -> BackupPath {
         return BackupPath::General;
     }
     let mut one = None;
-    for i in [
-        Instance::Primary,
-        Instance::Mirror,
-        Instance::Backup,
-        Instance::BackupMirror,
-    ] {
-        let inst = w.inst(i);
-        let Some(cfg) = inst.ls_primary else { continue };
-        if !cfg.backup_job_enabled || !inst.up || !w.dc_is_up(i.dc()) {
+    for i in BACKUP_INSTANCES {
+        let Some(db) = backup_source(w, i) else {
             continue;
-        }
-        if !inst.db(cfg.database).available {
-            continue;
-        }
+        };
         if one.is_some() {
             return BackupPath::General;
         }
-        one = Some((i, cfg.database));
+        one = Some((i, db));
     }
     let Some((source, db)) = one else {
         return BackupPath::General;

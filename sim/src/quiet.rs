@@ -38,18 +38,8 @@ pub(crate) fn backup_quiet(w: &World) -> bool {
     {
         return false;
     }
-    for i in [
-        Instance::Primary,
-        Instance::Mirror,
-        Instance::Backup,
-        Instance::BackupMirror,
-    ] {
-        let inst = w.inst(i);
-        let Some(cfg) = inst.ls_primary else { continue };
-        if !cfg.backup_job_enabled || !inst.up || !w.dc_is_up(i.dc()) {
-            continue;
-        }
-        if !inst.db(cfg.database).available {
+    for i in crate::jobs::BACKUP_INSTANCES {
+        if crate::jobs::backup_source(w, i).is_none() {
             continue;
         }
         if w.job_failing[Job::Backup as usize] {

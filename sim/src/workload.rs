@@ -32,15 +32,9 @@ impl World {
     /// Acknowledge the writes of `[advanced_to, now)`: split over the writing servers, each
     /// share landing on the copy its server is connected to (and its synchronous mirror).
     pub fn advance_workload(&mut self, to: u64) {
-        let from = self.advanced_to;
-        if to <= from {
+        let Some((from, n)) = self.writes_until(to) else {
             return;
-        }
-        self.advanced_to = to;
-        let n = to * self.writes_per_minute / 60 - from * self.writes_per_minute / 60;
-        if n == 0 {
-            return;
-        }
+        };
         let targets = self.writer_load;
         let count: u64 = targets.iter().sum();
         if count == 0 {
@@ -114,18 +108,25 @@ impl World {
                 return;
             }
         };
-        let from = self.advanced_to;
-        if to <= from {
+        let Some((from, n)) = self.writes_until(to) else {
             return;
-        }
-        self.advanced_to = to;
-        let n = to * self.writes_per_minute / 60 - from * self.writes_per_minute / 60;
-        if n == 0 {
-            return;
-        }
+        };
         let start = self.next_write;
         self.apply_writes(i, partner, start, start + n);
         self.acknowledge(start, n, from, to);
+    }
+
+    /// Moves the point the workload is accounted to up to `to`; the writes of the interval
+    /// (its start and how many), if it holds any.
+    #[inline]
+    fn writes_until(&mut self, to: u64) -> Option<(u64, u64)> {
+        let from = self.advanced_to;
+        if to <= from {
+            return None;
+        }
+        self.advanced_to = to;
+        let n = to * self.writes_per_minute / 60 - from * self.writes_per_minute / 60;
+        (n > 0).then_some((from, n))
     }
 
     /// Writes `[start, start + n)` acknowledged over `[from, to)`.
