@@ -4,6 +4,8 @@
 //! transition keeps the plain depth), the reduced one visits no more states, its
 //! counterexamples replay, and the certificates name the reduction used.
 
+mod common;
+
 use harness::explore::{self, report, shard::Shard, SearchArgs};
 use std::path::{Path, PathBuf};
 
@@ -155,21 +157,9 @@ fn full_cycles_one_fault_same_verdicts_and_depths() {
 /// the violations they plant are found at the same depths.
 #[test]
 fn mutants_one_fault_same_verdicts_and_depths() {
-    let mut dir: Vec<_> = std::fs::read_dir(repo("scenarios/mutants"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    dir.sort();
-    assert!(dir.len() >= 6);
     let mut violations = 0;
-    for m in dir {
-        let rb = harness::load::load_runbook(&m).unwrap();
-        let scenario = if harness::runbooks::is_failback(&rb) {
-            repo("scenarios/full-cycle-corrected.json")
-        } else {
-            repo("scenarios/dc1-outage-share-dc2.json")
-        };
-        let a = args(&scenario, &[m], 1, 0);
+    for (m, scenario) in common::mutants() {
+        let a = args(&repo(scenario), &[m], 1, 0);
         same_verdicts(&a);
         violations += verdicts(&search(&a))
             .iter()
@@ -206,19 +196,7 @@ fn one_deviation_same_verdicts_and_depths() {
 /// Every mutant of the corpus within one deviation and no fault, reduced against plain.
 #[test]
 fn mutants_one_deviation_same_verdicts_and_depths() {
-    let mut dir: Vec<_> = std::fs::read_dir(repo("scenarios/mutants"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    dir.sort();
-    assert!(dir.len() >= 6);
-    for m in dir {
-        let rb = harness::load::load_runbook(&m).unwrap();
-        let scenario = if harness::runbooks::is_failback(&rb) {
-            repo("scenarios/full-cycle-corrected.json")
-        } else {
-            repo("scenarios/dc1-outage-share-dc2.json")
-        };
-        same_verdicts(&args(&scenario, &[m], 0, 1));
+    for (m, scenario) in common::mutants() {
+        same_verdicts(&args(&repo(scenario), &[m], 0, 1));
     }
 }

@@ -3,6 +3,8 @@
 //! failover proven within K=1; every counterexample replayed by `drill run`'s engine; shards
 //! merged into exactly the single-process report; results independent of --jobs.
 
+mod common;
+
 use harness::explore::{self, merge, report, shard::Shard, SearchArgs};
 use sim::engine::{self, Options, Stepper};
 use sim::explore::{Bound, Node};
@@ -341,28 +343,16 @@ fn assert_replays(r: &mut report::ExploreReport) {
 /// and its counterexample replays.
 #[test]
 fn every_mutant_is_found_within_the_small_bounds() {
-    let mut dir: Vec<_> = std::fs::read_dir(repo("scenarios/mutants"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    dir.sort();
-    assert!(dir.len() >= 6);
-    for m in dir {
+    // A failback mutant plays in the corrected full cycle; a failover one after the DC1
+    // outage with the share in DC2.
+    for (m, scenario) in common::mutants() {
         let text = std::fs::read_to_string(&m).unwrap();
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         let expect = v["expect_violation"].as_str().unwrap().to_string();
-        let rb = harness::load::load_runbook(&m).unwrap();
         let mrel = format!(
             "scenarios/mutants/{}",
             m.file_name().unwrap().to_str().unwrap()
         );
-        // A failback mutant plays in the corrected full cycle; a failover one after the DC1
-        // outage with the share in DC2.
-        let scenario = if harness::runbooks::is_failback(&rb) {
-            "scenarios/full-cycle-corrected.json"
-        } else {
-            FAILOVER_ONLY
-        };
         let mut found = None;
         for (k, d, premise) in [(0, 0, "scenario"), (0, 0, "all"), (1, 0, "scenario")] {
             let mut a = args(Some(scenario), &[&mrel], k, d);

@@ -3,27 +3,15 @@
 //! reference). Also with one schedule for the three jobs, where steady log shipping is
 //! advanced in whole periods, and with long waits.
 
-use harness::fuzz::{self, campaign};
-use sim::engine::{
-    run_event_by_event, run_verdicts, run_verdicts_in, run_with_stats, Options, Scratch,
-};
-use sim::scenario::Scenario;
-use std::path::PathBuf;
+mod common;
 
-fn target(names: [&str; 2]) -> fuzz::Target {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios/runbooks");
-    fuzz::target(&names.map(|n| root.join(n))).expect("runbooks load")
-}
+use common::target;
+use harness::fuzz::{self, campaign};
+use sim::engine::{run_verdicts, run_verdicts_in, Scratch};
+use sim::scenario::Scenario;
 
 fn same(s: &Scenario, t: &fuzz::Target, what: &str, scratch: &mut Scratch) -> u64 {
-    let opts = Options { record: false };
-    let (a, st) = run_with_stats(s, &t.runbooks, opts);
-    let (b, _) = run_event_by_event(s, &t.runbooks, opts);
-    let (ja, jb) = (
-        serde_json::to_string(&a).expect("serializes"),
-        serde_json::to_string(&b).expect("serializes"),
-    );
-    assert!(ja == jb, "{what}: {}\n{ja}\n{jb}", s.name);
+    let (a, st) = common::against_reference(s, t, what);
     // The campaign's short path agrees with the report.
     let v = run_verdicts(s, &t.runbooks);
     for (k, inv) in a.invariants.iter().enumerate() {

@@ -8,14 +8,11 @@
 //! assumptions and the settable assumptions drawn, where servers lose and regain the
 //! CMS, change pool state, leave the active list and meet full disks.
 
+mod common;
+
+use common::target;
 use harness::fuzz::{self, campaign};
 use sim::engine::{run_with_stats, Options};
-use std::path::PathBuf;
-
-fn target(names: [&str; 2]) -> fuzz::Target {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios/runbooks");
-    fuzz::target(&names.map(|n| root.join(n))).expect("runbooks load")
-}
 
 #[test]
 fn the_limited_reconcile_matches_the_full_one_on_generated_cases() {

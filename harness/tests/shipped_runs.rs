@@ -5,28 +5,16 @@
 //! outages and variants that take the other paths: a retention short enough that the copy
 //! job copies a file again, and the mirror without the log-shipping configuration.
 
+mod common;
+
+use common::target;
 use harness::fuzz::{self, campaign};
 use sim::assumptions::MirrorLogShippingConfig;
-use sim::engine::{run_event_by_event, run_with_stats, Options};
 use sim::scenario::Scenario;
-use std::path::PathBuf;
-
-fn target(names: [&str; 2]) -> fuzz::Target {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios/runbooks");
-    fuzz::target(&names.map(|n| root.join(n))).expect("runbooks load")
-}
 
 /// The runs shipped between events, after checking the report against the reference.
 fn shipped(s: &Scenario, t: &fuzz::Target, what: &str) -> u64 {
-    let opts = Options { record: false };
-    let (a, st) = run_with_stats(s, &t.runbooks, opts);
-    let (b, _) = run_event_by_event(s, &t.runbooks, opts);
-    let (ja, jb) = (
-        serde_json::to_string(&a).expect("serializes"),
-        serde_json::to_string(&b).expect("serializes"),
-    );
-    assert!(ja == jb, "{what}: {}\n{ja}\n{jb}", s.name);
-    st.shipped_job_runs
+    common::against_reference(s, t, what).1.shipped_job_runs
 }
 
 #[test]

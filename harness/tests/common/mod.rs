@@ -3,7 +3,13 @@
 //! binary that needs it).
 #![allow(dead_code)] // each test binary uses part of it
 
+mod mutants;
 mod not_the_range;
+#[allow(unused_imports)] // not every test binary uses it
+pub use reference::{against_reference, target};
+mod reference;
+#[allow(unused_imports)] // not every test binary uses it
+pub use mutants::mutants;
 #[allow(unused_imports)] // not every test binary uses it
 pub use not_the_range::NotTheRange;
 
