@@ -323,8 +323,7 @@ pub(crate) fn roll_forward(w: &mut World, i: Instance, db: Db, k: usize) -> Resu
     let c = &mut w.instances[i.index()].dbs[db.index()];
     match check_log_restore(c.lsn, f.first_lsn, f.last_lsn) {
         Ok(next) => {
-            c.writes.union_with(&f.writes);
-            c.lsn = next;
+            apply_log(c, f);
             Ok(next)
         }
         Err(e) => {
@@ -334,6 +333,14 @@ pub(crate) fn roll_forward(w: &mut World, i: Instance, db: Db, k: usize) -> Resu
             Err(sql(e.into(), Statement::RestoreLog))
         }
     }
+}
+
+/// A log backup restored onto `c` (the log rule passed): its writes, and the redo point at
+/// its last LSN (`check_log_restore`'s `Ok`).
+#[inline]
+pub(crate) fn apply_log(c: &mut DbCopy, f: &BackupFile) {
+    c.writes.union_with(&f.writes);
+    c.lsn = f.last_lsn;
 }
 
 /// The longest log chain from `redo` through files reachable from DC2 (on a share that DC2

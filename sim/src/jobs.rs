@@ -513,8 +513,7 @@ impl Pending {
                     if f.in_copy_folder == FileState::Readable && f.first_lsn <= c.lsn {
                         // `roll_forward`'s success: readable, past the redo point (so not a
                         // log ending at it) and not after it (no 4305).
-                        c.writes.union_with(&f.writes);
-                        c.lsn = f.last_lsn;
+                        crate::backups::apply_log(c, f);
                     } else if crate::backups::roll_forward(w, Instance::Backup, db, k).is_err() {
                         all = false;
                         break;
