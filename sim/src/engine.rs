@@ -177,7 +177,7 @@ pub fn run_verdicts(s: &Scenario, runbooks: &[Runbook]) -> Verdicts {
 }
 
 /// The vectors a run grows (backup files, acknowledgements, the event heap, the shipping
-/// lists), kept between runs so that a campaign worker allocates them once, not per case.
+/// lists) or allocates (the violations found), kept between runs so that a campaign worker allocates them once, not per case.
 /// Holds nothing a run reads: each run clears what it takes.
 #[derive(Default)]
 pub struct Scratch {
@@ -185,6 +185,7 @@ pub struct Scratch {
     acks: Vec<crate::world::AckSegment>,
     q: BinaryHeap<Reverse<(u64, u64, Ev)>>,
     pending: jobs::Pending,
+    violations: Vec<Option<Violation>>,
 }
 
 /// [`run_verdicts`] with the vectors of `scratch` (and left there for the next run).
@@ -289,6 +290,7 @@ impl<'a> Sim<'a> {
             mut acks,
             mut q,
             mut pending,
+            mut violations,
         } = scratch;
         // World::new starts both empty: the same, in the vectors of an earlier run.
         debug_assert!(w.files.is_empty() && w.acks.is_empty());
@@ -300,6 +302,8 @@ impl<'a> Sim<'a> {
         files.reserve(64);
         q.reserve(16);
         pending.reset(32);
+        violations.clear();
+        violations.resize(invariants::SAFETY.len() + invariants::LIVENESS.len(), None);
         w.files = files;
         w.acks = acks;
         Sim {
@@ -324,7 +328,7 @@ impl<'a> Sim<'a> {
                 .max()
                 .unwrap_or(0),
             end_at: None,
-            violations: vec![None; invariants::SAFETY.len() + invariants::LIVENESS.len()],
+            violations,
             timeline: Vec::new(),
             steps: Vec::new(),
             serving: true,
@@ -363,6 +367,7 @@ impl<'a> Sim<'a> {
             acks: self.w.acks,
             q: self.q,
             pending: self.pending,
+            violations: self.violations,
         }
     }
 
@@ -565,17 +570,18 @@ impl<'a> Sim<'a> {
         }
         let mut pending = std::mem::take(&mut self.pending);
         pending.scan(&self.w);
-        let mut ran = false;
+        // What `take` would stop at (the next heap event, the horizon, the budget) it is
+        // left to: a run at or after `stop` is not shipped (the horizon as a time whose
+        // every run is at or after it).
+        let stop = heap.min((HORIZON_S + 1, 0));
+        let mut runs = 0;
         loop {
             let (j, (t, seq)) = self.next_job();
-            // What `take` would stop at (the horizon, the budget) it is left to.
             let work = 1 + self.w.files.len() as u64;
-            if (t, seq) >= heap || t > HORIZON_S || self.work + work > WORK_BUDGET {
+            if (t, seq) >= stop || self.work + work > WORK_BUDGET {
                 break;
             }
-            self.stats.events += 1;
-            self.stats.job_events += 1;
-            self.stats.shipped_job_runs += 1;
+            runs += 1;
             self.work += work;
             match j {
                 0 => pending.backup(&mut self.w, t, retention_s),
@@ -589,10 +595,13 @@ impl<'a> Sim<'a> {
                 }
             }
             self.schedule_job(j, t.saturating_add(intervals[j]));
-            ran = true;
         }
+        // Counted once per gap: each run is an event, a job event, a shipped run.
+        self.stats.events += runs;
+        self.stats.job_events += runs;
+        self.stats.shipped_job_runs += runs;
         self.pending = pending;
-        ran
+        runs > 0
     }
 
     /// Steady log shipping in whole periods (backup, copy, restore; see

@@ -244,7 +244,13 @@ pub(crate) fn older_than(w: &mut World, horizon: u64) -> &mut [BackupFile] {
     if w.files.get(from).is_none_or(|f| f.created_at >= horizon) {
         return &mut w.files[from..from];
     }
-    let n = from + w.files[from..].partition_point(|f| f.created_at < horizon);
+    // A scan from the oldest, not a binary search: a run usually deletes one file, and
+    // its caller visits each deleted one anyway. The same prefix (the files are in order).
+    let n = from
+        + w.files[from..]
+            .iter()
+            .take_while(|f| f.created_at < horizon)
+            .count();
     &mut w.files[from..n]
 }
 

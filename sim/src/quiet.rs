@@ -114,13 +114,14 @@ fn restore_quiet_until(w: &World, retention_s: u64) -> u64 {
         }
     }
     // The retention runs after the restore, whatever its outcome: a file goes when
-    // created_at < now - retention_s.
+    // created_at < now - retention_s. The oldest file in the copy folder goes first, and
+    // the files are in creation order: the first one found is the oldest.
     w.files[w.live_from..]
         .iter()
-        .filter(|f| f.in_copy_folder != FileState::Absent)
-        .map(|f| f.created_at.saturating_add(retention_s).saturating_add(1))
-        .min()
-        .unwrap_or(u64::MAX)
+        .find(|f| f.in_copy_folder != FileState::Absent)
+        .map_or(u64::MAX, |f| {
+            f.created_at.saturating_add(retention_s).saturating_add(1)
+        })
 }
 
 /// Steady log shipping: the source a period of the three jobs (backup, then copy, then
@@ -317,12 +318,14 @@ pub fn skip_runs(s: &[Schedule; 3], seq: u64, end: u64) -> Skipped {
         let mut done = runs[j];
         for k in (0..3).filter(|&k| k != j && runs[k] > 0) {
             let (tk, ik) = (s[k].next.0, s[k].interval);
-            if tk < lj {
-                let before = (lj - 1 - tk) / ik + 1;
-                done += before.min(runs[k]);
+            if tk > lj {
+                continue;
             }
-            let at = tk <= lj && (lj - tk) % ik == 0 && (lj - tk) / ik < runs[k];
-            if at && runs_first(s, k, j, lj) {
+            // One division for both: k's runs before lj (the quotient rounded up, at most
+            // its runs) and whether one falls on lj (no remainder, within its runs).
+            let (q, r) = ((lj - tk) / ik, (lj - tk) % ik);
+            done += (q + u64::from(r != 0)).min(runs[k]);
+            if r == 0 && q < runs[k] && runs_first(s, k, j, lj) {
                 done += 1;
             }
         }
