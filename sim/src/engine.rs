@@ -1118,8 +1118,9 @@ impl<'a> Sim<'a> {
     }
 
     fn finish_liveness(&mut self, t: u64) {
-        // Time-driven state (a mirror resynchronizing) settles before the liveness checks.
-        self.w.reconcile();
+        // Time-driven state (a mirror resynchronizing) settles before the liveness checks;
+        // nothing else changed since the last event's reconcile.
+        self.w.reconcile_after(crate::world::Touched::Nothing);
         if let Some(d) = self.down.take() {
             if d.phase.is_some_and(|p| p > 0) {
                 self.failback_down_s += t - d.since;
