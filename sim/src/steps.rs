@@ -297,7 +297,7 @@ fn apply_inner(w: &mut World, a: &Action) -> Result<Effect, Failure> {
                 )));
             }
             let db = *database;
-            let c = w.db(*instance, db).clone();
+            let c = w.db(*instance, db);
             if c.state != DbState::Online {
                 return Err(Failure::Cmdlet(CmdletError::MirrorSetupFailed(
                     "the database is not online on the primary",
