@@ -7,7 +7,10 @@
 //! assertions at every event (sim/src/world.rs `reconcile_after` and `reconcile_servers`:
 //! the part run again must change nothing and note nothing new, and the servers' inputs
 //! must be as the loop last read them; sim/src/invariants/single_writer.rs: the servers
-//! themselves show no split brain). This test drives them over generated outages, recorded (every event played)
+//! themselves show no split brain). The safety invariants after each event are called
+//! directly (`invariants::violated_safety`, checked against `SAFETY`'s own checks) and not
+//! at all after a later phase's start or a step's retry (checked to find nothing and leave
+//! service as it was). This test drives them over generated outages, recorded (every event played)
 //! and not (quiet periods in closed form), with deviations, faults beyond the runbooks'
 //! assumptions and the settable assumptions drawn, where servers lose and regain the
 //! CMS, change pool state, leave the active list and meet full disks.
