@@ -661,13 +661,14 @@ impl World {
         for i in Instance::DATA {
             let up = self.inst(i).up && self.dc_is_up(i.dc());
             for db in [Db::Mgc, Db::Mgccomp] {
-                let quorum = self.has_quorum(i, db);
-                let c = self.db_mut(i, db);
-                c.available = up
+                let c = self.db(i, db);
+                // Quorum last: only an online principal needs it (a pure check).
+                let available = up
                     && c.state == DbState::Online
                     && c.role() != Some(MirrorRole::Mirror)
                     && !c.mirroring.is_some_and(|m| m.former_principal)
-                    && quorum;
+                    && self.has_quorum(i, db);
+                self.db_mut(i, db).available = available;
             }
         }
     }
