@@ -383,29 +383,38 @@ impl World {
     /// witness if configured), log-shipped to backup (RESTORING) through the share.
     pub fn new(s: &Scenario) -> World {
         let origin = Lsn(LSN_ORIGIN);
-        let mut primary_mgc = DbCopy::fresh_online(origin);
-        primary_mgc.has_full_backup = true;
         let witness = s.topology.witness;
-        primary_mgc.mirroring = Some(Mirroring::new(
-            MirrorRole::Principal,
-            Instance::Mirror,
-            witness,
-        ));
-        let mut mirror_mgc = primary_mgc.clone();
-        mirror_mgc.state = DbState::Restoring;
-        mirror_mgc.mirroring = Some(Mirroring::new(
-            MirrorRole::Mirror,
-            Instance::Primary,
-            witness,
-        ));
-        let mut backup_mgc = primary_mgc.clone();
-        backup_mgc.state = if s.log_shipping.standby {
+        // The three copies of mgc start alike, with no writes yet (built, not cloned).
+        let mgc = |state, has_full_backup, mirroring| DbCopy {
+            state,
+            has_full_backup,
+            mirroring,
+            ..DbCopy::fresh_online(origin)
+        };
+        let primary_mgc = mgc(
+            DbState::Online,
+            true,
+            Some(Mirroring::new(
+                MirrorRole::Principal,
+                Instance::Mirror,
+                witness,
+            )),
+        );
+        let mirror_mgc = mgc(
+            DbState::Restoring,
+            true,
+            Some(Mirroring::new(
+                MirrorRole::Mirror,
+                Instance::Primary,
+                witness,
+            )),
+        );
+        let backup_state = if s.log_shipping.standby {
             DbState::Standby
         } else {
             DbState::Restoring
         };
-        backup_mgc.mirroring = None;
-        backup_mgc.has_full_backup = false;
+        let backup_mgc = mgc(backup_state, false, None);
         let comp = |on: bool| {
             if on && s.topology.compliance {
                 DbCopy::fresh_online(Lsn(LSN_ORIGIN + 7))
