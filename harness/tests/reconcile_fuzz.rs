@@ -1,9 +1,16 @@
 //! `World::reconcile` skips the chat servers' loop when its inputs and the servers are as
-//! its last run left them, and the single-writer invariant trusts `World::writer_load`
-//! when at most one copy is written. Both are checked by debug assertions at every event
-//! (sim/src/world.rs `reconcile_servers`: the loop run again must change nothing and note
-//! nothing new; sim/src/invariants/single_writer.rs: the servers themselves show no split
-//! brain). This test drives them over generated outages, recorded (every event played)
+//! its last run left them; after a step or fault that changes no instance, data center,
+//! link or database copy (`steps::touched`, `outage::touched`) it skips the mirroring and
+//! availability part too (unless a mirror is catching up), and after one that changes
+//! nothing it reads, the whole of it; the single-writer invariant trusts
+//! `World::writer_load` when at most one copy is written. All are checked by debug
+//! assertions at every event (sim/src/world.rs `reconcile_after` and `reconcile_servers`:
+//! the part run again must change nothing and note nothing new, and the servers' inputs
+//! must be as the loop last read them; sim/src/invariants/single_writer.rs: the servers
+//! themselves show no split brain). The safety invariants after each event are called
+//! directly (`invariants::violated_safety`, checked against `SAFETY`'s own checks) and not
+//! at all after a later phase's start or a step's retry (checked to find nothing and leave
+//! service as it was). This test drives them over generated outages, recorded (every event played)
 //! and not (quiet periods in closed form), with deviations, faults beyond the runbooks'
 //! assumptions and the settable assumptions drawn, where servers lose and regain the
 //! CMS, change pool state, leave the active list and meet full disks.

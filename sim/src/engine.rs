@@ -1049,8 +1049,22 @@ impl<'a> Sim<'a> {
     }
 
     fn after_event(&mut self, t: u64, ev: Ev, step: Option<StepInfo>) {
-        // A job changes no server, connection, role or pool state: nothing to re-check.
+        // A job changes no server, connection, role or pool state: nothing to re-check. Nor
+        // does a later phase's start or a step's retry (they only draw durations), and a
+        // step's end has been checked before either (only a step schedules them).
         if matches!(ev, Ev::Job(_)) {
+            return;
+        }
+        if matches!(ev, Ev::StepRetry(..) | Ev::PhaseStart(1..)) {
+            #[cfg(debug_assertions)]
+            {
+                let pending = (0..invariants::SAFETY.len())
+                    .filter(|&i| self.violations[i].is_none())
+                    .fold(0, |m, i| m | 1 << i);
+                let found = invariants::violated_safety(&self.w, &Ctx { step: None }, pending);
+                assert_eq!(found, 0, "a safety invariant fails after {ev:?}");
+                assert_eq!(self.w.serving(), self.serving, "service changed by {ev:?}");
+            }
             return;
         }
         let ctx = Ctx {
@@ -1063,30 +1077,16 @@ impl<'a> Sim<'a> {
                 recovery_redo: s.recovery_redo,
             }),
         };
-        for (i, inv) in invariants::SAFETY.iter().enumerate() {
-            if self.violations[i].is_some() {
-                continue;
-            }
-            if let Some(message) = inv.check(&self.w, &ctx) {
-                if inv.name() == "single_writer" {
-                    self.w.coverage.split_brain = true;
-                }
-                let after = match (&step, ev) {
-                    (Some(s), _) => format!("step {}", self.runbooks[s.phase].steps[s.src].id),
-                    (None, Ev::Fault(f)) => {
-                        format!("fault {}", describe_fault(&self.s.faults[f as usize].fault))
-                    }
-                    (None, Ev::Job(j)) => {
-                        format!("job {}", [Job::Backup, Job::Copy, Job::Restore][j as usize])
-                    }
-                    _ => "event".into(),
-                };
-                self.violations[i] = Some(Violation {
-                    at_s: t,
-                    after,
-                    message,
-                });
-            }
+        let mut pending = 0u8;
+        for (i, v) in self.violations[..invariants::SAFETY.len()]
+            .iter()
+            .enumerate()
+        {
+            pending |= u8::from(v.is_none()) << i;
+        }
+        let violated = invariants::violated_safety(&self.w, &ctx, pending);
+        if violated != 0 {
+            self.note_violations(t, ev, step.as_ref(), &ctx, violated);
         }
         // Service: outages caused by faults are measured (RTO); by steps after the first
         // phase, counted as failback downtime.
@@ -1112,6 +1112,44 @@ impl<'a> Sim<'a> {
         self.serving = now_serving;
     }
 
+    /// Record the safety invariants `violated` (bit k for `SAFETY[k]`) has found: with their
+    /// messages and the event after which they failed.
+    #[cold]
+    fn note_violations(
+        &mut self,
+        t: u64,
+        ev: Ev,
+        step: Option<&StepInfo>,
+        ctx: &Ctx,
+        violated: u8,
+    ) {
+        for (i, inv) in invariants::SAFETY.iter().enumerate() {
+            if violated & (1 << i) == 0 {
+                continue;
+            }
+            if let Some(message) = inv.check(&self.w, ctx) {
+                if inv.name() == "single_writer" {
+                    self.w.coverage.split_brain = true;
+                }
+                let after = match (step, ev) {
+                    (Some(s), _) => format!("step {}", self.runbooks[s.phase].steps[s.src].id),
+                    (None, Ev::Fault(f)) => {
+                        format!("fault {}", describe_fault(&self.s.faults[f as usize].fault))
+                    }
+                    (None, Ev::Job(j)) => {
+                        format!("job {}", [Job::Backup, Job::Copy, Job::Restore][j as usize])
+                    }
+                    _ => "event".into(),
+                };
+                self.violations[i] = Some(Violation {
+                    at_s: t,
+                    after,
+                    message,
+                });
+            }
+        }
+    }
+
     fn close_down(&mut self, d: Down, t: u64) {
         if self.outage_start.is_some() && self.restored_at.is_none() && d.phase.is_none() {
             self.restored_at = Some(t);
@@ -1127,8 +1165,9 @@ impl<'a> Sim<'a> {
     }
 
     fn finish_liveness(&mut self, t: u64) {
-        // Time-driven state (a mirror resynchronizing) settles before the liveness checks.
-        self.w.reconcile();
+        // Time-driven state (a mirror resynchronizing) settles before the liveness checks;
+        // nothing else changed since the last event's reconcile.
+        self.w.reconcile_after(crate::world::Touched::Nothing);
         if let Some(d) = self.down.take() {
             if d.phase.is_some_and(|p| p > 0) {
                 self.failback_down_s += t - d.since;

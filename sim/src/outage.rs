@@ -60,7 +60,34 @@ pub fn apply(w: &mut World, f: &Fault) {
             }
         }
     }
-    w.reconcile();
+    w.reconcile_after(touched(f));
+}
+
+/// What a fault may change of what `World::reconcile` reads.
+fn touched(f: &Fault) -> Touched {
+    use Fault::*;
+    match f {
+        ShareDown
+        | ShareUp
+        | ShareFull
+        | ShareFreed
+        | ShareLost
+        | JobFailing { .. }
+        | JobHealed { .. }
+        | AgentRights { .. }
+        | LogFileUnreadable { .. }
+        | LogFileMissing { .. } => Touched::Nothing,
+        DiskFull { .. } | DiskFreed { .. } | CmsDown | CmsUp | CmsFailover { .. } => {
+            Touched::Servers
+        }
+        InstanceDown { .. }
+        | InstanceUp { .. }
+        | DcDown { .. }
+        | DcUp { .. }
+        | Dc1Rebuilt { .. }
+        | LinkDown
+        | LinkUp => Touched::Copies,
+    }
 }
 
 fn nth_newest_log(w: &mut World, n: u32) -> Option<&mut BackupFile> {

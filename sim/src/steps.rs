@@ -112,8 +112,37 @@ fn after_norecovery(w: &mut World, i: Instance, db: Db, restored: u32) {
 
 pub fn apply(w: &mut World, a: &Action) -> Result<Effect, Failure> {
     let r = apply_inner(w, a);
-    w.reconcile();
+    w.reconcile_after(touched(a));
     r
+}
+
+/// What an action may change of what `World::reconcile` reads, whether it succeeds or not
+/// (a failed step changes at most what the step does).
+fn touched(a: &Action) -> Touched {
+    use Action::*;
+    match a {
+        // Log-shipping configuration, files, and a copy's backup chain (its LSN, writes and
+        // whether it has a full backup), which only a mirror catching up reads.
+        DeleteLogShippingSecondary { .. }
+        | DeleteLogShippingPrimary { .. }
+        | CopyUncopiedFiles { .. }
+        | BackupFullToShare { .. }
+        | Wait { .. } => Touched::Nothing,
+        SetPoolState { .. }
+        | SetActiveServers { .. }
+        | StopChatServices { .. }
+        | StartChatServices { .. }
+        | FailoverCms { .. } => Touched::Servers,
+        // A copy's state or mirroring.
+        RestoreUnappliedLogs { .. }
+        | KillSessionsAndRecover { .. }
+        | BackupTailLog { .. }
+        | InstallMirrorDatabase { .. }
+        | RemoveMirroring { .. }
+        | RestoreFullFromShare { .. }
+        | ConfigureLogShipping { .. }
+        | RestoreLogFile { .. } => Touched::Copies,
+    }
 }
 
 fn apply_inner(w: &mut World, a: &Action) -> Result<Effect, Failure> {
@@ -268,7 +297,7 @@ fn apply_inner(w: &mut World, a: &Action) -> Result<Effect, Failure> {
                 )));
             }
             let db = *database;
-            let c = w.db(*instance, db).clone();
+            let c = w.db(*instance, db);
             if c.state != DbState::Online {
                 return Err(Failure::Cmdlet(CmdletError::MirrorSetupFailed(
                     "the database is not online on the primary",

@@ -325,6 +325,19 @@ pub struct World {
     pub(crate) servers_memo: Option<u32>,
 }
 
+/// What an event (a step or a fault) may have changed of what [`World::reconcile`] reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Touched {
+    /// Nothing it reads: files, backup chains, log-shipping configuration, the jobs.
+    Nothing,
+    /// Only what the chat servers' loop reads: the servers, the pool state, the CMS, full
+    /// disks.
+    Servers,
+    /// Anything: instances, data centers, the link, the database copies' states and
+    /// mirroring.
+    Copies,
+}
+
 /// What the servers' loop of `reconcile` depends on besides the servers themselves: where a
 /// server of each data center connects per pool state, whether it reads the CMS, whether
 /// its data center is up (the servers are in DC1 and DC2 only), the pool state, the full
@@ -370,29 +383,38 @@ impl World {
     /// witness if configured), log-shipped to backup (RESTORING) through the share.
     pub fn new(s: &Scenario) -> World {
         let origin = Lsn(LSN_ORIGIN);
-        let mut primary_mgc = DbCopy::fresh_online(origin);
-        primary_mgc.has_full_backup = true;
         let witness = s.topology.witness;
-        primary_mgc.mirroring = Some(Mirroring::new(
-            MirrorRole::Principal,
-            Instance::Mirror,
-            witness,
-        ));
-        let mut mirror_mgc = primary_mgc.clone();
-        mirror_mgc.state = DbState::Restoring;
-        mirror_mgc.mirroring = Some(Mirroring::new(
-            MirrorRole::Mirror,
-            Instance::Primary,
-            witness,
-        ));
-        let mut backup_mgc = primary_mgc.clone();
-        backup_mgc.state = if s.log_shipping.standby {
+        // The three copies of mgc start alike, with no writes yet (built, not cloned).
+        let mgc = |state, has_full_backup, mirroring| DbCopy {
+            state,
+            has_full_backup,
+            mirroring,
+            ..DbCopy::fresh_online(origin)
+        };
+        let primary_mgc = mgc(
+            DbState::Online,
+            true,
+            Some(Mirroring::new(
+                MirrorRole::Principal,
+                Instance::Mirror,
+                witness,
+            )),
+        );
+        let mirror_mgc = mgc(
+            DbState::Restoring,
+            true,
+            Some(Mirroring::new(
+                MirrorRole::Mirror,
+                Instance::Primary,
+                witness,
+            )),
+        );
+        let backup_state = if s.log_shipping.standby {
             DbState::Standby
         } else {
             DbState::Restoring
         };
-        backup_mgc.mirroring = None;
-        backup_mgc.has_full_backup = false;
+        let backup_mgc = mgc(backup_state, false, None);
         let comp = |on: bool| {
             if on && s.topology.compliance {
                 DbCopy::fresh_online(Lsn(LSN_ORIGIN + 7))
@@ -590,46 +612,79 @@ impl World {
     /// Re-derive what follows from the facts: mirroring roles and quorum (automatic
     /// failover), availability, servers' view of the CMS and their connections.
     pub fn reconcile(&mut self) {
+        self.reconcile_copies();
+        self.reconcile_servers();
+    }
+
+    /// [`World::reconcile`] after an event that changed at most `touched` of what it reads,
+    /// since the last `reconcile` (only the log-shipping jobs and the workload act between
+    /// two events: they change files, writes and log points, never what `reconcile` reads).
+    pub(crate) fn reconcile_after(&mut self, touched: Touched) {
+        if touched == Touched::Copies || self.mirror_catching_up() {
+            self.reconcile();
+            return;
+        }
+        // The copies' part reads instances, data centers, the link, the witness and the
+        // copies' states and mirroring, and time only for a mirror catching up: all as it
+        // left them, and it is idempotent (checked in debug builds).
+        #[cfg(debug_assertions)]
+        {
+            let mut again = self.clone();
+            again.reconcile_copies();
+            for (a, b) in again.instances.iter().zip(&self.instances) {
+                assert_eq!(a.dbs, b.dbs, "reconcile would change a database copy");
+            }
+            assert_eq!(
+                (again.coverage, again.used),
+                (self.coverage, self.used),
+                "reconcile would note something new"
+            );
+        }
+        if touched == Touched::Servers {
+            self.reconcile_servers();
+            return;
+        }
+        // No server changed and the servers' inputs are as the loop last read them: its
+        // memo would skip it.
+        #[cfg(debug_assertions)]
+        {
+            let key = self.servers_inputs().key();
+            assert_eq!(self.servers_memo, Some(key), "the servers' inputs changed");
+            self.reconcile_servers();
+        }
+    }
+
+    /// A mirroring session is SYNCHRONIZING: `reconcile_mirroring` may find it caught up
+    /// now that time has passed.
+    fn mirror_catching_up(&self) -> bool {
+        self.instances.iter().any(|i| {
+            i.dbs[Db::Mgc.index()]
+                .mirroring
+                .is_some_and(|m| m.state == MirrorState::Synchronizing)
+        })
+    }
+
+    /// Mirroring (automatic failover, quorum, resynchronization) and each copy's availability.
+    fn reconcile_copies(&mut self) {
         self.reconcile_mirroring();
         for i in Instance::DATA {
             let up = self.inst(i).up && self.dc_is_up(i.dc());
             for db in [Db::Mgc, Db::Mgccomp] {
-                let quorum = self.has_quorum(i, db);
-                let c = self.db_mut(i, db);
-                c.available = up
+                let c = self.db(i, db);
+                // Quorum last: only an online principal needs it (a pure check).
+                let available = up
                     && c.state == DbState::Online
                     && c.role() != Some(MirrorRole::Mirror)
                     && !c.mirroring.is_some_and(|m| m.former_principal)
-                    && quorum;
+                    && self.has_quorum(i, db);
+                self.db_mut(i, db).available = available;
             }
         }
-        self.reconcile_servers();
     }
 
     /// The chat servers: their view of the CMS, their connections and the writers.
     fn reconcile_servers(&mut self) {
-        let cms = self.cms_reachable();
-        // Nothing below changes an instance, a role or availability: where a server would
-        // connect depends only on the pool state it read and its data center, and whether it
-        // reads the CMS and its data center is up only on the data center. Worked out once
-        // per data center (and pool state) instead of once per server.
-        let conn_for = |w: &World, state: PoolState| {
-            let target = w.serving_instance(state);
-            let available = w.db(target, Db::Mgc).available;
-            [Dc::Dc1, Dc::Dc2]
-                .map(|dc| (available && w.instance_reachable(target, dc)).then_some(target))
-        };
-        let inputs = ServersInputs {
-            conn: [
-                conn_for(self, PoolState::Normal),
-                conn_for(self, PoolState::FailedOver),
-            ],
-            reads_cms: [Dc::Dc1, Dc::Dc2].map(|dc| cms && self.dcs_connected(dc, self.cms_dc)),
-            dc_up: [self.dc_up[0], self.dc_up[1]],
-            pool_state: self.pool_state,
-            disk_full: self.instances.each_ref().map(|i| i.disk_full),
-            closes: self.assumptions.inactive_server_session == InactiveServerSession::Closes,
-        };
+        let inputs = self.servers_inputs();
         let key = inputs.key();
         if self.servers_memo == Some(key) {
             // The loop is idempotent: run again with the same inputs on the servers as it
@@ -649,6 +704,32 @@ impl World {
         }
         self.writer_load = servers_pass(&inputs, &mut self.servers, &mut self.used);
         self.servers_memo = Some(key);
+    }
+
+    /// What the servers' loop reads of the world.
+    fn servers_inputs(&self) -> ServersInputs {
+        let cms = self.cms_reachable();
+        // Nothing below changes an instance, a role or availability: where a server would
+        // connect depends only on the pool state it read and its data center, and whether it
+        // reads the CMS and its data center is up only on the data center. Worked out once
+        // per data center (and pool state) instead of once per server.
+        let conn_for = |w: &World, state: PoolState| {
+            let target = w.serving_instance(state);
+            let available = w.db(target, Db::Mgc).available;
+            [Dc::Dc1, Dc::Dc2]
+                .map(|dc| (available && w.instance_reachable(target, dc)).then_some(target))
+        };
+        ServersInputs {
+            conn: [
+                conn_for(self, PoolState::Normal),
+                conn_for(self, PoolState::FailedOver),
+            ],
+            reads_cms: [Dc::Dc1, Dc::Dc2].map(|dc| cms && self.dcs_connected(dc, self.cms_dc)),
+            dc_up: [self.dc_up[0], self.dc_up[1]],
+            pool_state: self.pool_state,
+            disk_full: self.instances.each_ref().map(|i| i.disk_full),
+            closes: self.assumptions.inactive_server_session == InactiveServerSession::Closes,
+        }
     }
 
     /// The chat servers, for a step or fault that changes them: the next `reconcile` runs

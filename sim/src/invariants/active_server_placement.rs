@@ -15,6 +15,7 @@ impl Invariant for ActiveServerPlacement {
     fn source(&self) -> &'static str {
         "persistent-chat-hadr.md 3 F7 IMPORTANT, 4 B6; 1 (at most 4 active servers)"
     }
+    #[inline]
     fn check(&self, w: &World, ctx: &Ctx) -> Option<String> {
         // The active list and pool state only change through steps.
         ctx.step.as_ref()?;

@@ -14,6 +14,7 @@ impl Invariant for FailbackNoLoss {
     fn source(&self) -> &'static str {
         "model.md Safety; persistent-chat-hadr.md 4 (B3 backs up, B4 restores, B7 returns to Normal)"
     }
+    #[inline]
     fn check(&self, w: &World, ctx: &Ctx) -> Option<String> {
         let s = ctx.step.as_ref()?;
         if !(s.ok

@@ -55,6 +55,37 @@ pub static SAFETY: [&dyn Invariant; 5] = [
     &failback_no_loss::FailbackNoLoss,
 ];
 
+/// Which of [`SAFETY`] are violated now (bit k for `SAFETY[k]`), among those whose bit is
+/// set in `pending`: the same checks, in the same order, called directly instead of
+/// through `dyn` (they run after every fault and step of every run), so that what they
+/// share (`ctx.step`, the pool's target) is worked out once. The message of a violation
+/// is `SAFETY[k].check`'s (rare: once per invariant and run at most).
+pub fn violated_safety(w: &World, ctx: &Ctx, pending: u8) -> u8 {
+    let on = |k: u8| pending & (1 << k) != 0;
+    let found = [
+        on(0) && single_writer::SingleWriter.check(w, ctx).is_some(),
+        on(1)
+            && no_avoidable_loss_at_failover::NoAvoidableLossAtFailover
+                .check(w, ctx)
+                .is_some(),
+        on(2) && pool_db_coherence::PoolDbCoherence.check(w, ctx).is_some(),
+        on(3)
+            && active_server_placement::ActiveServerPlacement
+                .check(w, ctx)
+                .is_some(),
+        on(4) && failback_no_loss::FailbackNoLoss.check(w, ctx).is_some(),
+    ];
+    let mut violated = 0;
+    for (k, f) in found.into_iter().enumerate() {
+        debug_assert!(
+            !on(k as u8) || f == SAFETY[k].check(w, ctx).is_some(),
+            "violated_safety is out of step with SAFETY at {k}"
+        );
+        violated |= u8::from(f) << k;
+    }
+    violated
+}
+
 pub static LIVENESS: [&dyn Invariant; 2] = [
     &service_restored::ServiceRestored,
     &dr_posture_restored::DrPostureRestored,

@@ -14,6 +14,7 @@ impl Invariant for NoAvoidableLossAtFailover {
     fn source(&self) -> &'static str {
         "model.md Safety; persistent-chat-hadr.md 3 F2-F3 (copy and apply any uncopied/unapplied log backups)"
     }
+    #[inline]
     fn check(&self, _: &World, ctx: &Ctx) -> Option<String> {
         let s = ctx.step.as_ref()?;
         if !s.ok || !matches!(s.action, Action::KillSessionsAndRecover { .. }) {

@@ -15,6 +15,7 @@ impl Invariant for PoolDbCoherence {
     fn source(&self) -> &'static str {
         "model.md Safety; persistent-chat-hadr.md 5 (FailedOver uses the backup databases) and gap 7"
     }
+    #[inline]
     fn check(&self, w: &World, ctx: &Ctx) -> Option<String> {
         let s = ctx.step.as_ref()?;
         if !s.ok {

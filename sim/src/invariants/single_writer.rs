@@ -13,6 +13,7 @@ impl Invariant for SingleWriter {
     fn source(&self) -> &'static str {
         "model.md Safety: single writer; persistent-chat-hadr.md 3 (one primary database at a time)"
     }
+    #[inline]
     fn check(&self, w: &World, _: &Ctx) -> Option<String> {
         // `reconcile` counts the writers per copy (`World::writer_load`), and only faults
         // and steps change a server, a connection or a full disk, each followed by a
