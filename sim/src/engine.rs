@@ -177,7 +177,8 @@ pub fn run_verdicts(s: &Scenario, runbooks: &[Runbook]) -> Verdicts {
 }
 
 /// The vectors a run grows (backup files, acknowledgements, the event heap, the shipping
-/// lists) or allocates (the violations found), kept between runs so that a campaign worker allocates them once, not per case.
+/// lists) or allocates (the violations found), kept between runs so that a campaign worker
+/// allocates them once, not per case.
 /// Holds nothing a run reads: each run clears what it takes.
 #[derive(Default)]
 pub struct Scratch {

@@ -57,9 +57,9 @@ pub static SAFETY: [&dyn Invariant; 5] = [
 
 /// Which of [`SAFETY`] are violated now (bit k for `SAFETY[k]`), among those whose bit is
 /// set in `pending`: the same checks, in the same order, called directly instead of
-/// through `dyn` (they run after every fault and step of every run), so that what they
-/// share (`ctx.step`, the pool's target) is worked out once. The message of a violation
-/// is `SAFETY[k].check`'s (rare: once per invariant and run at most).
+/// through `dyn` (they run after every fault and step of every run, and direct calls are
+/// inlined). The message of a violation is `SAFETY[k].check`'s, asked again only when one
+/// is found (once per invariant and run at most).
 pub fn violated_safety(w: &World, ctx: &Ctx, pending: u8) -> u8 {
     let on = |k: u8| pending & (1 << k) != 0;
     let found = [
