@@ -5,6 +5,7 @@
 use crate::assumptions::{MirrorLogShippingConfig, Name};
 use crate::backups::{restore_logs_from_copy_folder, share_path, take_log_backup};
 use crate::fault::Job;
+use crate::lsn::check_log_restore;
 use crate::sqlerror::{Failure, OsError, SqlError, Statement};
 use crate::topology::{Db, Dc, Instance};
 use crate::workload::Writers;
@@ -109,16 +110,26 @@ fn backup(w: &mut World, retention_s: u64) -> JobOutcome {
                 }
             }
         }
-        // "Delete files older than" on the share.
         if w.share_reachable(i.dc()) {
-            let horizon = w.now.saturating_sub(retention_s);
-            for f in older_than(w, horizon) {
-                f.on_share = FileState::Absent;
-            }
-            skip_gone(w);
+            share_retention(w, retention_s);
         }
     }
     out
+}
+
+/// The backup job's "delete files older than" on the share: the files it deletes, as
+/// indices into `w.files` (the oldest live ones, a range).
+#[inline]
+fn share_retention(w: &mut World, retention_s: u64) -> std::ops::Range<usize> {
+    let horizon = w.now.saturating_sub(retention_s);
+    let from = w.live_from;
+    let gone = older_than(w, horizon);
+    for f in gone.iter_mut() {
+        f.on_share = FileState::Absent;
+    }
+    let end = from + gone.len();
+    skip_gone(w);
+    from..end
 }
 
 pub(crate) fn secondary_ready(w: &World) -> Option<Db> {
@@ -305,8 +316,9 @@ struct Fixed {
     restore: Option<(Db, bool)>,
 }
 
+/// What a backup run does (`backup_path`).
 #[derive(Clone, Copy, Debug, Default)]
-enum BackupPath {
+pub(crate) enum BackupPath {
     /// [`run`] as it is: several instances back up, or none, or the backup fails.
     #[default]
     General,
@@ -319,8 +331,9 @@ enum BackupPath {
     },
 }
 
+/// What a copy run does, its checks passed or not (`copy_path`).
 #[derive(Clone, Copy, Debug, Default)]
-enum CopyPath {
+pub(crate) enum CopyPath {
     /// `copy_blocked`: the run copies nothing.
     #[default]
     Blocked,
@@ -330,7 +343,8 @@ enum CopyPath {
     Copies(Option<Db>),
 }
 
-fn backup_path(w: &World) -> BackupPath {
+/// Whether a backup run takes exactly one backup, which succeeds.
+pub(crate) fn backup_path(w: &World) -> BackupPath {
     if w.job_failing[Job::Backup as usize] {
         return BackupPath::General;
     }
@@ -362,7 +376,7 @@ fn backup_path(w: &World) -> BackupPath {
 }
 
 /// `copy_blocked` without its side effect (the note, made by each blocked run).
-fn copy_path(w: &World) -> CopyPath {
+pub(crate) fn copy_path(w: &World) -> CopyPath {
     if secondary_ready(w).is_none()
         || failing(w, Job::Copy)
         || !w.share_reachable(Dc::Dc2)
@@ -377,7 +391,10 @@ fn copy_path(w: &World) -> CopyPath {
     CopyPath::Copies(w.inst(Instance::Backup).ls_secondary.map(|c| c.database))
 }
 
-fn restore_path(w: &World) -> Option<(Db, bool)> {
+/// Whether a restore run gets to its restore loop: the secondary's database, and whether it
+/// can restore logs (`backups::log_restorable`); None when it does nothing (not
+/// configured, or failing).
+pub(crate) fn restore_path(w: &World) -> Option<(Db, bool)> {
     let db = secondary_ready(w)?;
     if failing(w, Job::Restore) {
         return None;
@@ -441,18 +458,11 @@ impl Pending {
             w.used.note(Name::LogShippingSchedule);
             crate::backups::append_log_backup(w, source, db);
             self.copy.push(w.files.len() - 1);
-            let horizon = w.now.saturating_sub(retention_s);
-            let from = w.live_from;
-            let gone = older_than(w, horizon);
+            let gone = share_retention(w, retention_s);
             if !gone.is_empty() {
-                for f in gone.iter_mut() {
-                    f.on_share = FileState::Absent;
-                }
-                let end = from + gone.len();
-                let n = self.copy.partition_point(|&k| k < end);
+                let n = self.copy.partition_point(|&k| k < gone.end);
                 self.copy.drain(..n);
             }
-            skip_gone(w);
             return;
         }
         let n0 = w.files.len();
@@ -516,9 +526,11 @@ impl Pending {
                     }
                     let f = &w.files[k];
                     let c = &mut w.instances[Instance::Backup.index()].dbs[db.index()];
-                    if f.in_copy_folder == FileState::Readable && f.first_lsn <= c.lsn {
+                    if f.in_copy_folder == FileState::Readable
+                        && check_log_restore(c.lsn, f.first_lsn, f.last_lsn).is_ok()
+                    {
                         // `roll_forward`'s success: readable, past the redo point (so not a
-                        // log ending at it) and not after it (no 4305).
+                        // log ending at it), and the log rule passes.
                         crate::backups::apply_log(c, f);
                     } else if crate::backups::roll_forward(w, Instance::Backup, db, k).is_err() {
                         all = false;

@@ -12,11 +12,10 @@
 //! in the copy folder comes of age.
 
 use crate::assumptions::{MirrorLogShippingConfig, Name};
-use crate::backups::log_restorable;
 use crate::fault::Job;
-use crate::jobs::secondary_ready;
+use crate::jobs::{backup_path, copy_path, restore_path, BackupPath, CopyPath};
 use crate::lsn::{check_log_restore, is_empty_log, LogRuleError};
-use crate::topology::{Db, Dc, Instance};
+use crate::topology::{Db, Instance};
 use crate::world::{BackupKind, FileState, World};
 
 /// The earliest simulated time at which a run of any log-shipping job could change `w`,
@@ -53,16 +52,10 @@ pub(crate) fn backup_quiet(w: &World) -> bool {
 
 /// The copy job (`jobs::copy`) changes nothing: not configured, failing, or nothing new.
 fn copy_quiet(w: &World) -> bool {
-    if secondary_ready(w).is_none()
-        || w.job_failing[Job::Copy as usize]
-        || !w.share_reachable(Dc::Dc2)
-        || !w.agent_share_read
-        || !w.agent_copy_write
-    {
-        return true;
-    }
-    if w.inst(Instance::Backup).disk_full {
-        return w.used.contains(Name::DiskFullScope);
+    match copy_path(w) {
+        CopyPath::Blocked => return true,
+        CopyPath::BlockedDiskFull => return w.used.contains(Name::DiskFullScope),
+        CopyPath::Copies(_) => {}
     }
     !w.files[w.live_from..].iter().any(|f| {
         f.kind == BackupKind::Log
@@ -75,13 +68,10 @@ fn copy_quiet(w: &World) -> bool {
 /// new log, or the next one fails without a trace), and its retention deletes nothing
 /// before the oldest file in the copy folder is older than the retention.
 fn restore_quiet_until(w: &World, retention_s: u64) -> u64 {
-    let Some(db) = secondary_ready(w) else {
+    let Some((db, restorable)) = restore_path(w) else {
         return u64::MAX;
     };
-    if w.job_failing[Job::Restore as usize] {
-        return u64::MAX;
-    }
-    if log_restorable(w, Instance::Backup, db).is_ok() {
+    if restorable {
         // `backups::restore_logs_from_copy_folder`: skipped files set a flag, the first new
         // log in LSN order is restored (a change) or fails (3201 unreadable, 4305/4326).
         let redo = w.db(Instance::Backup, db).lsn;
@@ -131,60 +121,30 @@ fn restore_quiet_until(w: &World, retention_s: u64) -> u64 {
 /// and nothing else. Checked here once; none of it is changed by such a period, so it holds
 /// for every period until the next event. `None`: not steady, play the runs one by one.
 pub fn steady_source(w: &World) -> Option<(Instance, Db)> {
-    // The backup job (`jobs::backup`): exactly one instance takes the backup, and every
-    // note it makes is made already.
-    if w.job_failing[Job::Backup as usize]
-        || (w.assumptions.mirror_log_shipping_config == MirrorLogShippingConfig::NotConfigured
-            && w.db(Instance::Mirror, Db::Mgc).available
-            && !w.used.contains(Name::MirrorLogShippingConfig))
+    // The backup job (`jobs::backup`): exactly one instance takes the backup and succeeds,
+    // and every note it makes is made already.
+    let BackupPath::One {
+        source: p,
+        db,
+        note_mirror,
+    } = backup_path(w)
+    else {
+        return None;
+    };
+    if (note_mirror && !w.used.contains(Name::MirrorLogShippingConfig))
         || !w.used.contains(Name::LogShippingSchedule)
     {
         return None;
     }
-    let mut source = None;
-    for i in [
-        Instance::Primary,
-        Instance::Mirror,
-        Instance::Backup,
-        Instance::BackupMirror,
-    ] {
-        let inst = w.inst(i);
-        let Some(cfg) = inst.ls_primary else { continue };
-        if cfg.backup_job_enabled
-            && inst.up
-            && w.dc_is_up(i.dc())
-            && inst.db(cfg.database).available
-        {
-            if source.is_some() {
-                return None;
-            }
-            source = Some((i, cfg.database));
-        }
-    }
-    let (p, db) = source?;
-    if p == Instance::Mirror && !w.used.contains(Name::MirrorLogShippingConfig) {
-        return None;
-    }
-    // `backups::take_log_backup` succeeds.
     let c = w.db(p, db);
-    if !c.has_full_backup || !w.share_reachable(p.dc()) || w.share_full {
-        return None;
-    }
     // The copy job (`jobs::copy`) runs and can copy.
-    if secondary_ready(w) != Some(db)
-        || w.job_failing[Job::Copy as usize]
-        || !w.share_reachable(Dc::Dc2)
-        || !w.agent_share_read
-        || !w.agent_copy_write
-        || w.inst(Instance::Backup).disk_full
-    {
+    if !matches!(copy_path(w), CopyPath::Copies(Some(d)) if d == db) {
         return None;
     }
     // The restore job (`jobs::restore`) runs, and its loop restores onto the point where
     // the next log backup begins (skipped files set a flag already set).
     let redo = w.db(Instance::Backup, db).lsn;
-    if w.job_failing[Job::Restore as usize]
-        || log_restorable(w, Instance::Backup, db).is_err()
+    if restore_path(w) != Some((db, true))
         || !w.coverage.log_file_skipped
         || redo != c.log_backup_from
     {

@@ -1,6 +1,7 @@
-//! `drill range` as a process on free ports, for the tests that talk to it as users do
-//! (one way to start it, read its endpoints and drive its console, shared by every test
-//! binary that needs it).
+//! What several test binaries share: `drill range` as a process on free ports, for the
+//! tests that talk to it as users do (one way to start it, read its endpoints and drive its
+//! console); the fuzz targets and the event-by-event reference the simulation's shortcuts
+//! are checked against (`reference`); the mutant corpus (`mutants`).
 #![allow(dead_code)] // each test binary uses part of it
 
 mod mutants;
