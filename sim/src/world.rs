@@ -319,10 +319,10 @@ pub struct World {
     /// good (nothing brings a file back): where the jobs' scans start. A cache kept by the
     /// retention (`jobs`), not state: no rule reads it.
     pub(crate) live_from: usize,
-    /// What the chat servers' loop of the last `reconcile` read ([`ServersInputs::key`]),
-    /// while no step or fault has changed a server since (`servers_mut` forgets it): a
-    /// cache, not state (no rule reads it). `reconcile` skips the loop when it is the same.
-    pub(crate) servers_memo: Option<u32>,
+    /// What the chat servers' loop of the last `reconcile` read ([`ServersInputs`]), while
+    /// no step or fault has changed a server since (`servers_mut` forgets it): a cache, not
+    /// state (no rule reads it). `reconcile` skips the loop when it is the same.
+    pub(crate) servers_memo: Option<ServersInputs>,
 }
 
 /// What an event (a step or a fault) may have changed of what [`World::reconcile`] reads.
@@ -341,8 +341,9 @@ pub(crate) enum Touched {
 /// What the servers' loop of `reconcile` depends on besides the servers themselves: where a
 /// server of each data center connects per pool state, whether it reads the CMS, whether
 /// its data center is up (the servers are in DC1 and DC2 only), the pool state, the full
-/// disks and the `inactive_server_session` setting.
-#[derive(Clone, Copy, Debug)]
+/// disks and the `inactive_server_session` setting. Fifteen bytes, compared as they are
+/// (equal inputs are equal fields; no packing into a key).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct ServersInputs {
     conn: [[Option<Instance>; 2]; 2],
     reads_cms: [bool; 2],
@@ -350,24 +351,6 @@ pub(crate) struct ServersInputs {
     pool_state: PoolState,
     disk_full: [bool; 5],
     closes: bool,
-}
-
-impl ServersInputs {
-    /// The inputs as one word, each in its own bits (an instance is 0 to 4, none 7), so
-    /// equal keys are equal inputs.
-    fn key(&self) -> u32 {
-        let conn = |c: Option<Instance>| c.map_or(7, |i| i as u32);
-        let bits = |b: &[bool]| b.iter().rev().fold(0, |k, &x| k << 1 | u32::from(x));
-        conn(self.conn[0][0])
-            | conn(self.conn[0][1]) << 3
-            | conn(self.conn[1][0]) << 6
-            | conn(self.conn[1][1]) << 9
-            | bits(&self.reads_cms) << 12
-            | bits(&self.dc_up) << 14
-            | (self.pool_state as u32) << 16
-            | bits(&self.disk_full) << 17
-            | u32::from(self.closes) << 22
-    }
 }
 
 fn dc_index(dc: Dc) -> usize {
@@ -648,8 +631,12 @@ impl World {
         // memo would skip it.
         #[cfg(debug_assertions)]
         {
-            let key = self.servers_inputs().key();
-            assert_eq!(self.servers_memo, Some(key), "the servers' inputs changed");
+            let inputs = self.servers_inputs();
+            assert_eq!(
+                self.servers_memo,
+                Some(inputs),
+                "the servers' inputs changed"
+            );
             self.reconcile_servers();
         }
     }
@@ -685,8 +672,7 @@ impl World {
     /// The chat servers: their view of the CMS, their connections and the writers.
     fn reconcile_servers(&mut self) {
         let inputs = self.servers_inputs();
-        let key = inputs.key();
-        if self.servers_memo == Some(key) {
+        if self.servers_memo == Some(inputs) {
             // The loop is idempotent: run again with the same inputs on the servers as it
             // left them, it changes nothing and notes no assumption it has not noted, and
             // the writers are those of its last run (checked in debug builds).
@@ -703,7 +689,7 @@ impl World {
             return;
         }
         self.writer_load = servers_pass(&inputs, &mut self.servers, &mut self.used);
-        self.servers_memo = Some(key);
+        self.servers_memo = Some(inputs);
     }
 
     /// What the servers' loop reads of the world.
