@@ -8,6 +8,7 @@ use crate::sqlerror::{sql, CmdletError, Failure, OsError, SqlError, Statement};
 use crate::topology::{server_dc, Db, Dc, Instance, PoolState, SERVER_COUNT};
 use crate::world::*;
 use serde::Serialize;
+use smallvec::SmallVec;
 
 use crate::assumptions::Name;
 use crate::backups::{
@@ -46,7 +47,9 @@ pub enum Effect {
         mirror: Instance,
     },
     ActiveServersSet {
-        active: Vec<u8>,
+        /// Inline (at most eight servers): a fuzz case sets the list twice per phase and
+        /// never prints it. Serialized as the list it is.
+        active: SmallVec<[u8; SERVER_COUNT]>,
     },
     ServicesStopped {
         servers: u32,
@@ -355,7 +358,7 @@ fn apply_inner(w: &mut World, a: &Action) -> Result<Effect, Failure> {
                 s.active = a;
             }
             Ok(Effect::ActiveServersSet {
-                active: active_list(w),
+                active: active_servers(w),
             })
         }
         StopChatServices { dc } => {
@@ -541,6 +544,11 @@ fn apply_inner(w: &mut World, a: &Action) -> Result<Effect, Failure> {
 }
 
 pub fn active_list(w: &World) -> Vec<u8> {
+    active_servers(w).to_vec()
+}
+
+/// The active servers' numbers, in order.
+fn active_servers(w: &World) -> SmallVec<[u8; SERVER_COUNT]> {
     (0..SERVER_COUNT)
         .filter(|n| w.servers[*n].active)
         .map(|n| (n + 1) as u8)

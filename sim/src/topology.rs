@@ -149,10 +149,10 @@ pub enum Layout {
 
 impl Layout {
     /// The servers active in normal operation.
-    pub fn initial_active(self) -> Vec<u8> {
+    pub fn initial_active(self) -> [u8; 4] {
         match self {
-            Layout::TwoPlusTwo => vec![1, 2, 5, 6],
-            Layout::FourPlusZero => vec![1, 2, 3, 4],
+            Layout::TwoPlusTwo => [1, 2, 5, 6],
+            Layout::FourPlusZero => [1, 2, 3, 4],
         }
     }
     /// Whether the inter-DC link is low latency and high bandwidth.

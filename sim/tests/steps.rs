@@ -126,12 +126,17 @@ fn f7_and_b1_set_the_active_list_and_removed_servers_keep_their_clients() {
     let mut w = after_dc1_outage("DC2");
     act(&mut w, r#"{"kind":"kill_sessions_and_recover"}"#).unwrap();
     act(&mut w, r#"{"kind":"set_pool_state","state":"FailedOver"}"#).unwrap();
-    act(
+    let set = act(
         &mut w,
         r#"{"kind":"set_active_servers","servers":{"dc":"DC2"}}"#,
     )
     .unwrap();
     assert_eq!(sim::steps::active_list(&w), vec![5, 6, 7, 8]);
+    // The effect keeps its list inline, and serializes it as the list it is.
+    assert_eq!(
+        serde_json::to_string(&set).unwrap(),
+        r#"{"effect":"active_servers_set","active":[5,6,7,8]}"#
+    );
     act(&mut w, r#"{"kind":"set_active_servers","servers":"clear"}"#).unwrap();
     assert!(sim::steps::active_list(&w).is_empty());
     // Gap 9: clearing the list does not drop existing connections; writes go on, though
