@@ -479,7 +479,26 @@ impl World {
             live_from: 0,
             servers_memo: None,
         };
-        world.reconcile();
+        // `reconcile`'s copies part, worked out: both mgc partners are up, connected and
+        // SYNCHRONIZED (its mirroring part changes nothing), and the copies available are
+        // the principal's mgc and, on the primary, mgccomp (ONLINE, not mirrored).
+        for db in [Db::Mgc, Db::Mgccomp] {
+            let c = world.db_mut(Instance::Primary, db);
+            c.available = c.state == DbState::Online;
+        }
+        #[cfg(debug_assertions)]
+        {
+            let mut again = world.clone();
+            again.reconcile_copies();
+            for (a, b) in again.instances.iter().zip(&world.instances) {
+                assert_eq!(
+                    a.dbs, b.dbs,
+                    "the new world's copies are not as reconcile leaves them"
+                );
+            }
+            assert_eq!((again.coverage, again.used), (world.coverage, world.used));
+        }
+        world.reconcile_servers();
         world
     }
 
