@@ -240,6 +240,52 @@ impl Events {
     }
 }
 
+#[cfg(test)]
+mod events_tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BinaryHeap;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        /// The sorted queue takes the events in the order the binary heap it replaced took
+        /// them, pushes and pops interleaved (times with ties; sequences differ, as the
+        /// loop numbers them).
+        #[test]
+        fn events_come_out_as_from_the_heap(
+            ops in proptest::collection::vec((any::<bool>(), 0u64..20, 0u8..6), 0..80),
+        ) {
+            let mut q = Events::default();
+            let mut heap = BinaryHeap::new();
+            for (seq, &(pop, t, kind)) in ops.iter().enumerate() {
+                if pop {
+                    prop_assert_eq!(q.pop(), heap.pop());
+                } else {
+                    let ev = match kind {
+                        0 => Ev::Fault(u32::from(kind)),
+                        1 => Ev::PhaseStart(1),
+                        2 => Ev::StepEnd(0, 3),
+                        3 => Ev::StepRetry(1, 2),
+                        4 => Ev::Job(1),
+                        _ => Ev::End,
+                    };
+                    let e = Reverse((t, seq as u64, ev));
+                    q.push(e);
+                    heap.push(e);
+                }
+                prop_assert_eq!(q.peek(), heap.peek());
+                prop_assert_eq!(q.len(), heap.len());
+            }
+            let mut rest = Vec::new();
+            while let Some(e) = heap.pop() {
+                rest.push(e);
+            }
+            rest.reverse();
+            prop_assert_eq!(q.as_slice(), rest.as_slice());
+        }
+    }
+}
+
 /// [`run_verdicts`] with the vectors of `scratch` (and left there for the next run).
 pub fn run_verdicts_in(scratch: &mut Scratch, s: &Scenario, runbooks: &[Runbook]) -> Verdicts {
     let mut sim = Sim::new_in(
@@ -1910,51 +1956,5 @@ impl<'a> Stepper<'a> {
     /// The report of the run so far (call when `done`).
     pub fn report(self) -> Report {
         self.sim.report()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-    use std::collections::BinaryHeap;
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(300))]
-        /// The sorted queue takes the events in the order the binary heap it replaced took
-        /// them, pushes and pops interleaved (times with ties; sequences differ, as the
-        /// loop numbers them).
-        #[test]
-        fn events_come_out_as_from_the_heap(
-            ops in proptest::collection::vec((any::<bool>(), 0u64..20, 0u8..6), 0..80),
-        ) {
-            let mut q = Events::default();
-            let mut heap = BinaryHeap::new();
-            for (seq, &(pop, t, kind)) in ops.iter().enumerate() {
-                if pop {
-                    prop_assert_eq!(q.pop(), heap.pop());
-                } else {
-                    let ev = match kind {
-                        0 => Ev::Fault(u32::from(kind)),
-                        1 => Ev::PhaseStart(1),
-                        2 => Ev::StepEnd(0, 3),
-                        3 => Ev::StepRetry(1, 2),
-                        4 => Ev::Job(1),
-                        _ => Ev::End,
-                    };
-                    let e = Reverse((t, seq as u64, ev));
-                    q.push(e);
-                    heap.push(e);
-                }
-                prop_assert_eq!(q.peek(), heap.peek());
-                prop_assert_eq!(q.len(), heap.len());
-            }
-            let mut rest = Vec::new();
-            while let Some(e) = heap.pop() {
-                rest.push(e);
-            }
-            rest.reverse();
-            prop_assert_eq!(q.as_slice(), rest.as_slice());
-        }
     }
 }
