@@ -39,12 +39,6 @@ impl<'a> Iterator for Ranges<'a> {
 
 impl ExactSizeIterator for Ranges<'_> {}
 
-impl DoubleEndedIterator for Ranges<'_> {
-    fn next_back(&mut self) -> Option<Self::Item> {
-        self.last.take().or_else(|| self.init.next_back())
-    }
-}
-
 /// Equal when they hold the same ranges (an empty set's `last` may be any empty range).
 impl PartialEq for RangeSet {
     fn eq(&self, other: &Self) -> bool {
@@ -266,7 +260,6 @@ mod tests {
         s.add(9, 12);
         assert_eq!(serde_json::to_string(&s).unwrap(), "[[3,7],[9,12]]");
         assert_eq!(format!("{s:?}"), "RangeSet([(3, 7), (9, 12)])");
-        assert_eq!(s.ranges().next_back(), Some(&(9, 12)));
         assert_eq!(s.ranges().last(), Some(&(9, 12)));
     }
 
