@@ -256,34 +256,36 @@ fn runs_first(s: &[Schedule; 3], j: usize, k: usize, t: u64) -> bool {
 /// The runs of the three jobs before `end` in closed form (no iteration over them).
 /// Intervals must be at least 1.
 pub fn skip_runs(s: &[Schedule; 3], seq: u64, end: u64) -> Skipped {
-    let runs: [u64; 3] = std::array::from_fn(|j| {
+    // Each job's runs and the time of its last one, from one division each (the last run is
+    // `q` intervals after the first; 0 when it has none, which no time before it equals).
+    let mut runs = [0u64; 3];
+    let mut last = [0u64; 3];
+    for j in 0..3 {
         let (t, i) = (s[j].next.0, s[j].interval);
-        if t >= end {
-            0
-        } else {
-            (end - 1 - t) / i + 1
+        if t < end {
+            let q = (end - 1 - t) / i;
+            runs[j] = q + 1;
+            last[j] = t + q * i;
         }
-    });
-    let total: u64 = runs.iter().sum();
-    let last = |j: usize| s[j].next.0 + (runs[j] - 1) * s[j].interval;
-    let mut next = [(0, 0); 3];
+    }
+    let total = runs[0] + runs[1] + runs[2];
+    let mut next = [s[0].next, s[1].next, s[2].next];
     for j in 0..3 {
         if runs[j] == 0 {
-            next[j] = s[j].next;
             continue;
         }
-        let lj = last(j);
+        let lj = last[j];
         // Runs processed up to and including j's last one: all of j's, and of each other
         // job those before lj, plus the one at lj if it comes first.
         let mut done = runs[j];
-        for k in (0..3).filter(|&k| k != j && runs[k] > 0) {
-            let (tk, ik) = (s[k].next.0, s[k].interval);
-            if tk > lj {
+        for k in 0..3 {
+            if k == j || runs[k] == 0 || s[k].next.0 > lj {
                 continue;
             }
             // One division for both: k's runs before lj (the quotient rounded up, at most
             // its runs) and whether one falls on lj (no remainder, within its runs).
-            let (q, r) = ((lj - tk) / ik, (lj - tk) % ik);
+            let (d, ik) = (lj - s[k].next.0, s[k].interval);
+            let (q, r) = (d / ik, d % ik);
             done += (q + u64::from(r != 0)).min(runs[k]);
             if r == 0 && q < runs[k] && runs_first(s, k, j, lj) {
                 done += 1;
@@ -291,12 +293,11 @@ pub fn skip_runs(s: &[Schedule; 3], seq: u64, end: u64) -> Skipped {
         }
         next[j] = (lj + s[j].interval, seq + done);
     }
-    let last_t = (0..3).filter(|&j| runs[j] > 0).map(last).max().unwrap_or(0);
     Skipped {
         runs,
         next,
         seq: seq + total,
-        last_t,
+        last_t: last[0].max(last[1]).max(last[2]),
     }
 }
 

@@ -113,8 +113,9 @@ impl World {
         (n > 0).then_some((from, n))
     }
 
-    /// Writes `[start, start + n)` acknowledged over `[from, to)`.
-    #[inline]
+    /// Writes `[start, start + n)` acknowledged over `[from, to)`. Always inlined, as
+    /// `apply_writes`: out of line, saving and restoring registers was a third of each.
+    #[inline(always)]
     fn acknowledge(&mut self, start: u64, n: u64, from: u64, to: u64) {
         self.next_write = start + n;
         if let Some(last) = self.acks.last_mut() {
@@ -150,7 +151,7 @@ impl World {
         })
     }
 
-    #[inline]
+    #[inline(always)]
     fn apply_writes(&mut self, i: Instance, partner: Option<Instance>, a: u64, b: u64) {
         let lsn_step = (b - a) as u128 * LSN_PER_WRITE;
         self.db_mut(i, Db::Mgc).take_writes(a, b, lsn_step);

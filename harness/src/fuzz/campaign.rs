@@ -23,7 +23,7 @@ pub fn case_seed(campaign: u64, i: u64) -> u64 {
 
 pub fn scenario(shape: &Shape, campaign: u64, i: u64) -> Scenario {
     let seed = case_seed(campaign, i);
-    gen::build(shape, &gen::draw(&gen::strategy(), seed), seed)
+    gen::build(shape, &gen::draw_direct(seed), seed)
 }
 
 #[derive(Clone, Debug, Default)]
@@ -90,8 +90,6 @@ pub fn run(p: &Plan) -> Tally {
     std::thread::scope(|sc| {
         for _ in 0..p.jobs.max(1) {
             sc.spawn(|| {
-                let strat = gen::strategy();
-                let mut runner = gen::runner();
                 // The run's vectors, allocated once per worker.
                 let mut scratch = engine::Scratch::default();
                 let mut t = Tally::new();
@@ -106,8 +104,8 @@ pub fn run(p: &Plan) -> Tally {
                     let b = (a + BLOCK).min(p.cases);
                     for i in a..b {
                         let seed = case_seed(p.seed, i);
-                        let s =
-                            gen::build(p.shape, &gen::draw_with(&mut runner, &strat, seed), seed);
+                        // proptest's draw, without its value trees (see `draw_direct`).
+                        let s = gen::build(p.shape, &gen::draw_direct(seed), seed);
                         // Only verdicts and coverage: the report is built for the few
                         // counterexamples, replayed after the campaign.
                         let r = engine::run_verdicts_in(&mut scratch, &s, p.runbooks);
