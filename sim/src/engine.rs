@@ -116,6 +116,18 @@ pub fn plan_phase(s: &Scenario, phase: usize, rb: &Runbook) -> Vec<Planned> {
     out
 }
 
+/// Whether `plans` are the runbooks' own plans (what `plan_phase` gives without deviations).
+fn own_plans(plans: &[Vec<Planned>], runbooks: &[Runbook]) -> bool {
+    plans.len() == runbooks.len()
+        && plans.iter().zip(runbooks).all(|(plan, rb)| {
+            plan.len() == rb.steps.len()
+                && plan
+                    .iter()
+                    .enumerate()
+                    .all(|(i, p)| p.src == i && p.action.is_none() && p.extra_delay_s == 0)
+        })
+}
+
 #[derive(Clone)]
 struct Down {
     since: u64,
@@ -177,8 +189,9 @@ pub fn run_verdicts(s: &Scenario, runbooks: &[Runbook]) -> Verdicts {
 
 /// The vectors a run grows (backup files, acknowledgements, the event heap, the shipping
 /// lists) or allocates (the violations found), kept between runs so that a campaign worker
-/// allocates them once, not per case.
-/// Holds nothing a run reads: each run clears what it takes.
+/// allocates them once, not per case, and the runbooks' own plans (shared, never changed).
+/// Holds nothing a run reads unchecked: each run clears the vectors it takes, and reuses
+/// the plans only where they are the ones it would build.
 #[derive(Default)]
 pub struct Scratch {
     files: Vec<crate::world::BackupFile>,
@@ -186,6 +199,8 @@ pub struct Scratch {
     q: Events,
     pending: jobs::Pending,
     violations: Vec<Option<Violation>>,
+    /// The last run's plans, kept for the next run when they are the runbooks' own.
+    plans: Option<std::sync::Arc<[Vec<Planned>]>>,
 }
 
 /// The pending events other than job runs, as (time, scheduling sequence, event): the
@@ -377,19 +392,25 @@ impl<'a> Sim<'a> {
     }
 
     fn new_in(s: &'a Scenario, runbooks: &'a [Runbook], opts: Options, scratch: Scratch) -> Self {
-        let plans = runbooks
-            .iter()
-            .enumerate()
-            .map(|(i, rb)| plan_phase(s, i, rb))
-            .collect();
-        let mut w = World::new(s);
         let Scratch {
             mut files,
             mut acks,
             mut q,
             mut pending,
             mut violations,
+            plans,
         } = scratch;
+        // Without deviations a phase's plan is its runbook's steps in order, unchanged: an
+        // earlier run's plans that are exactly that (checked step by step) are these.
+        let plans = match plans {
+            Some(p) if s.deviations.is_empty() && own_plans(&p, runbooks) => p,
+            _ => runbooks
+                .iter()
+                .enumerate()
+                .map(|(i, rb)| plan_phase(s, i, rb))
+                .collect(),
+        };
+        let mut w = World::new(s);
         // World::new starts both empty: the same, in the vectors of an earlier run.
         debug_assert!(w.files.is_empty() && w.acks.is_empty());
         files.clear();
@@ -466,6 +487,7 @@ impl<'a> Sim<'a> {
             q: self.q,
             pending: self.pending,
             violations: self.violations,
+            plans: Some(self.plans),
         }
     }
 

@@ -98,3 +98,38 @@ fn repeating_f4_fails_with_3153_and_the_runbook_stops() {
     );
     assert!(r.violated().contains(&"service_restored"));
 }
+
+/// A campaign worker's scratch keeps the last run's plans for the next run only where they
+/// are the runbooks' own: runs with and without deviations, on runbooks of different
+/// lengths, in turn on one scratch give the verdicts of a fresh one each.
+#[test]
+fn a_reused_scratch_plays_each_scenario_with_its_own_plans() {
+    use sim::engine::{run_verdicts, run_verdicts_in, Scratch};
+    let documented = [failover()];
+    let corrected: [Runbook; 1] = [serde_json::from_str(include_str!(
+        "../../scenarios/runbooks/failover-corrected.json"
+    ))
+    .unwrap()];
+    let plain = scenario("[]");
+    let skip_f2 = scenario(r#"[{"step":"F2","deviation":"skip"}]"#);
+    let repeat_f4 = scenario(r#"[{"step":"F4","deviation":"repeat"}]"#);
+    let runs: [(&Scenario, &[Runbook]); 7] = [
+        (&plain, &documented),
+        (&skip_f2, &documented),
+        (&plain, &documented),
+        (&plain, &corrected),
+        (&repeat_f4, &documented),
+        (&plain, &documented),
+        (&skip_f2, &corrected),
+    ];
+    let mut scratch = Scratch::default();
+    let mut differ = 0;
+    for (i, (s, rbs)) in runs.iter().enumerate() {
+        let fresh = run_verdicts(s, rbs);
+        assert_eq!(run_verdicts_in(&mut scratch, s, rbs), fresh, "run {i}");
+        differ += usize::from(fresh != run_verdicts(&plain, &documented));
+    }
+    // The deviations and the other runbook change what a run does (the test would not see
+    // a plan left over from the run before otherwise).
+    assert!(differ >= 3, "only {differ} runs differ from the plain one");
+}
