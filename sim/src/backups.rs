@@ -353,20 +353,22 @@ pub fn best_reachable_redo(w: &World, db: Db, redo: Lsn) -> Lsn {
             && (f.in_copy_folder == FileState::Readable
                 || (share_ok && f.on_share == FileState::Readable))
     };
-    let chain = |files: &mut dyn Iterator<Item = &BackupFile>| {
-        files.fold(redo, |r, f| {
-            check_log_restore(r, f.first_lsn, f.last_lsn).unwrap_or(r)
-        })
-    };
     // Files are kept in id order, and their LSNs usually rise with it: then the id order
     // is already the sort's order, and the chain is walked without collecting and sorting.
     let key = |f: &BackupFile| (f.first_lsn, f.last_lsn, f.id);
     if w.files.iter().filter(reachable).map(key).is_sorted() {
-        return chain(&mut w.files.iter().filter(reachable));
+        return log_chain(redo, w.files.iter().filter(reachable));
     }
     let mut cands: Vec<&BackupFile> = w.files.iter().filter(reachable).collect();
     cands.sort_by_key(|f| key(f));
-    chain(&mut cands.into_iter())
+    log_chain(redo, cands)
+}
+
+/// The redo point after `files`, in order, each restored where the log rule allows it.
+fn log_chain<'f>(redo: Lsn, files: impl IntoIterator<Item = &'f BackupFile>) -> Lsn {
+    files.into_iter().fold(redo, |r, f| {
+        check_log_restore(r, f.first_lsn, f.last_lsn).unwrap_or(r)
+    })
 }
 
 /// The backup files a copy (F2) or log-restore (F3) step will touch, as (files, writes they

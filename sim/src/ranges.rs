@@ -121,21 +121,14 @@ impl RangeSet {
         self.add_other(a, b);
     }
 
+    /// `add` past its inlined cases: an empty range, or `[a, b)` neither extending the last
+    /// range nor starting an empty set.
     fn add_other(&mut self, a: u64, b: u64) {
         if a >= b {
             return;
         }
-        if self.is_empty() {
-            self.last = (a, b);
-            return;
-        }
-        if self.last.1 == a {
-            self.last.1 = b;
-            return;
-        }
         if self.last.1 < a {
-            self.init.push(self.last);
-            self.last = (a, b);
+            self.push_after(a, b);
             return;
         }
         self.normalize_with(a, b);

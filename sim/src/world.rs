@@ -487,17 +487,7 @@ impl World {
             c.available = c.state == DbState::Online;
         }
         #[cfg(debug_assertions)]
-        {
-            let mut again = world.clone();
-            again.reconcile_copies();
-            for (a, b) in again.instances.iter().zip(&world.instances) {
-                assert_eq!(
-                    a.dbs, b.dbs,
-                    "the new world's copies are not as reconcile leaves them"
-                );
-            }
-            assert_eq!((again.coverage, again.used), (world.coverage, world.used));
-        }
+        world.assert_copies_settled("the new world");
         world.reconcile_servers();
         world
     }
@@ -630,18 +620,7 @@ impl World {
         // copies' states and mirroring, and time only for a mirror catching up: all as it
         // left them, and it is idempotent (checked in debug builds).
         #[cfg(debug_assertions)]
-        {
-            let mut again = self.clone();
-            again.reconcile_copies();
-            for (a, b) in again.instances.iter().zip(&self.instances) {
-                assert_eq!(a.dbs, b.dbs, "reconcile would change a database copy");
-            }
-            assert_eq!(
-                (again.coverage, again.used),
-                (self.coverage, self.used),
-                "reconcile would note something new"
-            );
-        }
+        self.assert_copies_settled("an event that touches no copy");
         if touched == Touched::Servers {
             self.reconcile_servers();
             return;
@@ -658,6 +637,22 @@ impl World {
             );
             self.reconcile_servers();
         }
+    }
+
+    /// Debug builds: `reconcile_copies` would change no copy and note nothing new (`after`
+    /// says where the world comes from).
+    #[cfg(debug_assertions)]
+    fn assert_copies_settled(&self, after: &str) {
+        let mut again = self.clone();
+        again.reconcile_copies();
+        for (a, b) in again.instances.iter().zip(&self.instances) {
+            assert_eq!(a.dbs, b.dbs, "after {after}, reconcile would change a copy");
+        }
+        assert_eq!(
+            (again.coverage, again.used),
+            (self.coverage, self.used),
+            "after {after}, reconcile would note something new"
+        );
     }
 
     /// A mirroring session is SYNCHRONIZING: `reconcile_mirroring` may find it caught up

@@ -84,6 +84,12 @@ pub struct Plan<'a> {
 const BLOCK: u64 = 256;
 
 pub fn run(p: &Plan) -> Tally {
+    run_cases(p, p.cases, |k| k)
+}
+
+/// Play `count` cases of the campaign, the k-th being campaign case `case(k)` (its seed and
+/// its number in the tally): all of them (`run`), or a shard's (`shard::run`).
+pub fn run_cases(p: &Plan, count: u64, case: impl Fn(u64) -> u64 + Sync) -> Tally {
     let next = AtomicU64::new(0);
     let done = AtomicU64::new(0);
     let total = Mutex::new(Tally::new());
@@ -98,11 +104,11 @@ pub fn run(p: &Plan) -> Tally {
                         break;
                     }
                     let a = next.fetch_add(BLOCK, Ordering::Relaxed);
-                    if a >= p.cases {
+                    if a >= count {
                         break;
                     }
-                    let b = (a + BLOCK).min(p.cases);
-                    for i in a..b {
+                    let b = (a + BLOCK).min(count);
+                    for i in (a..b).map(&case) {
                         let seed = case_seed(p.seed, i);
                         // proptest's draw, without its value trees (see `draw_direct`).
                         let s = gen::build(p.shape, &gen::draw_direct(seed), seed);
