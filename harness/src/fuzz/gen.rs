@@ -92,10 +92,24 @@ pub fn runner() -> TestRunner {
 }
 
 fn case_rng(seed: u64) -> TestRng {
+    TestRng::from_seed(RngAlgorithm::XorShift, &case_seed_bytes(seed))
+}
+
+/// The 16 bytes of case `seed`'s generator.
+fn case_seed_bytes(seed: u64) -> [u8; 16] {
     let mut bytes = [0u8; 16];
     bytes[..8].copy_from_slice(&seed.to_le_bytes());
     bytes[8..].copy_from_slice(&(!seed).rotate_left(17).to_le_bytes());
-    TestRng::from_seed(RngAlgorithm::XorShift, &bytes)
+    bytes
+}
+
+/// [`case_rng`]'s generator itself: a `TestRng` seeded for `XorShift` is this generator
+/// from the same bytes and passes every call on to it (proptest's `from_seed_internal`,
+/// `next_u32_inner`), so it draws the same numbers without matching on the algorithm at
+/// each one.
+fn case_xorshift(seed: u64) -> rand_xorshift::XorShiftRng {
+    use rand::SeedableRng;
+    rand_xorshift::XorShiftRng::from_seed(case_seed_bytes(seed))
 }
 
 /// [`draw`] on a reused runner: its generator is reset to the case's, and nothing else of
@@ -116,13 +130,15 @@ pub fn draw_with<S: Strategy<Value = Draw>>(runner: &mut TestRunner, strat: &S, 
 /// elements in order; `option::of`, a pick weighted 1:1 (`Uniform::new(0, sum)`; `None`
 /// below its weight), and for `Some` the seed of the `None` arm's lazy tree (16 bytes, its
 /// runner's `partial_clone`) before the value; `collection::vec`, the length
-/// `Uniform::new_inclusive` over the size range (`usize`), then each element.
+/// `Uniform::new_inclusive` over the size range (`usize`), then each element. The calls go
+/// to the case's XorShift generator directly (`case_xorshift`), as `TestRng` passes them on.
 pub fn draw_direct(seed: u64) -> Draw {
     use rand::distr::{uniform::SampleUniform, Distribution, Uniform};
-    fn range<T: SampleUniform>(r: &mut TestRng, a: T, b: T) -> T {
+    type Gen = rand_xorshift::XorShiftRng;
+    fn range<T: SampleUniform>(r: &mut Gen, a: T, b: T) -> T {
         Uniform::new(a, b).expect("non-empty").sample(r)
     }
-    let r = &mut case_rng(seed);
+    let r = &mut case_xorshift(seed);
     let topo = (
         range(r, 0u8, 3),
         r.random::<bool>(),
@@ -156,7 +172,7 @@ pub fn draw_direct(seed: u64) -> Draw {
         r.random::<bool>(),
         range(r, 0u64, 6 * 3600),
     );
-    let len = |r: &mut TestRng, max: usize| {
+    let len = |r: &mut Gen, max: usize| {
         Uniform::new_inclusive(0usize, max)
             .expect("non-empty")
             .sample(r)
