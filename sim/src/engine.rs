@@ -213,6 +213,26 @@ pub struct Scratch {
 #[derive(Clone, Default)]
 struct Events(Vec<Reverse<(u64, u64, Ev)>>);
 
+/// (time, seq) as one number, ordered as the pair.
+#[inline(always)]
+fn key((t, seq): (u64, u64)) -> u128 {
+    (u128::from(t) << 64) | u128::from(seq)
+}
+
+/// Which of the three jobs' next runs comes first: the earliest, ties by scheduling order
+/// (seqs differ). As one number each, (time, seq) compare without branches on their order,
+/// which follows the three schedules and mispredicts often.
+#[inline(always)]
+fn earliest(n: &[(u64, u64); 3]) -> usize {
+    let (k0, k1, k2) = (key(n[0]), key(n[1]), key(n[2]));
+    let (a, ka) = if k0 <= k1 { (0, k0) } else { (1, k1) };
+    if ka <= k2 {
+        a
+    } else {
+        2
+    }
+}
+
 impl Events {
     /// Insert, the latest first: before the entries that come before it (compared as the
     /// heap compared them, `Reverse` of the tuple, the earliest greatest).
@@ -694,11 +714,16 @@ impl<'a> Sim<'a> {
         // left to: a run at or after `stop` is not shipped (the horizon as a time whose
         // every run is at or after it).
         let stop = heap.min((HORIZON_S + 1, 0));
+        let stop = (u128::from(stop.0) << 64) | u128::from(stop.1);
+        // The schedules and the sequence counter in locals while the runs go (`next_job` and
+        // `schedule_job` on them), written back after.
+        let (mut next, mut seq) = (self.jobs_next, self.seq);
         let mut runs = 0;
         loop {
-            let (j, (t, seq)) = self.next_job();
+            let j = earliest(&next);
+            let t = next[j].0;
             let work = 1 + self.w.files.len() as u64;
-            if (t, seq) >= stop || self.work + work > WORK_BUDGET {
+            if key(next[j]) >= stop || self.work + work > WORK_BUDGET {
                 break;
             }
             runs += 1;
@@ -714,8 +739,10 @@ impl<'a> Sim<'a> {
                     pending.restore(&mut self.w, retention_s);
                 }
             }
-            self.schedule_job(j, t.saturating_add(intervals[j]));
+            seq += 1;
+            next[j] = (t.saturating_add(intervals[j]), seq);
         }
+        (self.jobs_next, self.seq) = (next, seq);
         // Counted once per gap: each run is an event, a job event, a shipped run.
         self.stats.events += runs;
         self.stats.job_events += runs;
@@ -823,14 +850,8 @@ impl<'a> Sim<'a> {
     /// The job whose run comes first, and its (time, seq): the earliest, ties by
     /// scheduling order (seqs differ).
     fn next_job(&self) -> (usize, (u64, u64)) {
-        // As one number each, (time, seq) compare without branches on their order, which
-        // follows the three schedules and mispredicts often.
-        let n = &self.jobs_next;
-        let key = |j: usize| (u128::from(n[j].0) << 64) | u128::from(n[j].1);
-        let (k0, k1, k2) = (key(0), key(1), key(2));
-        let (a, ka) = if k0 <= k1 { (0, k0) } else { (1, k1) };
-        let j = if ka <= k2 { a } else { 2 };
-        (j, n[j])
+        let j = earliest(&self.jobs_next);
+        (j, self.jobs_next[j])
     }
 
     /// The event [`Self::next_event`] would take, left in place.
