@@ -234,11 +234,13 @@ fn earliest(n: &[(u64, u64); 3]) -> usize {
 }
 
 impl Events {
-    /// Insert, the latest first: before the entries that come before it (compared as the
-    /// heap compared them, `Reverse` of the tuple, the earliest greatest).
+    /// Insert, the latest first: before the entries that come before it (as the heap
+    /// ordered them, `Reverse` of the tuple, the earliest greatest).
     fn push(&mut self, e: Reverse<(u64, u64, Ev)>) {
+        // (time, seq) as one number: the sequences differ, so they decide the order alone.
+        let k = key((e.0 .0, e.0 .1));
         let mut i = self.0.len();
-        while i > 0 && self.0[i - 1] > e {
+        while i > 0 && key((self.0[i - 1].0 .0, self.0[i - 1].0 .1)) < k {
             i -= 1;
         }
         self.0.insert(i, e);
