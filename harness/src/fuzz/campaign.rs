@@ -82,6 +82,28 @@ pub struct Plan<'a> {
 }
 
 const BLOCK: u64 = 256;
+/// The smallest block, claimed near the end of a campaign.
+const MIN_BLOCK: u64 = 16;
+
+/// Claim the next block of `count` cases from `next`: `BLOCK` cases, fewer near the end (a
+/// quarter of what is left per worker, down to `MIN_BLOCK`) so that the workers finish
+/// about together instead of one idling while the other plays a whole block. Blocks are
+/// still claimed in order, and which worker plays a case changes no result (the tally
+/// adds up, and keeps the lowest first violation).
+fn claim(next: &AtomicU64, count: u64, jobs: u64) -> Option<std::ops::Range<u64>> {
+    let mut a = next.load(Ordering::Relaxed);
+    loop {
+        if a >= count {
+            return None;
+        }
+        let left = count - a;
+        let size = (left / (4 * jobs)).clamp(MIN_BLOCK, BLOCK).min(left);
+        match next.compare_exchange_weak(a, a + size, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return Some(a..a + size),
+            Err(now) => a = now,
+        }
+    }
+}
 
 pub fn run(p: &Plan) -> Tally {
     run_cases(p, p.cases, |k| k)
@@ -103,11 +125,10 @@ pub fn run_cases(p: &Plan, count: u64, case: impl Fn(u64) -> u64 + Sync) -> Tall
                     if p.deadline.is_some_and(|d| Instant::now() >= d) {
                         break;
                     }
-                    let a = next.fetch_add(BLOCK, Ordering::Relaxed);
-                    if a >= count {
+                    let Some(block) = claim(&next, count, p.jobs.max(1) as u64) else {
                         break;
-                    }
-                    let b = (a + BLOCK).min(count);
+                    };
+                    let (a, b) = (block.start, block.end);
                     for i in (a..b).map(&case) {
                         let seed = case_seed(p.seed, i);
                         // proptest's draw, without its value trees (see `draw_direct`).
@@ -138,4 +159,42 @@ pub fn run_cases(p: &Plan, count: u64, case: impl Fn(u64) -> u64 + Sync) -> Tall
         }
     });
     total.into_inner().expect("no thread panicked")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Claimed one after another, the blocks cover the cases once each, in order, whole
+    /// blocks while much is left and smaller ones (never below the minimum but at the very
+    /// end) near the end.
+    #[test]
+    fn blocks_cover_the_cases_in_order_smaller_near_the_end() {
+        for (count, jobs) in [
+            (0, 1),
+            (5, 2),
+            (300, 2),
+            (100_000, 2),
+            (100_000, 1),
+            (777, 3),
+        ] {
+            let next = AtomicU64::new(0);
+            let mut sizes = Vec::new();
+            let mut end = 0;
+            while let Some(b) = claim(&next, count, jobs) {
+                assert_eq!(b.start, end);
+                assert!(!b.is_empty() && b.end <= count);
+                end = b.end;
+                sizes.push(b.end - b.start);
+            }
+            assert_eq!(end, count);
+            let (last, rest) = sizes.split_last().map_or((0, &[][..]), |(l, r)| (*l, r));
+            assert!(last <= BLOCK);
+            assert!(rest.iter().all(|&n| (MIN_BLOCK..=BLOCK).contains(&n)));
+            if count >= 100_000 {
+                assert_eq!(sizes[0], BLOCK);
+                assert!(last <= MIN_BLOCK, "{last}");
+            }
+        }
+    }
 }
