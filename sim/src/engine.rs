@@ -421,8 +421,12 @@ impl<'a> Sim<'a> {
         files.reserve(64);
         q.reserve(16);
         pending.reset(32);
-        violations.clear();
-        violations.resize(invariants::SAFETY.len() + invariants::LIVENESS.len(), None);
+        // One slot per invariant, all empty: an earlier run's that found no violation are.
+        let slots = invariants::SAFETY.len() + invariants::LIVENESS.len();
+        if violations.len() != slots || violations.iter().any(Option::is_some) {
+            violations.clear();
+            violations.resize(slots, None);
+        }
         w.files = files;
         w.acks = acks;
         Sim {
@@ -595,7 +599,10 @@ impl<'a> Sim<'a> {
             return Taken::Over(None);
         }
         let step_ctx = self.handle(t, ev);
-        self.after_event(t, ev, step_ctx);
+        // A job changes no server, connection, role or pool state: nothing to re-check.
+        if !matches!(ev, Ev::Job(_)) {
+            self.after_event(t, ev, step_ctx);
+        }
         Taken::Next
     }
 
@@ -1168,13 +1175,14 @@ impl<'a> Sim<'a> {
         }
     }
 
+    /// The safety invariants and the service after a fault, a step or a phase's start (`take`
+    /// does not call it after a job run, which changes no server, connection, role or pool
+    /// state).
     fn after_event(&mut self, t: u64, ev: Ev, step: Option<StepInfo>) {
-        // A job changes no server, connection, role or pool state: nothing to re-check. Nor
-        // does a later phase's start or a step's retry (they only draw durations), and a
-        // step's end has been checked before either (only a step schedules them).
-        if matches!(ev, Ev::Job(_)) {
-            return;
-        }
+        debug_assert!(!matches!(ev, Ev::Job(_)), "after_event after a job run");
+        // A later phase's start or a step's retry change nothing either (they only draw
+        // durations), and a step's end has been checked before either (only a step
+        // schedules them).
         if matches!(ev, Ev::StepRetry(..) | Ev::PhaseStart(1..)) {
             #[cfg(debug_assertions)]
             {
@@ -1262,7 +1270,7 @@ impl<'a> Sim<'a> {
                     (None, Ev::Fault(f)) => {
                         format!("fault {}", describe_fault(&self.s.faults[f as usize].fault))
                     }
-                    // Job runs are not checked (`after_event`).
+                    // Job runs are not checked (`take`).
                     _ => "event".into(),
                 };
                 self.violations[i] = Some(Violation {
