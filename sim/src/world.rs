@@ -783,47 +783,57 @@ fn servers_pass(
     // loop leaves each server.
     let mut load = [0u64; 5];
     let mut meets_full_disk = false;
-    for (n, s) in servers.iter_mut().enumerate() {
-        let d = dc_index(server_dc((n + 1) as u8));
-        if !dc_up[d] {
-            s.up = false;
-        }
-        if !s.up || !s.service {
-            s.clients = false;
-            s.conn = None;
-            s.idle_conn = None;
-            continue;
-        }
-        if reads_cms[d] {
-            s.pool_state_seen = pool_state;
-            if s.active {
-                // Clients reconnect to listed servers.
-                s.clients = true;
+    // Servers 1-4 are in DC1, 5-8 in DC2 (`server_dc`): what a server reads of its data
+    // center is read once per half, in server order as before.
+    for (d, half) in servers.chunks_exact_mut(SERVER_COUNT / 2).enumerate() {
+        let (dc_up, reads_cms) = (dc_up[d], reads_cms[d]);
+        let (conn_normal, conn_failed_over) = (conn[0][d], conn[1][d]);
+        for (k, s) in half.iter_mut().enumerate() {
+            debug_assert_eq!(
+                dc_index(server_dc((d * SERVER_COUNT / 2 + k + 1) as u8)),
+                d,
+                "server {k} of half {d} is in another data center"
+            );
+            if !dc_up {
+                s.up = false;
             }
-        } else if s.pool_state_seen != pool_state {
-            used.note(Name::PoolStateFromCms);
-        }
-        s.conn = match s.pool_state_seen {
-            PoolState::Normal => conn[0],
-            PoolState::FailedOver => conn[1],
-        }[d];
-        s.idle_conn = None;
-        if !s.active {
-            s.idle_conn = s.conn;
-            // Gap 9: whether a server off the active list keeps its session and clients.
-            if s.clients && s.conn.is_some() {
-                used.note(Name::InactiveServerSession);
-            }
-            if closes {
+            if !s.up || !s.service {
                 s.clients = false;
                 s.conn = None;
+                s.idle_conn = None;
+                continue;
             }
-        }
-        if let (true, Some(c)) = (s.clients, s.conn) {
-            if disk_full[c.index()] {
-                meets_full_disk = true;
-            } else {
-                load[c.index()] += 1;
+            if reads_cms {
+                s.pool_state_seen = pool_state;
+                if s.active {
+                    // Clients reconnect to listed servers.
+                    s.clients = true;
+                }
+            } else if s.pool_state_seen != pool_state {
+                used.note(Name::PoolStateFromCms);
+            }
+            s.conn = match s.pool_state_seen {
+                PoolState::Normal => conn_normal,
+                PoolState::FailedOver => conn_failed_over,
+            };
+            s.idle_conn = None;
+            if !s.active {
+                s.idle_conn = s.conn;
+                // Gap 9: whether a server off the active list keeps its session and clients.
+                if s.clients && s.conn.is_some() {
+                    used.note(Name::InactiveServerSession);
+                }
+                if closes {
+                    s.clients = false;
+                    s.conn = None;
+                }
+            }
+            if let (true, Some(c)) = (s.clients, s.conn) {
+                if disk_full[c.index()] {
+                    meets_full_disk = true;
+                } else {
+                    load[c.index()] += 1;
+                }
             }
         }
     }
