@@ -609,7 +609,9 @@ impl World {
     }
 
     /// The pool serves: an active, running server is connected to mgc, so clients can
-    /// connect. (Clients kept by a removed server may still write: see `writers`.)
+    /// connect. (Clients kept by a removed server may still write: see `writers`.) Inlined:
+    /// it is asked after every fault and step.
+    #[inline]
     pub fn serving(&self) -> bool {
         self.servers
             .iter()
