@@ -19,6 +19,7 @@ use crate::steps;
 use crate::timing::work_s;
 use crate::topology::{Db, Instance};
 use crate::world::World;
+use std::borrow::Cow;
 use std::cmp::Reverse;
 
 /// No run goes past 60 simulated days, whatever the scenario says.
@@ -443,8 +444,12 @@ impl<'a> Sim<'a> {
         files.reserve(64);
         q.reserve(16);
         pending.reset(32);
-        violations.clear();
-        violations.resize(invariants::SAFETY.len() + invariants::LIVENESS.len(), None);
+        // One slot per invariant, all empty: an earlier run's that found no violation are.
+        let slots = invariants::SAFETY.len() + invariants::LIVENESS.len();
+        if violations.len() != slots || violations.iter().any(Option::is_some) {
+            violations.clear();
+            violations.resize(slots, None);
+        }
         w.files = files;
         w.acks = acks;
         Sim {
@@ -617,7 +622,10 @@ impl<'a> Sim<'a> {
             return Taken::Over(None);
         }
         let step_ctx = self.handle(t, ev);
-        self.after_event(t, ev, step_ctx);
+        // A job changes no server, connection, role or pool state: nothing to re-check.
+        if !matches!(ev, Ev::Job(_)) {
+            self.after_event(t, ev, step_ctx);
+        }
         Taken::Next
     }
 
@@ -974,7 +982,7 @@ impl<'a> Sim<'a> {
     }
 
     /// Handle one event; returns the step context for the invariants if it was a step.
-    fn handle(&mut self, t: u64, ev: Ev) -> Option<StepInfo> {
+    fn handle(&mut self, t: u64, ev: Ev) -> Option<StepInfo<'a>> {
         match ev {
             Ev::Fault(i) => {
                 let f: &Fault = &self.s.faults[i as usize].fault;
@@ -1070,15 +1078,21 @@ impl<'a> Sim<'a> {
         }
     }
 
-    fn end_step(&mut self, p: usize, k: usize, t: u64) -> StepInfo {
+    fn end_step(&mut self, p: usize, k: usize, t: u64) -> StepInfo<'a> {
         let plan = &self.plans[p][k];
         let src = plan.src;
-        let step = &self.runbooks[p].steps[src];
-        let action = plan.action.clone().unwrap_or_else(|| step.action.clone());
+        let runbooks: &'a [Runbook] = self.runbooks;
+        let step = &runbooks[p].steps[src];
+        // The runbook's own action is borrowed for the run (the runbooks outlive it); only a
+        // deviation's, kept in the plans, is cloned.
+        let action = match &plan.action {
+            Some(a) => Cow::Owned(a.clone()),
+            None => Cow::Borrowed(&step.action),
+        };
         let pool_state_before = self.w.pool_state;
         let target_before = self.w.pool_target();
         let target_available_before = self.w.db(target_before, Db::Mgc).available;
-        let recovery_redo = match &action {
+        let recovery_redo = match &*action {
             Action::KillSessionsAndRecover { instance, database } => {
                 let redo = self.w.db(*instance, *database).lsn;
                 Some((redo, best_reachable_redo(&self.w, *database, redo)))
@@ -1191,13 +1205,14 @@ impl<'a> Sim<'a> {
         }
     }
 
-    fn after_event(&mut self, t: u64, ev: Ev, step: Option<StepInfo>) {
-        // A job changes no server, connection, role or pool state: nothing to re-check. Nor
-        // does a later phase's start or a step's retry (they only draw durations), and a
-        // step's end has been checked before either (only a step schedules them).
-        if matches!(ev, Ev::Job(_)) {
-            return;
-        }
+    /// The safety invariants and the service after a fault, a step or a phase's start (`take`
+    /// does not call it after a job run, which changes no server, connection, role or pool
+    /// state).
+    fn after_event(&mut self, t: u64, ev: Ev, step: Option<StepInfo<'a>>) {
+        debug_assert!(!matches!(ev, Ev::Job(_)), "after_event after a job run");
+        // A later phase's start or a step's retry change nothing either (they only draw
+        // durations), and a step's end has been checked before either (only a step
+        // schedules them).
         if matches!(ev, Ev::StepRetry(..) | Ev::PhaseStart(1..)) {
             #[cfg(debug_assertions)]
             {
@@ -1285,7 +1300,7 @@ impl<'a> Sim<'a> {
                     (None, Ev::Fault(f)) => {
                         format!("fault {}", describe_fault(&self.s.faults[f as usize].fault))
                     }
-                    // Job runs are not checked (`after_event`).
+                    // Job runs are not checked (`take`).
                     _ => "event".into(),
                 };
                 self.violations[i] = Some(Violation {
@@ -1492,8 +1507,8 @@ impl<'a> Sim<'a> {
     }
 }
 
-struct StepInfo {
-    action: Action,
+struct StepInfo<'a> {
+    action: Cow<'a, Action>,
     ok: bool,
     pool_state_before: crate::topology::PoolState,
     target_before: Instance,

@@ -549,8 +549,13 @@ pub fn active_list(w: &World) -> Vec<u8> {
 
 /// The active servers' numbers, in order.
 fn active_servers(w: &World) -> SmallVec<[u8; SERVER_COUNT]> {
-    (0..SERVER_COUNT)
-        .filter(|n| w.servers[*n].active)
-        .map(|n| (n + 1) as u8)
-        .collect()
+    // Filled in place and handed over whole: `collect` pushed one by one, each push
+    // testing whether the inline buffer had spilled.
+    let mut buf = [0u8; SERVER_COUNT];
+    let mut len = 0;
+    for (n, s) in w.servers.iter().enumerate() {
+        buf[len] = (n + 1) as u8;
+        len += usize::from(s.active);
+    }
+    SmallVec::from_buf_and_len(buf, len)
 }

@@ -1,7 +1,7 @@
 //! Active-server placement: every active server is in the serving database's data center,
 //! or the data centers have a low-latency, high-bandwidth link; at most 4 active servers.
 use super::*;
-use crate::topology::{server_dc, MAX_ACTIVE, SERVER_COUNT};
+use crate::topology::{server_dc, Dc, MAX_ACTIVE, SERVER_COUNT};
 
 pub struct ActiveServerPlacement;
 
@@ -21,9 +21,7 @@ impl Invariant for ActiveServerPlacement {
         ctx.step.as_ref()?;
         let active = (0..SERVER_COUNT).filter(|n| w.servers[*n].active).count();
         if active > MAX_ACTIVE {
-            return Some(format!(
-                "{active} servers are active; at most {MAX_ACTIVE} may be"
-            ));
+            return Some(too_many(active));
         }
         if w.fast_link {
             return None;
@@ -31,12 +29,22 @@ impl Invariant for ActiveServerPlacement {
         let dc = w.pool_target().dc();
         (0..SERVER_COUNT)
             .find(|n| w.servers[*n].active && server_dc((*n + 1) as u8) != dc)
-            .map(|n| {
-                format!(
-                    "server pchat{} in {} is active while the pool serves from {dc} over a slow link",
-                    n + 1,
-                    server_dc((n + 1) as u8)
-                )
-            })
+            .map(|n| elsewhere(n, dc))
     }
+}
+
+// The messages, out of line: the check runs after every step, and without them it is
+// small enough to be inlined into `violated_safety`.
+#[cold]
+fn too_many(active: usize) -> String {
+    format!("{active} servers are active; at most {MAX_ACTIVE} may be")
+}
+
+#[cold]
+fn elsewhere(n: usize, dc: Dc) -> String {
+    format!(
+        "server pchat{} in {} is active while the pool serves from {dc} over a slow link",
+        n + 1,
+        server_dc((n + 1) as u8)
+    )
 }

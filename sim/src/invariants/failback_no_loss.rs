@@ -23,15 +23,23 @@ impl Invariant for FailbackNoLoss {
         {
             return None;
         }
-        let target = w.pool_target();
-        let lost = w
-            .acked_failed_over
-            .minus(&w.db(target, crate::topology::Db::Mgc).writes);
-        (!lost.is_empty()).then(|| {
-            format!(
-                "{} writes acknowledged while failed over are not in mgc on {target}, which the pool serves from now",
-                lost.len()
-            )
-        })
+        lost_at_failback(w)
     }
+}
+
+/// The writes acknowledged while failed over that the copy the pool serves from lacks, as
+/// the message (out of line: the check runs after every step, and this part once a run, at
+/// the failback).
+#[inline(never)]
+fn lost_at_failback(w: &World) -> Option<String> {
+    let target = w.pool_target();
+    let lost = w
+        .acked_failed_over
+        .minus(&w.db(target, crate::topology::Db::Mgc).writes);
+    (!lost.is_empty()).then(|| {
+        format!(
+            "{} writes acknowledged while failed over are not in mgc on {target}, which the pool serves from now",
+            lost.len()
+        )
+    })
 }

@@ -24,17 +24,23 @@ impl Invariant for PoolDbCoherence {
         let target = w.pool_target();
         let available = w.db(target, crate::topology::Db::Mgc).available;
         if w.pool_state != s.pool_state_before && !available {
-            return Some(format!(
-                "the pool was set to {} while mgc on {target} is not ONLINE",
-                w.pool_state
-            ));
+            return Some(set_to_offline(w.pool_state, target));
         }
         if target == s.target_before && s.target_available_before && !available {
-            return Some(format!(
-                "the step took offline mgc on {target}, the copy the pool ({}) points at",
-                w.pool_state
-            ));
+            return Some(took_offline(w.pool_state, target));
         }
         None
     }
+}
+
+// The messages, out of line: the check runs after every step, and without them it is
+// smaller where it is inlined (`violated_safety`).
+#[cold]
+fn set_to_offline(state: PoolState, target: Instance) -> String {
+    format!("the pool was set to {state} while mgc on {target} is not ONLINE")
+}
+
+#[cold]
+fn took_offline(state: PoolState, target: Instance) -> String {
+    format!("the step took offline mgc on {target}, the copy the pool ({state}) points at")
 }
