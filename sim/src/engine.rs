@@ -723,8 +723,7 @@ impl<'a> Sim<'a> {
         // What `take` would stop at (the next heap event, the horizon, the budget) it is
         // left to: a run at or after `stop` is not shipped (the horizon as a time whose
         // every run is at or after it).
-        let stop = heap.min((HORIZON_S + 1, 0));
-        let stop = (u128::from(stop.0) << 64) | u128::from(stop.1);
+        let stop = key(heap.min((HORIZON_S + 1, 0)));
         // The schedules and the sequence counter in locals while the runs go (`next_job` and
         // `schedule_job` on them), written back after.
         let (mut next, mut seq) = (self.jobs_next, self.seq);
@@ -753,6 +752,8 @@ impl<'a> Sim<'a> {
             next[j] = (t.saturating_add(intervals[j]), seq);
         }
         (self.jobs_next, self.seq) = (next, seq);
+        // The counter numbers everything scheduled: an event pushed next comes after these.
+        debug_assert!(self.jobs_next.iter().all(|n| n.1 <= self.seq));
         // Counted once per gap: each run is an event, a job event, a shipped run.
         self.stats.events += runs;
         self.stats.job_events += runs;
