@@ -500,15 +500,7 @@ impl World {
             world.servers.iter().filter(|s| s.active).count() as u64;
         let inputs = world.servers_inputs();
         #[cfg(debug_assertions)]
-        {
-            let (mut again, mut used) = (world.servers, world.used);
-            let load = servers_pass(&inputs, &mut again, &mut used);
-            assert_eq!(
-                (again, load, used),
-                (world.servers, world.writer_load, world.used),
-                "the new world's servers are not as the servers' loop leaves them"
-            );
-        }
+        world.assert_servers_settled(&inputs, "the new world");
         world.servers_memo = Some(inputs);
         world
     }
@@ -678,6 +670,20 @@ impl World {
         );
     }
 
+    /// Debug builds: the servers' loop, run on `inputs`, would change no server, note
+    /// nothing new and find the writers as they are (`after` says where the servers come
+    /// from).
+    #[cfg(debug_assertions)]
+    fn assert_servers_settled(&self, inputs: &ServersInputs, after: &str) {
+        let (mut again, mut used) = (self.servers, self.used);
+        let load = servers_pass(inputs, &mut again, &mut used);
+        assert_eq!(
+            (again, load, used),
+            (self.servers, self.writer_load, self.used),
+            "after {after}, the servers' loop would change the servers, the writers or the notes"
+        );
+    }
+
     /// A mirroring session is SYNCHRONIZING: `reconcile_mirroring` may find it caught up
     /// now that time has passed.
     fn mirror_catching_up(&self) -> bool {
@@ -714,15 +720,7 @@ impl World {
             // left them, it changes nothing and notes no assumption it has not noted, and
             // the writers are those of its last run (checked in debug builds).
             #[cfg(debug_assertions)]
-            {
-                let (mut again, mut used) = (self.servers, self.used);
-                let load = servers_pass(&inputs, &mut again, &mut used);
-                assert_eq!(
-                    (again, load, used),
-                    (self.servers, self.writer_load, self.used),
-                    "the servers' loop would change what it left"
-                );
-            }
+            self.assert_servers_settled(&inputs, "its last run");
             return;
         }
         self.writer_load = servers_pass(&inputs, &mut self.servers, &mut self.used);
