@@ -261,6 +261,11 @@ impl Events {
         self.0.iter()
     }
 
+    /// In place: for a change that keeps the order ((time, sequence) decides it alone).
+    fn iter_mut(&mut self) -> std::slice::IterMut<'_, Reverse<(u64, u64, Ev)>> {
+        self.0.iter_mut()
+    }
+
     fn as_slice(&self) -> &[Reverse<(u64, u64, Ev)>] {
         &self.0
     }
@@ -1738,7 +1743,7 @@ impl<'a> Stepper<'a> {
                 return false;
             }
             if j2 != j {
-                for Reverse((_, _, ev)) in self.sim.q.0.iter_mut() {
+                for Reverse((_, _, ev)) in self.sim.q.iter_mut() {
                     if let Ev::StepEnd(q, k) | Ev::StepRetry(q, k) = ev {
                         if *q as usize == p && *k as usize == j {
                             *k = j2 as u32;
