@@ -1967,16 +1967,27 @@ impl<'a> Stepper<'a> {
                 Ev::End => 6 << 60,
             }
         };
-        let mut pending: Vec<(u64, u64, Ev)> = Vec::with_capacity(sim.q.len() + 3);
-        pending.extend(sim.q.iter().map(|Reverse(e)| *e));
-        for (j, &(t, s)) in sim.jobs_next.iter().enumerate() {
-            pending.push((t, s, Ev::Job(j as u8)));
-        }
-        pending.sort_unstable_by_key(|&(t, s, _)| (t, s));
-        h.u64(pending.len() as u64);
-        for (t, _, ev) in pending {
-            h.u64(t);
-            h.u64(code(ev));
+        // The pending events and the jobs' next runs in (time, sequence) order (sequences
+        // differ): the queue is kept sorted, latest first, so a merge with the three runs
+        // sorted, without a vector.
+        let mut runs: [(u64, u64, Ev); 3] =
+            std::array::from_fn(|j| (sim.jobs_next[j].0, sim.jobs_next[j].1, Ev::Job(j as u8)));
+        // Jobs not scheduled share (MAX, MAX): the job decides between them.
+        runs.sort_unstable_by_key(|&(t, s, ev)| (key((t, s)), code(ev)));
+        h.u64((sim.q.len() + runs.len()) as u64);
+        let mut events = sim.q.iter().rev().map(|Reverse(e)| *e).peekable();
+        let mut runs = runs.into_iter().peekable();
+        loop {
+            let e = match (events.peek(), runs.peek()) {
+                (Some(&(t, s, _)), Some(&(u, r, _))) if key((t, s)) < key((u, r)) => events.next(),
+                (Some(_), Some(_)) | (None, Some(_)) => runs.next(),
+                (Some(_), None) => events.next(),
+                (None, None) => break,
+            };
+            if let Some((t, _, ev)) = e {
+                h.u64(t);
+                h.u64(code(ev));
+            }
         }
         let lfa = if reduce && (sim.end_at.is_some() || sim.last_fault_at <= sim.w.now) {
             0

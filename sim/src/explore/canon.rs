@@ -1,24 +1,26 @@
 //! The canonical hash of a state: the engine's canonical state (world, pending events, step
 //! in progress, random stream) streamed as words through multiply-rotate lanes, so no text
-//! is allocated: even words through two lanes, odd words through two others (four
-//! independent multiply chains, which the processor runs side by side), every word into
-//! 128 bits of state. 128 bits: at 10^8 states the chance of any collision is about 10^-23.
+//! is allocated: even words through two lanes, odd words through two others, every word
+//! into 128 bits of state. 128 bits: at 10^8 states the chance of any collision is about
+//! 10^-23. The words are gathered in a block and mixed a block at a time: feeding a word is
+//! a store, and the mixing is one tight loop whose four multiply chains run side by side
+//! (mixing word by word kept the lanes in memory across every feeding function's call).
 
 use std::fmt;
 
 pub struct Hasher {
-    a: u64,
-    b: u64,
-    c: u64,
-    d: u64,
-    /// An even word waiting for its odd partner.
-    pending: Option<u64>,
-    /// Pairs mixed: the words so far are twice this plus the one pending (counted per pair,
-    /// not per word: a per-word counter in memory is a chain of its own on every word).
-    pairs: u64,
+    lanes: [u64; 4],
+    /// Words fed and not mixed yet (`len` of them).
+    block: [u64; BLOCK],
+    len: usize,
+    /// Blocks mixed: the words so far are `BLOCK` times this plus `len`.
+    blocks: u64,
     buf: [u8; 8],
     n: usize,
 }
+
+/// Words mixed at a time (even: words are mixed in pairs; a power of two: the index mask).
+const BLOCK: usize = 32;
 
 const K1: u64 = 0x9E37_79B9_7F4A_7C15;
 const K2: u64 = 0xC2B2_AE3D_27D4_EB4F;
@@ -34,12 +36,15 @@ impl Default for Hasher {
 impl Hasher {
     pub fn new() -> Hasher {
         Hasher {
-            a: 0x243F_6A88_85A3_08D3,
-            b: 0x1319_8A2E_0370_7344,
-            c: 0xA409_3822_299F_31D0,
-            d: 0x082E_FA98_EC4E_6C89,
-            pending: None,
-            pairs: 0,
+            lanes: [
+                0x243F_6A88_85A3_08D3,
+                0x1319_8A2E_0370_7344,
+                0xA409_3822_299F_31D0,
+                0x082E_FA98_EC4E_6C89,
+            ],
+            block: [0; BLOCK],
+            len: 0,
+            blocks: 0,
             buf: [0; 8],
             n: 0,
         }
@@ -47,16 +52,33 @@ impl Hasher {
 
     #[inline(always)]
     fn word(&mut self, w: u64) {
-        match self.pending.take() {
-            None => self.pending = Some(w),
-            Some(e) => {
-                self.pairs += 1;
-                self.a = (self.a ^ e).wrapping_mul(K1).rotate_left(29);
-                self.b = (self.b.rotate_left(23) ^ e).wrapping_mul(K2);
-                self.c = (self.c ^ w).wrapping_mul(K3).rotate_left(31);
-                self.d = (self.d.rotate_left(27) ^ w).wrapping_mul(K4);
-            }
+        // `len` is below BLOCK here: the mask only spares the bounds check.
+        self.block[self.len & (BLOCK - 1)] = w;
+        self.len += 1;
+        if self.len == BLOCK {
+            self.mix_block();
         }
+    }
+
+    #[inline(never)]
+    fn mix_block(&mut self) {
+        self.mix(BLOCK);
+        self.len = 0;
+        self.blocks += 1;
+    }
+
+    /// Mix the block's first `words` words (an even count), in pairs.
+    #[inline(always)]
+    fn mix(&mut self, words: usize) {
+        let [mut a, mut b, mut c, mut d] = self.lanes;
+        for p in self.block[..words].chunks_exact(2) {
+            let (e, w) = (p[0], p[1]);
+            a = (a ^ e).wrapping_mul(K1).rotate_left(29);
+            b = (b.rotate_left(23) ^ e).wrapping_mul(K2);
+            c = (c ^ w).wrapping_mul(K3).rotate_left(31);
+            d = (d.rotate_left(27) ^ w).wrapping_mul(K4);
+        }
+        self.lanes = [a, b, c, d];
     }
 
     pub fn bytes(&mut self, bytes: &[u8]) {
@@ -75,20 +97,22 @@ impl Hasher {
         self.buf[self.n..].fill(0);
         self.word(u64::from_le_bytes(self.buf));
         self.word(tail);
-        // The word count tells a stream ending on an unpaired word from one padded with 0.
-        let words = 2 * self.pairs + u64::from(self.pending.is_some());
-        if self.pending.is_some() {
+        // The word count tells a stream ending on a 0 word from one without it.
+        let words = BLOCK as u64 * self.blocks + self.len as u64;
+        self.word(words);
+        if self.len % 2 == 1 {
             self.word(0);
         }
-        self.word(words);
-        self.word(0);
+        let len = self.len;
+        self.mix(len);
         // Final avalanche of each lane (splitmix64's mixer), the odd lanes folded in.
         let mix = |mut z: u64| {
             z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
             z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
             z ^ (z >> 31)
         };
-        let (x, y) = (mix(self.a ^ mix(self.c)), mix(self.b ^ mix(self.d)));
+        let [a, b, c, d] = self.lanes;
+        let (x, y) = (mix(a ^ mix(c)), mix(b ^ mix(d)));
         (u128::from(x) << 64) | u128::from(mix(y ^ x.rotate_left(7)))
     }
 }
@@ -217,6 +241,42 @@ pub fn world(h: &mut Hasher, w: &crate::world::World, reduce: bool) {
         h.u64(*l);
     }
     h.u64(used.names().fold(0u64, |m, n| m | 1 << n as u64));
+}
+
+/// A fault as words: its kind, then its fields. Every variant is named, so a fault added
+/// to the model does not compile until it is fed here.
+pub fn fault(h: &mut Hasher, f: &crate::fault::Fault) {
+    use crate::fault::Fault::*;
+    let (kind, x, y): (u64, u64, u64) = match *f {
+        InstanceDown { instance } => (0, instance as u64, 0),
+        InstanceUp { instance } => (1, instance as u64, 0),
+        DcDown { dc } => (2, dc as u64, 0),
+        DcUp { dc } => (3, dc as u64, 0),
+        Dc1Rebuilt { mirrored } => (4, u64::from(mirrored), 0),
+        LinkDown => (5, 0, 0),
+        LinkUp => (6, 0, 0),
+        ShareDown => (7, 0, 0),
+        ShareUp => (8, 0, 0),
+        ShareLost => (9, 0, 0),
+        ShareFull => (10, 0, 0),
+        ShareFreed => (11, 0, 0),
+        JobFailing { job } => (12, job as u64, 0),
+        JobHealed { job } => (13, job as u64, 0),
+        AgentRights {
+            share_read,
+            copy_write,
+        } => (14, u64::from(share_read), u64::from(copy_write)),
+        LogFileUnreadable { newest } => (15, u64::from(newest), 0),
+        LogFileMissing { newest } => (16, u64::from(newest), 0),
+        DiskFull { instance } => (17, instance as u64, 0),
+        DiskFreed { instance } => (18, instance as u64, 0),
+        CmsDown => (19, 0, 0),
+        CmsUp => (20, 0, 0),
+        CmsFailover { to } => (21, to as u64, 0),
+    };
+    h.u64(kind);
+    h.u64(x);
+    h.u64(y);
 }
 
 fn acks_exact(h: &mut Hasher, acks: &[crate::world::AckSegment]) {

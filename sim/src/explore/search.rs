@@ -110,10 +110,43 @@ pub struct Node<'a> {
     probe: bool,
 }
 
-/// A successor with its key and the invariants it newly violates.
+/// A successor with its key and what the deduplication reads of its engine, read while the
+/// engine is still in the expanding thread's cache (by the time the deduplication gets to
+/// it, a few hundred nodes later, it is not).
 pub struct Child<'a> {
     pub node: Node<'a>,
     pub key: u128,
+    /// The invariants violated so far (bit k: `invariants::all()`'s k-th).
+    pub violated: u16,
+    pub end: End,
+}
+
+/// Whether a state ends its run, and how.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum End {
+    Not,
+    /// Stopped by the engine's work budget.
+    Cut,
+    /// Ended, with the coverage flags it reached (bit k: `Coverage::flags()`'s k-th).
+    Ended(u16),
+}
+
+impl End {
+    fn of(st: &Stepper) -> End {
+        if !st.done() {
+            End::Not
+        } else if st.exceeded().is_some() {
+            End::Cut
+        } else {
+            let flags = st.world().coverage.flags();
+            End::Ended(
+                flags
+                    .iter()
+                    .enumerate()
+                    .fold(0, |m, (k, on)| m | (u16::from(*on) << k)),
+            )
+        }
+    }
 }
 
 fn mask(st: &Stepper) -> u16 {
@@ -164,14 +197,22 @@ impl<'a> Node<'a> {
         if reduce && self.heals.len() > 1 {
             // The pending heals as a set: faults placed at one moment in either order
             // leave the same heals to place (and, when they commute, the same world).
-            let mut hs: Vec<String> = self.heals.iter().map(|f| format!("{f:?}")).collect();
+            let mut hs: Vec<u128> = self
+                .heals
+                .iter()
+                .map(|f| {
+                    let mut one = Hasher::new();
+                    super::canon::fault(&mut one, f);
+                    one.finish()
+                })
+                .collect();
             hs.sort_unstable();
             for f in hs {
-                let _ = write!(h, "{f};");
+                h.u128(f);
             }
         } else {
             for f in &self.heals {
-                let _ = write!(h, "{f:?};");
+                super::canon::fault(&mut h, f);
             }
         }
         h.bools(&[self.fence.is_some() && self.fence == next]);
@@ -442,7 +483,7 @@ fn postpone_ok(
 /// Ask the processor to start loading `bytes` at `p` into the cache. A hint only: it
 /// reads nothing and never faults, whatever the address.
 #[inline]
-fn prefetch(p: *const u8, bytes: usize) {
+pub(super) fn prefetch(p: *const u8, bytes: usize) {
     #[cfg(target_arch = "x86_64")]
     for off in (0..bytes).step_by(64) {
         #[allow(unused_unsafe)]
@@ -491,7 +532,12 @@ pub fn expand_level<'a>(level: Vec<Node<'a>>, bound: Bound) -> Vec<Vec<Child<'a>
                     } else {
                         node.key(bound.reduce)
                     };
-                    Child { node, key }
+                    Child {
+                        violated: mask(&node.st),
+                        end: End::of(&node.st),
+                        node,
+                        key,
+                    }
                 })
                 .collect(),
         );
@@ -513,7 +559,7 @@ pub type Expand<'e, 'a> = dyn Fn(Vec<Node<'a>>, &mut Sink<'_, 'a>) + Sync + 'e;
 pub fn expand_serial<'a>(level: Vec<Node<'a>>, bound: Bound, sink: &mut Sink<'_, 'a>) {
     let mut rest = level.into_iter();
     loop {
-        let chunk: Vec<Node<'a>> = rest.by_ref().take(CHUNK).collect();
+        let chunk: Vec<Node<'a>> = rest.by_ref().take(RUN).collect();
         let n = chunk.len();
         if n == 0 || !sink(n, expand_level(chunk, bound)) {
             return;
@@ -574,12 +620,21 @@ pub fn explore<'a>(
         let mut taken = 0usize;
         let mut stopped = false;
         map(level, &mut |parents, children| {
-            for Child { mut node, key } in children.into_iter().flatten() {
+            // The table's slots for these keys, loading while the first are inserted.
+            for c in children.iter().flatten() {
+                seen.prefetch(c.key);
+            }
+            for Child {
+                mut node,
+                key,
+                violated: m,
+                end,
+            } in children.into_iter().flatten()
+            {
                 if !node.probe {
                     out.generated += 1;
                 }
                 // A successor still carries its parent's violations.
-                let m = mask(&node.st);
                 let new = m & !node.violated;
                 node.violated = m;
                 if new != 0 {
@@ -603,17 +658,15 @@ pub fn explore<'a>(
                 }
                 out.unique += 1;
                 out.depth = depth + 1;
-                if node.st.done() {
-                    if node.st.exceeded().is_some() {
-                        out.cut += 1;
-                    } else {
+                match end {
+                    End::Not => next.push(node),
+                    End::Cut => out.cut += 1,
+                    End::Ended(flags) => {
                         out.ends += 1;
-                        for (k, on) in node.st.world().coverage.flags().iter().enumerate() {
-                            out.coverage[k] += u64::from(*on);
+                        for (k, c) in out.coverage.iter_mut().enumerate() {
+                            *c += u64::from(flags >> k & 1);
                         }
                     }
-                } else {
-                    next.push(node);
                 }
             }
             taken += parents;
@@ -632,9 +685,14 @@ pub fn explore<'a>(
     out
 }
 
-/// Nodes between two checks of the state budget (and the most a serial expansion holds the
-/// successors of at once).
+/// Nodes between two checks of the state budget.
 pub const CHUNK: usize = 1 << 14;
+
+/// Nodes a serial expansion expands before their successors are deduplicated: few enough
+/// that the successors are still in the cache then (a quarter of a megabyte of engines, a
+/// little more with their vectors). Divides [`CHUNK`].
+pub const RUN: usize = 64;
+const _: () = assert!(CHUNK.is_multiple_of(RUN));
 
 /// The scenario a found path stands for: the root's scenario plus the deviations chosen
 /// and the placed faults.
