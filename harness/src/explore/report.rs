@@ -175,7 +175,7 @@ pub fn assumptions(seed: u64) -> Vec<String> {
         format!("operator and work durations: drawn from the scenario's seed {seed} as `drill run` draws them; other seeds are not explored"),
         "faults are placed at the moment before an event (a step's end, a job run, a phase start), at its second; none after the runbooks end (a fault there would move the liveness bound)".into(),
         "the fault alphabet is the fuzzer's catalogue per window (before the disaster, during the failover, between the runbooks, during the failback); a transient fault heals within its window, at a moment the search chooses".into(),
-        "states are identified by a 128-bit hash of the engine's canonical state (world, pending events, step in progress, random stream)".into(),
+        "states are identified by 112 bits of a 128-bit hash of the engine's canonical state (world, pending events, step in progress, random stream)".into(),
     ]
 }
 
