@@ -187,17 +187,19 @@ pub fn world(h: &mut Hasher, w: &crate::world::World, reduce: bool) {
             file(h, f, reduce);
         }
     }
-    h.u64(*share_dc as u64);
-    h.bools(&[*share_up, *share_full, *link_up, *cms_up, *fast_link]);
-    h.u64(*mirror_seed_share_dc as u64);
-    h.bools(dc_up);
-    h.u64(*cms_dc as u64);
-    h.u64(*pool_state as u64);
+    h.u64(packed(&[
+        *share_dc as u64,
+        *mirror_seed_share_dc as u64,
+        *cms_dc as u64,
+        *pool_state as u64,
+        bits(&[*share_up, *share_full, *link_up, *cms_up, *fast_link]),
+        bits(dc_up),
+        bits(&[*witness_configured, *agent_share_read, *agent_copy_write]),
+        bits(job_failing),
+    ]));
     for s in servers {
         server(h, s);
     }
-    h.bools(&[*witness_configured, *agent_share_read, *agent_copy_write]);
-    h.bools(job_failing);
     h.u64(*next_write);
     h.u64(*writes_per_minute);
     h.u64(*advanced_to);
@@ -314,6 +316,27 @@ fn opt_u64(h: &mut Hasher, v: Option<u64>) {
     }
 }
 
+/// Small fields (enums of a few variants, flags, each below 256) packed a byte each into one
+/// word, lowest first: the same fields in fewer words, which is what the hash costs.
+#[inline(always)]
+fn packed(bytes: &[u64]) -> u64 {
+    debug_assert!(bytes.len() <= 8 && bytes.iter().all(|b| *b < 256));
+    bytes
+        .iter()
+        .enumerate()
+        .fold(0, |w, (k, b)| w | b << (8 * k))
+}
+
+/// At most eight flags as the bits of a byte.
+#[inline(always)]
+fn bits(flags: &[bool]) -> u64 {
+    debug_assert!(flags.len() <= 8);
+    flags
+        .iter()
+        .enumerate()
+        .fold(0, |w, (k, f)| w | u64::from(*f) << k)
+}
+
 fn instance(h: &mut Hasher, i: &crate::world::SqlInstance, reduce: bool) {
     use crate::world::*;
     let SqlInstance {
@@ -323,7 +346,6 @@ fn instance(h: &mut Hasher, i: &crate::world::SqlInstance, reduce: bool) {
         ls_primary,
         ls_secondary,
     } = i;
-    h.bools(&[*up, *disk_full]);
     for d in dbs {
         let DbCopy {
             state,
@@ -335,14 +357,9 @@ fn instance(h: &mut Hasher, i: &crate::world::SqlInstance, reduce: bool) {
             mirroring,
             available,
         } = d;
-        h.u64(*state as u64);
-        h.u128(lsn.0);
-        ranges(h, writes);
-        ranges(h, unbacked);
-        h.u128(log_backup_from.0);
-        h.bools(&[*has_full_backup, *available]);
-        match mirroring {
-            None => h.u64(u64::MAX),
+        // 255: no mirroring session (no role is 255).
+        let (role, partner, witness, former, mstate, since) = match mirroring {
+            None => (255, 0, false, false, 0, 0),
             Some(m) => {
                 let Mirroring {
                     role,
@@ -352,47 +369,74 @@ fn instance(h: &mut Hasher, i: &crate::world::SqlInstance, reduce: bool) {
                     former_principal,
                     since,
                 } = m;
-                h.u64(*role as u64);
-                h.u64(*partner as u64);
-                h.bools(&[*witness, *former_principal]);
-                h.u64(*state as u64);
-                h.u64(if reduce {
+                let since = if reduce {
                     super::dead::since(m)
                 } else {
                     *since
-                });
+                };
+                (
+                    *role as u64,
+                    *partner as u64,
+                    *witness,
+                    *former_principal,
+                    *state as u64,
+                    since,
+                )
             }
-        }
+        };
+        h.u64(packed(&[
+            *state as u64,
+            u64::from(*has_full_backup),
+            u64::from(*available),
+            role,
+            partner,
+            u64::from(witness),
+            u64::from(former),
+            mstate,
+        ]));
+        h.u64(since);
+        h.u128(lsn.0);
+        ranges(h, writes);
+        ranges(h, unbacked);
+        h.u128(log_backup_from.0);
     }
-    match ls_primary {
-        None => h.u64(u64::MAX),
+    // 255: no log-shipping configuration of that kind.
+    let (p_db, p_enabled) = match ls_primary {
+        None => (255, 0),
         Some(LsPrimary {
             database,
             backup_job_enabled,
-        }) => {
-            h.u64(*database as u64);
-            h.bools(&[*backup_job_enabled]);
-        }
-    }
-    match ls_secondary {
-        None => h.u64(u64::MAX),
+        }) => (*database as u64, u64::from(*backup_job_enabled)),
+    };
+    let (s_db, s_primary) = match ls_secondary {
+        None => (255, 0),
         Some(LsSecondary {
-            database,
-            primary,
-            last_copied_file,
-            last_restored_file,
-            last_restored_latency_min,
-        }) => {
-            h.u64(*database as u64);
-            h.u64(*primary as u64);
-            // Read only by `observe` (a report): dead (`dead`).
-            if !reduce {
-                opt_u64(h, last_copied_file.map(u64::from));
-            }
-            opt_u64(h, last_restored_file.map(u64::from));
-            if !reduce {
-                opt_u64(h, *last_restored_latency_min);
-            }
+            database, primary, ..
+        }) => (*database as u64, *primary as u64),
+    };
+    h.u64(packed(&[
+        u64::from(*up),
+        u64::from(*disk_full),
+        p_db,
+        p_enabled,
+        s_db,
+        s_primary,
+    ]));
+    if let Some(LsSecondary {
+        database: _,
+        primary: _,
+        last_copied_file,
+        last_restored_file,
+        last_restored_latency_min,
+    }) = ls_secondary
+    {
+        // Read only by `observe` (a report): dead (`dead`).
+        if !reduce {
+            opt_u64(h, last_copied_file.map(u64::from));
+        }
+        opt_u64(h, last_restored_file.map(u64::from));
+        if !reduce {
+            opt_u64(h, *last_restored_latency_min);
         }
     }
 }
@@ -413,8 +457,13 @@ fn file(h: &mut Hasher, f: &crate::world::BackupFile, reduce: bool) {
         in_copy_folder,
     } = f;
     h.u64(u64::from(*id));
-    h.u64(*database as u64);
-    h.u64(*kind as u64);
+    h.u64(packed(&[
+        *database as u64,
+        *kind as u64,
+        *source as u64,
+        *on_share as u64,
+        *in_copy_folder as u64,
+    ]));
     h.u128(first_lsn.0);
     h.u128(last_lsn.0);
     // Read only to set the next full's database_backup_lsn, which no rule reads (`dead`).
@@ -423,10 +472,7 @@ fn file(h: &mut Hasher, f: &crate::world::BackupFile, reduce: bool) {
         h.u128(database_backup_lsn.0);
     }
     h.u64(*created_at);
-    h.u64(*source as u64);
     ranges(h, writes);
-    h.u64(*on_share as u64);
-    h.u64(*in_copy_folder as u64);
 }
 
 fn server(h: &mut Hasher, s: &crate::world::ChatServer) {
@@ -439,10 +485,16 @@ fn server(h: &mut Hasher, s: &crate::world::ChatServer) {
         conn,
         idle_conn,
     } = s;
-    h.bools(&[*up, *service, *active, *clients]);
-    h.u64(*pool_state_seen as u64);
-    h.u64(conn.map_or(u64::MAX, |i| i as u64));
-    h.u64(idle_conn.map_or(u64::MAX, |i| i as u64));
+    // 255: no connection (no instance is 255).
+    h.u64(packed(&[
+        u64::from(*up),
+        u64::from(*service),
+        u64::from(*active),
+        u64::from(*clients),
+        *pool_state_seen as u64,
+        conn.map_or(255, |i| i as u64),
+        idle_conn.map_or(255, |i| i as u64),
+    ]));
 }
 
 impl Hasher {
