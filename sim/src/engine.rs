@@ -1891,20 +1891,27 @@ impl<'a> Stepper<'a> {
         &self.sim.w
     }
 
-    /// Where the engine's larger heap blocks are (address, bytes): for the explorer's
-    /// prefetch hints, which read nothing.
-    pub fn heap_blocks(&self) -> [(*const u8, usize); 4] {
+    /// Where the engine's heap blocks are (address, bytes): for the explorer's prefetch
+    /// hints, which read nothing. The vectors of the state, then the database copies'
+    /// ranges beyond their last (a set of two ranges or more: rare, but each one the
+    /// hash would otherwise wait for).
+    pub fn heap_blocks(&self, mut f: impl FnMut(*const u8, usize)) {
         let s = &self.sim;
-        let block = |p: *const u8, bytes: usize| (p, bytes);
-        [
-            block(s.w.files.as_ptr().cast(), size_of_val(s.w.files.as_slice())),
-            block(
-                s.violations.as_ptr().cast(),
-                size_of_val(s.violations.as_slice()),
-            ),
-            block(s.q.as_slice().as_ptr().cast(), size_of_val(s.q.as_slice())),
-            block(s.w.acks.as_ptr().cast(), size_of_val(s.w.acks.as_slice())),
-        ]
+        f(s.w.files.as_ptr().cast(), size_of_val(s.w.files.as_slice()));
+        f(
+            s.violations.as_ptr().cast(),
+            size_of_val(s.violations.as_slice()),
+        );
+        f(s.q.as_slice().as_ptr().cast(), size_of_val(s.q.as_slice()));
+        f(s.w.acks.as_ptr().cast(), size_of_val(s.w.acks.as_slice()));
+        for d in s.w.instances.iter().flat_map(|i| &i.dbs) {
+            for r in [&d.writes, &d.unbacked] {
+                let (p, bytes) = r.heap();
+                if bytes > 0 {
+                    f(p, bytes);
+                }
+            }
+        }
     }
 
     /// Feed the state that decides the rest of the run to `out`: the world, the pending

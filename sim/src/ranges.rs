@@ -88,6 +88,12 @@ impl RangeSet {
         }
     }
 
+    /// Where the ranges before the last are (address, bytes; 0 bytes when there are none):
+    /// a prefetch hint's target.
+    pub fn heap(&self) -> (*const u8, usize) {
+        (self.init.as_ptr().cast(), size_of_val(self.init.as_slice()))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.last.0 == self.last.1
     }

@@ -518,9 +518,7 @@ pub fn expand_level<'a>(level: Vec<Node<'a>>, bound: Bound) -> Vec<Vec<Child<'a>
             prefetch(engine(n), size_of::<Stepper>());
         }
         if let Some(Some(n)) = slots.get(i + PREFETCH_HEAP) {
-            for (p, bytes) in n.st.heap_blocks() {
-                prefetch(p, bytes);
-            }
+            n.st.heap_blocks(prefetch);
         }
         let n = slots[i].take().expect("each node expanded once");
         out.push(
