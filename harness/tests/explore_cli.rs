@@ -186,3 +186,39 @@ fn a_search_cut_at_max_states_certifies_nothing_and_exits_3() {
     assert!(text.contains("INCOMPLETE"), "{text}");
     assert!(!text.contains("HOLDS"), "{text}");
 }
+
+/// `drill explore` keeps the pages it frees (mimalloc's purge delay set to -1, main.rs):
+/// the option is set by index, so the test reads it back through the environment variable
+/// mimalloc maps to the same option (a wrong index would read another option's value).
+#[test]
+fn explore_keeps_freed_pages() {
+    let run = |env: &[(&str, &str)]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_drill"));
+        c.current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+            .args([
+                "explore",
+                "--runbook",
+                "scenarios/runbooks/failover-corrected.json",
+                "--faults",
+                "0",
+            ])
+            .env("DRILL_SHOW_PURGE_DELAY", "1")
+            .env_remove("MIMALLOC_PURGE_DELAY");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let o = c.output().expect("drill runs");
+        err(&o)
+            .lines()
+            .find(|l| l.starts_with("drill explore: mimalloc purge delay"))
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("no purge delay line: {}", err(&o)))
+    };
+    // The user's value is read back at that index, and kept.
+    assert_eq!(
+        run(&[("MIMALLOC_PURGE_DELAY", "77")]),
+        "drill explore: mimalloc purge delay 77 ms, now 77"
+    );
+    // Otherwise the pages are kept: no purge.
+    assert!(run(&[]).ends_with(", now -1"), "{}", run(&[]));
+}
