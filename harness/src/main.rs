@@ -78,30 +78,44 @@ fn quiet_on_broken_pipe() {
     }));
 }
 
-/// mimalloc's `purge_delay` option: its index in mimalloc v3's `mi_option_e`, which
-/// libmimalloc-sys 0.1.49 builds (that crate names no constant for it; the test
-/// `explore_keeps_freed_pages` checks the index through MIMALLOC_PURGE_DELAY).
+/// mimalloc's options the explorer sets, by their index in mimalloc v3's `mi_option_e`,
+/// which libmimalloc-sys 0.1.49 builds (that crate names no constant for them; the test
+/// `explore_sets_its_allocator_options` checks each index through mimalloc's own variable).
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+const MI_OPTION_ALLOW_THP: libmimalloc_sys::mi_option_t = 43;
 
-/// The explorer frees a level's states while it allocates the next level's: with mimalloc's
-/// default purge (freed pages back to the OS after 1 s), the same memory came back as fresh
-/// pages the kernel zeroes again (K=2 over the full cycle: 74,949 page faults and 4.9 s of
-/// system time, against 1,661 and 1.7 s when kept). Kept until the process exits, unless
-/// the user set MIMALLOC_PURGE_DELAY.
-fn keep_freed_pages() {
-    // SAFETY: reading and setting an allocator option by index; mimalloc checks the index,
-    // and the option is a plain integer it reads when it next purges.
-    let read = || unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
-    let before = read();
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-        // SAFETY: as above.
-        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) }
+/// The explorer frees a level's states while it allocates the next level's, and grows to
+/// gigabytes. Measured at K=2 over the full cycle, two threads (`/usr/bin/time`):
+/// - mimalloc's default purge (freed pages back to the OS after 1 s) made the same memory
+///   come back as fresh pages the kernel zeroes again: 74,949 page faults and 4.9 s of
+///   system time, against 1,661 and 1.7 s with the pages kept (purge delay -1);
+/// - transparent huge pages (mimalloc asks for them) then cost 3.0-4.9 s of system time in
+///   the kernel's compaction, against 1.5 s with 4 KB pages (10.8-11.1 s of wall clock
+///   against 9.8-9.9 s).
+///
+/// Each is left as the user set it (MIMALLOC_PURGE_DELAY, MIMALLOC_ALLOW_THP).
+fn explorer_memory() {
+    // SAFETY: reading and setting allocator options by index; mimalloc checks the index,
+    // and each option is a plain integer it reads when it next purges or maps memory.
+    let read = |o| unsafe { libmimalloc_sys::mi_option_get(o) };
+    let before = [read(MI_OPTION_PURGE_DELAY), read(MI_OPTION_ALLOW_THP)];
+    for (option, var, value) in [
+        (MI_OPTION_PURGE_DELAY, "MIMALLOC_PURGE_DELAY", -1),
+        (MI_OPTION_ALLOW_THP, "MIMALLOC_ALLOW_THP", 0),
+    ] {
+        if std::env::var_os(var).is_none() {
+            // SAFETY: as above.
+            unsafe { libmimalloc_sys::mi_option_set(option, value) }
+        }
     }
-    // What a test reads to check the option's index (the user's value reads back as given).
-    if std::env::var_os("DRILL_SHOW_PURGE_DELAY").is_some() {
+    // What a test reads to check the options' indices (the user's values read back as given).
+    if std::env::var_os("DRILL_SHOW_ALLOCATOR").is_some() {
         eprintln!(
-            "drill explore: mimalloc purge delay {before} ms, now {}",
-            read()
+            "drill explore: mimalloc purge delay {} ms, now {}; huge pages {}, now {}",
+            before[0],
+            read(MI_OPTION_PURGE_DELAY),
+            before[1],
+            read(MI_OPTION_ALLOW_THP)
         );
     }
 }
@@ -113,7 +127,7 @@ fn main() {
         Cmd::Run(a) => run::run(a),
         Cmd::Fuzz(a) => fuzz::run(a),
         Cmd::Explore(a) => {
-            keep_freed_pages();
+            explorer_memory();
             harness::explore::run(a)
         }
         Cmd::Rto(a) => rto::run(a),

@@ -187,11 +187,12 @@ fn a_search_cut_at_max_states_certifies_nothing_and_exits_3() {
     assert!(!text.contains("HOLDS"), "{text}");
 }
 
-/// `drill explore` keeps the pages it frees (mimalloc's purge delay set to -1, main.rs):
-/// the option is set by index, so the test reads it back through the environment variable
-/// mimalloc maps to the same option (a wrong index would read another option's value).
+/// `drill explore` keeps the pages it frees and asks for no huge pages (mimalloc's purge
+/// delay -1 and allow_thp 0, main.rs): the options are set by index, so the test reads them
+/// back through the environment variables mimalloc maps to the same options (a wrong index
+/// would read another option's value).
 #[test]
-fn explore_keeps_freed_pages() {
+fn explore_sets_its_allocator_options() {
     let run = |env: &[(&str, &str)]| {
         let mut c = Command::new(env!("CARGO_BIN_EXE_drill"));
         c.current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
@@ -202,23 +203,28 @@ fn explore_keeps_freed_pages() {
                 "--faults",
                 "0",
             ])
-            .env("DRILL_SHOW_PURGE_DELAY", "1")
-            .env_remove("MIMALLOC_PURGE_DELAY");
+            .env("DRILL_SHOW_ALLOCATOR", "1")
+            .env_remove("MIMALLOC_PURGE_DELAY")
+            .env_remove("MIMALLOC_ALLOW_THP");
         for (k, v) in env {
             c.env(k, v);
         }
         let o = c.output().expect("drill runs");
         err(&o)
             .lines()
-            .find(|l| l.starts_with("drill explore: mimalloc purge delay"))
+            .find(|l| l.starts_with("drill explore: mimalloc"))
             .map(str::to_string)
-            .unwrap_or_else(|| panic!("no purge delay line: {}", err(&o)))
+            .unwrap_or_else(|| panic!("no allocator line: {}", err(&o)))
     };
-    // The user's value is read back at that index, and kept.
+    // The user's values are read back at those indices, and kept.
     assert_eq!(
-        run(&[("MIMALLOC_PURGE_DELAY", "77")]),
-        "drill explore: mimalloc purge delay 77 ms, now 77"
+        run(&[("MIMALLOC_PURGE_DELAY", "77"), ("MIMALLOC_ALLOW_THP", "7")]),
+        "drill explore: mimalloc purge delay 77 ms, now 77; huge pages 7, now 7"
     );
-    // Otherwise the pages are kept: no purge.
-    assert!(run(&[]).ends_with(", now -1"), "{}", run(&[]));
+    // Otherwise: no purge, no huge pages.
+    let line = run(&[]);
+    assert!(
+        line.contains(", now -1; huge pages ") && line.ends_with(", now 0"),
+        "{line}"
+    );
 }
