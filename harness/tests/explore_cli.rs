@@ -183,8 +183,66 @@ fn a_search_cut_at_max_states_certifies_nothing_and_exits_3() {
     // cannot cover it, and no violation exists to be found first.
     assert_eq!(out.status.code(), Some(3), "{}", err(&out));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("INCOMPLETE"), "{text}");
+    assert!(
+        text.contains("INCOMPLETE: stopped at --max-states 100; nothing is certified"),
+        "{text}"
+    );
     assert!(!text.contains("HOLDS"), "{text}");
+}
+
+/// `--max-memory`: a budget below what the process already holds stops the search at its
+/// first check (before the first level), as --max-states does: INCOMPLETE, exit 3, the
+/// JSON saying what stopped it; without it, the default budget is named on stderr.
+#[test]
+fn a_search_over_its_memory_budget_certifies_nothing_and_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = drill(&[
+        "explore",
+        "scenarios/full-cycle-corrected.json",
+        "--faults",
+        "1",
+        "--max-memory",
+        "0.001",
+        "--json",
+        "--out",
+        &dir.path().display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", err(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["complete"], false);
+    assert_eq!(v["stopped"], "--max-memory 1 MB");
+    assert_eq!(v["unique_states"], 1, "stopped before the first level");
+    assert!(v["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["holds"].is_null() && p["certificate"].is_null()));
+    // The default budget, where the system reports its available memory.
+    let out = drill(&[
+        "explore",
+        "--runbook",
+        "scenarios/runbooks/failover-corrected.json",
+        "--faults",
+        "0",
+        "--out",
+        &dir.path().display().to_string(),
+    ]);
+    if cfg!(target_os = "linux") {
+        assert!(
+            err(&out).contains("(default: 75 % of the "),
+            "{}",
+            err(&out)
+        );
+    }
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("INCOMPLETE"));
+    // A budget that is not a size is refused before anything runs.
+    let bad = drill(&["explore", "--max-memory", "lots"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        err(&bad).contains("expected a number of gigabytes"),
+        "{}",
+        err(&bad)
+    );
 }
 
 /// `drill explore` keeps the pages it frees and asks for no huge pages (mimalloc's purge
@@ -227,4 +285,43 @@ fn explore_sets_its_allocator_options() {
         line.contains(", now -1; huge pages ") && line.ends_with(", now 0"),
         "{line}"
     );
+}
+
+/// Shards stopped by a budget merge into an incomplete report that says what stopped them.
+#[test]
+fn stopped_shards_merge_into_an_incomplete_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for i in 0..2 {
+        let out = drill(&[
+            "explore",
+            "scenarios/dc1-outage-share-dc1.json",
+            "--faults",
+            "0",
+            "--premise",
+            "all",
+            "--max-memory",
+            "0.001",
+            "--json",
+            "--shard",
+            &format!("{i}/2"),
+        ]);
+        assert_eq!(out.status.code(), Some(3), "{}", err(&out));
+        let f = dir.path().join(format!("{i}.json"));
+        std::fs::write(&f, &out.stdout).unwrap();
+        files.push(f.display().to_string());
+    }
+    let merged = drill(&[
+        "explore",
+        "merge",
+        &files[0],
+        &files[1],
+        "--json",
+        "--out",
+        &dir.path().join("m").display().to_string(),
+    ]);
+    assert_eq!(merged.status.code(), Some(3), "{}", err(&merged));
+    let m: Value = serde_json::from_slice(&merged.stdout).unwrap();
+    assert_eq!(m["complete"], false);
+    assert_eq!(m["stopped"], "--max-memory 1 MB");
 }

@@ -59,6 +59,7 @@ pub fn merge(parts: &[(String, ExploreReport)]) -> Result<ExploreReport, String>
     m.cut_runs = 0;
     m.depth = 0;
     m.complete = true;
+    m.stopped = None;
     for c in m.sometimes.iter_mut() {
         c.end_states = 0;
     }
@@ -75,6 +76,9 @@ pub fn merge(parts: &[(String, ExploreReport)]) -> Result<ExploreReport, String>
         m.cut_runs += r.cut_runs;
         m.depth = m.depth.max(r.depth);
         m.complete &= r.complete;
+        if m.stopped.is_none() {
+            m.stopped.clone_from(&r.stopped);
+        }
         for (c, o) in m.sometimes.iter_mut().zip(&r.sometimes) {
             c.end_states += o.end_states;
         }

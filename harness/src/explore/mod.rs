@@ -2,6 +2,7 @@
 //! shortest counterexamples saved as scenario files, a certificate per property that holds,
 //! `--shard I/N` and `drill explore merge`.
 
+pub mod memory;
 pub mod merge;
 pub mod report;
 pub mod shard;
@@ -58,6 +59,11 @@ pub struct SearchArgs {
     /// Stop after this many distinct states (then nothing is certified), 1 to 10^9.
     #[arg(long, default_value_t = MAX_STATES, value_parser = crate::bounds::cases)]
     pub max_states: u64,
+    /// Stop (then nothing is certified) when the process's resident memory passes this many
+    /// GB, 0.001 to 10^6; default: 75 % of the memory available when the search starts
+    /// (Linux; elsewhere no memory budget).
+    #[arg(long, value_name = "GB", value_parser = memory::parse_gb)]
+    pub max_memory: Option<f64>,
     /// Worker threads (results do not depend on it), 1 to 1024.
     #[arg(long, default_value_t = 2, value_parser = crate::bounds::threads)]
     pub jobs: usize,
@@ -106,6 +112,7 @@ impl SearchArgs {
             premise: "scenario".into(),
             beyond_assumptions: false,
             max_states: MAX_STATES,
+            max_memory: None,
             jobs: 1,
             shard: None,
             no_reduction: false,
@@ -157,10 +164,17 @@ pub fn input(a: &SearchArgs) -> Result<Input, load::InputError> {
     })
 }
 
-/// Run the search over `shard`'s roots with `jobs` threads.
-pub fn search_outcome<'a>(
+/// Run the search over `shard`'s roots with `jobs` threads, without a memory budget.
+pub fn search_outcome(inp: &Input, max_states: u64, jobs: usize, shard: Shard) -> explore::Outcome {
+    search_within(inp, max_states, None, jobs, shard)
+}
+
+/// [`search_outcome`], stopped when the process's resident memory passes `max_memory`
+/// bytes (see [`memory`]).
+pub fn search_within<'a>(
     inp: &'a Input,
     max_states: u64,
+    max_memory: Option<u64>,
     jobs: usize,
     shard: Shard,
 ) -> explore::Outcome {
@@ -171,6 +185,7 @@ pub fn search_outcome<'a>(
             &inp.loaded.runbooks,
             bound,
             max_states,
+            &|| memory::over(max_memory),
             &|i| shard.covers(i as u64),
             map,
         )
@@ -296,8 +311,9 @@ fn search(a: SearchArgs) -> i32 {
         }
     };
     let shard = a.shard.unwrap_or(Shard::WHOLE);
+    let (max_memory, memory_text) = memory::budget(a.max_memory);
     eprintln!(
-        "drill explore: seed {}, up to {} fault(s) and {} deviation(s), premise {}, {} root(s){}, {} job(s)",
+        "drill explore: seed {}, up to {} fault(s) and {} deviation(s), premise {}, {} root(s){}, {} job(s), {memory_text}",
         inp.loaded.scenario.seed,
         a.faults,
         a.deviations,
@@ -308,7 +324,7 @@ fn search(a: SearchArgs) -> i32 {
     );
     let start = Instant::now();
     let mut rep = if a.deviation_roots && a.shard.is_none() && inp.roots.len() > 1 {
-        match one_root_at_a_time(&inp, &a) {
+        match one_root_at_a_time(&inp, &a, (max_memory, &memory_text)) {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("drill explore: {e}");
@@ -316,8 +332,14 @@ fn search(a: SearchArgs) -> i32 {
             }
         }
     } else {
-        let outcome = search_outcome(&inp, a.max_states, a.jobs, shard);
-        report::build(&inp, &a, &outcome, start.elapsed().as_secs_f64())
+        let outcome = search_within(&inp, a.max_states, max_memory, a.jobs, shard);
+        report::build_within(
+            &inp,
+            &a,
+            &outcome,
+            start.elapsed().as_secs_f64(),
+            &memory_text,
+        )
     };
     if a.shard.is_none() {
         if let Err(e) = report::save_counterexamples(&mut rep, &a.out) {
@@ -333,14 +355,20 @@ fn search(a: SearchArgs) -> i32 {
 /// and the reports merged as `drill explore merge` merges shards (which gives the
 /// single-process report). Memory is the largest root's, not the sum; `--max-states`
 /// bounds each root.
-pub fn one_root_at_a_time(inp: &Input, a: &SearchArgs) -> Result<report::ExploreReport, String> {
+/// `memory`: the budget in bytes and its text for the report ([`memory::budget`]), which
+/// bounds each root as `--max-states` does.
+pub fn one_root_at_a_time(
+    inp: &Input,
+    a: &SearchArgs,
+    memory: (Option<u64>, &str),
+) -> Result<report::ExploreReport, String> {
     let start = Instant::now();
     let n = inp.roots.len() as u64;
     let mut parts = Vec::new();
     for index in 0..n {
         let shard = Shard { index, count: n };
         let t = Instant::now();
-        let o = search_outcome(inp, a.max_states, a.jobs, shard);
+        let o = search_within(inp, a.max_states, memory.0, a.jobs, shard);
         let one = SearchArgs {
             shard: Some(shard),
             ..a.clone()
@@ -352,15 +380,14 @@ pub fn one_root_at_a_time(inp: &Input, a: &SearchArgs) -> Result<report::Explore
             inp.roots[index as usize].deviations,
             o.unique,
             t.elapsed().as_secs_f64(),
-            if o.complete {
-                ""
-            } else {
-                ", stopped at --max-states"
+            match o.stopped {
+                None => String::new(),
+                Some(stop) => format!(", stopped at {}", report::stop_text(stop, a, memory.1)),
             }
         );
         parts.push((
             format!("root {index}"),
-            report::build(inp, &one, &o, t.elapsed().as_secs_f64()),
+            report::build_within(inp, &one, &o, t.elapsed().as_secs_f64(), memory.1),
         ));
     }
     let mut m = merge::merge(&parts)?;
@@ -377,7 +404,8 @@ pub fn one_root_at_a_time(inp: &Input, a: &SearchArgs) -> Result<report::Explore
 }
 
 /// Print the report; the exit code as `drill fuzz` (1 when a property is violated), and 3
-/// when the search stopped at `--max-states` with no violation: nothing is certified.
+/// when the search stopped at `--max-states` or `--max-memory` with no violation: nothing
+/// is certified.
 pub fn emit(rep: &ExploreReport, json: bool) -> i32 {
     if json {
         println!("{}", serde_json::to_string_pretty(rep).unwrap_or_default());

@@ -29,8 +29,12 @@ pub struct ExploreReport {
     pub end_states: u64,
     pub cut_runs: u64,
     pub depth: u32,
-    /// False when --max-states stopped the search: nothing is certified.
+    /// False when --max-states or --max-memory stopped the search: nothing is certified.
     pub complete: bool,
+    /// What stopped it ("--max-states 12,000,000", "--max-memory 6.0 GB ..."); absent when
+    /// complete (and in results of versions before it, which only had --max-states).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
     pub properties: Vec<Property>,
     pub sometimes: Vec<Sometimes>,
     pub assumptions: Vec<String>,
@@ -179,7 +183,27 @@ pub fn assumptions(seed: u64) -> Vec<String> {
     ]
 }
 
+/// What stopped a search, as the report says it.
+pub fn stop_text(stop: explore::Stop, a: &SearchArgs, memory_text: &str) -> String {
+    match stop {
+        explore::Stop::States => format!("--max-states {}", count(a.max_states)),
+        explore::Stop::Memory => memory_text.to_string(),
+    }
+}
+
+/// The report of a search run without a memory budget ([`super::search_outcome`]).
 pub fn build(inp: &Input, a: &SearchArgs, o: &Outcome, elapsed: f64) -> ExploreReport {
+    build_within(inp, a, o, elapsed, "--max-memory")
+}
+
+/// The report of a search; `memory_text` names its memory budget ([`super::memory::budget`]).
+pub fn build_within(
+    inp: &Input,
+    a: &SearchArgs,
+    o: &Outcome,
+    elapsed: f64,
+    memory_text: &str,
+) -> ExploreReport {
     let bound = BoundJson {
         faults: a.faults,
         deviations: a.deviations,
@@ -270,6 +294,7 @@ pub fn build(inp: &Input, a: &SearchArgs, o: &Outcome, elapsed: f64) -> ExploreR
         cut_runs: o.cut,
         depth: o.depth,
         complete: o.complete,
+        stopped: o.stopped.map(|stop| stop_text(stop, a, memory_text)),
         properties,
         sometimes: explore::COVERAGE
             .iter()
@@ -348,8 +373,10 @@ pub fn render(r: &ExploreReport) -> String {
     if !r.complete {
         let _ = writeln!(
             s,
-            "  INCOMPLETE: stopped at --max-states {}; nothing is certified",
-            count(r.bound.max_states)
+            "  INCOMPLETE: stopped at {}; nothing is certified",
+            r.stopped
+                .clone()
+                .unwrap_or_else(|| format!("--max-states {}", count(r.bound.max_states)))
         );
     }
     let _ = writeln!(s, "\nPROPERTIES");

@@ -64,8 +64,19 @@ pub struct Outcome {
     pub first: Vec<Option<Found>>,
     /// Per `sometimes` property ([`COVERAGE`]): end states reaching it.
     pub coverage: [u64; 10],
-    /// False when the state budget stopped the search: nothing is certified then.
+    /// False when a budget stopped the search: nothing is certified then.
     pub complete: bool,
+    /// Which budget stopped it (None: complete).
+    pub stopped: Option<Stop>,
+}
+
+/// What stopped a search before its end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// More distinct states than `max_states`.
+    States,
+    /// The caller's memory budget (`over_memory`) said so.
+    Memory,
 }
 
 impl Outcome {
@@ -80,6 +91,7 @@ impl Outcome {
             first: vec![None; invariants::names().len()],
             coverage: [0; 10],
             complete: true,
+            stopped: None,
         }
     }
 }
@@ -565,7 +577,9 @@ pub fn expand_serial<'a>(level: Vec<Node<'a>>, bound: Bound, sink: &mut Sink<'_,
     }
 }
 
-/// Breadth-first search from `roots`, at most `max_states` distinct states. `map` expands
+/// Breadth-first search from `roots`, at most `max_states` distinct states, and stopped
+/// when `over_memory` says so (asked where the state budget is checked: at each level and
+/// every [`CHUNK`] nodes; the harness reads the process's resident memory). `map` expands
 /// a level (in order; the harness runs it on threads): pass
 /// `&|l, sink| expand_serial(l, bound, sink)` for one thread. The result does not depend on
 /// `map`'s parallelism: deduplication and recording happen here, in level order.
@@ -574,6 +588,7 @@ pub fn explore<'a>(
     runbooks: &'a [Runbook],
     bound: Bound,
     max_states: u64,
+    over_memory: &dyn Fn() -> bool,
     only: &dyn Fn(usize) -> bool,
     map: &Expand<'_, 'a>,
 ) -> Outcome {
@@ -603,10 +618,20 @@ pub fn explore<'a>(
             level.push(n);
         }
     }
+    let budget = |unique: u64| {
+        if unique > max_states {
+            Some(Stop::States)
+        } else if over_memory() {
+            Some(Stop::Memory)
+        } else {
+            None
+        }
+    };
     let mut depth = 0u32;
     while !level.is_empty() {
-        if out.unique > max_states {
+        if let Some(stop) = budget(out.unique) {
             out.complete = false;
+            out.stopped = Some(stop);
             break;
         }
         let mut next = Vec::new();
@@ -668,9 +693,12 @@ pub fn explore<'a>(
                 }
             }
             taken += parents;
-            if (taken.is_multiple_of(CHUNK) || taken == total) && out.unique > max_states {
-                out.complete = false;
-                stopped = true;
+            if taken.is_multiple_of(CHUNK) || taken == total {
+                if let Some(stop) = budget(out.unique) {
+                    out.complete = false;
+                    out.stopped = Some(stop);
+                    stopped = true;
+                }
             }
             !stopped
         });
