@@ -56,7 +56,7 @@ pub fn budget(max_memory_gb: Option<f64>) -> (Option<u64>, String) {
 }
 
 /// 18.2 GB, or 250 MB below a gigabyte.
-fn gigabytes(bytes: f64) -> String {
+pub fn gigabytes(bytes: f64) -> String {
     if bytes < GB {
         format!("{:.0} MB", bytes / 1e6)
     } else {
@@ -87,7 +87,12 @@ pub fn resident() -> Option<u64> {
 /// Whether the process is over `limit` bytes (never without a limit, or where the resident
 /// memory cannot be read).
 pub fn over(limit: Option<u64>) -> bool {
-    limit.is_some_and(|l| resident().is_some_and(|r| r > l))
+    over_at(limit, resident())
+}
+
+/// [`over`] with the resident memory already read.
+pub fn over_at(limit: Option<u64>, resident: Option<u64>) -> bool {
+    limit.is_some_and(|l| resident.is_some_and(|r| r > l))
 }
 
 #[cfg(test)]

@@ -170,7 +170,8 @@ pub fn search_outcome(inp: &Input, max_states: u64, jobs: usize, shard: Shard) -
 }
 
 /// [`search_outcome`], stopped when the process's resident memory passes `max_memory`
-/// bytes (see [`memory`]).
+/// bytes (see [`memory`]), with its progress on a spinner (stderr, when a terminal: the
+/// level, the distinct states, the resident memory).
 pub fn search_within<'a>(
     inp: &'a Input,
     max_states: u64,
@@ -179,16 +180,36 @@ pub fn search_within<'a>(
     shard: Shard,
 ) -> explore::Outcome {
     let bound = inp.bound;
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    let watch = |p: explore::Progress| {
+        let resident = memory::resident();
+        bar.set_message(format!(
+            "depth {}, {} unique states{}",
+            p.depth,
+            report::count(p.unique),
+            resident
+                .map(|r| format!(", {} resident", memory::gigabytes(r as f64)))
+                .unwrap_or_default()
+        ));
+        bar.tick();
+        memory::over_at(max_memory, resident)
+    };
     let run = |map: &explore::Expand<'_, 'a>| {
-        explore::explore(
+        let out = explore::explore(
             &inp.roots,
             &inp.loaded.runbooks,
             bound,
             max_states,
-            &|| memory::over(max_memory),
+            &watch,
             &|i| shard.covers(i as u64),
             map,
-        )
+        );
+        bar.finish_and_clear();
+        out
     };
     if jobs <= 1 {
         return run(&move |level, sink| explore::expand_serial(level, bound, sink));

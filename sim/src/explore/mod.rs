@@ -22,5 +22,5 @@ pub mod visited;
 pub use premise::{roots, Bound, PremiseMode, Root};
 pub use search::{
     counterexample, deviations_text, expand_level, expand_serial, explore, Child, Expand, Found,
-    Node, Outcome, Sink, Stop, CHUNK, COVERAGE,
+    Node, Outcome, Progress, Sink, Stop, CHUNK, COVERAGE,
 };

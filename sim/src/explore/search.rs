@@ -70,12 +70,21 @@ pub struct Outcome {
     pub stopped: Option<Stop>,
 }
 
+/// Where a search is, as its budget checks see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// The level being expanded.
+    pub depth: u32,
+    pub unique: u64,
+    pub generated: u64,
+}
+
 /// What stopped a search before its end.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stop {
     /// More distinct states than `max_states`.
     States,
-    /// The caller's memory budget (`over_memory`) said so.
+    /// The caller's memory budget (`watch`) said so.
     Memory,
 }
 
@@ -578,8 +587,9 @@ pub fn expand_serial<'a>(level: Vec<Node<'a>>, bound: Bound, sink: &mut Sink<'_,
 }
 
 /// Breadth-first search from `roots`, at most `max_states` distinct states, and stopped
-/// when `over_memory` says so (asked where the state budget is checked: at each level and
-/// every [`CHUNK`] nodes; the harness reads the process's resident memory). `map` expands
+/// when `watch` returns true: it is called with the search's progress where the state
+/// budget is checked, at each level and every [`CHUNK`] nodes (the harness shows the
+/// progress and checks its memory budget there). `map` expands
 /// a level (in order; the harness runs it on threads): pass
 /// `&|l, sink| expand_serial(l, bound, sink)` for one thread. The result does not depend on
 /// `map`'s parallelism: deduplication and recording happen here, in level order.
@@ -588,7 +598,7 @@ pub fn explore<'a>(
     runbooks: &'a [Runbook],
     bound: Bound,
     max_states: u64,
-    over_memory: &dyn Fn() -> bool,
+    watch: &dyn Fn(Progress) -> bool,
     only: &dyn Fn(usize) -> bool,
     map: &Expand<'_, 'a>,
 ) -> Outcome {
@@ -618,18 +628,23 @@ pub fn explore<'a>(
             level.push(n);
         }
     }
-    let budget = |unique: u64| {
-        if unique > max_states {
+    let budget = |p: Progress| {
+        if p.unique > max_states {
             Some(Stop::States)
-        } else if over_memory() {
+        } else if watch(p) {
             Some(Stop::Memory)
         } else {
             None
         }
     };
+    let progress = |out: &Outcome, depth: u32| Progress {
+        depth,
+        unique: out.unique,
+        generated: out.generated,
+    };
     let mut depth = 0u32;
     while !level.is_empty() {
-        if let Some(stop) = budget(out.unique) {
+        if let Some(stop) = budget(progress(&out, depth)) {
             out.complete = false;
             out.stopped = Some(stop);
             break;
@@ -694,7 +709,7 @@ pub fn explore<'a>(
             }
             taken += parents;
             if taken.is_multiple_of(CHUNK) || taken == total {
-                if let Some(stop) = budget(out.unique) {
+                if let Some(stop) = budget(progress(&out, depth)) {
                     out.complete = false;
                     out.stopped = Some(stop);
                     stopped = true;
