@@ -265,7 +265,7 @@ struct Pool<'a> {
 }
 
 /// A piece's index, its node count and its nodes' successors.
-type Expanded<'a> = (usize, usize, Vec<Vec<explore::Child<'a>>>);
+type Expanded<'a> = (usize, usize, Vec<explore::Child<'a>>);
 
 impl<'a> Pool<'a> {
     /// Expand a level on the pool, delivering each piece's successors to `sink` in level

@@ -328,8 +328,15 @@ impl<'a> Node<'a> {
 
     /// [`Self::successors`], reusing this node for the next event (one clone fewer).
     pub fn into_successors(self, bound: Bound) -> Vec<Node<'a>> {
+        let mut out = Vec::new();
+        self.successors_into(bound, &mut out);
+        out
+    }
+
+    /// [`Self::into_successors`], appended to `out` (no vector of its own per node).
+    pub fn successors_into(self, bound: Bound, out: &mut Vec<Node<'a>>) {
         let Some((t, kind)) = self.st.peek() else {
-            return Vec::new();
+            return;
         };
         let w = self.window();
         let may_place = w.is_some()
@@ -382,7 +389,6 @@ impl<'a> Node<'a> {
             && bound.reduce
             && postpone_ok(kind, job, &next, w, t)
             && deviated.iter().all(|d| postpone_ok(kind, job, d, w, t));
-        let mut out = vec![];
         // A pending heal must be placed before its window closes.
         let heal_in_time = |n: &Node| !had_heals || (!n.st.done() && n.window() == w);
         if heal_in_time(&next) {
@@ -390,7 +396,7 @@ impl<'a> Node<'a> {
         }
         out.extend(deviated.into_iter().filter(|d| heal_in_time(d)));
         let Some(this) = this.filter(|_| wants_place) else {
-            return out;
+            return;
         };
         // What is placed here, in the search's order; the last one takes `this` itself.
         enum Place {
@@ -455,7 +461,6 @@ impl<'a> Node<'a> {
             };
             out.push(c);
         }
-        out
     }
 }
 
@@ -526,14 +531,16 @@ pub(super) fn prefetch(p: *const u8, bytes: usize) {
 const PREFETCH_ENGINE: usize = 4;
 const PREFETCH_HEAP: usize = 2;
 
-/// Expand a level: each node's successors with their keys, in order.
-pub fn expand_level<'a>(level: Vec<Node<'a>>, bound: Bound) -> Vec<Vec<Child<'a>>> {
+/// Expand a level: each node's successors with their keys, in order (one vector for all).
+pub fn expand_level<'a>(level: Vec<Node<'a>>, bound: Bound) -> Vec<Child<'a>> {
     let mut slots: Vec<Option<Node<'a>>> = level.into_iter().map(Some).collect();
     let engine = |n: &Node| (&*n.st as *const Stepper).cast::<u8>();
     for n in slots.iter().take(PREFETCH_ENGINE).flatten() {
         prefetch(engine(n), size_of::<Stepper>());
     }
-    let mut out = Vec::with_capacity(slots.len());
+    let mut out = Vec::with_capacity(slots.len() * 2);
+    // One node's successors at a time, the vector reused.
+    let mut succ = Vec::new();
     for i in 0..slots.len() {
         if let Some(Some(n)) = slots.get(i + PREFETCH_ENGINE) {
             prefetch(engine(n), size_of::<Stepper>());
@@ -542,24 +549,20 @@ pub fn expand_level<'a>(level: Vec<Node<'a>>, bound: Bound) -> Vec<Vec<Child<'a>
             n.st.heap_blocks(prefetch);
         }
         let n = slots[i].take().expect("each node expanded once");
-        out.push(
-            n.into_successors(bound)
-                .into_iter()
-                .map(|node| {
-                    let key = if node.probe {
-                        0
-                    } else {
-                        node.key(bound.reduce)
-                    };
-                    Child {
-                        violated: mask(&node.st),
-                        end: End::of(&node.st),
-                        node,
-                        key,
-                    }
-                })
-                .collect(),
-        );
+        n.successors_into(bound, &mut succ);
+        out.extend(succ.drain(..).map(|node| {
+            let key = if node.probe {
+                0
+            } else {
+                node.key(bound.reduce)
+            };
+            Child {
+                violated: mask(&node.st),
+                end: End::of(&node.st),
+                node,
+                key,
+            }
+        }));
     }
     out
 }
@@ -567,7 +570,7 @@ pub fn expand_level<'a>(level: Vec<Node<'a>>, bound: Bound) -> Vec<Vec<Child<'a>
 /// Where a level's expansion delivers its successors: each call gets the successors of the
 /// next `parents` nodes of the level, in order, and says whether to go on (false: the search
 /// stopped at its state budget; the rest of the level is not wanted).
-pub type Sink<'s, 'a> = dyn FnMut(usize, Vec<Vec<Child<'a>>>) -> bool + 's;
+pub type Sink<'s, 'a> = dyn FnMut(usize, Vec<Child<'a>>) -> bool + 's;
 
 /// A level's expansion: every node's successors with their keys, delivered to the sink in
 /// level order, in runs of consecutive nodes that never straddle a multiple of [`CHUNK`]
@@ -659,7 +662,7 @@ pub fn explore<'a>(
         let mut stopped = false;
         map(level, &mut |parents, children| {
             // The table's slots for these keys, loading while the first are inserted.
-            for c in children.iter().flatten() {
+            for c in &children {
                 seen.prefetch(c.key);
             }
             for Child {
@@ -667,7 +670,7 @@ pub fn explore<'a>(
                 key,
                 violated: m,
                 end,
-            } in children.into_iter().flatten()
+            } in children
             {
                 if !node.probe {
                     out.generated += 1;
