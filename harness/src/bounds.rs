@@ -13,6 +13,8 @@ pub const THREADS: (u64, u64) = (1, 1024);
 pub const TIME_LIMIT_S: f64 = 7.0 * 86_400.0;
 /// `drill rto --jitter`, seconds (0 to 7 days: fault times are shifted, not the horizon).
 pub const JITTER_S: f64 = 7.0 * 86_400.0;
+/// `drill explore --max-memory`, gigabytes (a megabyte to a petabyte).
+pub const MAX_MEMORY_GB: (f64, f64) = (0.001, 1e6);
 
 fn int_in(s: &str, (lo, hi): (u64, u64)) -> Result<u64, String> {
     let v: u64 = s
@@ -63,6 +65,17 @@ pub fn jitter(s: &str) -> Result<f64, String> {
     seconds_in(s, true, JITTER_S)
 }
 
+pub fn max_memory_gb(s: &str) -> Result<f64, String> {
+    let (lo, hi) = MAX_MEMORY_GB;
+    let want = || format!("expected a number of gigabytes from {lo} to {hi}");
+    let v: f64 = s.trim().parse().map_err(|_| want())?;
+    if v.is_finite() && (lo..=hi).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{s} is out of range; {}", want()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,6 +102,9 @@ mod tests {
             assert!(jitter(v).is_err(), "--jitter {v}");
         }
         assert!(threads("0").is_err() && threads("1025").is_err());
+        for v in ["0", "-1", "NaN", "inf", "lots", "1e7"] {
+            assert!(max_memory_gb(v).is_err(), "--max-memory {v}");
+        }
     }
 
     #[test]
@@ -100,5 +116,8 @@ mod tests {
         assert_eq!(time_limit("604800"), Ok(604_800.0));
         assert_eq!(jitter("0"), Ok(0.0));
         assert_eq!(jitter("604800"), Ok(604_800.0));
+        assert_eq!(max_memory_gb("0.001"), Ok(0.001));
+        assert_eq!(max_memory_gb("1.5"), Ok(1.5));
+        assert_eq!(max_memory_gb("1000000"), Ok(1e6));
     }
 }

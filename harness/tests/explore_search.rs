@@ -432,7 +432,7 @@ fn deviation_roots_find_the_same_at_the_same_depths() {
     a.deviation_roots = true;
     let inp = explore::input(&a).unwrap();
     let mut one_at_a_time =
-        explore::one_root_at_a_time(&inp, &a, (None, "no memory budget")).unwrap();
+        explore::one_root_at_a_time(&inp, &a, &explore::memory::Budget::none()).unwrap();
     let mut together = rooted;
     one_at_a_time.measured = together.measured.clone();
     for p in together.properties.iter_mut() {

@@ -9,49 +9,58 @@ use std::fs;
 /// is available when the search starts (MemAvailable: free memory plus what it can reclaim).
 pub const DEFAULT_SHARE: f64 = 0.75;
 
-/// `--max-memory`'s range, in GB (a megabyte to a petabyte).
-pub const GB_RANGE: (f64, f64) = (0.001, 1e6);
-
 const GB: f64 = 1e9;
 
-/// Parse `--max-memory GB`.
-pub fn parse_gb(s: &str) -> Result<f64, String> {
-    let (lo, hi) = GB_RANGE;
-    let want = || format!("expected a number of gigabytes from {lo} to {hi}");
-    let v: f64 = s.trim().parse().map_err(|_| want())?;
-    if v.is_finite() && (lo..=hi).contains(&v) {
-        Ok(v)
-    } else {
-        Err(format!("{s} is out of range; {}", want()))
-    }
+/// A search's memory budget: the most resident memory in bytes (None: no budget), and how
+/// the report names it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Budget {
+    pub bytes: Option<u64>,
+    pub text: String,
 }
 
-/// The budget in bytes and where it came from (for the report): the user's, or the default
-/// share of the available memory, or none where this system does not say (not Linux).
-pub fn budget(max_memory_gb: Option<f64>) -> (Option<u64>, String) {
-    match max_memory_gb {
-        Some(gb) => (
-            Some((gb * GB) as u64),
-            format!("--max-memory {}", gigabytes(gb * GB)),
-        ),
-        None => match available() {
+impl Budget {
+    /// No memory budget (a search that only `--max-states` stops).
+    pub fn none() -> Budget {
+        Budget {
+            bytes: None,
+            text: "no memory budget".into(),
+        }
+    }
+
+    /// `--max-memory GB`, or by default a share of the available memory, or none where this
+    /// system does not say (not Linux).
+    pub fn of(max_memory_gb: Option<f64>) -> Budget {
+        if let Some(gb) = max_memory_gb {
+            return Budget {
+                bytes: Some((gb * GB) as u64),
+                text: format!("--max-memory {}", gigabytes(gb * GB)),
+            };
+        }
+        match available() {
             Some(bytes) => {
                 let b = (bytes as f64 * DEFAULT_SHARE) as u64;
-                (
-                    Some(b),
-                    format!(
+                Budget {
+                    bytes: Some(b),
+                    text: format!(
                         "--max-memory {} (default: {:.0} % of the {} available at the start)",
                         gigabytes(b as f64),
                         DEFAULT_SHARE * 100.0,
                         gigabytes(bytes as f64)
                     ),
-                )
+                }
             }
-            None => (
-                None,
-                "no memory budget (this system does not report its available memory)".into(),
-            ),
-        },
+            None => Budget {
+                text: "no memory budget (this system does not report its available memory)".into(),
+                ..Budget::none()
+            },
+        }
+    }
+
+    /// Whether `resident` bytes are over the budget (never without a budget, or where the
+    /// resident memory could not be read).
+    pub fn over(&self, resident: Option<u64>) -> bool {
+        self.bytes.is_some_and(|l| resident.is_some_and(|r| r > l))
     }
 }
 
@@ -84,17 +93,6 @@ pub fn resident() -> Option<u64> {
     kilobytes(&text, "VmRSS:")
 }
 
-/// Whether the process is over `limit` bytes (never without a limit, or where the resident
-/// memory cannot be read).
-pub fn over(limit: Option<u64>) -> bool {
-    over_at(limit, resident())
-}
-
-/// [`over`] with the resident memory already read.
-pub fn over_at(limit: Option<u64>, resident: Option<u64>) -> bool {
-    limit.is_some_and(|l| resident.is_some_and(|r| r > l))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,29 +107,24 @@ mod tests {
     }
 
     #[test]
-    fn parses_gigabytes_in_range() {
-        assert_eq!(parse_gb("1.5"), Ok(1.5));
-        assert!(parse_gb("0").is_err());
-        assert!(parse_gb("-1").is_err());
-        assert!(parse_gb("NaN").is_err());
-        assert!(parse_gb("lots").is_err());
-    }
-
-    #[test]
     fn this_process_has_resident_memory_and_a_budget() {
         // Linux (CI): both are read from /proc.
         if cfg!(target_os = "linux") {
             let r = resident().expect("VmRSS readable");
             assert!(r > 0);
-            assert!(over(Some(1)));
-            assert!(!over(Some(u64::MAX)));
-            assert!(budget(None).0.is_some());
+            assert!(Budget::of(Some(0.001)).over(Some(r)));
+            assert!(!Budget::of(Some(1e6)).over(Some(r)));
+            assert!(Budget::of(None).bytes.is_some());
         }
-        assert!(!over(None));
+        assert!(!Budget::none().over(Some(u64::MAX)));
+        assert!(!Budget::of(Some(1.0)).over(None));
         assert_eq!(
-            budget(Some(2.0)),
-            (Some(2_000_000_000), "--max-memory 2.0 GB".into())
+            Budget::of(Some(2.0)),
+            Budget {
+                bytes: Some(2_000_000_000),
+                text: "--max-memory 2.0 GB".into()
+            }
         );
-        assert_eq!(budget(Some(0.25)).1, "--max-memory 250 MB");
+        assert_eq!(Budget::of(Some(0.25)).text, "--max-memory 250 MB");
     }
 }

@@ -62,7 +62,7 @@ pub struct SearchArgs {
     /// Stop (then nothing is certified) when the process's resident memory passes this many
     /// GB, 0.001 to 10^6; default: 75 % of the memory available when the search starts
     /// (Linux; elsewhere no memory budget).
-    #[arg(long, value_name = "GB", value_parser = memory::parse_gb)]
+    #[arg(long, value_name = "GB", value_parser = crate::bounds::max_memory_gb)]
     pub max_memory: Option<f64>,
     /// Worker threads (results do not depend on it), 1 to 1024.
     #[arg(long, default_value_t = 2, value_parser = crate::bounds::threads)]
@@ -166,16 +166,16 @@ pub fn input(a: &SearchArgs) -> Result<Input, load::InputError> {
 
 /// Run the search over `shard`'s roots with `jobs` threads, without a memory budget.
 pub fn search_outcome(inp: &Input, max_states: u64, jobs: usize, shard: Shard) -> explore::Outcome {
-    search_within(inp, max_states, None, jobs, shard)
+    search_within(inp, max_states, &memory::Budget::none(), jobs, shard)
 }
 
-/// [`search_outcome`], stopped when the process's resident memory passes `max_memory`
-/// bytes (see [`memory`]), with its progress on a spinner (stderr, when a terminal: the
-/// level, the distinct states, the resident memory).
+/// [`search_outcome`], stopped when the process's resident memory passes `memory`'s budget,
+/// with its progress on a spinner (stderr, when a terminal: the level, the distinct states,
+/// the resident memory).
 pub fn search_within<'a>(
     inp: &'a Input,
     max_states: u64,
-    max_memory: Option<u64>,
+    memory: &memory::Budget,
     jobs: usize,
     shard: Shard,
 ) -> explore::Outcome {
@@ -196,7 +196,7 @@ pub fn search_within<'a>(
                 .unwrap_or_default()
         ));
         bar.tick();
-        memory::over_at(max_memory, resident)
+        memory.over(resident)
     };
     let run = |map: &explore::Expand<'_, 'a>| {
         let out = explore::explore(
@@ -332,20 +332,21 @@ fn search(a: SearchArgs) -> i32 {
         }
     };
     let shard = a.shard.unwrap_or(Shard::WHOLE);
-    let (max_memory, memory_text) = memory::budget(a.max_memory);
+    let budget = memory::Budget::of(a.max_memory);
     eprintln!(
-        "drill explore: seed {}, up to {} fault(s) and {} deviation(s), premise {}, {} root(s){}, {} job(s), {memory_text}",
+        "drill explore: seed {}, up to {} fault(s) and {} deviation(s), premise {}, {} root(s){}, {} job(s), {}",
         inp.loaded.scenario.seed,
         a.faults,
         a.deviations,
         a.premise,
         inp.roots.len(),
         a.shard.map(|s| format!(" (shard {s})")).unwrap_or_default(),
-        a.jobs
+        a.jobs,
+        budget.text
     );
     let start = Instant::now();
     let mut rep = if a.deviation_roots && a.shard.is_none() && inp.roots.len() > 1 {
-        match one_root_at_a_time(&inp, &a, (max_memory, &memory_text)) {
+        match one_root_at_a_time(&inp, &a, &budget) {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("drill explore: {e}");
@@ -353,14 +354,8 @@ fn search(a: SearchArgs) -> i32 {
             }
         }
     } else {
-        let outcome = search_within(&inp, a.max_states, max_memory, a.jobs, shard);
-        report::build_within(
-            &inp,
-            &a,
-            &outcome,
-            start.elapsed().as_secs_f64(),
-            &memory_text,
-        )
+        let outcome = search_within(&inp, a.max_states, &budget, a.jobs, shard);
+        report::build_within(&inp, &a, &outcome, start.elapsed().as_secs_f64(), &budget)
     };
     if a.shard.is_none() {
         if let Err(e) = report::save_counterexamples(&mut rep, &a.out) {
@@ -376,12 +371,11 @@ fn search(a: SearchArgs) -> i32 {
 /// and the reports merged as `drill explore merge` merges shards (which gives the
 /// single-process report). Memory is the largest root's, not the sum; `--max-states`
 /// bounds each root.
-/// `memory`: the budget in bytes and its text for the report ([`memory::budget`]), which
-/// bounds each root as `--max-states` does.
+/// `memory` bounds each root as `--max-states` does.
 pub fn one_root_at_a_time(
     inp: &Input,
     a: &SearchArgs,
-    memory: (Option<u64>, &str),
+    memory: &memory::Budget,
 ) -> Result<report::ExploreReport, String> {
     let start = Instant::now();
     let n = inp.roots.len() as u64;
@@ -389,7 +383,7 @@ pub fn one_root_at_a_time(
     for index in 0..n {
         let shard = Shard { index, count: n };
         let t = Instant::now();
-        let o = search_within(inp, a.max_states, memory.0, a.jobs, shard);
+        let o = search_within(inp, a.max_states, memory, a.jobs, shard);
         let one = SearchArgs {
             shard: Some(shard),
             ..a.clone()
@@ -403,12 +397,12 @@ pub fn one_root_at_a_time(
             t.elapsed().as_secs_f64(),
             match o.stopped {
                 None => String::new(),
-                Some(stop) => format!(", stopped at {}", report::stop_text(stop, a, memory.1)),
+                Some(stop) => format!(", stopped at {}", report::stop_text(stop, a, memory)),
             }
         );
         parts.push((
             format!("root {index}"),
-            report::build_within(inp, &one, &o, t.elapsed().as_secs_f64(), memory.1),
+            report::build_within(inp, &one, &o, t.elapsed().as_secs_f64(), memory),
         ));
     }
     let mut m = merge::merge(&parts)?;

@@ -3,6 +3,7 @@
 //! the `sometimes` properties, and the assumptions the search rests on. The JSON form is
 //! what `--shard` processes emit and `drill explore merge` reads.
 
+use super::memory::Budget;
 use super::shard::Shard;
 use super::{Input, SearchArgs};
 use crate::fmt::{clock, fnv1a};
@@ -184,25 +185,25 @@ pub fn assumptions(seed: u64) -> Vec<String> {
 }
 
 /// What stopped a search, as the report says it.
-pub fn stop_text(stop: explore::Stop, a: &SearchArgs, memory_text: &str) -> String {
+pub fn stop_text(stop: explore::Stop, a: &SearchArgs, memory: &Budget) -> String {
     match stop {
         explore::Stop::States => format!("--max-states {}", count(a.max_states)),
-        explore::Stop::Memory => memory_text.to_string(),
+        explore::Stop::Memory => memory.text.clone(),
     }
 }
 
 /// The report of a search run without a memory budget ([`super::search_outcome`]).
 pub fn build(inp: &Input, a: &SearchArgs, o: &Outcome, elapsed: f64) -> ExploreReport {
-    build_within(inp, a, o, elapsed, "--max-memory")
+    build_within(inp, a, o, elapsed, &Budget::none())
 }
 
-/// The report of a search; `memory_text` names its memory budget ([`super::memory::budget`]).
+/// The report of a search run within `memory` ([`super::search_within`]).
 pub fn build_within(
     inp: &Input,
     a: &SearchArgs,
     o: &Outcome,
     elapsed: f64,
-    memory_text: &str,
+    memory: &Budget,
 ) -> ExploreReport {
     let bound = BoundJson {
         faults: a.faults,
@@ -294,7 +295,7 @@ pub fn build_within(
         cut_runs: o.cut,
         depth: o.depth,
         complete: o.complete,
-        stopped: o.stopped.map(|stop| stop_text(stop, a, memory_text)),
+        stopped: o.stopped.map(|stop| stop_text(stop, a, memory)),
         properties,
         sometimes: explore::COVERAGE
             .iter()

@@ -75,8 +75,8 @@ pub struct Outcome {
 pub struct Progress {
     /// The level being expanded.
     pub depth: u32,
+    /// Distinct states so far.
     pub unique: u64,
-    pub generated: u64,
 }
 
 /// What stopped a search before its end.
@@ -159,21 +159,22 @@ impl End {
         } else if st.exceeded().is_some() {
             End::Cut
         } else {
-            let flags = st.world().coverage.flags();
-            End::Ended(
-                flags
-                    .iter()
-                    .enumerate()
-                    .fold(0, |m, (k, on)| m | (u16::from(*on) << k)),
-            )
+            End::Ended(bitmask(st.world().coverage.flags()))
         }
     }
 }
 
 fn mask(st: &Stepper) -> u16 {
-    st.violated()
+    bitmask(st.violated())
+}
+
+/// Flags as the bits of a number, the k-th flag bit k (at most 16: the invariants and the
+/// coverage flags are 10 or fewer).
+fn bitmask(flags: impl IntoIterator<Item = bool>) -> u16 {
+    flags
+        .into_iter()
         .enumerate()
-        .fold(0, |m, (i, v)| m | (u16::from(v) << i))
+        .fold(0, |m, (k, on)| m | (u16::from(on) << k))
 }
 
 impl<'a> Node<'a> {
@@ -643,7 +644,6 @@ pub fn explore<'a>(
     let progress = |out: &Outcome, depth: u32| Progress {
         depth,
         unique: out.unique,
-        generated: out.generated,
     };
     let mut depth = 0u32;
     while !level.is_empty() {
