@@ -88,6 +88,7 @@ fn explore_bench(c: &mut Criterion) {
         beyond: false,
         reduce: true,
         plan_roots: false,
+        plan_groups: 0,
     };
     let mut node = sim::explore::Node::root(0, &inp.roots[0], &inp.loaded.runbooks, bound);
     for _ in 0..40 {

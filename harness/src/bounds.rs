@@ -9,6 +9,8 @@ pub const RUNS: (u64, u64) = (1, 1_000_000_000);
 pub const CASES: (u64, u64) = (1, 1_000_000_000);
 /// `--jobs` / `--threads`.
 pub const THREADS: (u64, u64) = (1, 1024);
+/// `drill explore --deviation-groups` (at most one group per plan position is made).
+pub const GROUPS: (u64, u64) = (1, 1024);
 /// `drill fuzz --time-limit`, seconds (more than 0, at most 7 days).
 pub const TIME_LIMIT_S: f64 = 7.0 * 86_400.0;
 /// `drill rto --jitter`, seconds (0 to 7 days: fault times are shifted, not the horizon).
@@ -57,6 +59,10 @@ pub fn threads(s: &str) -> Result<usize, String> {
     int_in(s, THREADS).map(|v| v as usize)
 }
 
+pub fn groups(s: &str) -> Result<u32, String> {
+    int_in(s, GROUPS).map(|v| v as u32)
+}
+
 pub fn time_limit(s: &str) -> Result<f64, String> {
     seconds_in(s, false, TIME_LIMIT_S)
 }
@@ -102,6 +108,7 @@ mod tests {
             assert!(jitter(v).is_err(), "--jitter {v}");
         }
         assert!(threads("0").is_err() && threads("1025").is_err());
+        assert!(groups("0").is_err() && groups("1025").is_err() && groups("2.5").is_err());
         for v in ["0", "-1", "NaN", "inf", "lots", "1e7"] {
             assert!(max_memory_gb(v).is_err(), "--max-memory {v}");
         }
@@ -113,6 +120,8 @@ mod tests {
         assert_eq!(runs("1000000000"), Ok(1_000_000_000));
         assert_eq!(cases("100"), Ok(100));
         assert_eq!(threads("1024"), Ok(1024));
+        assert_eq!(groups("1"), Ok(1));
+        assert_eq!(groups("1024"), Ok(1024));
         assert_eq!(time_limit("604800"), Ok(604_800.0));
         assert_eq!(jitter("0"), Ok(0.0));
         assert_eq!(jitter("604800"), Ok(604_800.0));

@@ -5,33 +5,13 @@
 
 mod common;
 
+use common::explore::{args, search, CORRECTED_FB, CORRECTED_FO, FAILOVER_ONLY};
+
 use harness::explore::{self, merge, report, shard::Shard, SearchArgs};
 use sim::engine::{self, Options, Stepper};
 use sim::explore::{Bound, Node};
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
-
-fn repo(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(p)
-}
-
-fn args(scenario: Option<&str>, runbooks: &[&str], k: u32, d: u32) -> SearchArgs {
-    SearchArgs {
-        jobs: 2,
-        ..SearchArgs::new(
-            scenario.map(repo),
-            runbooks.iter().map(|r| repo(r)).collect(),
-            k,
-            d,
-        )
-    }
-}
-
-fn search(a: &SearchArgs) -> report::ExploreReport {
-    let inp = explore::input(a).expect("inputs load");
-    let o = explore::search_outcome(&inp, a.max_states, a.jobs, a.shard.unwrap_or(Shard::WHOLE));
-    report::build(&inp, a, &o, 1.0)
-}
+use std::path::PathBuf;
 
 fn violated(r: &report::ExploreReport) -> Vec<&str> {
     r.properties
@@ -40,10 +20,6 @@ fn violated(r: &report::ExploreReport) -> Vec<&str> {
         .map(|p| p.name.as_str())
         .collect()
 }
-
-const FAILOVER_ONLY: &str = "scenarios/dc1-outage-share-dc2.json";
-const CORRECTED_FO: &str = "scenarios/runbooks/failover-corrected.json";
-const CORRECTED_FB: &str = "scenarios/runbooks/failback-corrected.json";
 
 /// With no fault and no deviation the search is the one run `drill run` plays: one state
 /// per event played, plus the root; one end state; the same verdicts.
@@ -88,6 +64,7 @@ fn brute_force(a: &SearchArgs) -> (usize, Vec<Option<u32>>) {
         beyond: a.beyond_assumptions,
         reduce: false,
         plan_roots: false,
+        plan_groups: 0,
     };
     let mut keys = HashSet::new();
     // The fast key (the world hashed field by field) against the reference key (the world's
@@ -144,6 +121,7 @@ fn reduced_from_plan_runs(a: &SearchArgs) -> (usize, usize, usize) {
         beyond: false,
         reduce: false,
         plan_roots: false,
+        plan_groups: 0,
     };
     let rbs = &inp.loaded.runbooks;
     assert_eq!(inp.roots[0].deviations, "none");

@@ -1683,6 +1683,16 @@ impl<'a> Stepper<'a> {
         before
     }
 
+    /// The first plan position a later event may start (phase, index): the step after the
+    /// one in progress (a retry ends it again first), or the step 0 of the phase about to
+    /// start; None once every phase is done. Positions only ever move forward.
+    pub fn earliest_start(&self) -> Option<(usize, usize)> {
+        match self.cursor()? {
+            (p, k, true) => Some((p, k + 1)),
+            (p, _, false) => Some((p, 0)),
+        }
+    }
+
     /// The step whose end is pending (phase, index), if one is running (not waiting for a
     /// retry).
     pub fn running_step(&self) -> Option<(usize, usize)> {

@@ -15,6 +15,7 @@ use shard::Shard;
 use sim::explore::{self, Bound, PremiseMode};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Mutex};
 use std::time::Instant;
 
@@ -84,6 +85,15 @@ pub struct SearchArgs {
     /// root's; --max-states bounds each root).
     #[arg(long, conflicts_with = "no_reduction")]
     pub deviation_roots: bool,
+    /// Split the deviation plans into N roots, each a run of plans that first change
+    /// consecutive steps, chosen where they apply (all five reductions within each):
+    /// memory about the largest group's, states a little more than in one root (each group
+    /// plays the undeviated run up to its plans). Without --shard the groups are searched
+    /// one at a time in this process, as --deviation-roots; with --shard I/N, N = the
+    /// groups (times the premises) runs each as its own process. 1 to 1024; needs
+    /// --deviations 1 or more.
+    #[arg(long, value_name = "N", conflicts_with_all = ["no_reduction", "deviation_roots"], value_parser = crate::bounds::groups)]
+    pub deviation_groups: Option<u32>,
     /// Print one JSON document instead of the text report.
     #[arg(long)]
     pub json: bool,
@@ -117,6 +127,7 @@ impl SearchArgs {
             shard: None,
             no_reduction: false,
             deviation_roots: false,
+            deviation_groups: None,
             json: true,
             out: PathBuf::from("drill-counterexamples"),
         }
@@ -149,6 +160,7 @@ pub fn input(a: &SearchArgs) -> Result<Input, load::InputError> {
         beyond: a.beyond_assumptions,
         reduce: !a.no_reduction,
         plan_roots: a.deviation_roots,
+        plan_groups: a.deviation_groups.unwrap_or(0),
     };
     let mode = if a.premise == "all" {
         PremiseMode::All
@@ -172,19 +184,36 @@ pub fn search_outcome(inp: &Input, max_states: u64, jobs: usize, shard: Shard) -
 /// [`search_outcome`], stopped when the process's resident memory passes `memory`'s budget,
 /// with its progress on a spinner (stderr, when a terminal: the level, the distinct states,
 /// the resident memory).
-pub fn search_within<'a>(
-    inp: &'a Input,
+pub fn search_within(
+    inp: &Input,
     max_states: u64,
     memory: &memory::Budget,
     jobs: usize,
     shard: Shard,
 ) -> explore::Outcome {
-    let bound = inp.bound;
+    search_shown(inp, max_states, memory, jobs, shard, &spinner())
+}
+
+/// The progress spinner (drawn on stderr when it is a terminal).
+fn spinner() -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new_spinner();
     bar.set_style(
         indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
     );
+    bar
+}
+
+/// [`search_within`] with its progress on `bar`.
+fn search_shown<'a>(
+    inp: &'a Input,
+    max_states: u64,
+    memory: &memory::Budget,
+    jobs: usize,
+    shard: Shard,
+    bar: &indicatif::ProgressBar,
+) -> explore::Outcome {
+    let bound = inp.bound;
     let watch = |p: explore::Progress| {
         let resident = memory::resident();
         bar.set_message(format!(
@@ -331,6 +360,10 @@ fn search(a: SearchArgs) -> i32 {
             return exit::BAD_INPUT;
         }
     };
+    if a.deviation_groups.is_some() && a.deviations == 0 {
+        eprintln!("drill explore: --deviation-groups splits the deviation plans; expected --deviations 1 or more with it");
+        return exit::BAD_INPUT;
+    }
     let shard = a.shard.unwrap_or(Shard::WHOLE);
     let budget = memory::Budget::of(a.max_memory);
     eprintln!(
@@ -345,7 +378,8 @@ fn search(a: SearchArgs) -> i32 {
         budget.text
     );
     let start = Instant::now();
-    let mut rep = if a.deviation_roots && a.shard.is_none() && inp.roots.len() > 1 {
+    let grouped = a.deviation_groups.is_some_and(|n| n > 1);
+    let mut rep = if (a.deviation_roots || grouped) && a.shard.is_none() && inp.roots.len() > 1 {
         match one_root_at_a_time(&inp, &a, &budget) {
             Ok(r) => r,
             Err(e) => {
@@ -366,12 +400,13 @@ fn search(a: SearchArgs) -> i32 {
     emit(&rep, a.json)
 }
 
-/// `--deviation-roots` in one process: no state is shared between roots (the root is in
-/// every key), so each root is searched alone, its visited table freed before the next,
-/// and the reports merged as `drill explore merge` merges shards (which gives the
-/// single-process report). Memory is the largest root's, not the sum; `--max-states`
-/// bounds each root.
-/// `memory` bounds each root as `--max-states` does.
+/// `--deviation-roots` or `--deviation-groups` in one process: no state is shared between
+/// roots (the root is in every key), so each root is searched alone, its visited table
+/// freed when it is done, and the reports merged as `drill explore merge` merges shards
+/// (which gives the single-process report). With `--jobs J`, J roots are searched at once,
+/// a thread each (independent searches scale better than one search's threads, and the
+/// result does not depend on the order they finish in). Memory is the largest roots'
+/// (J of them), not the sum; `--max-states` and `memory` bound each root.
 pub fn one_root_at_a_time(
     inp: &Input,
     a: &SearchArgs,
@@ -379,34 +414,59 @@ pub fn one_root_at_a_time(
 ) -> Result<report::ExploreReport, String> {
     let start = Instant::now();
     let n = inp.roots.len() as u64;
-    let mut parts = Vec::new();
-    for index in 0..n {
-        let shard = Shard { index, count: n };
-        let t = Instant::now();
-        let o = search_within(inp, a.max_states, memory, a.jobs, shard);
-        let one = SearchArgs {
-            shard: Some(shard),
-            ..a.clone()
-        };
-        // Progress on stderr: a wide search takes minutes.
-        eprintln!(
-            "drill explore: root {}/{n} ({}): {} unique states, {:.2} s{}",
-            index + 1,
-            inp.roots[index as usize].deviations,
-            o.unique,
-            t.elapsed().as_secs_f64(),
-            match o.stopped {
-                None => String::new(),
-                Some(stop) => format!(", stopped at {}", report::stop_text(stop, a, memory)),
+    let at_once = a.jobs.clamp(1, n.max(1) as usize);
+    let next = AtomicU64::new(0);
+    let parts = Mutex::new(Vec::new());
+    let one_root = |shown: bool, threads: usize| {
+        while let Some(index) = Some(next.fetch_add(1, Ordering::Relaxed)).filter(|&i| i < n) {
+            let shard = Shard { index, count: n };
+            let t = Instant::now();
+            let bar = if shown {
+                spinner()
+            } else {
+                indicatif::ProgressBar::hidden()
+            };
+            let o = search_shown(inp, a.max_states, memory, threads, shard, &bar);
+            let one = SearchArgs {
+                shard: Some(shard),
+                jobs: threads,
+                ..a.clone()
+            };
+            // Progress on stderr: a wide search takes minutes.
+            eprintln!(
+                "drill explore: root {}/{n} ({}): {} unique states, {:.2} s{}",
+                index + 1,
+                inp.roots[index as usize].deviations,
+                o.unique,
+                t.elapsed().as_secs_f64(),
+                match o.stopped {
+                    None => String::new(),
+                    Some(stop) => format!(", stopped at {}", report::stop_text(stop, a, memory)),
+                }
+            );
+            let r = report::build_within(inp, &one, &o, t.elapsed().as_secs_f64(), memory);
+            parts
+                .lock()
+                .expect("no search panics")
+                .push((index, format!("root {index}"), r));
+        }
+    };
+    if at_once == 1 {
+        one_root(true, a.jobs);
+    } else {
+        // Spinners of searches side by side would overwrite each other: the lines above
+        // are the progress.
+        std::thread::scope(|sc| {
+            for _ in 0..at_once {
+                sc.spawn(|| one_root(false, 1));
             }
-        );
-        parts.push((
-            format!("root {index}"),
-            report::build_within(inp, &one, &o, t.elapsed().as_secs_f64(), memory),
-        ));
+        });
     }
+    let mut parts = parts.into_inner().expect("no search panics");
+    parts.sort_by_key(|p| p.0);
+    let parts: Vec<_> = parts.into_iter().map(|(_, name, r)| (name, r)).collect();
     let mut m = merge::merge(&parts)?;
-    // One process, the roots one after another: its own wall clock and threads.
+    // One process, the roots searched side by side: its own wall clock and threads.
     let seconds = start.elapsed().as_secs_f64();
     let rate = m.unique_states as f64 / seconds.max(1e-9);
     m.measured = report::Measured {

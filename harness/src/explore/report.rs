@@ -192,6 +192,15 @@ pub fn stop_text(stop: explore::Stop, a: &SearchArgs, memory: &Budget) -> String
     }
 }
 
+/// The groups of deviation plans per premise (the roots of one premise).
+fn plan_groups(inp: &Input) -> usize {
+    let first = inp.roots.first().map(|r| r.premise.as_str());
+    inp.roots
+        .iter()
+        .filter(|r| Some(r.premise.as_str()) == first)
+        .count()
+}
+
 /// The report of a search run without a memory budget ([`super::search_outcome`]).
 pub fn build(inp: &Input, a: &SearchArgs, o: &Outcome, elapsed: f64) -> ExploreReport {
     build_within(inp, a, o, elapsed, &Budget::none())
@@ -212,13 +221,14 @@ pub fn build_within(
         beyond_assumptions: a.beyond_assumptions,
         max_states: a.max_states,
         reduction: if a.no_reduction {
-            "none"
+            "none".into()
         } else if a.deviation_roots {
-            REDUCTION_PLAN_ROOTS
+            REDUCTION_PLAN_ROOTS.into()
+        } else if a.deviation_groups.is_some_and(|n| n > 1) {
+            format!("{REDUCTION}, in {} groups of plans", plan_groups(inp))
         } else {
-            REDUCTION
-        }
-        .into(),
+            REDUCTION.into()
+        },
     };
     let properties = invariants::all()
         .zip(&o.first)

@@ -4,6 +4,7 @@
 //! are checked against (`reference`); the mutant corpus (`mutants`).
 #![allow(dead_code)] // each test binary uses part of it
 
+pub mod explore;
 mod mutants;
 mod not_the_range;
 #[allow(unused_imports)] // not every test binary uses it

@@ -11,8 +11,12 @@ use crate::runbook::Runbook;
 use crate::scenario::{Deviation, Scenario};
 use std::sync::Arc;
 
+/// A plan position (phase, index in its plan) with the events the undeviated run plays
+/// before that position first starts, sorted by position.
+pub type Starts = [((usize, usize), u64)];
+
 /// One deviation plan, as the engine plays it.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Plan {
     /// Added to the scenario's own deviations (a counterexample file records them).
     pub deviations: Vec<Deviation>,
@@ -21,8 +25,9 @@ pub struct Plan {
     pub plans: Arc<[Vec<Planned>]>,
 }
 
-/// Every plan of up to D deviations and where each first leaves the runbooks' own plan.
-#[derive(Debug)]
+/// Every plan of up to D deviations and where each first leaves the runbooks' own plan (or
+/// a group of them: [`Deviations::groups`]).
+#[derive(Clone, Debug)]
 pub struct Deviations {
     /// The scenario's own plans (the runbooks after the scenario's own deviations).
     pub own: Arc<[Vec<Planned>]>,
@@ -31,6 +36,12 @@ pub struct Deviations {
     /// Per plan position (phase, index in the own plan), sorted: the plans whose first
     /// difference from the own plan is the step started there.
     at: Vec<((usize, usize), Vec<u32>)>,
+    /// In a group of plans that is not the last: the group's last position. Past it no
+    /// plan of the group can be chosen, and the undeviated run is the last group's to
+    /// explore, so a state still undeviated there is not expanded (a leaf).
+    pub undeviated_until: Option<(usize, usize)>,
+    /// The plans chosen here, in words: "every plan", or the group's.
+    pub text: String,
 }
 
 /// Whether two planned steps play alike: the same step, action and extra delay.
@@ -99,7 +110,93 @@ impl Deviations {
             own,
             plans: out,
             at,
+            undeviated_until: None,
+            text: "none".into(),
         }
+    }
+
+    /// The plans split into `n` groups (at most one more than the plans) of consecutive
+    /// first differences, each searched as its own root with the plans chosen where they
+    /// apply: the state spaces after the plans' steps are mostly their own (docs/explore.md,
+    /// "Groups of plans"), so a group's search holds about its share of the memory. Each
+    /// group also plays the undeviated run up to its last position, and the last group all
+    /// of it. A plan is weighed by what is left of the undeviated run after its first
+    /// difference to the power `faults` (each fault can be placed at any moment of it:
+    /// `starts` holds the events played before each position first starts, `events` the
+    /// whole run's), the undeviated run as a plan of the whole run.
+    pub fn groups(&self, n: usize, starts: &Starts, events: u64, faults: u32) -> Vec<Self> {
+        let weigh = |left: u64| (left.max(1) as f64).powi(faults.max(1) as i32);
+        let left = |pos: &(usize, usize)| {
+            starts
+                .binary_search_by_key(pos, |e| e.0)
+                .map_or(1, |j| events.saturating_sub(starts[j].1))
+        };
+        // Every plan with its position, in the order of the positions (a position's plans
+        // may fall in two groups: each group chooses its own there).
+        let items: Vec<((usize, usize), u32)> = self
+            .at
+            .iter()
+            .flat_map(|(pos, plans)| plans.iter().map(move |&r| (*pos, r)))
+            .collect();
+        let total: f64 = items.iter().map(|(pos, _)| weigh(left(pos))).sum::<f64>() + weigh(events);
+        let n = n.clamp(1, items.len() + 1);
+        // Cut where the running weight passes the next multiple of total / n, or where
+        // fewer plans are left than cuts still to make (n groups exactly; the last may
+        // hold the undeviated run alone).
+        let mut cuts: Vec<usize> = Vec::new();
+        let mut sum = 0.0;
+        for (k, (pos, _)) in items.iter().enumerate() {
+            sum += weigh(left(pos));
+            let need = n - 1 - cuts.len();
+            let heavy = sum * n as f64 >= total * (cuts.len() + 1) as f64;
+            if need > 0 && (heavy || items.len() - (k + 1) < need) {
+                cuts.push(k + 1);
+            }
+        }
+        cuts.push(items.len());
+        let count = cuts.len();
+        let mut from = 0;
+        let mut out = Vec::with_capacity(count);
+        for (g, &to) in cuts.iter().enumerate() {
+            let mine = &items[from..to];
+            let mut at: Vec<((usize, usize), Vec<u32>)> = Vec::new();
+            for &(pos, r) in mine {
+                match at.last_mut() {
+                    Some((p, rs)) if *p == pos => rs.push(r),
+                    _ => at.push((pos, vec![r])),
+                }
+            }
+            let plan = |r: u32| &self.plans[r as usize].text;
+            let text = match mine {
+                [] => format!("group {} of {count}: the undeviated run", g + 1),
+                [(_, a)] => format!("group {} of {count}: {}", g + 1, plan(*a)),
+                [(_, a), .., (_, b)] => format!(
+                    "group {} of {count}: {} plans, {} to {}",
+                    g + 1,
+                    mine.len(),
+                    plan(*a),
+                    plan(*b)
+                ),
+            };
+            out.push(Deviations {
+                own: self.own.clone(),
+                plans: self.plans.clone(),
+                undeviated_until: if g + 1 < count {
+                    at.last().map(|e| e.0)
+                } else {
+                    None
+                },
+                at,
+                text,
+            });
+            from = to;
+        }
+        out
+    }
+
+    /// Each position (phase, index; in order) with the plans chosen there.
+    pub fn positions(&self) -> impl Iterator<Item = ((usize, usize), &[u32])> {
+        self.at.iter().map(|(pos, plans)| (*pos, plans.as_slice()))
     }
 
     /// The plans that first differ from the own plan at the step started at `pos`.

@@ -2,7 +2,8 @@
 //! layout, a witness or not, where the CMS is, the disaster's moment in the log-shipping
 //! cycle) crossed with every plan of up to D operator deviations.
 
-use super::deviate::Deviations;
+use super::deviate::{Deviations, Starts};
+use crate::engine::{Options, Stepper};
 use crate::fault::Fault;
 use crate::runbook::Runbook;
 use crate::scenario::{Deviation, DeviationKind, Scenario};
@@ -24,6 +25,10 @@ pub struct Bound {
     /// With `reduce`: every deviation plan its own root (the first four reductions, not
     /// the fifth), so that `--shard` can split one premise's plans (`--deviation-roots`).
     pub plan_roots: bool,
+    /// With `reduce` and not `plan_roots`: the deviation plans split into this many roots
+    /// per premise, each a run of consecutive first differences with the fifth reduction
+    /// within it ([`super::deviate::Deviations::groups`]); 0 or 1: one root per premise.
+    pub plan_groups: u32,
 }
 
 /// Which premises are explored.
@@ -227,6 +232,27 @@ pub fn deviation_plans(runbooks: &[Runbook], max: u32) -> Vec<Vec<Deviation>> {
         .collect()
 }
 
+/// The events the undeviated run of `s` plays before each plan position is first started
+/// (phase, index; sorted), and the events of the whole run: how much of the run is left
+/// after a plan's first difference, which weighs the groups of plans.
+fn start_events(s: &Scenario, runbooks: &[Runbook]) -> (Box<Starts>, u64) {
+    let mut st = Stepper::new(s, runbooks, Options { record: false }).without_step_records();
+    let mut starts: Vec<((usize, usize), u64)> = Vec::new();
+    let mut n = 0u64;
+    loop {
+        if let Some(pos) = st.next_start() {
+            if let Err(j) = starts.binary_search_by_key(&pos, |e| e.0) {
+                starts.insert(j, (pos, n));
+            }
+        }
+        if !st.step() {
+            break;
+        }
+        n += 1;
+    }
+    (starts.into_boxed_slice(), n)
+}
+
 /// A plan in words ("none", "skip F2, repeat F3").
 pub fn plan_text(plan: &[Deviation]) -> String {
     if plan.is_empty() {
@@ -255,13 +281,25 @@ pub fn roots(base: &Scenario, runbooks: &[Runbook], bound: Bound, mode: PremiseM
                 })
                 .collect(),
         ));
+        let groups = if bound.plan_groups > 1 {
+            let (starts, events) = start_events(base, runbooks);
+            moves
+                .groups(bound.plan_groups as usize, &starts, events, bound.faults)
+                .into_iter()
+                .map(Arc::new)
+                .collect()
+        } else {
+            vec![moves]
+        };
         for (s, premise) in premises(base, mode) {
-            out.push(Root {
-                scenario: s,
-                premise,
-                deviations: "none".into(),
-                moves: Some(moves.clone()),
-            });
+            for g in &groups {
+                out.push(Root {
+                    scenario: s.clone(),
+                    premise: premise.clone(),
+                    deviations: g.text.clone(),
+                    moves: Some(g.clone()),
+                });
+            }
         }
         return out;
     }

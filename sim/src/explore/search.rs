@@ -339,6 +339,12 @@ impl<'a> Node<'a> {
         let Some((t, kind)) = self.st.peek() else {
             return;
         };
+        // A group of plans past its last one: the undeviated run goes on in the last group.
+        if let Some(until) = self.moves.and_then(|m| m.undeviated_until) {
+            if self.devs_left > 0 && self.st.earliest_start().is_none_or(|p| p > until) {
+                return;
+            }
+        }
         let w = self.window();
         let may_place = w.is_some()
             && !matches!(kind, NextEvent::ScenarioFault | NextEvent::End)

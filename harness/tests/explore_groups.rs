@@ -1,0 +1,278 @@
+//! `drill explore --deviation-groups N`: the deviation plans split into roots of plans that
+//! first change consecutive steps, each searched with all five reductions. Every plan in
+//! exactly one group; the same verdicts and counterexample depths as one root; a group
+//! leaves the undeviated run past its plans to the last group.
+
+mod common;
+
+use common::explore::{search, CORRECTED_FB, CORRECTED_FO, FAILOVER_ONLY};
+use harness::explore::{self, memory::Budget, merge, report, shard::Shard, SearchArgs};
+use sim::explore::{Bound, Node};
+use std::path::Path;
+use std::process::Command;
+
+fn args(
+    scenario: Option<&str>,
+    runbooks: &[&str],
+    k: u32,
+    d: u32,
+    groups: Option<u32>,
+) -> SearchArgs {
+    SearchArgs {
+        deviation_groups: groups,
+        ..common::explore::args(scenario, runbooks, k, d)
+    }
+}
+
+/// Per property: the depth of its shortest counterexample and the deviations on it.
+fn found(r: &report::ExploreReport) -> Vec<Option<(u32, String)>> {
+    r.properties
+        .iter()
+        .map(|p| {
+            p.counterexample
+                .as_ref()
+                .map(|c| (c.depth, c.deviations.clone()))
+        })
+        .collect()
+}
+
+#[test]
+fn every_plan_is_in_exactly_one_group_in_order() {
+    let whole = explore::input(&args(None, &[CORRECTED_FO, CORRECTED_FB], 1, 1, None)).unwrap();
+    let all = whole.roots[0].moves.as_deref().unwrap();
+    let mut plans: Vec<u32> = all.positions().flat_map(|(_, p)| p.to_vec()).collect();
+    plans.sort_unstable();
+    // 97 single deviations of the corrected full cycle, each changing some step.
+    assert_eq!(plans, (1..=97).collect::<Vec<u32>>());
+    for n in [2u32, 5, 40, 1000] {
+        let inp =
+            explore::input(&args(None, &[CORRECTED_FO, CORRECTED_FB], 1, 1, Some(n))).unwrap();
+        let groups: Vec<_> = inp
+            .roots
+            .iter()
+            .map(|r| r.moves.as_deref().unwrap())
+            .collect();
+        // At most a plan a group, and the undeviated run's own.
+        assert_eq!(groups.len(), (n as usize).min(98), "{n} groups");
+        let mut seen: Vec<((usize, usize), u32)> = Vec::new();
+        for (g, d) in groups.iter().enumerate() {
+            let mine: Vec<_> = d
+                .positions()
+                .flat_map(|(pos, p)| p.iter().map(move |&r| (pos, r)))
+                .collect();
+            assert!(
+                g + 1 == groups.len() || !mine.is_empty(),
+                "group {g} of {n} empty"
+            );
+            // Only the last group plays the undeviated run to its end; the others up to
+            // their last plan's step.
+            let last_pos = mine.last().map(|e| e.0);
+            if g + 1 < groups.len() {
+                assert_eq!(d.undeviated_until, last_pos, "group {g} of {n}");
+            } else {
+                assert_eq!(d.undeviated_until, None);
+            }
+            assert!(inp.roots[g].deviations.starts_with(&format!(
+                "group {} of {}",
+                g + 1,
+                groups.len()
+            )));
+            seen.extend(mine);
+        }
+        // The groups' plans, in order, are the plans in order of their first difference.
+        let expected: Vec<_> = all
+            .positions()
+            .flat_map(|(pos, p)| p.iter().map(move |&r| (pos, r)))
+            .collect();
+        assert_eq!(seen, expected, "{n} groups");
+    }
+}
+
+/// The groups' union is the one root's search: the same properties violated, at the same
+/// depths, by the same deviations; searched one group at a time (the command without
+/// --shard) it is the report of all groups in one table.
+#[test]
+fn groups_find_what_one_root_finds_at_the_same_depths() {
+    let one = search(&args(None, &[CORRECTED_FO, CORRECTED_FB], 0, 1, None));
+    assert!(found(&one).iter().any(|f| f.is_some()));
+    for n in [3, 1000] {
+        let a = args(None, &[CORRECTED_FO, CORRECTED_FB], 0, 1, Some(n));
+        let grouped = search(&a);
+        assert_eq!(found(&grouped), found(&one), "{n} groups");
+        assert!(grouped.unique_states >= one.unique_states);
+        assert_eq!(
+            grouped.bound.reduction,
+            format!(
+                "{}, in {} groups of plans",
+                report::REDUCTION,
+                grouped.roots
+            )
+        );
+        let inp = explore::input(&a).unwrap();
+        let mut one_at_a_time = explore::one_root_at_a_time(&inp, &a, &Budget::none()).unwrap();
+        let mut together = grouped;
+        one_at_a_time.measured = together.measured.clone();
+        for p in together.properties.iter_mut() {
+            if let Some(c) = p.counterexample.as_mut() {
+                // merge leaves the file to be written once, after it
+                c.file = None;
+                c.run = None;
+            }
+        }
+        assert_eq!(one_at_a_time, together, "{n} groups");
+        // Searched one root after another on one thread, or two side by side: the same.
+        let serial = SearchArgs {
+            jobs: 1,
+            ..a.clone()
+        };
+        let mut one_thread = explore::one_root_at_a_time(&inp, &serial, &Budget::none()).unwrap();
+        one_thread.measured = together.measured.clone();
+        assert_eq!(one_thread, together, "{n} groups, one thread");
+    }
+    // With a fault too, on the corrected failover alone.
+    let one = search(&args(Some(FAILOVER_ONLY), &[CORRECTED_FO], 1, 1, None));
+    let grouped = search(&args(Some(FAILOVER_ONLY), &[CORRECTED_FO], 1, 1, Some(4)));
+    assert_eq!(grouped.roots, 4);
+    assert_eq!(found(&grouped), found(&one));
+    // A group per plan and one more: the last holds the undeviated run alone, which is
+    // the search without deviations, state for state.
+    let a = args(Some(FAILOVER_ONLY), &[CORRECTED_FO], 1, 1, Some(1000));
+    let inp = explore::input(&a).unwrap();
+    let last = inp.roots.len() as u64 - 1;
+    assert!(inp.roots[last as usize]
+        .deviations
+        .ends_with("the undeviated run"));
+    let alone = search(&SearchArgs {
+        shard: Some(Shard {
+            index: last,
+            count: last + 1,
+        }),
+        ..a
+    });
+    let undeviated = search(&args(Some(FAILOVER_ONLY), &[CORRECTED_FO], 1, 0, None));
+    assert_eq!(
+        (alone.unique_states, alone.end_states, alone.depth),
+        (
+            undeviated.unique_states,
+            undeviated.end_states,
+            undeviated.depth
+        )
+    );
+}
+
+/// Walking the undeviated run: a group that is not the last stops it (no successor) once
+/// no plan of the group can be chosen any more, and not before; the last group plays it
+/// to its end.
+#[test]
+fn a_group_leaves_the_undeviated_run_past_its_plans_to_the_last() {
+    let a = args(None, &[CORRECTED_FO, CORRECTED_FB], 0, 1, Some(4));
+    let inp = explore::input(&a).unwrap();
+    let bound = Bound {
+        faults: 0,
+        deviations: 1,
+        beyond: false,
+        reduce: true,
+        plan_roots: false,
+        plan_groups: 4,
+    };
+    assert_eq!(inp.roots.len(), 4);
+    for (g, root) in inp.roots.iter().enumerate() {
+        let moves = root.moves.as_deref().unwrap();
+        let mut node = Node::root(g, root, &inp.loaded.runbooks, bound);
+        let mut chosen_here = 0;
+        loop {
+            // The next event starts a position with plans of this group: the node offers
+            // them as successors, so it must not be a leaf.
+            let starts = node.st.next_start().map(|p| moves.at(p).len()).unwrap_or(0);
+            chosen_here += starts;
+            let mut next = node.successors(bound);
+            if next.is_empty() {
+                break;
+            }
+            assert_eq!(
+                next.len(),
+                1 + starts,
+                "group {g}: the next event and its plans"
+            );
+            node = next.swap_remove(0);
+        }
+        let total: usize = moves.positions().map(|(_, p)| p.len()).sum();
+        assert_eq!(
+            chosen_here, total,
+            "group {g} offered every plan of its own"
+        );
+        match moves.undeviated_until {
+            Some(until) => {
+                assert!(
+                    !node.st.done(),
+                    "group {g} played the undeviated run to its end"
+                );
+                assert!(node.st.earliest_start().is_none_or(|p| p > until));
+            }
+            None => assert!(node.st.done()),
+        }
+    }
+}
+
+/// `--shard I/N` with groups: a process per group (or per few), merged into the report of
+/// the groups searched in one process.
+#[test]
+fn grouped_shards_merge_into_the_whole() {
+    let mut whole_args = args(None, &[CORRECTED_FO, CORRECTED_FB], 0, 1, Some(5));
+    whole_args.jobs = 1;
+    let mut whole = search(&whole_args);
+    let mut parts = Vec::new();
+    for index in 0..3 {
+        let a = SearchArgs {
+            shard: Some(Shard { index, count: 3 }),
+            ..whole_args.clone()
+        };
+        let r = search(&a);
+        assert!(r.roots < 5);
+        let text = serde_json::to_string(&r).unwrap();
+        parts.push((
+            format!("{index}.json"),
+            serde_json::from_str(&text).unwrap(),
+        ));
+    }
+    let merged = merge::merge(&parts).expect("the three shards merge");
+    whole.measured = merged.measured.clone();
+    assert_eq!(merged, whole);
+}
+
+#[test]
+fn bad_group_arguments_are_refused() {
+    let drill = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_drill"))
+            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+            .args(args)
+            .output()
+            .expect("drill runs")
+    };
+    for (args, says) in [
+        (
+            &["explore", "--faults", "0", "--deviation-groups", "3"][..],
+            "expected --deviations 1 or more",
+        ),
+        (
+            &["explore", "--deviations", "1", "--deviation-groups", "0"][..],
+            "expected 1 to 1024",
+        ),
+        (
+            &[
+                "explore",
+                "--deviations",
+                "1",
+                "--deviation-groups",
+                "2",
+                "--deviation-roots",
+            ][..],
+            "cannot be used with",
+        ),
+    ] {
+        let out = drill(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}
