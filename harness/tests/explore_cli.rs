@@ -188,6 +188,26 @@ fn a_search_cut_at_max_states_certifies_nothing_and_exits_3() {
         "{text}"
     );
     assert!(!text.contains("HOLDS"), "{text}");
+    assert!(!text.contains("--deviation-groups"), "{text}");
+    // With deviations the report says how a search too big for one table still runs.
+    let out = drill(&[
+        "explore",
+        "scenarios/full-cycle-corrected.json",
+        "--faults",
+        "0",
+        "--deviations",
+        "1",
+        "--max-states",
+        "100",
+        "--out",
+        &dir.path().display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", err(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("runs in groups of plans: --deviation-groups N"),
+        "{text}"
+    );
 }
 
 /// `--max-memory`: a budget below what the process already holds stops the search at its

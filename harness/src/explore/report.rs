@@ -389,6 +389,12 @@ pub fn render(r: &ExploreReport) -> String {
                 .clone()
                 .unwrap_or_else(|| format!("--max-states {}", count(r.bound.max_states)))
         );
+        if r.bound.deviations > 0 && r.bound.reduction == REDUCTION {
+            let _ = writeln!(
+                s,
+                "  with deviations, a search too big for one table runs in groups of plans: --deviation-groups N (docs/explore.md, \"Groups of plans\")"
+            );
+        }
     }
     let _ = writeln!(s, "\nPROPERTIES");
     for p in &r.properties {
