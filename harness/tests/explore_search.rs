@@ -423,6 +423,26 @@ fn deviation_roots_find_the_same_at_the_same_depths() {
     assert_eq!(one_at_a_time, together);
 }
 
+/// Without --shard the command searches several roots one at a time (two side by side on
+/// two threads), each table freed when its root is done: the report of all roots in one
+/// table, whatever the threads.
+#[test]
+fn premises_searched_one_at_a_time_give_the_one_table_report() {
+    let mut a = args(None, &[CORRECTED_FO, CORRECTED_FB], 0, 1);
+    a.premise = "all".into();
+    let together = search(&a);
+    assert_eq!(together.roots, 144);
+    assert!(!violated(&together).is_empty());
+    let inp = explore::input(&a).unwrap();
+    for jobs in [1, 2] {
+        let b = SearchArgs { jobs, ..a.clone() };
+        let mut apart =
+            explore::one_root_at_a_time(&inp, &b, &explore::memory::Budget::none()).unwrap();
+        apart.measured = together.measured.clone();
+        assert_eq!(apart, together, "{jobs} job(s)");
+    }
+}
+
 fn shards_merge(mut whole_args: SearchArgs) {
     whole_args.jobs = 1;
     let mut whole = search(&whole_args);

@@ -57,7 +57,9 @@ pub struct SearchArgs {
     /// --beyond-assumptions`).
     #[arg(long)]
     pub beyond_assumptions: bool,
-    /// Stop after this many distinct states (then nothing is certified), 1 to 10^9.
+    /// Stop after this many distinct states (then nothing is certified), 1 to 10^9: in
+    /// each root when there are several (searched one at a time, or J side by side), in
+    /// the shard's roots together with --shard.
     #[arg(long, default_value_t = MAX_STATES, value_parser = crate::bounds::cases)]
     pub max_states: u64,
     /// Stop (then nothing is certified) when the process's resident memory passes this many
@@ -378,8 +380,9 @@ fn search(a: SearchArgs) -> i32 {
         budget.text
     );
     let start = Instant::now();
-    let grouped = a.deviation_groups.is_some_and(|n| n > 1);
-    let mut rep = if (a.deviation_roots || grouped) && a.shard.is_none() && inp.roots.len() > 1 {
+    // Roots share no state: searched one at a time (J side by side), each table freed
+    // when its root is done, they give the report of one table, faster and in less memory.
+    let mut rep = if a.shard.is_none() && inp.roots.len() > 1 {
         match one_root_at_a_time(&inp, &a, &budget) {
             Ok(r) => r,
             Err(e) => {
@@ -400,13 +403,14 @@ fn search(a: SearchArgs) -> i32 {
     emit(&rep, a.json)
 }
 
-/// `--deviation-roots` or `--deviation-groups` in one process: no state is shared between
-/// roots (the root is in every key), so each root is searched alone, its visited table
-/// freed when it is done, and the reports merged as `drill explore merge` merges shards
-/// (which gives the single-process report). With `--jobs J`, J roots are searched at once,
-/// a thread each (independent searches scale better than one search's threads, and the
-/// result does not depend on the order they finish in). Memory is the largest roots'
-/// (J of them), not the sum; `--max-states` and `memory` bound each root.
+/// Several roots in one process (premises, groups of plans, plan roots): no state is
+/// shared between roots (the root is in every key), so each root is searched alone, its
+/// visited table freed when it is done, and the reports merged as `drill explore merge`
+/// merges shards (which gives the report of all roots in one table). With `--jobs J`, J
+/// roots are searched at once, a thread each (independent searches scale better than one
+/// search's threads, and the result does not depend on the order they finish in).
+/// Memory is the largest roots' (J of them), not the sum; `--max-states` and `memory`
+/// bound each root. A root's line on stderr when it took a second or more, or stopped.
 pub fn one_root_at_a_time(
     inp: &Input,
     a: &SearchArgs,
@@ -432,18 +436,23 @@ pub fn one_root_at_a_time(
                 jobs: threads,
                 ..a.clone()
             };
-            // Progress on stderr: a wide search takes minutes.
-            eprintln!(
-                "drill explore: root {}/{n} ({}): {} unique states, {:.2} s{}",
-                index + 1,
-                inp.roots[index as usize].deviations,
-                o.unique,
-                t.elapsed().as_secs_f64(),
-                match o.stopped {
-                    None => String::new(),
-                    Some(stop) => format!(", stopped at {}", report::stop_text(stop, a, memory)),
-                }
-            );
+            // Progress on stderr: a wide search takes minutes (a line per quick root would
+            // be noise: 144 premises take seconds in all).
+            if t.elapsed().as_secs_f64() >= 1.0 || o.stopped.is_some() {
+                eprintln!(
+                    "drill explore: root {}/{n} ({}; deviations: {}): {} unique states, {:.2} s{}",
+                    index + 1,
+                    inp.roots[index as usize].premise,
+                    inp.roots[index as usize].deviations,
+                    o.unique,
+                    t.elapsed().as_secs_f64(),
+                    match o.stopped {
+                        None => String::new(),
+                        Some(stop) =>
+                            format!(", stopped at {}", report::stop_text(stop, a, memory)),
+                    }
+                );
+            }
             let r = report::build_within(inp, &one, &o, t.elapsed().as_secs_f64(), memory);
             parts
                 .lock()
