@@ -122,6 +122,16 @@ fn groups_find_what_one_root_finds_at_the_same_depths() {
         one_thread.measured = together.measured.clone();
         assert_eq!(one_thread, together, "{n} groups, one thread");
     }
+    // More threads than roots: two groups on two threads each, the same report.
+    let a = SearchArgs {
+        jobs: 4,
+        ..args(None, &[CORRECTED_FO, CORRECTED_FB], 0, 1, Some(2))
+    };
+    let together = search(&a);
+    let inp = explore::input(&a).unwrap();
+    let mut apart = explore::one_root_at_a_time(&inp, &a, &Budget::none()).unwrap();
+    apart.measured = together.measured.clone();
+    assert_eq!(apart, together);
     // With a fault too, on the corrected failover alone.
     let one = search(&args(Some(FAILOVER_ONLY), &[CORRECTED_FO], 1, 1, None));
     let grouped = search(&args(Some(FAILOVER_ONLY), &[CORRECTED_FO], 1, 1, Some(4)));

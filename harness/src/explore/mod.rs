@@ -91,9 +91,9 @@ pub struct SearchArgs {
     /// consecutive steps, chosen where they apply (all five reductions within each):
     /// memory about the largest group's, states a little more than in one root (each group
     /// plays the undeviated run up to its plans). Without --shard the groups are searched
-    /// one at a time in this process, as --deviation-roots; with --shard I/N, N = the
-    /// groups (times the premises) runs each as its own process. 1 to 1024; needs
-    /// --deviations 1 or more.
+    /// one at a time in this process (J side by side), as --deviation-roots' roots; with
+    /// --shard I/N a process searches every N-th root (N = groups x premises: one group
+    /// each). 1 to 1024; needs --deviations 1 or more.
     #[arg(long, value_name = "N", conflicts_with_all = ["no_reduction", "deviation_roots"], value_parser = crate::bounds::groups)]
     pub deviation_groups: Option<u32>,
     /// Print one JSON document instead of the text report.
@@ -407,8 +407,9 @@ fn search(a: SearchArgs) -> i32 {
 /// shared between roots (the root is in every key), so each root is searched alone, its
 /// visited table freed when it is done, and the reports merged as `drill explore merge`
 /// merges shards (which gives the report of all roots in one table). With `--jobs J`, J
-/// roots are searched at once, a thread each (independent searches scale better than one
-/// search's threads, and the result does not depend on the order they finish in).
+/// roots are searched at once, a thread each (J / roots each when there are fewer roots:
+/// independent searches scale better than one search's threads, and the result does not
+/// depend on the order they finish in).
 /// Memory is the largest roots' (J of them), not the sum; `--max-states` and `memory`
 /// bound each root. A root's line on stderr when it took a second or more, or stopped.
 pub fn one_root_at_a_time(
@@ -466,8 +467,10 @@ pub fn one_root_at_a_time(
         // Spinners of searches side by side would overwrite each other: the lines above
         // are the progress.
         std::thread::scope(|sc| {
+            // More threads than roots: the spare ones share the roots' searches.
+            let each = (a.jobs / at_once).max(1);
             for _ in 0..at_once {
-                sc.spawn(|| one_root(false, 1));
+                sc.spawn(move || one_root(false, each));
             }
         });
     }

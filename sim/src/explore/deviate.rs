@@ -40,7 +40,8 @@ pub struct Deviations {
     /// plan of the group can be chosen, and the undeviated run is the last group's to
     /// explore, so a state still undeviated there is not expanded (a leaf).
     pub undeviated_until: Option<(usize, usize)>,
-    /// The plans chosen here, in words: "every plan", or the group's.
+    /// The root's deviations in words: "none" (every plan is chosen where it applies), or
+    /// which group of plans this is.
     pub text: String,
 }
 
