@@ -166,23 +166,28 @@ fn bad_input_exits_2_with_the_reason() {
     assert!(err(&o).contains("full-cycle.json"), "{}", err(&o));
 }
 
+/// `drill explore` of the corrected cycle within `bound`, cut at 100 states: its exit code,
+/// its text report and its stderr.
+fn cut_at_100_states(bound: &[&str]) -> (Option<i32>, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().display().to_string();
+    let mut args = vec!["explore", "scenarios/full-cycle-corrected.json"];
+    args.extend_from_slice(bound);
+    args.extend(["--max-states", "100", "--out", &out_dir]);
+    let out = drill(&args);
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        err(&out),
+    )
+}
+
 #[test]
 fn a_search_cut_at_max_states_certifies_nothing_and_exits_3() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = drill(&[
-        "explore",
-        "scenarios/full-cycle-corrected.json",
-        "--faults",
-        "1",
-        "--max-states",
-        "100",
-        "--out",
-        &dir.path().display().to_string(),
-    ]);
     // K=1 on the corrected cycle holds with 67,977 unique states (docs/explore.md): 100
     // cannot cover it, and no violation exists to be found first.
-    assert_eq!(out.status.code(), Some(3), "{}", err(&out));
-    let text = String::from_utf8_lossy(&out.stdout);
+    let (code, text, stderr) = cut_at_100_states(&["--faults", "1"]);
+    assert_eq!(code, Some(3), "{stderr}");
     assert!(
         text.contains("INCOMPLETE: stopped at --max-states 100; nothing is certified"),
         "{text}"
@@ -190,20 +195,8 @@ fn a_search_cut_at_max_states_certifies_nothing_and_exits_3() {
     assert!(!text.contains("HOLDS"), "{text}");
     assert!(!text.contains("--deviation-groups"), "{text}");
     // With deviations the report says how a search too big for one table still runs.
-    let out = drill(&[
-        "explore",
-        "scenarios/full-cycle-corrected.json",
-        "--faults",
-        "0",
-        "--deviations",
-        "1",
-        "--max-states",
-        "100",
-        "--out",
-        &dir.path().display().to_string(),
-    ]);
-    assert_eq!(out.status.code(), Some(3), "{}", err(&out));
-    let text = String::from_utf8_lossy(&out.stdout);
+    let (code, text, stderr) = cut_at_100_states(&["--faults", "0", "--deviations", "1"]);
+    assert_eq!(code, Some(3), "{stderr}");
     assert!(
         text.contains("runs in groups of plans: --deviation-groups N"),
         "{text}"

@@ -21,7 +21,7 @@ fn threads_change_nothing_but_the_time() {
     let a = args(2);
     let inp = explore::input(&a).unwrap();
     let serial = explore::search_outcome(&inp, 40_000, 1, Shard::WHOLE);
-    assert!(!serial.complete, "the budget stops the search");
+    assert!(!serial.complete(), "the budget stops the search");
     assert!(serial.unique > 40_000);
     for jobs in [2, 3] {
         assert_eq!(
@@ -34,7 +34,7 @@ fn threads_change_nothing_but_the_time() {
     let a = args(1);
     let inp = explore::input(&a).unwrap();
     let serial = explore::search_outcome(&inp, a.max_states, 1, Shard::WHOLE);
-    assert!(serial.complete);
+    assert!(serial.complete());
     assert_eq!(serial.unique, 6_957);
     assert_eq!(
         explore::search_outcome(&inp, a.max_states, 2, Shard::WHOLE),

@@ -423,7 +423,11 @@ pub fn one_root_at_a_time(
     let next = AtomicU64::new(0);
     let parts = Mutex::new(Vec::new());
     let one_root = |shown: bool, threads: usize| {
-        while let Some(index) = Some(next.fetch_add(1, Ordering::Relaxed)).filter(|&i| i < n) {
+        loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            if index >= n {
+                return;
+            }
             let shard = Shard { index, count: n };
             let t = Instant::now();
             let bar = if shown {

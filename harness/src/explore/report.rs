@@ -271,7 +271,7 @@ pub fn build_within(
                     scenario: serde_json::from_str(&scenario_json(&s)).unwrap_or_default(),
                 }
             });
-            let holds = match (&counterexample, o.complete) {
+            let holds = match (&counterexample, o.complete()) {
                 (Some(_), _) => Some(false),
                 (None, true) => Some(true),
                 (None, false) => None,
@@ -304,7 +304,7 @@ pub fn build_within(
         end_states: o.ends,
         cut_runs: o.cut,
         depth: o.depth,
-        complete: o.complete,
+        complete: o.complete(),
         stopped: o.stopped.map(|stop| stop_text(stop, a, memory)),
         properties,
         sometimes: explore::COVERAGE

@@ -64,9 +64,7 @@ pub struct Outcome {
     pub first: Vec<Option<Found>>,
     /// Per `sometimes` property ([`COVERAGE`]): end states reaching it.
     pub coverage: [u64; 10],
-    /// False when a budget stopped the search: nothing is certified then.
-    pub complete: bool,
-    /// Which budget stopped it (None: complete).
+    /// Which budget stopped the search (None: it is complete). Nothing is certified then.
     pub stopped: Option<Stop>,
 }
 
@@ -99,9 +97,13 @@ impl Outcome {
             depth: 0,
             first: vec![None; invariants::names().len()],
             coverage: [0; 10],
-            complete: true,
             stopped: None,
         }
+    }
+
+    /// Whether the search covered its whole bound (no budget stopped it).
+    pub fn complete(&self) -> bool {
+        self.stopped.is_none()
     }
 }
 
@@ -654,7 +656,6 @@ pub fn explore<'a>(
     let mut depth = 0u32;
     while !level.is_empty() {
         if let Some(stop) = budget(progress(&out, depth)) {
-            out.complete = false;
             out.stopped = Some(stop);
             break;
         }
@@ -719,7 +720,6 @@ pub fn explore<'a>(
             taken += parents;
             if taken.is_multiple_of(CHUNK) || taken == total {
                 if let Some(stop) = budget(progress(&out, depth)) {
-                    out.complete = false;
                     out.stopped = Some(stop);
                     stopped = true;
                 }

@@ -1,7 +1,7 @@
 //! The visited set: a flat open-addressing table of state keys (112 of their 128 bits),
 //! each with what the paths that reached it had left (faults, deviations) for the
-//! subsumption reduction (0 when unused). Membership and that value only: nothing iterates it, so no order leaks
-//! into results.
+//! subsumption reduction. Membership and that value only: nothing iterates it, so no order
+//! leaks into results.
 //!
 //! A visit with f faults and d deviations left covers every later one with f' <= f and
 //! d' <= d (component-wise). Two visits may be incomparable ((2, 0) then (1, 1)): the
