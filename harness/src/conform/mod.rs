@@ -35,7 +35,8 @@ pub struct Args {
     #[arg(long)]
     pub user: Option<String>,
     /// Environment variable holding the password, never on the command line (default:
-    /// DRILL_SQL_PASSWORD; DRILL_RANGE_PASSWORD with --range HOST:..., as `drill range`).
+    /// DRILL_SQL_PASSWORD; DRILL_RANGE_PASSWORD with --range HOST:..., as `drill range`;
+    /// neither set: a prompt, when standard input is a terminal).
     #[arg(long)]
     pub password_env: Option<String>,
     /// Allow the cases' RESTORE/DROP/ALTER DATABASE on this exact server (HOST[,PORT]).
@@ -129,11 +130,13 @@ fn run_inner(a: Args) -> Result<i32, String> {
                 &Target::Server(server.clone()),
                 allow.as_ref(),
             )?;
+            let user = login_user(a.user.as_deref(), false);
+            let password = login_password(a.password_env.as_deref(), false, &user)?;
             let conn = real::TiberiusConnect {
                 host: server.host.clone(),
                 port: server.port,
-                user: login_user(a.user.as_deref(), false),
-                password: login_password(a.password_env.as_deref(), false)?,
+                user,
+                password,
             };
             let mut arm = real::Real::open(conn, a.dir.as_deref())?;
             server_name = Some(format!(
@@ -152,8 +155,8 @@ fn run_inner(a: Args) -> Result<i32, String> {
             (res, arm.name())
         }
         (None, Some(r)) => {
-            let password = login_password(a.password_env.as_deref(), true)?;
             let user = login_user(a.user.as_deref(), true);
+            let password = login_password(a.password_env.as_deref(), true, &user)?;
             let mut arm = remote::Remote::open(r, &user, password)?;
             server_name = Some(r.clone());
             assumptions.push(tds_assumption());

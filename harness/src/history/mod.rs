@@ -52,12 +52,13 @@ struct PlanArgs {
     #[arg(long)]
     tsql: bool,
     /// Read history from this SQL Server (host[,port]) instead of a file; read-only.
-    #[arg(long, value_name = "HOST[,PORT]", requires_all = ["database", "user", "password_env"])]
+    #[arg(long, value_name = "HOST[,PORT]", requires = "database")]
     server: Option<String>,
-    /// SQL login for --server.
+    /// SQL login for --server (default: sa).
     #[arg(long, value_name = "LOGIN")]
     user: Option<String>,
-    /// Name of the environment variable holding the password for --server.
+    /// Environment variable holding the password for --server, never argv (default:
+    /// DRILL_SQL_PASSWORD; not set: a prompt, when standard input is a terminal).
     #[arg(long, value_name = "VAR")]
     password_env: Option<String>,
     /// Trust the server's TLS certificate without checking it (a container's self-signed one).
@@ -84,16 +85,16 @@ fn run_plan(a: PlanArgs) -> i32 {
                 Ok(hp) => hp,
                 Err(m) => return bad(m),
             };
-            let var = a.password_env.clone().unwrap_or_default();
-            let Ok(password) = std::env::var(&var) else {
-                return bad(format!(
-                    "--password-env {var}: the environment variable is not set"
-                ));
-            };
+            let user = crate::sqlserver::login_user(a.user.as_deref(), false);
+            let password =
+                match crate::sqlserver::login_password(a.password_env.as_deref(), false, &user) {
+                    Ok(p) => p,
+                    Err(m) => return bad(m),
+                };
             let target = live::Target {
                 host,
                 port,
-                user: a.user.clone().unwrap_or_default(),
+                user,
                 password,
                 trust_cert: a.trust_cert,
             };

@@ -45,7 +45,8 @@ pub struct Args {
     pub server: Option<String>,
     #[arg(long, default_value = "sa")]
     pub user: String,
-    /// Environment variable holding the password for --server; without it, a prompt.
+    /// Environment variable holding the password for --server, never argv (default:
+    /// DRILL_SQL_PASSWORD; not set: a prompt, when standard input is a terminal).
     #[arg(long, value_name = "VAR")]
     pub password_env: Option<String>,
     #[arg(long)]
@@ -332,14 +333,8 @@ fn run_inner(args: &Args) -> Result<(), String> {
         (Some(h), _) => (read_history(h)?, h.display().to_string()),
         (None, Some(s)) => {
             let (host, port) = crate::history::live::parse_server(s)?;
-            let pw = match &args.password_env {
-                Some(v) => std::env::var(v)
-                    .map_err(|_| format!("--password-env {v}: the variable is not set"))?,
-                None => rpassword::prompt_password(format!("password for {}: ", args.user))
-                    .map_err(|e| {
-                        format!("cannot read the password ({e}); give --password-env VAR")
-                    })?,
-            };
+            let pw =
+                crate::sqlserver::login_password(args.password_env.as_deref(), false, &args.user)?;
             (
                 fetch(&host, port, &args.user, &pw, args.trust_cert)?,
                 format!("msdb on {host},{port}"),

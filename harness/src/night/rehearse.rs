@@ -49,7 +49,9 @@ pub struct Args {
     /// the site's servers).
     #[arg(long)]
     pub user: Option<String>,
-    /// Environment variable holding the login's password; without it, a prompt (never argv).
+    /// Environment variable holding the login's password, never argv (default:
+    /// DRILL_RANGE_PASSWORD with --range, DRILL_SQL_PASSWORD otherwise; neither set: a
+    /// prompt, when standard input is a terminal).
     #[arg(long, value_name = "VAR")]
     pub password_env: Option<String>,
     /// Accept the servers' self-signed TLS certificates.
@@ -171,14 +173,11 @@ fn user(args: &Args) -> String {
 }
 
 fn password(args: &Args) -> Result<String, String> {
-    match &args.password_env {
-        Some(v) => {
-            std::env::var(v).map_err(|_| format!("--password-env {v}: the variable is not set"))
-        }
-        None => rpassword::prompt_password(format!("password for {}: ", user(args))).map_err(|e| {
-            format!("cannot read the password from the terminal ({e}); give --password-env VAR")
-        }),
-    }
+    crate::sqlserver::login_password(
+        args.password_env.as_deref(),
+        args.range.is_some(),
+        &user(args),
+    )
 }
 
 /// Read one answer line; None at end of input.

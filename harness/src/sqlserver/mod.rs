@@ -38,7 +38,8 @@ pub struct Args {
     #[arg(long)]
     pub user: Option<String>,
     /// Environment variable holding the password, never on the command line (default:
-    /// DRILL_RANGE_PASSWORD with --range, as `drill range`; DRILL_SQL_PASSWORD otherwise).
+    /// DRILL_RANGE_PASSWORD with --range, as `drill range`; DRILL_SQL_PASSWORD otherwise;
+    /// neither set: a prompt, when standard input is a terminal).
     #[arg(long)]
     pub password_env: Option<String>,
     /// Allow RESTORE/DROP/ALTER DATABASE/... on this exact server (HOST[,PORT]).
@@ -55,21 +56,42 @@ pub fn login_user(user: Option<&str>, range: bool) -> String {
         .to_string()
 }
 
-/// The SQL login's password, from the environment variable `--password-env` names (never
-/// from argv): by default DRILL_RANGE_PASSWORD on a range (as `drill range`),
-/// DRILL_SQL_PASSWORD on a SQL Server.
-pub fn login_password(password_env: Option<&str>, range: bool) -> Result<String, String> {
-    let var = password_env.unwrap_or(if range {
+/// The SQL login's password, never from argv and never printed. Every command that logs in
+/// (replay, conform, rehearse, calibrate, history plan) reads it here, the same way: from
+/// the environment variable `--password-env` names (it must be set); without the flag, from
+/// the default variable (DRILL_RANGE_PASSWORD on a range, as `drill range`;
+/// DRILL_SQL_PASSWORD on a SQL Server) when it is set; else from a prompt without echo, when
+/// standard input is a terminal (a script gets the error at once, not a hang).
+pub fn login_password(
+    password_env: Option<&str>,
+    range: bool,
+    user: &str,
+) -> Result<String, String> {
+    let default = if range {
         "DRILL_RANGE_PASSWORD"
     } else {
         "DRILL_SQL_PASSWORD"
-    });
-    std::env::var(var).map_err(|_| {
-        if range {
-            format!("--password-env {var}: the variable is not set; expected the range's SQL login password there (as for drill range)")
-        } else {
-            format!("--password-env {var}: the variable is not set")
-        }
+    };
+    if let Some(var) = password_env {
+        return std::env::var(var)
+            .map_err(|_| format!("--password-env {var}: the environment variable is not set"));
+    }
+    if let Ok(p) = std::env::var(default) {
+        return Ok(p);
+    }
+    let expected = if range {
+        "the range's SQL login password (as for drill range)"
+    } else {
+        "the SQL login's password"
+    };
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return Err(format!(
+            "no password: {default} is not set and standard input is not a terminal to ask on; \
+             expected {expected} in {default} or in the variable --password-env VAR names"
+        ));
+    }
+    rpassword::prompt_password(format!("password for {user}: ")).map_err(|e| {
+        format!("cannot read the password from the terminal ({e}); give --password-env VAR")
     })
 }
 
@@ -119,7 +141,7 @@ fn run_inner(a: Args) -> Result<i32, String> {
         container::docker_reachable()?;
     }
     let password = match &target {
-        Target::Server(_) => login_password(a.password_env.as_deref(), false)?,
+        Target::Server(_) => login_password(a.password_env.as_deref(), false, &user)?,
         Target::OurContainer => container::SA_PASSWORD.to_string(),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -177,7 +199,7 @@ fn on_range(
 ) -> Result<i32, String> {
     let eps = crate::night::rehearse::range_endpoints(r)?;
     let user = login_user(a.user.as_deref(), true);
-    let password = login_password(a.password_env.as_deref(), true)?;
+    let password = login_password(a.password_env.as_deref(), true, &user)?;
     let items = range::build(loaded, report);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
