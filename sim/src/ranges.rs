@@ -12,9 +12,43 @@ use serde::{Serialize, Serializer};
 #[derive(Clone, Default)]
 pub struct RangeSet {
     /// The ranges before `last` (empty unless the set has two or more).
-    init: Vec<(u64, u64)>,
+    init: Init,
     /// The last range; the set is empty when it is empty (`last.0 == last.1`, `init` empty).
     last: (u64, u64),
+}
+
+/// The ranges before the last: none in almost every set, so one pointer (a `Vec` is three
+/// words, and an engine holds a dozen sets it clones and hashes at every state).
+// The box is the point: one word where the Vec's three would sit inline.
+#[allow(clippy::box_collection)]
+#[derive(Clone, Default)]
+struct Init(Option<Box<Vec<(u64, u64)>>>);
+
+impl Init {
+    fn as_slice(&self) -> &[(u64, u64)] {
+        self.0.as_deref().map_or(&[], Vec::as_slice)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    fn clear(&mut self) {
+        self.0 = None;
+    }
+
+    fn push(&mut self, r: (u64, u64)) {
+        self.0.get_or_insert_with(Box::default).push(r);
+    }
+
+    fn take(&mut self) -> Vec<(u64, u64)> {
+        self.0.take().map_or_else(Vec::new, |b| *b)
+    }
+
+    /// Never an empty box: `is_empty` is a test of the pointer.
+    fn from(v: Vec<(u64, u64)>) -> Init {
+        Init((!v.is_empty()).then(|| Box::new(v)))
+    }
 }
 
 /// The ranges of a [`RangeSet`], in order.
@@ -83,7 +117,7 @@ impl RangeSet {
     /// The ranges, in order.
     pub fn ranges(&self) -> Ranges<'_> {
         Ranges {
-            init: self.init.iter(),
+            init: self.init.as_slice().iter(),
             last: (self.last.0 < self.last.1).then_some(&self.last),
         }
     }
@@ -91,7 +125,8 @@ impl RangeSet {
     /// Where the ranges before the last are (address, bytes; 0 bytes when there are none):
     /// a prefetch hint's target.
     pub fn heap(&self) -> (*const u8, usize) {
-        (self.init.as_ptr().cast(), size_of_val(self.init.as_slice()))
+        let init = self.init.as_slice();
+        (init.as_ptr().cast(), size_of_val(init))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -157,7 +192,7 @@ impl RangeSet {
     /// The set with `[a, b)` added where it overlaps or precedes the last range: sorted and
     /// merged again.
     fn normalize_with(&mut self, a: u64, b: u64) {
-        let mut all = std::mem::take(&mut self.init);
+        let mut all = self.init.take();
         all.push(self.last);
         all.push((a, b));
         all.sort_unstable();
@@ -169,7 +204,7 @@ impl RangeSet {
             }
         }
         self.last = out.pop().unwrap_or((0, 0));
-        self.init = out;
+        self.init = Init::from(out);
     }
 
     /// Append `[a, b)`, non-empty and after every range of the set (not adjacent to the last).
