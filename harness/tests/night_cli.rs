@@ -254,6 +254,49 @@ fn a_scripted_dry_run_rehearsal_and_its_report() {
             t.contains("F5 failed; resolution: CMS unreachable"),
             "{f}: {t}"
         );
+        // The dry run's probes are the model's: steps were reached and none disagreed.
+        assert!(
+            t.contains("None: every probe showed what the model expected."),
+            "{f}: {t}"
+        );
+    }
+}
+
+/// A rehearsal whose input ends before the first answer reaches no step: its report says
+/// nothing was compared, not that every probe agreed.
+#[test]
+fn a_rehearsal_that_reaches_no_step_compares_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("night");
+    let (code, out, err) = drill_with_input(
+        &[
+            "rehearse",
+            &repo(FAILOVER),
+            "--site",
+            &repo(SITE),
+            "--dry-run",
+            "--runs",
+            "20",
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}\n{out}");
+    let rep = json(&out_dir.join("report.json"));
+    assert!(rep["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["outcome"] == "not_reached"));
+    assert!(rep["rto_s"].is_null());
+    for f in ["report.md", "report.html"] {
+        let t = std::fs::read_to_string(out_dir.join(f)).unwrap();
+        assert!(
+            t.contains("None compared: no step was reached, so no probe ran after one."),
+            "{f}: {t}"
+        );
+        assert!(!t.contains("every probe showed"), "{f}: {t}");
     }
 }
 

@@ -372,7 +372,7 @@ pub fn markdown(d: &DrillReport) -> String {
     }
     let _ = writeln!(o, "\n## Mismatches\n");
     if d.mismatches.is_empty() {
-        let _ = writeln!(o, "None: every probe showed what the model expected.");
+        let _ = writeln!(o, "{}", no_mismatch(d));
     }
     for (id, m) in &d.mismatches {
         let _ = writeln!(
@@ -404,8 +404,19 @@ pub fn markdown(d: &DrillReport) -> String {
     o
 }
 
+/// What the report says when it lists no mismatch: that every probe agreed, or, when no
+/// step was reached, that nothing was compared (not a clean bill from no probes).
+fn no_mismatch(d: &DrillReport) -> &'static str {
+    if d.steps.iter().all(|s| s.outcome == Outcome::NotReached) {
+        "None compared: no step was reached, so no probe ran after one."
+    } else {
+        "None: every probe showed what the model expected."
+    }
+}
+
 pub fn html(d: &DrillReport) -> Result<String, String> {
     let mut v = serde_json::to_value(d).map_err(|e| e.to_string())?;
+    v["no_mismatch_text"] = no_mismatch(d).into();
     v["rto_text"] = f_s(d.rto_s).into();
     v["model_rto_text"] = format!(
         "p50 {}, p90 {}, p95 {}",
