@@ -61,6 +61,25 @@ fn json(p: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
 }
 
+/// `drill rehearse` of the failover on the example site, dry run, `runs` Monte Carlo runs,
+/// into `out`, with `input` as the operator's answers.
+fn rehearse_dry_run(out: &std::path::Path, runs: &str, input: &str) -> (i32, String, String) {
+    drill_with_input(
+        &[
+            "rehearse",
+            &repo(FAILOVER),
+            "--site",
+            &repo(SITE),
+            "--dry-run",
+            "--runs",
+            runs,
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        input,
+    )
+}
+
 const SITE: &str = "scenarios/site-example.json";
 const FAILOVER: &str = "scenarios/runbooks/failover.json";
 const FAILBACK: &str = "scenarios/runbooks/failback.json";
@@ -173,20 +192,7 @@ fn a_scripted_dry_run_rehearsal_and_its_report() {
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("night");
     let answers = "d\nd\nn restore job was disabled already\ns\nd\nf\nCMS unreachable; failed the CMS over, ran it again\nd\nd\n";
-    let (code, out, err) = drill_with_input(
-        &[
-            "rehearse",
-            &repo(FAILOVER),
-            "--site",
-            &repo(SITE),
-            "--dry-run",
-            "--runs",
-            "200",
-            "--out",
-            out_dir.to_str().unwrap(),
-        ],
-        answers,
-    );
+    let (code, out, err) = rehearse_dry_run(&out_dir, "200", answers);
     assert_eq!(code, 0, "{err}\n{out}");
     assert!(out.contains("[4/7] F4"), "{out}");
     assert!(
@@ -268,20 +274,7 @@ fn a_scripted_dry_run_rehearsal_and_its_report() {
 fn a_rehearsal_that_reaches_no_step_compares_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("night");
-    let (code, out, err) = drill_with_input(
-        &[
-            "rehearse",
-            &repo(FAILOVER),
-            "--site",
-            &repo(SITE),
-            "--dry-run",
-            "--runs",
-            "20",
-            "--out",
-            out_dir.to_str().unwrap(),
-        ],
-        "",
-    );
+    let (code, out, err) = rehearse_dry_run(&out_dir, "20", "");
     assert_eq!(code, 0, "{err}\n{out}");
     let rep = json(&out_dir.join("report.json"));
     assert!(rep["steps"]
@@ -306,20 +299,7 @@ fn a_rehearsal_that_reaches_no_step_compares_nothing() {
 fn a_skipped_recovery_is_a_mismatch_and_a_full_run_has_an_rto() {
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("a");
-    let (code, out, err) = drill_with_input(
-        &[
-            "rehearse",
-            &repo(FAILOVER),
-            "--site",
-            &repo(SITE),
-            "--dry-run",
-            "--runs",
-            "50",
-            "--out",
-            a.to_str().unwrap(),
-        ],
-        "d\nd\nd\ns\nq\n",
-    );
+    let (code, out, err) = rehearse_dry_run(&a, "50", "d\nd\nd\ns\nq\n");
     assert_eq!(code, 0, "{err}");
     assert!(
         out.contains(
@@ -341,20 +321,7 @@ fn a_skipped_recovery_is_a_mismatch_and_a_full_run_has_an_rto() {
     assert!(rep["steps"][4]["measured_s"].is_null());
 
     let b = dir.path().join("b");
-    let (code, _, err) = drill_with_input(
-        &[
-            "rehearse",
-            &repo(FAILOVER),
-            "--site",
-            &repo(SITE),
-            "--dry-run",
-            "--runs",
-            "50",
-            "--out",
-            b.to_str().unwrap(),
-        ],
-        "d\nd\nd\nd\nd\nd\nd\n",
-    );
+    let (code, _, err) = rehearse_dry_run(&b, "50", "d\nd\nd\nd\nd\nd\nd\n");
     assert_eq!(code, 0, "{err}");
     let rec = json(&b.join("rehearsal.json"));
     let rep = json(&b.join("report.json"));
