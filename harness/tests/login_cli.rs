@@ -114,15 +114,13 @@ fn the_default_variable_is_read_and_the_password_never_printed() {
     let server = format!("127.0.0.1,{}", closed_port());
     let secret = "s3cret-login-pw";
     for args in server_commands(&server) {
-        for env in [
-            vec![("DRILL_SQL_PASSWORD", secret)],
-            vec![("MY_PW", secret)],
-        ] {
+        // The default variable, then one --password-env names.
+        for (flag, var) in [(None, "DRILL_SQL_PASSWORD"), (Some("MY_PW"), "MY_PW")] {
             let mut args = args.clone();
-            if env[0].0 == "MY_PW" {
-                args.extend(["--password-env".into(), "MY_PW".into()]);
+            if let Some(v) = flag {
+                args.extend(["--password-env".into(), v.into()]);
             }
-            let (code, out, err) = drill(&args, &env);
+            let (code, out, err) = drill(&args, &[(var, secret)]);
             // Past the password: the closed port refuses the connection.
             assert_eq!(code, 2, "{args:?}: {err}");
             assert!(err.contains("Connection refused"), "{args:?}: {err}");

@@ -19,8 +19,7 @@ pub struct RangeSet {
 
 /// The ranges before the last: none in almost every set, so one pointer (a `Vec` is three
 /// words, and an engine holds a dozen sets it clones and hashes at every state).
-// The box is the point: one word where the Vec's three would sit inline.
-#[allow(clippy::box_collection)]
+#[allow(clippy::box_collection)] // the box is the point
 #[derive(Clone, Default)]
 struct Init(Option<Box<Vec<(u64, u64)>>>);
 
@@ -44,8 +43,10 @@ impl Init {
     fn take(&mut self) -> Vec<(u64, u64)> {
         self.0.take().map_or_else(Vec::new, |b| *b)
     }
+}
 
-    /// Never an empty box: `is_empty` is a test of the pointer.
+/// Never an empty box: `is_empty` is a test of the pointer.
+impl From<Vec<(u64, u64)>> for Init {
     fn from(v: Vec<(u64, u64)>) -> Init {
         Init((!v.is_empty()).then(|| Box::new(v)))
     }
@@ -204,7 +205,7 @@ impl RangeSet {
             }
         }
         self.last = out.pop().unwrap_or((0, 0));
-        self.init = Init::from(out);
+        self.init = out.into();
     }
 
     /// Append `[a, b)`, non-empty and after every range of the set (not adjacent to the last).

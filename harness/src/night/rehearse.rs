@@ -167,9 +167,7 @@ fn site_endpoints(site: &Site) -> [Option<Endpoint>; 5] {
 }
 
 fn user(args: &Args) -> String {
-    args.user
-        .clone()
-        .unwrap_or_else(|| if args.range.is_some() { "drill" } else { "sa" }.to_string())
+    crate::sqlserver::login_user(args.user.as_deref(), args.range.is_some())
 }
 
 fn password(args: &Args) -> Result<String, String> {
