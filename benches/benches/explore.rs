@@ -91,7 +91,7 @@ fn explore_bench(c: &mut Criterion) {
     };
     let one_inp = explore::input(&one).expect("inputs load");
     let grouped = SearchArgs {
-        deviation_groups: Some(8),
+        deviation_groups: Some(sim::explore::PlanGroups::Count(8)),
         ..one.clone()
     };
     let grouped_inp = explore::input(&grouped).expect("inputs load");
@@ -113,7 +113,7 @@ fn explore_bench(c: &mut Criterion) {
         beyond: false,
         reduce: true,
         plan_roots: false,
-        plan_groups: 0,
+        plan_groups: sim::explore::PlanGroups::One,
     };
     let mut node = sim::explore::Node::root(0, &inp.roots[0], &inp.loaded.runbooks, bound);
     for _ in 0..40 {

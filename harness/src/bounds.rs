@@ -59,8 +59,14 @@ pub fn threads(s: &str) -> Result<usize, String> {
     int_in(s, THREADS).map(|v| v as usize)
 }
 
-pub fn groups(s: &str) -> Result<u32, String> {
-    int_in(s, GROUPS).map(|v| v as u32)
+/// `--deviation-groups`: a count, or `auto` (each group about the undeviated run's weight).
+pub fn groups(s: &str) -> Result<sim::explore::PlanGroups, String> {
+    if s.trim() == "auto" {
+        return Ok(sim::explore::PlanGroups::Auto);
+    }
+    int_in(s, GROUPS)
+        .map(|v| sim::explore::PlanGroups::Count(v as u32))
+        .map_err(|e| format!("{e}, or auto"))
 }
 
 pub fn time_limit(s: &str) -> Result<f64, String> {
@@ -120,8 +126,10 @@ mod tests {
         assert_eq!(runs("1000000000"), Ok(1_000_000_000));
         assert_eq!(cases("100"), Ok(100));
         assert_eq!(threads("1024"), Ok(1024));
-        assert_eq!(groups("1"), Ok(1));
-        assert_eq!(groups("1024"), Ok(1024));
+        use sim::explore::PlanGroups;
+        assert_eq!(groups("1"), Ok(PlanGroups::Count(1)));
+        assert_eq!(groups("1024"), Ok(PlanGroups::Count(1024)));
+        assert_eq!(groups("auto"), Ok(PlanGroups::Auto));
         assert_eq!(time_limit("604800"), Ok(604_800.0));
         assert_eq!(jitter("0"), Ok(0.0));
         assert_eq!(jitter("604800"), Ok(604_800.0));

@@ -198,7 +198,7 @@ fn a_search_cut_at_max_states_certifies_nothing_and_exits_3() {
     let (code, text, stderr) = cut_at_100_states(&["--faults", "0", "--deviations", "1"]);
     assert_eq!(code, Some(3), "{stderr}");
     assert!(
-        text.contains("runs in groups of plans: --deviation-groups N"),
+        text.contains("runs in groups of plans: --deviation-groups auto, or N"),
         "{text}"
     );
 }
@@ -247,7 +247,8 @@ fn a_search_over_its_memory_budget_certifies_nothing_and_exits_3() {
             err(&out)
         );
     }
-    assert!(!String::from_utf8_lossy(&out.stdout).contains("INCOMPLETE"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("INCOMPLETE"), "{text}");
     // A budget that is not a size is refused before anything runs.
     let bad = drill(&["explore", "--max-memory", "lots"]);
     assert_eq!(bad.status.code(), Some(2));

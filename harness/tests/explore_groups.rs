@@ -7,7 +7,7 @@ mod common;
 
 use common::explore::{search, CORRECTED_FB, CORRECTED_FO, FAILOVER_ONLY};
 use harness::explore::{self, memory::Budget, merge, report, shard::Shard, SearchArgs};
-use sim::explore::{Bound, Node};
+use sim::explore::{Bound, Node, PlanGroups};
 use std::path::Path;
 use std::process::Command;
 
@@ -19,7 +19,7 @@ fn args(
     groups: Option<u32>,
 ) -> SearchArgs {
     SearchArgs {
-        deviation_groups: groups,
+        deviation_groups: groups.map(PlanGroups::Count),
         ..common::explore::args(scenario, runbooks, k, d)
     }
 }
@@ -95,10 +95,17 @@ fn every_plan_is_in_exactly_one_group_in_order() {
 fn groups_find_what_one_root_finds_at_the_same_depths() {
     let one = search(&args(None, &[CORRECTED_FO, CORRECTED_FB], 0, 1, None));
     assert!(found(&one).iter().any(|f| f.is_some()));
-    for n in [3, 1000] {
-        let a = args(None, &[CORRECTED_FO, CORRECTED_FB], 0, 1, Some(n));
+    for n in [
+        PlanGroups::Count(3),
+        PlanGroups::Count(1000),
+        PlanGroups::Auto,
+    ] {
+        let a = SearchArgs {
+            deviation_groups: Some(n),
+            ..args(None, &[CORRECTED_FO, CORRECTED_FB], 0, 1, None)
+        };
         let grouped = search(&a);
-        assert_eq!(found(&grouped), found(&one), "{n} groups");
+        assert_eq!(found(&grouped), found(&one), "{n:?} groups");
         assert!(grouped.unique_states >= one.unique_states);
         assert_eq!(
             grouped.bound.reduction,
@@ -112,7 +119,7 @@ fn groups_find_what_one_root_finds_at_the_same_depths() {
         let mut one_at_a_time = explore::one_root_at_a_time(&inp, &a, &Budget::none()).unwrap();
         let together = grouped;
         one_at_a_time.measured = together.measured.clone();
-        assert_eq!(one_at_a_time, together, "{n} groups");
+        assert_eq!(one_at_a_time, together, "{n:?} groups");
         // Searched one root after another on one thread, or two side by side: the same.
         let serial = SearchArgs {
             jobs: 1,
@@ -120,7 +127,7 @@ fn groups_find_what_one_root_finds_at_the_same_depths() {
         };
         let mut one_thread = explore::one_root_at_a_time(&inp, &serial, &Budget::none()).unwrap();
         one_thread.measured = together.measured.clone();
-        assert_eq!(one_thread, together, "{n} groups, one thread");
+        assert_eq!(one_thread, together, "{n:?} groups, one thread");
     }
     // More threads than roots: two groups on two threads each, the same report.
     let a = SearchArgs {
@@ -176,7 +183,7 @@ fn a_group_leaves_the_undeviated_run_past_its_plans_to_the_last() {
         beyond: false,
         reduce: true,
         plan_roots: false,
-        plan_groups: 4,
+        plan_groups: PlanGroups::Count(4),
     };
     assert_eq!(inp.roots.len(), 4);
     for (g, root) in inp.roots.iter().enumerate() {
@@ -243,6 +250,112 @@ fn grouped_shards_merge_into_the_whole() {
     assert_eq!(merged, whole);
 }
 
+/// `--deviation-groups auto` packs the plans in order into groups of at most two searches
+/// without deviations: a plan weighs the share of that search after its step (1 - done),
+/// a group also replays the share before its last plan (done), and the undeviated run is
+/// the last group's, alone. With the share given, the packing follows from the rule alone.
+#[test]
+fn auto_groups_pack_plans_up_to_two_searches_without_deviations() {
+    let whole = explore::input(&args(None, &[CORRECTED_FO, CORRECTED_FB], 0, 1, None)).unwrap();
+    let all = whole.roots[0].moves.as_deref().unwrap();
+    let starts: Vec<_> = all.positions().map(|(pos, _)| (pos, 0)).collect();
+    let sizes = |done: f64| -> Vec<usize> {
+        let groups = all.auto_groups(&starts, &|_| done);
+        let last = groups.last().unwrap();
+        assert_eq!(last.positions().count(), 0, "the undeviated run alone");
+        assert_eq!(last.undeviated_until, None);
+        groups[..groups.len() - 1]
+            .iter()
+            .map(|g| g.positions().map(|(_, p)| p.len()).sum())
+            .collect()
+    };
+    // Every plan the whole search after it (1 each): two a group, 97 plans.
+    let heavy = sizes(0.0);
+    assert_eq!(heavy.len(), 49);
+    assert!(
+        heavy[..48].iter().all(|&n| n == 2) && heavy[48] == 1,
+        "{heavy:?}"
+    );
+    // Half each, and half replayed: 0.5 n + 0.5 <= 2, three a group.
+    let half = sizes(0.5);
+    assert_eq!(half.len(), 33);
+    assert!(
+        half[..32].iter().all(|&n| n == 3) && half[32] == 1,
+        "{half:?}"
+    );
+    // Nothing after the plans: the replay alone, one group of all 97.
+    assert_eq!(sizes(1.0), vec![97]);
+}
+
+/// Auto is the default from K=2 with deviations (one root there would hold about 2.4 x
+/// 10^8 states over the corrected full cycle, docs/explore.md); below K=2, without
+/// deviations, or when asked for with 1, one root. Measured on the one-fault search, the
+/// corrected failover holds most of the states: its plans go two a group, the failback's
+/// several.
+#[test]
+fn auto_groups_are_the_default_from_two_faults() {
+    let input = |k: u32, d: u32, groups: Option<PlanGroups>| {
+        explore::input(&SearchArgs {
+            deviation_groups: groups,
+            ..args(None, &[CORRECTED_FO, CORRECTED_FB], k, d, None)
+        })
+        .unwrap()
+    };
+    for k in [2, 3] {
+        let auto = input(k, 1, Some(PlanGroups::Auto));
+        let default = input(k, 1, None);
+        let texts = |i: &explore::Input| {
+            i.roots
+                .iter()
+                .map(|r| r.deviations.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(texts(&default), texts(&auto), "K={k}");
+        assert!(auto.roots.len() > 1, "K={k}");
+    }
+    for k in [0, 1] {
+        assert_eq!(
+            input(k, 1, None).roots.len(),
+            1,
+            "K={k}: one root by default"
+        );
+    }
+    assert_eq!(input(2, 1, Some(PlanGroups::Count(1))).roots.len(), 1);
+    assert_eq!(input(2, 0, None).roots.len(), 1, "no plans to group");
+    // Plans a group, in order: the failover's two, the failback's more.
+    let k2 = input(2, 1, None);
+    let sizes: Vec<(String, usize)> = k2
+        .roots
+        .iter()
+        .map(|r| {
+            let g = r.moves.as_deref().unwrap();
+            let first = g
+                .positions()
+                .next()
+                .map(|(_, p)| g.plans[p[0] as usize].text.clone());
+            (
+                first.unwrap_or_default(),
+                g.positions().map(|(_, p)| p.len()).sum(),
+            )
+        })
+        .collect();
+    let failover = |t: &str| t.split(' ').any(|w| w.starts_with('F') && w.len() <= 3);
+    assert!(
+        sizes
+            .iter()
+            .filter(|(t, _)| failover(t))
+            .all(|&(_, n)| n <= 2),
+        "{sizes:?}"
+    );
+    assert!(
+        sizes
+            .iter()
+            .filter(|(t, _)| !failover(t) && !t.is_empty())
+            .any(|&(_, n)| n > 2),
+        "{sizes:?}"
+    );
+}
+
 #[test]
 fn bad_group_arguments_are_refused() {
     let drill = |args: &[&str]| {
@@ -259,7 +372,11 @@ fn bad_group_arguments_are_refused() {
         ),
         (
             &["explore", "--deviations", "1", "--deviation-groups", "0"][..],
-            "expected 1 to 1024",
+            "expected 1 to 1024, or auto",
+        ),
+        (
+            &["explore", "--deviations", "1", "--deviation-groups", "some"][..],
+            "or auto",
         ),
         (
             &[

@@ -9,7 +9,7 @@ use common::explore::{args, search, CORRECTED_FB, CORRECTED_FO, FAILOVER_ONLY};
 
 use harness::explore::{self, merge, report, shard::Shard, SearchArgs};
 use sim::engine::{self, Options, Stepper};
-use sim::explore::{Bound, Node};
+use sim::explore::{Bound, Node, PlanGroups};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
@@ -64,7 +64,7 @@ fn brute_force(a: &SearchArgs) -> (usize, Vec<Option<u32>>) {
         beyond: a.beyond_assumptions,
         reduce: false,
         plan_roots: false,
-        plan_groups: 0,
+        plan_groups: PlanGroups::One,
     };
     let mut keys = HashSet::new();
     // The fast key (the world hashed field by field) against the reference key (the world's
@@ -121,7 +121,7 @@ fn reduced_from_plan_runs(a: &SearchArgs) -> (usize, usize, usize) {
         beyond: false,
         reduce: false,
         plan_roots: false,
-        plan_groups: 0,
+        plan_groups: PlanGroups::One,
     };
     let rbs = &inp.loaded.runbooks;
     assert_eq!(inp.roots[0].deviations, "none");

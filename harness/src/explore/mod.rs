@@ -12,7 +12,7 @@ use crate::load;
 use clap::{Args as ClapArgs, Subcommand};
 use report::ExploreReport;
 use shard::Shard;
-use sim::explore::{self, Bound, PremiseMode};
+use sim::explore::{self, Bound, PlanGroups, PremiseMode};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -93,9 +93,11 @@ pub struct SearchArgs {
     /// plays the undeviated run up to its plans). Without --shard the groups are searched
     /// one at a time in this process (J side by side), as --deviation-roots' roots; with
     /// --shard I/N a process searches every N-th root (N = groups x premises: one group
-    /// each). 1 to 1024; needs --deviations 1 or more.
+    /// each). 1 to 1024 (1: one root), or auto: as many groups as make each about the
+    /// search of the same bound without deviations. Default: auto with 2 or more faults,
+    /// else one root. Needs --deviations 1 or more.
     #[arg(long, value_name = "N", conflicts_with_all = ["no_reduction", "deviation_roots"], value_parser = crate::bounds::groups)]
-    pub deviation_groups: Option<u32>,
+    pub deviation_groups: Option<PlanGroups>,
     /// Print one JSON document instead of the text report.
     #[arg(long)]
     pub json: bool,
@@ -162,7 +164,7 @@ pub fn input(a: &SearchArgs) -> Result<Input, load::InputError> {
         beyond: a.beyond_assumptions,
         reduce: !a.no_reduction,
         plan_roots: a.deviation_roots,
-        plan_groups: a.deviation_groups.unwrap_or(0),
+        plan_groups: plan_groups(a),
     };
     let mode = if a.premise == "all" {
         PremiseMode::All
@@ -176,6 +178,19 @@ pub fn input(a: &SearchArgs) -> Result<Input, load::InputError> {
         mode,
         roots,
     })
+}
+
+/// How the deviation plans are split: as asked, else automatically with K >= 2 (one root
+/// then holds more states than a machine's memory: K=2, D=1 over the corrected full cycle
+/// is about 2.4 x 10^8 of them, docs/explore.md), else one root (the fewest states).
+fn plan_groups(a: &SearchArgs) -> PlanGroups {
+    match a.deviation_groups {
+        Some(g) => g,
+        None if a.faults >= 2 && a.deviations >= 1 && !a.no_reduction && !a.deviation_roots => {
+            PlanGroups::Auto
+        }
+        None => PlanGroups::One,
+    }
 }
 
 /// Run the search over `shard`'s roots with `jobs` threads, without a memory budget.
@@ -369,12 +384,24 @@ fn search(a: SearchArgs) -> i32 {
     let shard = a.shard.unwrap_or(Shard::WHOLE);
     let budget = memory::Budget::of(a.max_memory);
     eprintln!(
-        "drill explore: seed {}, up to {} fault(s) and {} deviation(s), premise {}, {} root(s){}, {} job(s), {}",
+        "drill explore: seed {}, up to {} fault(s) and {} deviation(s), premise {}, {} root(s){}{}, {} job(s), {}",
         inp.loaded.scenario.seed,
         a.faults,
         a.deviations,
         a.premise,
         inp.roots.len(),
+        match inp.bound.plan_groups {
+            PlanGroups::Auto => format!(
+                " (the deviation plans in {} groups a premise: --deviation-groups auto{})",
+                report::plan_groups(&inp),
+                if a.deviation_groups.is_none() {
+                    ", the default with 2 or more faults"
+                } else {
+                    ""
+                }
+            ),
+            _ => String::new(),
+        },
         a.shard.map(|s| format!(" (shard {s})")).unwrap_or_default(),
         a.jobs,
         budget.text

@@ -193,7 +193,7 @@ pub fn stop_text(stop: explore::Stop, a: &SearchArgs, memory: &Budget) -> String
 }
 
 /// The groups of deviation plans per premise (the roots of one premise).
-fn plan_groups(inp: &Input) -> usize {
+pub fn plan_groups(inp: &Input) -> usize {
     let first = inp.roots.first().map(|r| r.premise.as_str());
     inp.roots
         .iter()
@@ -224,7 +224,7 @@ pub fn build_within(
             "none".into()
         } else if a.deviation_roots {
             REDUCTION_PLAN_ROOTS.into()
-        } else if a.deviation_groups.is_some_and(|n| n > 1) {
+        } else if inp.bound.deviations > 0 && plan_groups(inp) > 1 {
             format!("{REDUCTION}, in {} groups of plans", plan_groups(inp))
         } else {
             REDUCTION.into()
@@ -392,7 +392,7 @@ pub fn render(r: &ExploreReport) -> String {
         if r.bound.deviations > 0 && r.bound.reduction == REDUCTION {
             let _ = writeln!(
                 s,
-                "  with deviations, a search too big for one table runs in groups of plans: --deviation-groups N (docs/explore.md, \"Groups of plans\")"
+                "  with deviations, a search too big for one table runs in groups of plans: --deviation-groups auto, or N (docs/explore.md, \"Groups of plans\")"
             );
         }
     }

@@ -15,6 +15,11 @@ use std::sync::Arc;
 /// before that position first starts, sorted by position.
 pub type Starts = [((usize, usize), u64)];
 
+/// The most a group of `--deviation-groups auto` may weigh, in searches without
+/// deviations ([`Deviations::auto_groups`]): two early plans, or a late group's replay and
+/// its plans.
+pub const AUTO_GROUP: f64 = 2.0;
+
 /// One deviation plan, as the engine plays it.
 #[derive(Clone, Debug)]
 pub struct Plan {
@@ -127,27 +132,20 @@ impl Deviations {
     /// whole run's), the undeviated run as a plan of the whole run.
     pub fn groups(&self, n: usize, starts: &Starts, events: u64, faults: u32) -> Vec<Self> {
         let weigh = |left: u64| (left.max(1) as f64).powi(faults.max(1) as i32);
-        let left = |pos: &(usize, usize)| {
-            starts
-                .binary_search_by_key(pos, |e| e.0)
-                .map_or(1, |j| events.saturating_sub(starts[j].1))
-        };
-        // Every plan with its position, in the order of the positions (a position's plans
-        // may fall in two groups: each group chooses its own there).
-        let items: Vec<((usize, usize), u32)> = self
-            .at
+        let items = self.items();
+        let weights: Vec<f64> = items
             .iter()
-            .flat_map(|(pos, plans)| plans.iter().map(move |&r| (*pos, r)))
+            .map(|(pos, _)| weigh(left(starts, events, pos)))
             .collect();
-        let total: f64 = items.iter().map(|(pos, _)| weigh(left(pos))).sum::<f64>() + weigh(events);
+        let total: f64 = weights.iter().sum::<f64>() + weigh(events);
         let n = n.clamp(1, items.len() + 1);
         // Cut where the running weight passes the next multiple of total / n, or where
         // fewer plans are left than cuts still to make (n groups exactly; the last may
         // hold the undeviated run alone).
         let mut cuts: Vec<usize> = Vec::new();
         let mut sum = 0.0;
-        for (k, (pos, _)) in items.iter().enumerate() {
-            sum += weigh(left(pos));
+        for (k, w) in weights.iter().enumerate() {
+            sum += w;
             let need = n - 1 - cuts.len();
             let heavy = sum * n as f64 >= total * (cuts.len() + 1) as f64;
             if need > 0 && (heavy || items.len() - (k + 1) < need) {
@@ -155,6 +153,46 @@ impl Deviations {
             }
         }
         cuts.push(items.len());
+        self.split(&items, &cuts)
+    }
+
+    /// The groups of `--deviation-groups auto`: each at most about [`AUTO_GROUP`] times the
+    /// search without deviations. `done(e)` is the share of that search's states before the
+    /// undeviated run's e-th event ([`super::premise`] measures it). A plan that first
+    /// changes the step started after event e weighs about what the search holds after it,
+    /// 1 - done(e) (the deviated run from there, with the faults placed anywhere before),
+    /// and a group replays the undeviated run up to its last plan, done(e) of it. The
+    /// plans are packed in order, a group closed before it would pass the limit; the
+    /// undeviated run is the last group's, alone. The limit is above 1 because a group late
+    /// in the run is mostly its replay: a group a plan there would replay the undeviated
+    /// run once per plan.
+    pub fn auto_groups(&self, starts: &Starts, done: &dyn Fn(u64) -> f64) -> Vec<Self> {
+        let items = self.items();
+        let mut cuts: Vec<usize> = Vec::new();
+        let mut plans = 0.0;
+        for (k, (pos, _)) in items.iter().enumerate() {
+            let replay = match starts.binary_search_by_key(pos, |e| e.0) {
+                Ok(j) => done(starts[j].1).clamp(0.0, 1.0),
+                Err(_) => 1.0,
+            };
+            let plan = 1.0 - replay;
+            let open = k > cuts.last().copied().unwrap_or(0);
+            if open && plans + plan + replay > AUTO_GROUP {
+                cuts.push(k);
+                plans = 0.0;
+            }
+            plans += plan;
+        }
+        cuts.push(items.len());
+        if !items.is_empty() {
+            cuts.push(items.len());
+        }
+        self.split(&items, &cuts)
+    }
+
+    /// The groups ending before each of `cuts` (increasing; the last is every plan): the
+    /// last plays the undeviated run to its end, the others up to their last plan.
+    fn split(&self, items: &[((usize, usize), u32)], cuts: &[usize]) -> Vec<Self> {
         let count = cuts.len();
         let mut from = 0;
         let mut out = Vec::with_capacity(count);
@@ -195,6 +233,15 @@ impl Deviations {
         out
     }
 
+    /// Every plan with its position, in the order of the positions (a position's plans may
+    /// fall in two groups: each group chooses its own there).
+    fn items(&self) -> Vec<((usize, usize), u32)> {
+        self.at
+            .iter()
+            .flat_map(|(pos, plans)| plans.iter().map(move |&r| (*pos, r)))
+            .collect()
+    }
+
     /// Each position (phase, index; in order) with the plans chosen there.
     pub fn positions(&self) -> impl Iterator<Item = ((usize, usize), &[u32])> {
         self.at.iter().map(|(pos, plans)| (*pos, plans.as_slice()))
@@ -207,4 +254,11 @@ impl Deviations {
             Err(_) => &[],
         }
     }
+}
+
+/// The events of the undeviated run left after `pos` first starts (1 when it never does).
+fn left(starts: &Starts, events: u64, pos: &(usize, usize)) -> u64 {
+    starts
+        .binary_search_by_key(pos, |e| e.0)
+        .map_or(1, |j| events.saturating_sub(starts[j].1))
 }

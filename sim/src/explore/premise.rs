@@ -25,10 +25,22 @@ pub struct Bound {
     /// With `reduce`: every deviation plan its own root (the first four reductions, not
     /// the fifth), so that `--shard` can split one premise's plans (`--deviation-roots`).
     pub plan_roots: bool,
-    /// With `reduce` and not `plan_roots`: the deviation plans split into this many roots
-    /// per premise, each a run of consecutive first differences with the fifth reduction
-    /// within it ([`super::deviate::Deviations::groups`]); 0 or 1: one root per premise.
-    pub plan_groups: u32,
+    /// With `reduce` and not `plan_roots`: the deviation plans in one root per premise, or
+    /// split into groups, each a run of consecutive first differences with the fifth
+    /// reduction within it ([`super::deviate::Deviations::groups`]).
+    pub plan_groups: PlanGroups,
+}
+
+/// How a premise's deviation plans are split into roots (`--deviation-groups`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlanGroups {
+    /// One root (0 or 1 groups given).
+    One,
+    /// This many groups (at most one more than the plans).
+    Count(u32),
+    /// As many groups as it takes for each to weigh about the undeviated run
+    /// ([`super::deviate::Deviations::auto_groups`]).
+    Auto,
 }
 
 /// Which premises are explored.
@@ -253,6 +265,74 @@ fn start_events(s: &Scenario, runbooks: &[Runbook]) -> (Box<Starts>, u64) {
     (starts.into_boxed_slice(), n)
 }
 
+/// States of the one-fault search without deviations that `done_before` measures the
+/// levels of (the corrected full cycle has 67,977); past it, events weigh alike.
+const PROFILE_STATES: u64 = 2_000_000;
+
+/// The share of the search of `bound` without deviations whose states lie before the
+/// undeviated run's e-th event (its level e). Measured on the search with one fault (a
+/// fraction of a second): with K faults a level holds about the K-th power of its states,
+/// the ways to place each fault. With no fault, or when that search is too big, a level
+/// weighs 1 (`events` levels).
+fn done_before(
+    base: &Scenario,
+    runbooks: &[Runbook],
+    bound: Bound,
+    events: u64,
+) -> impl Fn(u64) -> f64 {
+    let mut weight: Vec<f64> = vec![1.0; events as usize + 1];
+    if bound.faults > 0 {
+        let one = Bound {
+            faults: 1,
+            deviations: 0,
+            plan_groups: PlanGroups::One,
+            ..bound
+        };
+        let roots = roots(base, runbooks, one, PremiseMode::Scenario);
+        // Distinct states through each level, read at each level's start.
+        let through = std::cell::RefCell::new(Vec::<u64>::new());
+        let watch = |p: super::Progress| {
+            let mut t = through.borrow_mut();
+            if t.len() == p.depth as usize {
+                t.push(p.unique);
+            }
+            false
+        };
+        let o = super::explore(
+            &roots,
+            runbooks,
+            one,
+            PROFILE_STATES,
+            &watch,
+            &|_| true,
+            &|level, sink| super::expand_serial(level, one, sink),
+        );
+        if o.stopped.is_none() {
+            let mut through = through.into_inner();
+            through.push(o.unique);
+            weight = through
+                .iter()
+                .scan(0, |before, &n| {
+                    let level = n - *before;
+                    *before = n;
+                    Some((level as f64).powi(bound.faults as i32))
+                })
+                .collect();
+        }
+    }
+    let mut before = Vec::with_capacity(weight.len() + 1);
+    let mut sum = 0.0;
+    for w in &weight {
+        before.push(sum);
+        sum += w;
+    }
+    move |e: u64| {
+        before
+            .get(e as usize)
+            .map_or(1.0, |b| b / sum.max(f64::MIN_POSITIVE))
+    }
+}
+
 /// A plan in words ("none", "skip F2, repeat F3").
 pub fn plan_text(plan: &[Deviation]) -> String {
     if plan.is_empty() {
@@ -281,15 +361,19 @@ pub fn roots(base: &Scenario, runbooks: &[Runbook], bound: Bound, mode: PremiseM
                 })
                 .collect(),
         ));
-        let groups = if bound.plan_groups > 1 {
-            let (starts, events) = start_events(base, runbooks);
-            moves
-                .groups(bound.plan_groups as usize, &starts, events, bound.faults)
-                .into_iter()
-                .map(Arc::new)
-                .collect()
-        } else {
-            vec![moves]
+        let groups = match bound.plan_groups {
+            PlanGroups::One | PlanGroups::Count(0 | 1) => vec![moves],
+            PlanGroups::Count(n) => {
+                let (starts, events) = start_events(base, runbooks);
+                let groups = moves.groups(n as usize, &starts, events, bound.faults);
+                groups.into_iter().map(Arc::new).collect()
+            }
+            PlanGroups::Auto => {
+                let (starts, events) = start_events(base, runbooks);
+                let done = done_before(base, runbooks, bound, events);
+                let groups = moves.auto_groups(&starts, &|e| done(e));
+                groups.into_iter().map(Arc::new).collect()
+            }
         };
         for (s, premise) in premises(base, mode) {
             for g in &groups {
