@@ -194,6 +194,22 @@ fn a_search_cut_at_max_states_certifies_nothing_and_exits_3() {
     );
     assert!(!text.contains("HOLDS"), "{text}");
     assert!(!text.contains("--deviation-groups"), "{text}");
+    // Coverage of a part of the search: lower bounds, and none seen is not "never" (0).
+    assert!(
+        text.contains("SOMETIMES (end states reaching it among the 0 the search reached before it stopped: lower bounds)"),
+        "{text}"
+    );
+    let coverage: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("SOMETIMES"))
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert_eq!(coverage.len(), 10, "{text}");
+    assert!(
+        coverage.iter().all(|l| l.ends_with("none seen yet")),
+        "{text}"
+    );
     // With deviations the report says how a search too big for one table still runs.
     let (code, text, stderr) = cut_at_100_states(&["--faults", "0", "--deviations", "1"]);
     assert_eq!(code, Some(3), "{stderr}");
@@ -249,6 +265,11 @@ fn a_search_over_its_memory_budget_certifies_nothing_and_exits_3() {
     }
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains("INCOMPLETE"), "{text}");
+    // A complete search counts its end states exactly.
+    assert!(
+        text.contains("SOMETIMES (end states reaching it, of "),
+        "{text}"
+    );
     // A budget that is not a size is refused before anything runs.
     let bad = drill(&["explore", "--max-memory", "lots"]);
     assert_eq!(bad.status.code(), Some(2));

@@ -432,13 +432,28 @@ pub fn render(r: &ExploreReport) -> String {
             }
         }
     }
-    let _ = writeln!(
-        s,
-        "\nSOMETIMES (end states reaching it, of {})",
-        count(r.end_states)
-    );
+    // A stopped search saw only part of the end states: its counts are lower bounds, and
+    // none seen is not "never".
+    if r.complete {
+        let _ = writeln!(
+            s,
+            "\nSOMETIMES (end states reaching it, of {})",
+            count(r.end_states)
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "\nSOMETIMES (end states reaching it among the {} the search reached before it stopped: lower bounds)",
+            count(r.end_states)
+        );
+    }
     for c in &r.sometimes {
-        let _ = writeln!(s, "  {:<28} {}", c.name, count(c.end_states));
+        let n = match (r.complete, c.end_states) {
+            (true, n) => count(n),
+            (false, 0) => "none seen yet".into(),
+            (false, n) => format!("at least {}", count(n)),
+        };
+        let _ = writeln!(s, "  {:<28} {n}", c.name);
     }
     let _ = writeln!(s, "\nASSUMPTIONS");
     for a in &r.assumptions {
