@@ -87,14 +87,21 @@ fn shards_from_the_command_line_merge() {
             "1",
             "--premise",
             "all",
+            "--max-states",
+            "1000",
             "--json",
             "--shard",
             &format!("{i}/2"),
         ]);
         assert!(matches!(out.status.code(), Some(0 | 1)), "{}", err(&out));
-        // The reduced search's roots are the premises (144): each shard has some.
+        // The reduced search's roots are the premises (144): each shard has some, searched
+        // one at a time, so --max-states bounds each (a shard's 72 hold 34,298 states, a
+        // premise fewer than 1,000).
         let part: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(part["roots"], 72);
+        assert_eq!(part["complete"], true);
+        assert_eq!(part["shard"]["index"], i);
+        assert_eq!(part["shard"]["count"], 2);
         let f = dir.path().join(format!("{i}.json"));
         std::fs::write(&f, &out.stdout).unwrap();
         files.push(f.display().to_string());
@@ -108,6 +115,8 @@ fn shards_from_the_command_line_merge() {
         "1",
         "--premise",
         "all",
+        "--max-states",
+        "1000",
         "--json",
         "--out",
         &dir.path().join("w").display().to_string(),

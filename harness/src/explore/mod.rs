@@ -58,8 +58,8 @@ pub struct SearchArgs {
     #[arg(long)]
     pub beyond_assumptions: bool,
     /// Stop after this many distinct states (then nothing is certified), 1 to 10^9: in
-    /// each root when there are several (searched one at a time, or J side by side), in
-    /// the shard's roots together with --shard.
+    /// each root when there are several (searched one at a time, or J side by side; with
+    /// --shard, the shard's roots so).
     #[arg(long, default_value_t = MAX_STATES, value_parser = crate::bounds::cases)]
     pub max_states: u64,
     /// Stop (then nothing is certified) when the process's resident memory passes this many
@@ -409,7 +409,10 @@ fn search(a: SearchArgs) -> i32 {
     let start = Instant::now();
     // Roots share no state: searched one at a time (J side by side), each table freed
     // when its root is done, they give the report of one table, faster and in less memory.
-    let mut rep = if a.shard.is_none() && inp.roots.len() > 1 {
+    let covered = (0..inp.roots.len() as u64)
+        .filter(|&i| shard.covers(i))
+        .count();
+    let mut rep = if covered > 1 {
         match one_root_at_a_time(&inp, &a, &budget) {
             Ok(r) => r,
             Err(e) => {
@@ -439,6 +442,7 @@ fn search(a: SearchArgs) -> i32 {
 /// depend on the order they finish in).
 /// Memory is the largest roots' (J of them), not the sum; `--max-states` and `memory`
 /// bound each root. A root's line on stderr when it took a second or more, or stopped.
+/// With `--shard`, the shard's roots so, and the report is the shard's.
 pub fn one_root_at_a_time(
     inp: &Input,
     a: &SearchArgs,
@@ -446,15 +450,18 @@ pub fn one_root_at_a_time(
 ) -> Result<report::ExploreReport, String> {
     let start = Instant::now();
     let n = inp.roots.len() as u64;
-    let at_once = a.jobs.clamp(1, n.max(1) as usize);
+    let mine: Vec<u64> = (0..n)
+        .filter(|&i| a.shard.is_none_or(|s| s.covers(i)))
+        .collect();
+    let at_once = a.jobs.clamp(1, mine.len().max(1));
     let next = AtomicU64::new(0);
     let parts = Mutex::new(Vec::new());
     let one_root = |shown: bool, threads: usize| {
         loop {
-            let index = next.fetch_add(1, Ordering::Relaxed);
-            if index >= n {
+            let k = next.fetch_add(1, Ordering::Relaxed) as usize;
+            let Some(&index) = mine.get(k) else {
                 return;
-            }
+            };
             let shard = Shard { index, count: n };
             let t = Instant::now();
             let bar = if shown {
@@ -508,7 +515,13 @@ pub fn one_root_at_a_time(
     let mut parts = parts.into_inner().expect("no search panics");
     parts.sort_by_key(|p| p.0);
     let parts: Vec<_> = parts.into_iter().map(|(_, name, r)| (name, r)).collect();
-    let mut m = merge::merge(&parts)?;
+    let mut m = match a.shard {
+        None => merge::merge(&parts)?,
+        Some(s) => report::ExploreReport {
+            shard: Some(s),
+            ..merge::combine(&parts)
+        },
+    };
     // One process, the roots searched side by side: its own wall clock and threads.
     let seconds = start.elapsed().as_secs_f64();
     let rate = m.unique_states as f64 / seconds.max(1e-9);
