@@ -59,7 +59,8 @@ pub fn threads(s: &str) -> Result<usize, String> {
     int_in(s, THREADS).map(|v| v as usize)
 }
 
-/// `--deviation-groups`: a count, or `auto` (each group about the undeviated run's weight).
+/// `--deviation-groups`: a count, or `auto` (groups of at most about two searches without
+/// deviations).
 pub fn groups(s: &str) -> Result<sim::explore::PlanGroups, String> {
     if s.trim() == "auto" {
         return Ok(sim::explore::PlanGroups::Auto);

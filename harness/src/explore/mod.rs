@@ -93,9 +93,9 @@ pub struct SearchArgs {
     /// plays the undeviated run up to its plans). Without --shard the groups are searched
     /// one at a time in this process (J side by side), as --deviation-roots' roots; with
     /// --shard I/N a process searches every N-th root (N = groups x premises: one group
-    /// each). 1 to 1024 (1: one root), or auto: as many groups as make each about the
-    /// search of the same bound without deviations. Default: auto with 2 or more faults,
-    /// else one root. Needs --deviations 1 or more.
+    /// each). 1 to 1024 (1: one root), or auto: groups of at most about two searches of
+    /// the same bound without deviations. Default: auto with 2 or more faults, else one
+    /// root. Needs --deviations 1 or more.
     #[arg(long, value_name = "N", conflicts_with_all = ["no_reduction", "deviation_roots"], value_parser = crate::bounds::groups)]
     pub deviation_groups: Option<PlanGroups>,
     /// Print one JSON document instead of the text report.

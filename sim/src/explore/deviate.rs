@@ -164,8 +164,8 @@ impl Deviations {
     /// and a group replays the undeviated run up to its last plan, done(e) of it. The
     /// plans are packed in order, a group closed before it would pass the limit; the
     /// undeviated run is the last group's, alone. The limit is above 1 because a group late
-    /// in the run is mostly its replay: a group a plan there would replay the undeviated
-    /// run once per plan.
+    /// in the run is mostly its replay: with a group for each plan there, the undeviated
+    /// run would be replayed once per plan.
     pub fn auto_groups(&self, starts: &Starts, done: &dyn Fn(u64) -> f64) -> Vec<Self> {
         let items = self.items();
         let mut cuts: Vec<usize> = Vec::new();
