@@ -14,7 +14,7 @@ pub mod runner;
 
 use crate::exit;
 use crate::sqlserver::safety::{gate, ServerId, Target};
-use crate::sqlserver::{login_password, login_user};
+use crate::sqlserver::Login;
 use clap::Args as ClapArgs;
 use runner::{Arm, CaseResult, Verdict};
 use serde::Serialize;
@@ -31,14 +31,8 @@ pub struct Args {
     /// needs --allow-destructive naming the same server.
     #[arg(long)]
     pub server: Option<String>,
-    /// SQL login (default: `sa`; `drill` with --range HOST:..., as `drill range`).
-    #[arg(long)]
-    pub user: Option<String>,
-    /// Environment variable holding the password, never on the command line (default:
-    /// DRILL_SQL_PASSWORD; DRILL_RANGE_PASSWORD with --range HOST:..., as `drill range`;
-    /// neither set: a prompt, when standard input is a terminal).
-    #[arg(long)]
-    pub password_env: Option<String>,
+    #[command(flatten)]
+    pub login: Login,
     /// Allow the cases' RESTORE/DROP/ALTER DATABASE on this exact server (HOST[,PORT]).
     #[arg(long)]
     pub allow_destructive: Option<String>,
@@ -130,8 +124,7 @@ fn run_inner(a: Args) -> Result<i32, String> {
                 &Target::Server(server.clone()),
                 allow.as_ref(),
             )?;
-            let user = login_user(a.user.as_deref(), false);
-            let password = login_password(a.password_env.as_deref(), false, &user)?;
+            let (user, password) = a.login.credentials(false)?;
             let conn = real::TiberiusConnect {
                 host: server.host.clone(),
                 port: server.port,
@@ -155,8 +148,7 @@ fn run_inner(a: Args) -> Result<i32, String> {
             (res, arm.name())
         }
         (None, Some(r)) => {
-            let user = login_user(a.user.as_deref(), true);
-            let password = login_password(a.password_env.as_deref(), true, &user)?;
+            let (user, password) = a.login.credentials(true)?;
             let mut arm = remote::Remote::open(r, &user, password)?;
             server_name = Some(r.clone());
             assumptions.push(tds_assumption());

@@ -54,13 +54,9 @@ struct PlanArgs {
     /// Read history from this SQL Server (host[,port]) instead of a file; read-only.
     #[arg(long, value_name = "HOST[,PORT]", requires = "database")]
     server: Option<String>,
-    /// SQL login for --server (default: sa).
-    #[arg(long, value_name = "LOGIN")]
-    user: Option<String>,
-    /// Environment variable holding the password for --server, never argv (default:
-    /// DRILL_SQL_PASSWORD; not set: a prompt, when standard input is a terminal).
-    #[arg(long, value_name = "VAR")]
-    password_env: Option<String>,
+    /// The SQL login for --server.
+    #[command(flatten)]
+    login: crate::sqlserver::Login,
     /// Trust the server's TLS certificate without checking it (a container's self-signed one).
     #[arg(long)]
     trust_cert: bool,
@@ -85,12 +81,10 @@ fn run_plan(a: PlanArgs) -> i32 {
                 Ok(hp) => hp,
                 Err(m) => return bad(m),
             };
-            let user = crate::sqlserver::login_user(a.user.as_deref(), false);
-            let password =
-                match crate::sqlserver::login_password(a.password_env.as_deref(), false, &user) {
-                    Ok(p) => p,
-                    Err(m) => return bad(m),
-                };
+            let (user, password) = match a.login.credentials(false) {
+                Ok(c) => c,
+                Err(m) => return bad(m),
+            };
             let target = live::Target {
                 host,
                 port,

@@ -43,12 +43,9 @@ pub struct Args {
     /// Read msdb.dbo.backupset on this SQL Server (host[,port]) instead; read-only.
     #[arg(long, value_name = "HOST[,PORT]")]
     pub server: Option<String>,
-    #[arg(long, default_value = "sa")]
-    pub user: String,
-    /// Environment variable holding the password for --server, never argv (default:
-    /// DRILL_SQL_PASSWORD; not set: a prompt, when standard input is a terminal).
-    #[arg(long, value_name = "VAR")]
-    pub password_env: Option<String>,
+    /// The SQL login for --server.
+    #[command(flatten)]
+    pub login: crate::sqlserver::Login,
     #[arg(long)]
     pub trust_cert: bool,
     /// The chat write rate while the history was taken, writes per minute, to turn the log
@@ -333,10 +330,9 @@ fn run_inner(args: &Args) -> Result<(), String> {
         (Some(h), _) => (read_history(h)?, h.display().to_string()),
         (None, Some(s)) => {
             let (host, port) = crate::history::live::parse_server(s)?;
-            let pw =
-                crate::sqlserver::login_password(args.password_env.as_deref(), false, &args.user)?;
+            let (user, pw) = args.login.credentials(false)?;
             (
-                fetch(&host, port, &args.user, &pw, args.trust_cert)?,
+                fetch(&host, port, &user, &pw, args.trust_cert)?,
                 format!("msdb on {host},{port}"),
             )
         }

@@ -45,15 +45,9 @@ pub struct Args {
     /// HOST:P1,P2,P3,P4,P5.
     #[arg(long, value_name = "HOST:PORT")]
     pub range: Option<String>,
-    /// SQL login for the probes (default: `drill` with --range, as `drill range`; `sa` on
-    /// the site's servers).
-    #[arg(long)]
-    pub user: Option<String>,
-    /// Environment variable holding the login's password, never argv (default:
-    /// DRILL_RANGE_PASSWORD with --range, DRILL_SQL_PASSWORD otherwise; neither set: a
-    /// prompt, when standard input is a terminal).
-    #[arg(long, value_name = "VAR")]
-    pub password_env: Option<String>,
+    /// The probes' SQL login.
+    #[command(flatten)]
+    pub login: crate::sqlserver::Login,
     /// Accept the servers' self-signed TLS certificates.
     #[arg(long)]
     pub trust_cert: bool,
@@ -167,15 +161,12 @@ fn site_endpoints(site: &Site) -> [Option<Endpoint>; 5] {
 }
 
 fn user(args: &Args) -> String {
-    crate::sqlserver::login_user(args.user.as_deref(), args.range.is_some())
+    args.login.user(args.range.is_some())
 }
 
 fn password(args: &Args) -> Result<String, String> {
-    crate::sqlserver::login_password(
-        args.password_env.as_deref(),
-        args.range.is_some(),
-        &user(args),
-    )
+    let (_, password) = args.login.credentials(args.range.is_some())?;
+    Ok(password)
 }
 
 /// Read one answer line; None at end of input.
@@ -595,8 +586,7 @@ mod tests {
             scenario: None,
             dry_run: true,
             range: None,
-            user: None,
-            password_env: None,
+            login: Default::default(),
             trust_cert: false,
             out: Some(dir.path().to_path_buf()),
             runs: 5,

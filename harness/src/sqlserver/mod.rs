@@ -34,14 +34,8 @@ pub struct Args {
     /// Replay on this server (HOST[,PORT]); destructive statements need --allow-destructive.
     #[arg(long)]
     pub server: Option<String>,
-    /// SQL login (default: `drill` with --range, as `drill range`; `sa` otherwise).
-    #[arg(long)]
-    pub user: Option<String>,
-    /// Environment variable holding the password, never on the command line (default:
-    /// DRILL_RANGE_PASSWORD with --range, as `drill range`; DRILL_SQL_PASSWORD otherwise;
-    /// neither set: a prompt, when standard input is a terminal).
-    #[arg(long)]
-    pub password_env: Option<String>,
+    #[command(flatten)]
+    pub login: Login,
     /// Allow RESTORE/DROP/ALTER DATABASE/... on this exact server (HOST[,PORT]).
     #[arg(long)]
     pub allow_destructive: Option<String>,
@@ -49,8 +43,36 @@ pub struct Args {
     pub json: bool,
 }
 
+/// The login flags of every command that logs in (replay, conform, rehearse, calibrate,
+/// history plan): declared once, so they read and default the same everywhere.
+#[derive(ClapArgs, Debug, Clone, Default)]
+pub struct Login {
+    /// SQL login (default: `drill` on a drill range, as `drill range`; `sa` otherwise).
+    #[arg(long, value_name = "LOGIN")]
+    pub user: Option<String>,
+    /// Environment variable holding the password, never on the command line (default:
+    /// DRILL_RANGE_PASSWORD on a drill range, as `drill range`; DRILL_SQL_PASSWORD
+    /// otherwise; neither set: a prompt, when standard input is a terminal).
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+}
+
+impl Login {
+    /// The login's name on a range (`range`) or a SQL Server: [`login_user`].
+    pub fn user(&self, range: bool) -> String {
+        login_user(self.user.as_deref(), range)
+    }
+
+    /// The login's name and password: [`login_password`].
+    pub fn credentials(&self, range: bool) -> Result<(String, String), String> {
+        let user = self.user(range);
+        let password = login_password(self.password_env.as_deref(), range, &user)?;
+        Ok((user, password))
+    }
+}
+
 /// The SQL login's name: `--user`, or `drill` on a range (as `drill range`), `sa` on a SQL
-/// Server. Shared by `drill replay` and `drill conform`.
+/// Server.
 pub fn login_user(user: Option<&str>, range: bool) -> String {
     user.unwrap_or(if range { "drill" } else { "sa" })
         .to_string()
@@ -111,7 +133,7 @@ fn run_inner(a: Args) -> Result<i32, String> {
     if let Some(r) = &a.range {
         return on_range(&a, r, &loaded, &report);
     }
-    let user = login_user(a.user.as_deref(), false);
+    let user = a.login.user(false);
     let p = Placement::container();
     let items = script::build(&loaded, &report, &p);
     let statements: Vec<String> = items
@@ -141,7 +163,7 @@ fn run_inner(a: Args) -> Result<i32, String> {
         container::docker_reachable()?;
     }
     let password = match &target {
-        Target::Server(_) => login_password(a.password_env.as_deref(), false, &user)?,
+        Target::Server(_) => login_password(a.login.password_env.as_deref(), false, &user)?,
         Target::OurContainer => container::SA_PASSWORD.to_string(),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -198,8 +220,7 @@ fn on_range(
     report: &sim::report::Report,
 ) -> Result<i32, String> {
     let eps = crate::night::rehearse::range_endpoints(r)?;
-    let user = login_user(a.user.as_deref(), true);
-    let password = login_password(a.password_env.as_deref(), true, &user)?;
+    let (user, password) = a.login.credentials(true)?;
     let items = range::build(loaded, report);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
