@@ -226,6 +226,26 @@ fn a_search_cut_at_max_states_certifies_nothing_and_exits_3() {
         text.contains("runs in groups of plans: --deviation-groups auto, or N"),
         "{text}"
     );
+    // In groups, --max-states bounds each group: the report says so. (A group's first 100
+    // states reach a violation, so exit 1: found, nothing certified.)
+    let (code, text, stderr) = cut_at_100_states(&[
+        "--faults",
+        "0",
+        "--deviations",
+        "1",
+        "--deviation-groups",
+        "3",
+    ]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        text.contains("INCOMPLETE: stopped at --max-states 100"),
+        "{text}"
+    );
+    assert!(
+        text.contains("a group of plans passed --max-states, which bounds each group"),
+        "{text}"
+    );
+    assert!(!text.contains("runs in groups of plans:"), "{text}");
 }
 
 /// `--max-memory`: a budget below what the process already holds stops the search at its

@@ -394,6 +394,15 @@ pub fn render(r: &ExploreReport) -> String {
                 s,
                 "  with deviations, a search too big for one table runs in groups of plans: --deviation-groups auto, or N (docs/explore.md, \"Groups of plans\")"
             );
+        } else if r.bound.reduction.ends_with("groups of plans")
+            && r.stopped
+                .as_deref()
+                .is_none_or(|t| t.starts_with("--max-states"))
+        {
+            let _ = writeln!(
+                s,
+                "  a group of plans passed --max-states, which bounds each group: raise it (an automatic group holds up to about twice the states of the search without deviations), or give more groups (--deviation-groups N; docs/explore.md, \"Groups of plans\")"
+            );
         }
     }
     let _ = writeln!(s, "\nPROPERTIES");
