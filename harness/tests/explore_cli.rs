@@ -246,6 +246,9 @@ fn a_search_cut_at_max_states_certifies_nothing_and_exits_3() {
         "{text}"
     );
     assert!(!text.contains("runs in groups of plans:"), "{text}");
+    // Each stopped group has its line on stderr, with how far the whole search is.
+    assert!(stderr.contains("stopped at --max-states 100;"), "{stderr}");
+    assert!(stderr.contains("3 of 3 roots done"), "{stderr}");
 }
 
 /// `--max-memory`: a budget below what the process already holds stops the search at its

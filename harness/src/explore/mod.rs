@@ -455,6 +455,8 @@ pub fn one_root_at_a_time(
         .collect();
     let at_once = a.jobs.clamp(1, mine.len().max(1));
     let next = AtomicU64::new(0);
+    // Roots done and their states, for the progress lines.
+    let (done, states) = (AtomicU64::new(0), AtomicU64::new(0));
     let parts = Mutex::new(Vec::new());
     let one_root = |shown: bool, threads: usize| {
         loop {
@@ -475,11 +477,13 @@ pub fn one_root_at_a_time(
                 jobs: threads,
                 ..a.clone()
             };
+            let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+            let so_far = states.fetch_add(o.unique, Ordering::Relaxed) + o.unique;
             // Progress on stderr: a wide search takes minutes (a line per quick root would
             // be noise: 144 premises take seconds in all).
             if t.elapsed().as_secs_f64() >= 1.0 || o.stopped.is_some() {
                 eprintln!(
-                    "drill explore: root {}/{n} ({}; deviations: {}): {} unique states, {:.2} s{}",
+                    "drill explore: root {}/{n} ({}; deviations: {}): {} unique states, {:.2} s{}; {finished} of {} roots done, {} states, {:.0} s in all",
                     index + 1,
                     inp.roots[index as usize].premise,
                     inp.roots[index as usize].deviations,
@@ -489,7 +493,10 @@ pub fn one_root_at_a_time(
                         None => String::new(),
                         Some(stop) =>
                             format!(", stopped at {}", report::stop_text(stop, a, memory)),
-                    }
+                    },
+                    mine.len(),
+                    report::count(so_far),
+                    start.elapsed().as_secs_f64(),
                 );
             }
             let r = report::build_within(inp, &one, &o, t.elapsed().as_secs_f64(), memory);
