@@ -10,7 +10,7 @@ pub const CASES: (u64, u64) = (1, 1_000_000_000);
 /// `--jobs` / `--threads`.
 pub const THREADS: (u64, u64) = (1, 1024);
 /// `drill explore --deviation-groups` (at most one group per plan, and one more, is made).
-pub const GROUPS: (u64, u64) = (1, 1024);
+pub const GROUPS: (u64, u64) = (1, sim::explore::deviate::MAX_GROUPS as u64);
 /// `drill fuzz --time-limit`, seconds (more than 0, at most 7 days).
 pub const TIME_LIMIT_S: f64 = 7.0 * 86_400.0;
 /// `drill rto --jitter`, seconds (0 to 7 days: fault times are shifted, not the horizon).

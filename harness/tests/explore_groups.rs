@@ -322,6 +322,12 @@ fn auto_groups_are_the_default_from_two_faults() {
     }
     assert_eq!(input(2, 1, Some(PlanGroups::Count(1))).roots.len(), 1);
     assert_eq!(input(2, 0, None).roots.len(), 1, "no plans to group");
+    // With two deviations the packing would make thousands of groups (4,753 plans): the
+    // roots stay bounded, cut into --deviation-groups' most of equal weight.
+    assert_eq!(
+        input(2, 2, None).roots.len(),
+        sim::explore::deviate::MAX_GROUPS
+    );
     // Plans a group, in order: the failover's two, the failback's more.
     let k2 = input(2, 1, None);
     let sizes: Vec<(String, usize)> = k2

@@ -15,6 +15,10 @@ use std::sync::Arc;
 /// before that position first starts, sorted by position.
 pub type Starts = [((usize, usize), u64)];
 
+/// The most groups a premise's plans are split into (`--deviation-groups`' bound): past
+/// it, automatic groups are cut into this many of equal weight instead.
+pub const MAX_GROUPS: usize = 1024;
+
 /// The most a group of `--deviation-groups auto` may weigh, in searches without
 /// deviations ([`Deviations::auto_groups`]): two early plans, or a late group's replay and
 /// its plans.
@@ -36,8 +40,9 @@ pub struct Plan {
 pub struct Deviations {
     /// The scenario's own plans (the runbooks after the scenario's own deviations).
     pub own: Arc<[Vec<Planned>]>,
-    /// Index 0: no deviation; then [`super::premise::deviation_plans`]' order.
-    pub plans: Vec<Plan>,
+    /// Index 0: no deviation; then [`super::premise::deviation_plans`]' order. Shared by
+    /// the groups (with D=3 there are 152,000 plans over the full cycle).
+    pub plans: Arc<[Plan]>,
     /// Per plan position (phase, index in the own plan), sorted: the plans whose first
     /// difference from the own plan is the step started there.
     at: Vec<((usize, usize), Vec<u32>)>,
@@ -114,7 +119,7 @@ impl Deviations {
         }
         Deviations {
             own,
-            plans: out,
+            plans: out.into(),
             at,
             undeviated_until: None,
             text: "none".into(),

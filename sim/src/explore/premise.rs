@@ -2,7 +2,7 @@
 //! layout, a witness or not, where the CMS is, the disaster's moment in the log-shipping
 //! cycle) crossed with every plan of up to D operator deviations.
 
-use super::deviate::{Deviations, Starts};
+use super::deviate::{Deviations, Starts, MAX_GROUPS};
 use crate::engine::{Options, Stepper};
 use crate::fault::Fault;
 use crate::runbook::Runbook;
@@ -371,7 +371,11 @@ pub fn roots(base: &Scenario, runbooks: &[Runbook], bound: Bound, mode: PremiseM
             PlanGroups::Auto => {
                 let (starts, events) = start_events(base, runbooks);
                 let done = done_before(base, runbooks, bound, events);
-                let groups = moves.auto_groups(&starts, &|e| done(e));
+                let mut groups = moves.auto_groups(&starts, &|e| done(e));
+                if groups.len() > MAX_GROUPS {
+                    // Thousands of plans (D >= 2): a bounded number of roots.
+                    groups = moves.groups(MAX_GROUPS, &starts, events, bound.faults);
+                }
                 groups.into_iter().map(Arc::new).collect()
             }
         };
