@@ -260,7 +260,7 @@ fn auto_groups_pack_plans_up_to_two_searches_without_deviations() {
     let all = whole.roots[0].moves.as_deref().unwrap();
     let starts: Vec<_> = all.positions().map(|(pos, _)| (pos, 0)).collect();
     let sizes = |done: f64| -> Vec<usize> {
-        let groups = all.auto_groups(&starts, &|_| done);
+        let groups = all.auto_groups(&starts, 0, 0, &|_| done);
         let last = groups.last().unwrap();
         assert_eq!(last.positions().count(), 0, "the undeviated run alone");
         assert_eq!(last.undeviated_until, None);

@@ -409,10 +409,7 @@ fn search(a: SearchArgs) -> i32 {
     let start = Instant::now();
     // Roots share no state: searched one at a time (J side by side), each table freed
     // when its root is done, they give the report of one table, faster and in less memory.
-    let covered = (0..inp.roots.len() as u64)
-        .filter(|&i| shard.covers(i))
-        .count();
-    let mut rep = if covered > 1 {
+    let mut rep = if shard_roots(&inp, a.shard).len() > 1 {
         match one_root_at_a_time(&inp, &a, &budget) {
             Ok(r) => r,
             Err(e) => {
@@ -433,6 +430,13 @@ fn search(a: SearchArgs) -> i32 {
     emit(&rep, a.json)
 }
 
+/// The roots `shard` covers (all of them without one), in order.
+fn shard_roots(inp: &Input, shard: Option<Shard>) -> Vec<u64> {
+    (0..inp.roots.len() as u64)
+        .filter(|&i| shard.is_none_or(|s| s.covers(i)))
+        .collect()
+}
+
 /// Several roots in one process (premises, groups of plans, plan roots): no state is
 /// shared between roots (the root is in every key), so each root is searched alone, its
 /// visited table freed when it is done, and the reports merged as `drill explore merge`
@@ -450,9 +454,7 @@ pub fn one_root_at_a_time(
 ) -> Result<report::ExploreReport, String> {
     let start = Instant::now();
     let n = inp.roots.len() as u64;
-    let mine: Vec<u64> = (0..n)
-        .filter(|&i| a.shard.is_none_or(|s| s.covers(i)))
-        .collect();
+    let mine = shard_roots(inp, a.shard);
     let at_once = a.jobs.clamp(1, mine.len().max(1));
     let next = AtomicU64::new(0);
     // Roots done and their states, for the progress lines.

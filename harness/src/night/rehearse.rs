@@ -160,15 +160,6 @@ fn site_endpoints(site: &Site) -> [Option<Endpoint>; 5] {
     })
 }
 
-fn user(args: &Args) -> String {
-    args.login.user(args.range.is_some())
-}
-
-fn password(args: &Args) -> Result<String, String> {
-    let (_, password) = args.login.credentials(args.range.is_some())?;
-    Ok(password)
-}
-
 /// Read one answer line; None at end of input.
 fn read_line(input: &mut dyn BufRead) -> Result<Option<String>, String> {
     let mut l = String::new();
@@ -206,18 +197,18 @@ pub fn rehearse(args: &Args, input: &mut dyn BufRead, out: &mut dyn Write) -> Re
         )
     } else if let Some(r) = &args.range {
         let eps = range_endpoints(r)?;
-        let pw = password(args)?;
+        let (user, pw) = args.login.credentials(true)?;
         (
             "range",
-            Box::new(TiberiusConn::new(eps, user(args), pw, true, true)?),
+            Box::new(TiberiusConn::new(eps, user, pw, true, true)?),
         )
     } else {
-        let pw = password(args)?;
+        let (user, pw) = args.login.credentials(false)?;
         (
             "servers",
             Box::new(TiberiusConn::new(
                 site_endpoints(&site),
-                user(args),
+                user,
                 pw,
                 args.trust_cert,
                 false,

@@ -73,7 +73,7 @@ impl Login {
 
 /// The SQL login's name: `--user`, or `drill` on a range (as `drill range`), `sa` on a SQL
 /// Server.
-pub fn login_user(user: Option<&str>, range: bool) -> String {
+fn login_user(user: Option<&str>, range: bool) -> String {
     user.unwrap_or(if range { "drill" } else { "sa" })
         .to_string()
 }
@@ -84,11 +84,7 @@ pub fn login_user(user: Option<&str>, range: bool) -> String {
 /// the default variable (DRILL_RANGE_PASSWORD on a range, as `drill range`;
 /// DRILL_SQL_PASSWORD on a SQL Server) when it is set; else from a prompt without echo, when
 /// standard input is a terminal (a script gets the error at once, not a hang).
-pub fn login_password(
-    password_env: Option<&str>,
-    range: bool,
-    user: &str,
-) -> Result<String, String> {
+fn login_password(password_env: Option<&str>, range: bool, user: &str) -> Result<String, String> {
     let default = if range {
         "DRILL_RANGE_PASSWORD"
     } else {
@@ -133,7 +129,6 @@ fn run_inner(a: Args) -> Result<i32, String> {
     if let Some(r) = &a.range {
         return on_range(&a, r, &loaded, &report);
     }
-    let user = a.login.user(false);
     let p = Placement::container();
     let items = script::build(&loaded, &report, &p);
     let statements: Vec<String> = items
@@ -162,9 +157,9 @@ fn run_inner(a: Args) -> Result<i32, String> {
     if target == Target::OurContainer {
         container::docker_reachable()?;
     }
-    let password = match &target {
-        Target::Server(_) => login_password(a.login.password_env.as_deref(), false, &user)?,
-        Target::OurContainer => container::SA_PASSWORD.to_string(),
+    let (user, password) = match &target {
+        Target::Server(_) => a.login.credentials(false)?,
+        Target::OurContainer => (a.login.user(false), container::SA_PASSWORD.to_string()),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

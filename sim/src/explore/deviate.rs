@@ -170,16 +170,20 @@ impl Deviations {
     /// plans are packed in order, a group closed before it would pass the limit; the
     /// undeviated run is the last group's, alone. The limit is above 1 because a group late
     /// in the run is mostly its replay: with a group for each plan there, the undeviated
-    /// run would be replayed once per plan.
-    pub fn auto_groups(&self, starts: &Starts, done: &dyn Fn(u64) -> f64) -> Vec<Self> {
+    /// run would be replayed once per plan. Past [`MAX_GROUPS`] (thousands of plans, D >= 2),
+    /// [`Deviations::groups`]' `MAX_GROUPS` of equal weight instead.
+    pub fn auto_groups(
+        &self,
+        starts: &Starts,
+        events: u64,
+        faults: u32,
+        done: &dyn Fn(u64) -> f64,
+    ) -> Vec<Self> {
         let items = self.items();
         let mut cuts: Vec<usize> = Vec::new();
         let mut plans = 0.0;
         for (k, (pos, _)) in items.iter().enumerate() {
-            let replay = match starts.binary_search_by_key(pos, |e| e.0) {
-                Ok(j) => done(starts[j].1).clamp(0.0, 1.0),
-                Err(_) => 1.0,
-            };
+            let replay = before(starts, pos).map_or(1.0, |e| done(e).clamp(0.0, 1.0));
             let plan = 1.0 - replay;
             let open = k > cuts.last().copied().unwrap_or(0);
             if open && plans + plan + replay > AUTO_GROUP {
@@ -191,6 +195,9 @@ impl Deviations {
         cuts.push(items.len());
         if !items.is_empty() {
             cuts.push(items.len());
+        }
+        if cuts.len() > MAX_GROUPS {
+            return self.groups(MAX_GROUPS, starts, events, faults);
         }
         self.split(&items, &cuts)
     }
@@ -261,9 +268,13 @@ impl Deviations {
     }
 }
 
+/// The events the undeviated run plays before `pos` first starts (None: it never does).
+fn before(starts: &Starts, pos: &(usize, usize)) -> Option<u64> {
+    let j = starts.binary_search_by_key(pos, |e| e.0).ok()?;
+    Some(starts[j].1)
+}
+
 /// The events of the undeviated run left after `pos` first starts (1 when it never does).
 fn left(starts: &Starts, events: u64, pos: &(usize, usize)) -> u64 {
-    starts
-        .binary_search_by_key(pos, |e| e.0)
-        .map_or(1, |j| events.saturating_sub(starts[j].1))
+    before(starts, pos).map_or(1, |b| events.saturating_sub(b))
 }

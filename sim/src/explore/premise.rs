@@ -2,7 +2,7 @@
 //! layout, a witness or not, where the CMS is, the disaster's moment in the log-shipping
 //! cycle) crossed with every plan of up to D operator deviations.
 
-use super::deviate::{Deviations, Starts, MAX_GROUPS};
+use super::deviate::{Deviations, Starts};
 use crate::engine::{Options, Stepper};
 use crate::fault::Fault;
 use crate::runbook::Runbook;
@@ -307,12 +307,12 @@ fn done_before(
             &|_| true,
             &|level, sink| super::expand_serial(level, one, sink),
         );
+        // The last level's start saw every state: `through` ends at `o.unique`.
         if o.stopped.is_none() {
-            let mut through = through.into_inner();
-            through.push(o.unique);
             weight = through
-                .iter()
-                .scan(0, |before, &n| {
+                .into_inner()
+                .into_iter()
+                .scan(0, |before, n| {
                     let level = n - *before;
                     *before = n;
                     Some((level as f64).powi(bound.faults as i32))
@@ -371,11 +371,7 @@ pub fn roots(base: &Scenario, runbooks: &[Runbook], bound: Bound, mode: PremiseM
             PlanGroups::Auto => {
                 let (starts, events) = start_events(base, runbooks);
                 let done = done_before(base, runbooks, bound, events);
-                let mut groups = moves.auto_groups(&starts, &|e| done(e));
-                if groups.len() > MAX_GROUPS {
-                    // Thousands of plans (D >= 2): a bounded number of roots.
-                    groups = moves.groups(MAX_GROUPS, &starts, events, bound.faults);
-                }
+                let groups = moves.auto_groups(&starts, events, bound.faults, &|e| done(e));
                 groups.into_iter().map(Arc::new).collect()
             }
         };
