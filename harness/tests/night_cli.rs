@@ -283,6 +283,15 @@ fn a_rehearsal_that_reaches_no_step_compares_nothing() {
         .iter()
         .all(|s| s["outcome"] == "not_reached"));
     assert!(rep["rto_s"].is_null());
+    // Nor does the model finish the failover for the team: with no step reached, what it
+    // lost is unknown (before, the dry run played the unreached steps as done: 60 s).
+    assert!(rep["rpo_s"].is_null(), "{rep}");
+    let src = rep["rpo_source"].as_str().unwrap();
+    assert!(
+        src.starts_with("unknown: step F1 was not reached") && src.contains("after F5"),
+        "{src}"
+    );
+    assert!(out.contains("RPO: unknown (step F1 was not reached"), "{out}");
     for f in ["report.md", "report.html"] {
         let t = std::fs::read_to_string(out_dir.join(f)).unwrap();
         assert!(
@@ -319,6 +328,15 @@ fn a_skipped_recovery_is_a_mismatch_and_a_full_run_has_an_rto() {
     let rec = json(&a.join("rehearsal.json"));
     assert_eq!(rec["steps"][4]["outcome"], "not_reached");
     assert!(rep["steps"][4]["measured_s"].is_null());
+    // Stopped after F4, before F5 (which brings service back): the RPO is not the model's.
+    assert!(rep["rpo_s"].is_null(), "{rep}");
+    assert!(
+        rep["rpo_source"]
+            .as_str()
+            .unwrap()
+            .starts_with("unknown: step F5 was not reached"),
+        "{rep}"
+    );
 
     let b = dir.path().join("b");
     let (code, _, err) = rehearse_dry_run(&b, "50", "d\nd\nd\nd\nd\nd\nd\n");

@@ -374,15 +374,32 @@ pub fn walk(
     }
     // RPO: the dry run takes the model's; a drill on servers asks the team.
     if args.dry_run {
-        let r = drill.play(&not_done);
-        record.rpo_s = r.failover_rpo_seconds;
-        record.rpo_source = match r.failover_rpo_seconds {
-            Some(_) => "the model, playing the steps as reported (dry run)".into(),
-            None => r
-                .unknown("failover_rpo_seconds")
-                .map(|u| format!("unknown: {u}"))
-                .unwrap_or_else(|| "unknown: service never came back in the model".into()),
-        };
+        // A step not reached is not known to be done or not: up to the step that brings
+        // service back, the model cannot say what the failover lost (as the RTO).
+        let service_k = service_step
+            .as_ref()
+            .and_then(|id| record.steps.iter().position(|s| &s.id == id));
+        let unreached = record.steps.iter().enumerate().find(|(k, s)| {
+            s.outcome == Outcome::NotReached && service_k.is_some_and(|sk| *k <= sk)
+        });
+        let failover = record.runbook_kind == "failover";
+        if let (true, Some((_, s)), Some(id)) = (failover, unreached, &service_step) {
+            record.rpo_s = None;
+            record.rpo_source = format!(
+                "unknown: step {} was not reached, so what the failover lost (when service came back, after {id} in the model) is not known",
+                s.id
+            );
+        } else {
+            let r = drill.play(&not_done);
+            record.rpo_s = r.failover_rpo_seconds;
+            record.rpo_source = match r.failover_rpo_seconds {
+                Some(_) => "the model, playing the steps as reported (dry run)".into(),
+                None => r
+                    .unknown("failover_rpo_seconds")
+                    .map(|u| format!("unknown: {u}"))
+                    .unwrap_or_else(|| "unknown: service never came back in the model".into()),
+            };
+        }
     } else {
         w(
             out,

@@ -286,7 +286,10 @@ pub fn summary(d: &DrillReport) -> String {
         o,
         "  RPO: {} ({}){}",
         d.rpo_s.map_or("unknown".into(), |v| format!("{v} s")),
-        d.rpo_source,
+        // "unknown (unknown: why)" says it twice.
+        d.rpo_source
+            .strip_prefix("unknown: ")
+            .unwrap_or(&d.rpo_source),
         d.rpo_percentile
             .map(|p| format!(", at the {p:.1}th percentile of the model's"))
             .unwrap_or_default()
