@@ -287,6 +287,25 @@ fn auto_groups_pack_plans_up_to_two_searches_without_deviations() {
     assert_eq!(sizes(1.0), vec![97]);
 }
 
+/// What auto weighs the levels by: the one-fault search's states level by level, every
+/// one of them. The last level's successors that end their run start no level of their own;
+/// they were left out once (issue 14's eleventh session), which moved five failback groups'
+/// borders at K=2, D=1.
+#[test]
+fn auto_weighs_every_level_of_the_one_fault_search() {
+    let a = args(None, &[CORRECTED_FO, CORRECTED_FB], 1, 0, None);
+    let inp = explore::input(&a).unwrap();
+    let levels =
+        sim::explore::level_states(&inp.loaded.scenario, &inp.loaded.runbooks, inp.bound).unwrap();
+    let whole = search(&a);
+    assert!(whole.complete);
+    assert_eq!(levels.iter().sum::<u64>(), whole.unique_states);
+    // One level a transition from the root: the deepest is the search's depth.
+    assert_eq!(levels.len() as u32, whole.depth + 1);
+    assert_eq!(levels[0], 1, "the root");
+    assert!(*levels.last().unwrap() > 0, "{levels:?}");
+}
+
 /// Auto is the default from K=2 with deviations (one root there would hold about 2.4 x
 /// 10^8 states over the corrected full cycle, docs/explore.md); below K=2, without
 /// deviations, or when asked for with 1, one root. Measured on the one-fault search, the

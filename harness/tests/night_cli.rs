@@ -291,7 +291,10 @@ fn a_rehearsal_that_reaches_no_step_compares_nothing() {
         src.starts_with("unknown: step F1 was not reached") && src.contains("after F5"),
         "{src}"
     );
-    assert!(out.contains("RPO: unknown (step F1 was not reached"), "{out}");
+    assert!(
+        out.contains("RPO: unknown (step F1 was not reached"),
+        "{out}"
+    );
     for f in ["report.md", "report.html"] {
         let t = std::fs::read_to_string(out_dir.join(f)).unwrap();
         assert!(

@@ -489,7 +489,7 @@ pub fn one_root_at_a_time(
                     index + 1,
                     inp.roots[index as usize].premise,
                     inp.roots[index as usize].deviations,
-                    o.unique,
+                    report::count(o.unique),
                     t.elapsed().as_secs_f64(),
                     match o.stopped {
                         None => String::new(),

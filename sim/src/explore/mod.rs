@@ -19,7 +19,7 @@ pub mod premise;
 pub mod search;
 pub mod visited;
 
-pub use premise::{roots, Bound, PlanGroups, PremiseMode, Root};
+pub use premise::{level_states, roots, Bound, PlanGroups, PremiseMode, Root};
 pub use search::{
     counterexample, deviations_text, expand_level, expand_serial, explore, Child, Expand, Found,
     Node, Outcome, Progress, Sink, Stop, CHUNK, COVERAGE,

@@ -269,6 +269,57 @@ fn start_events(s: &Scenario, runbooks: &[Runbook]) -> (Box<Starts>, u64) {
 /// levels of (the corrected full cycle has 67,977); past it, events weigh alike.
 const PROFILE_STATES: u64 = 2_000_000;
 
+/// The distinct states first reached at each level of the search with one fault and no
+/// deviation from `base`'s own premise (level 0: the root), which is what `done_before`
+/// weighs the levels by; None when that search passes [`PROFILE_STATES`]. They add up to the
+/// search's unique states.
+pub fn level_states(base: &Scenario, runbooks: &[Runbook], bound: Bound) -> Option<Vec<u64>> {
+    let one = Bound {
+        faults: 1,
+        deviations: 0,
+        plan_groups: PlanGroups::One,
+        ..bound
+    };
+    let roots = roots(base, runbooks, one, PremiseMode::Scenario);
+    // Distinct states through each level, read at each level's start.
+    let through = std::cell::RefCell::new(Vec::<u64>::new());
+    let watch = |p: super::Progress| {
+        let mut t = through.borrow_mut();
+        if t.len() == p.depth as usize {
+            t.push(p.unique);
+        }
+        false
+    };
+    let o = super::explore(
+        &roots,
+        runbooks,
+        one,
+        PROFILE_STATES,
+        &watch,
+        &|_| true,
+        &|level, sink| super::expand_serial(level, one, sink),
+    );
+    if o.stopped.is_some() {
+        return None;
+    }
+    // The last level's successors that end their run are counted but start no level of
+    // their own, so no level's start saw them: the total closes the last level.
+    let mut through = through.into_inner();
+    if through.last() != Some(&o.unique) {
+        through.push(o.unique);
+    }
+    Some(
+        through
+            .into_iter()
+            .scan(0, |before, n| {
+                let level = n - *before;
+                *before = n;
+                Some(level)
+            })
+            .collect(),
+    )
+}
+
 /// The share of the search of `bound` without deviations whose states lie before the
 /// undeviated run's e-th event (its level e). Measured on the search with one fault (a
 /// fraction of a second): with K faults a level holds about the K-th power of its states,
@@ -282,41 +333,10 @@ fn done_before(
 ) -> impl Fn(u64) -> f64 {
     let mut weight: Vec<f64> = vec![1.0; events as usize + 1];
     if bound.faults > 0 {
-        let one = Bound {
-            faults: 1,
-            deviations: 0,
-            plan_groups: PlanGroups::One,
-            ..bound
-        };
-        let roots = roots(base, runbooks, one, PremiseMode::Scenario);
-        // Distinct states through each level, read at each level's start.
-        let through = std::cell::RefCell::new(Vec::<u64>::new());
-        let watch = |p: super::Progress| {
-            let mut t = through.borrow_mut();
-            if t.len() == p.depth as usize {
-                t.push(p.unique);
-            }
-            false
-        };
-        let o = super::explore(
-            &roots,
-            runbooks,
-            one,
-            PROFILE_STATES,
-            &watch,
-            &|_| true,
-            &|level, sink| super::expand_serial(level, one, sink),
-        );
-        // The last level's start saw every state: `through` ends at `o.unique`.
-        if o.stopped.is_none() {
-            weight = through
-                .into_inner()
+        if let Some(levels) = level_states(base, runbooks, bound) {
+            weight = levels
                 .into_iter()
-                .scan(0, |before, n| {
-                    let level = n - *before;
-                    *before = n;
-                    Some((level as f64).powi(bound.faults as i32))
-                })
+                .map(|n| (n as f64).powi(bound.faults as i32))
                 .collect();
         }
     }
