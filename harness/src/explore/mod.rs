@@ -70,9 +70,10 @@ pub struct SearchArgs {
     /// Worker threads (results do not depend on it), 1 to 1024.
     #[arg(long, default_value_t = 2, value_parser = crate::bounds::threads)]
     pub jobs: usize,
-    /// Cover only part I of N of the search (by root: the premise; with --no-reduction or
-    /// --deviation-roots, premise and deviation plan); `drill explore merge` combines the N
-    /// results.
+    /// Cover only part I of N of the search (the roots i with i mod N = I; a root is a
+    /// premise, with deviation groups a premise's group, the default from two faults, and
+    /// with --no-reduction or --deviation-roots a premise's deviation plan; the first line on
+    /// stderr gives the number of roots); `drill explore merge` combines the N results.
     #[arg(long, value_parser = shard::parse)]
     pub shard: Option<Shard>,
     /// Explore without the reductions (every state of the plain search; slower): the
