@@ -276,7 +276,7 @@ pub fn walk(
         mode: mode.into(),
         started_at,
         steps: Vec::new(),
-        service_step: service_step.clone(),
+        service_step,
         rpo_s: None,
         rpo_source: String::new(),
     };
@@ -376,19 +376,16 @@ pub fn walk(
     if args.dry_run {
         // A step not reached is not known to be done or not: up to the step that brings
         // service back, the model cannot say what the failover lost (as the RTO).
-        let service_k = service_step
-            .as_ref()
-            .and_then(|id| record.steps.iter().position(|s| &s.id == id));
-        let unreached = record.steps.iter().enumerate().find(|(k, s)| {
-            s.outcome == Outcome::NotReached && service_k.is_some_and(|sk| *k <= sk)
-        });
-        let failover = record.runbook_kind == "failover";
-        if let (true, Some((_, s)), Some(id)) = (failover, unreached, &service_step) {
-            record.rpo_s = None;
-            record.rpo_source = format!(
+        let unreached = report::up_to_service(&record).ok().and_then(|(id, steps)| {
+            let s = steps.iter().find(|s| s.outcome == Outcome::NotReached)?;
+            Some(format!(
                 "unknown: step {} was not reached, so what the failover lost (when service came back, after {id} in the model) is not known",
                 s.id
-            );
+            ))
+        });
+        if let Some(why) = unreached {
+            record.rpo_s = None;
+            record.rpo_source = why;
         } else {
             let r = drill.play(&not_done);
             record.rpo_s = r.failover_rpo_seconds;

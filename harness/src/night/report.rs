@@ -4,7 +4,7 @@
 //! the calibration file (`drill-calibration/1`) with the measured operator times.
 
 use super::model::Drill;
-use super::rehearse::{Outcome, Record};
+use super::rehearse::{Outcome, Record, StepRecord};
 use crate::fmt::duration;
 use crate::rto::calibration::{self, Calibration, Measured};
 use crate::rto::campaign;
@@ -180,32 +180,37 @@ fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// The achieved RTO: the end of the step that brings service back, if every step up to it
-/// was done or failed-and-resolved; otherwise unknown, with why.
-pub fn achieved_rto(r: &Record) -> (Option<f64>, Option<String>) {
+/// The failover's steps up to and including the one after which the model brings service
+/// back, with that step's id; else why there is none (what the RTO and the dry run's RPO
+/// are measured against).
+pub fn up_to_service(r: &Record) -> Result<(&str, &[StepRecord]), String> {
     if r.runbook_kind != "failover" {
-        return (
-            None,
-            Some(format!(
-                "a {} runbook restores no outage; see the per-step durations",
-                r.runbook_kind
-            )),
-        );
+        return Err(format!(
+            "a {} runbook restores no outage; see the per-step durations",
+            r.runbook_kind
+        ));
     }
     let Some(id) = &r.service_step else {
-        return (
-            None,
-            Some(
-                "the model never restores service with this runbook, so no step marks the recovery"
-                    .into(),
-            ),
+        return Err(
+            "the model never restores service with this runbook, so no step marks the recovery"
+                .into(),
         );
     };
     let Some(k) = r.steps.iter().position(|s| &s.id == id) else {
-        return (None, Some(format!("step {id} is not in the record")));
+        return Err(format!("step {id} is not in the record"));
+    };
+    Ok((id, &r.steps[..=k]))
+}
+
+/// The achieved RTO: the end of the step that brings service back, if every step up to it
+/// was done or failed-and-resolved; otherwise unknown, with why.
+pub fn achieved_rto(r: &Record) -> (Option<f64>, Option<String>) {
+    let (id, steps) = match up_to_service(r) {
+        Ok(span) => span,
+        Err(why) => return (None, Some(why)),
     };
     // Every step up to the one that brings service back must have taken effect.
-    for s in &r.steps[..=k] {
+    for s in steps {
         let resolved = s.resolution.as_deref().is_some_and(|x| !x.is_empty());
         let took_effect = s.outcome == Outcome::Done || (s.outcome == Outcome::Failed && resolved);
         if !took_effect {
@@ -217,7 +222,8 @@ pub fn achieved_rto(r: &Record) -> (Option<f64>, Option<String>) {
             return (None, Some(format!("step {} was {what}, so when service came back (after {id} in the model) is not known", s.id)));
         }
     }
-    (Some(round3(secs(r.steps[k].end_ms))), None)
+    // The last is the service step itself.
+    (steps.last().map(|s| round3(secs(s.end_ms))), None)
 }
 
 /// Operator time per step: the measured wall time minus the model's work time for it.

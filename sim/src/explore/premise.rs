@@ -331,15 +331,16 @@ fn done_before(
     bound: Bound,
     events: u64,
 ) -> impl Fn(u64) -> f64 {
-    let mut weight: Vec<f64> = vec![1.0; events as usize + 1];
-    if bound.faults > 0 {
-        if let Some(levels) = level_states(base, runbooks, bound) {
-            weight = levels
-                .into_iter()
-                .map(|n| (n as f64).powi(bound.faults as i32))
-                .collect();
-        }
-    }
+    let profile = (bound.faults > 0)
+        .then(|| level_states(base, runbooks, bound))
+        .flatten();
+    let weight: Vec<f64> = match profile {
+        Some(levels) => levels
+            .into_iter()
+            .map(|n| (n as f64).powi(bound.faults as i32))
+            .collect(),
+        None => vec![1.0; events as usize + 1],
+    };
     let mut before = Vec::with_capacity(weight.len() + 1);
     let mut sum = 0.0;
     for w in &weight {
@@ -383,15 +384,15 @@ pub fn roots(base: &Scenario, runbooks: &[Runbook], bound: Bound, mode: PremiseM
         ));
         let groups = match bound.plan_groups {
             PlanGroups::One | PlanGroups::Count(0 | 1) => vec![moves],
-            PlanGroups::Count(n) => {
+            split => {
                 let (starts, events) = start_events(base, runbooks);
-                let groups = moves.groups(n as usize, &starts, events, bound.faults);
-                groups.into_iter().map(Arc::new).collect()
-            }
-            PlanGroups::Auto => {
-                let (starts, events) = start_events(base, runbooks);
-                let done = done_before(base, runbooks, bound, events);
-                let groups = moves.auto_groups(&starts, events, bound.faults, &|e| done(e));
+                let groups = match split {
+                    PlanGroups::Count(n) => moves.groups(n as usize, &starts, events, bound.faults),
+                    _ => {
+                        let done = done_before(base, runbooks, bound, events);
+                        moves.auto_groups(&starts, events, bound.faults, &done)
+                    }
+                };
                 groups.into_iter().map(Arc::new).collect()
             }
         };
