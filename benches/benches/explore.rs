@@ -119,7 +119,24 @@ fn explore_bench(c: &mut Criterion) {
     for _ in 0..40 {
         node = node.into_successors(bound).swap_remove(0);
     }
-    c.bench_function("explore_state_key", |b| b.iter(|| node.key(true)));
+    // A state's key with every instance hashed (no hash kept: the node's path was never
+    // keyed), and as the search makes it: one event after a keyed state, which kept the
+    // hashes of the instances the event left alone (`sim::instances`).
+    c.bench_function("explore_state_key", |b| {
+        b.iter_batched_ref(
+            || node.clone(),
+            |n| n.key(true),
+            criterion::BatchSize::SmallInput,
+        )
+    });
+    let _ = node.key(true);
+    c.bench_function("explore_state_key_after_event", |b| {
+        b.iter_batched_ref(
+            || node.successors(bound).swap_remove(0),
+            |n| n.key(true),
+            criterion::BatchSize::SmallInput,
+        )
+    });
     c.bench_function("explore_state_successors", |b| {
         b.iter(|| node.successors(bound))
     });

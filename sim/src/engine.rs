@@ -1902,9 +1902,10 @@ impl<'a> Stepper<'a> {
     }
 
     /// Where the engine's heap blocks are (address, bytes): for the explorer's prefetch
-    /// hints, which read nothing. The vectors of the state, then the database copies'
-    /// ranges beyond their last (a set of two ranges or more: rare, but each one the
-    /// hash would otherwise wait for).
+    /// hints, which read nothing. The vectors of the state, then the instances (each a
+    /// block of its own, often shared with the node's siblings). The database copies'
+    /// ranges beyond their last are not given: finding them would read the instances
+    /// before their hints have loaded them.
     pub fn heap_blocks(&self, mut f: impl FnMut(*const u8, usize)) {
         let s = &self.sim;
         f(s.w.files.as_ptr().cast(), size_of_val(s.w.files.as_slice()));
@@ -1914,13 +1915,8 @@ impl<'a> Stepper<'a> {
         );
         f(s.q.as_slice().as_ptr().cast(), size_of_val(s.q.as_slice()));
         f(s.w.acks.as_ptr().cast(), size_of_val(s.w.acks.as_slice()));
-        for d in s.w.instances.iter().flat_map(|i| &i.dbs) {
-            for r in [&d.writes, &d.unbacked] {
-                let (p, bytes) = r.heap();
-                if bytes > 0 {
-                    f(p, bytes);
-                }
-            }
+        for p in s.w.instances.blocks() {
+            f(p, size_of::<crate::world::SqlInstance>());
         }
     }
 

@@ -11,7 +11,8 @@
 //! - [`lsn`]: LSNs and the log-restore rule (shared with the restore planner).
 //! - [`sqlerror`]: SQL Server's error numbers and texts, and cmdlet failures.
 //! - [`topology`]: data centers, instances, databases, chat servers.
-//! - [`world`] the state; [`mirroring`] and [`workload`] its two living parts.
+//! - [`world`] the state; [`mirroring`] and [`workload`] its two living parts;
+//!   [`instances`] its SQL instances, each with the explorer's hash of it kept.
 //! - [`steps`] runbook actions, above [`backups`] (BACKUP/RESTORE, the restore loop and the
 //!   files a step will touch), which both [`steps`] and [`timing`] use; [`jobs`]
 //!   log shipping; [`outage`] faults.
@@ -26,6 +27,7 @@ pub mod dist;
 pub mod engine;
 pub mod explore;
 pub mod fault;
+pub mod instances;
 pub mod invariants;
 pub mod jobs;
 pub mod live;

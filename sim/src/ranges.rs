@@ -123,13 +123,6 @@ impl RangeSet {
         }
     }
 
-    /// Where the ranges before the last are (address, bytes; 0 bytes when there are none):
-    /// a prefetch hint's target.
-    pub fn heap(&self) -> (*const u8, usize) {
-        let init = self.init.as_slice();
-        (init.as_ptr().cast(), size_of_val(init))
-    }
-
     pub fn is_empty(&self) -> bool {
         self.last.0 == self.last.1
     }

@@ -3,6 +3,7 @@
 //! network and the workload's acknowledged writes (model.md "State the model keeps").
 
 use crate::assumptions::{Assumptions, InactiveServerSession, MirrorLogShippingConfig, Name, Used};
+use crate::instances::Instances;
 use crate::lsn::Lsn;
 use crate::ranges::RangeSet;
 use crate::scenario::Scenario;
@@ -282,7 +283,7 @@ impl Coverage {
 #[derive(Clone, Debug)]
 pub struct World {
     pub now: u64,
-    pub instances: [SqlInstance; 5],
+    pub instances: Instances,
     pub files: Vec<BackupFile>,
     pub share_dc: Dc,
     pub share_up: bool,
@@ -455,7 +456,7 @@ impl World {
         });
         let mut world = World {
             now: 0,
-            instances: [p, m, w, b, bm],
+            instances: Instances::new([p, m, w, b, bm]),
             files: Vec::new(),
             share_dc: s.topology.share,
             share_up: true,
@@ -707,7 +708,11 @@ impl World {
                     && c.role() != Some(MirrorRole::Mirror)
                     && !c.mirroring.is_some_and(|m| m.former_principal)
                     && self.has_quorum(i, db);
-                self.db_mut(i, db).available = available;
+                // Written only when it changes: a write takes the instance for this world
+                // alone and forgets its hash (`Instances`).
+                if c.available != available {
+                    self.db_mut(i, db).available = available;
+                }
             }
         }
     }
@@ -750,7 +755,7 @@ impl World {
             reads_cms: [Dc::Dc1, Dc::Dc2].map(|dc| cms && self.dcs_connected(dc, self.cms_dc)),
             dc_up: [self.dc_up[0], self.dc_up[1]],
             pool_state: self.pool_state,
-            disk_full: self.instances.each_ref().map(|i| i.disk_full),
+            disk_full: std::array::from_fn(|k| self.instances[k].disk_full),
             closes: self.assumptions.inactive_server_session == InactiveServerSession::Closes,
         }
     }

@@ -92,12 +92,9 @@ impl Hasher {
         }
     }
 
-    pub fn finish(mut self) -> u128 {
-        let tail = self.n as u64;
-        self.buf[self.n..].fill(0);
-        self.word(u64::from_le_bytes(self.buf));
-        self.word(tail);
-        // The word count tells a stream ending on a 0 word from one without it.
+    /// The lanes with every word mixed, the word count last: it tells a stream ending on a
+    /// 0 word from one without it.
+    fn close(&mut self) -> [u64; 4] {
         let words = BLOCK as u64 * self.blocks + self.len as u64;
         self.word(words);
         if self.len % 2 == 1 {
@@ -105,15 +102,32 @@ impl Hasher {
         }
         let len = self.len;
         self.mix(len);
+        self.lanes
+    }
+
+    pub fn finish(mut self) -> u128 {
+        let tail = self.n as u64;
+        self.buf[self.n..].fill(0);
+        self.word(u64::from_le_bytes(self.buf));
+        self.word(tail);
+        let [a, b, c, d] = self.close();
         // Final avalanche of each lane (splitmix64's mixer), the odd lanes folded in.
         let mix = |mut z: u64| {
             z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
             z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
             z ^ (z >> 31)
         };
-        let [a, b, c, d] = self.lanes;
         let (x, y) = (mix(a ^ mix(c)), mix(b ^ mix(d)));
         (u128::from(x) << 64) | u128::from(mix(y ^ x.rotate_left(7)))
+    }
+
+    /// A part's hash to feed into another hasher: words only (no text), its lanes folded
+    /// without the final avalanche, which the outer hasher's mixing and finish give.
+    pub fn part(mut self) -> u128 {
+        debug_assert_eq!(self.n, 0, "a part is words only");
+        let [a, b, c, d] = self.close();
+        // An even lane and an odd one in each half.
+        (u128::from(a ^ c.rotate_left(17)) << 64) | u128::from(b ^ d.rotate_left(41))
     }
 }
 
@@ -129,6 +143,7 @@ impl fmt::Write for Hasher {
 /// fed here (or ignored here with a reason). With `reduce`, dead values are fed canonical
 /// ([`super::dead`]; `dead::reduced` is the same as a world, for the reference key).
 pub fn world(h: &mut Hasher, w: &crate::world::World, reduce: bool) {
+    use crate::instances::Instances;
     use crate::world::*;
     let World {
         now,
@@ -167,8 +182,13 @@ pub fn world(h: &mut Hasher, w: &crate::world::World, reduce: bool) {
         servers_memo: _,
     } = w;
     h.u64(*now);
-    for i in instances {
-        instance(h, i, reduce);
+    // Each instance as its own hash, kept while the instance is unchanged (`Instances`).
+    for k in 0..Instances::COUNT {
+        h.u128(instances.hash_of(k, 1 + u8::from(reduce), |i| {
+            let mut one = Hasher::new();
+            instance(&mut one, i, reduce);
+            one.part()
+        }));
     }
     h.u64(files.len() as u64);
     // The files the secondaries last restored: what `dr_posture_restored` reads of them
@@ -562,25 +582,34 @@ mod tests {
         assert_eq!(h("ab", 7), h("ab", 7));
     }
 
+    /// Words, their order, their count and their lane all count, in a finished hash and in
+    /// a part's (an instance's, fed whole into the key), over more than one block.
     #[test]
     fn every_word_counts_whatever_its_lane() {
-        let h = |ws: &[u64]| {
-            let mut x = Hasher::new();
-            for &w in ws {
-                x.u64(w);
+        let finished = |x: Hasher| x.finish();
+        let part = |x: Hasher| x.part();
+        for end in [&finished as &dyn Fn(Hasher) -> u128, &part] {
+            let h = |ws: &[u64]| {
+                let mut x = Hasher::new();
+                for &w in ws {
+                    x.u64(w);
+                }
+                end(x)
+            };
+            let base: Vec<u64> = (1..=2 * BLOCK as u64 + 3).collect();
+            for i in 0..base.len() {
+                for bit in [0, 40, 63] {
+                    let mut other = base.clone();
+                    other[i] ^= 1 << bit;
+                    assert_ne!(h(&base), h(&other), "word {i}, bit {bit}");
+                }
             }
-            x.finish()
-        };
-        let base = [1, 2, 3, 4, 5];
-        for i in 0..base.len() {
-            let mut other = base;
-            other[i] ^= 1 << 40;
-            assert_ne!(h(&base), h(&other), "word {i}");
+            // An unpaired last word is not the same as that word and a 0.
+            assert_ne!(h(&[7]), h(&[7, 0]));
+            assert_ne!(h(&[]), h(&[0]));
+            assert_ne!(h(&[1, 2]), h(&[2, 1]));
+            assert_ne!(h(&[1, 0]), h(&[0, 1]), "the same word in the other lane");
         }
-        // An unpaired last word is not the same as that word and a 0.
-        assert_ne!(h(&[7]), h(&[7, 0]));
-        assert_ne!(h(&[]), h(&[0]));
-        assert_ne!(h(&[1, 2]), h(&[2, 1]));
     }
 
     #[test]
