@@ -128,8 +128,8 @@ impl World {
             };
             for x in [p, q] {
                 // Written only when it changes (`Instances`: a write unshares the instance).
-                let same = |mm: Mirroring| mm.state == new_state && mm.since == since;
-                if self.db(x, Db::Mgc).mirroring.is_some_and(same) {
+                let stale = |mm: Mirroring| mm.state != new_state || mm.since != since;
+                if !self.db(x, Db::Mgc).mirroring.is_some_and(stale) {
                     continue;
                 }
                 if let Some(mm) = self.db_mut(x, Db::Mgc).mirroring.as_mut() {
