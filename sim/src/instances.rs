@@ -2,8 +2,9 @@
 //! writes an instance, and each with the explorer's hash of it while it is unchanged.
 //!
 //! The explorer copies a state for every successor and keeps a level of them in memory, but
-//! an event changes one or two of the five instances (about three quarters of the engine's
-//! bytes). So a copy shares each instance with its original until either writes it, and
+//! the instances are three fifths of the engine's bytes and a successor writes 0.7 of them
+//! on average (none in 58 % of the successors of the K=1 search over the corrected full
+//! cycle, at most two in 96 %). So a copy shares each instance with its original until either writes it, and
 //! each instance keeps the hash the explorer last made of it: the key rehashes only the
 //! instances written since. The instances are reachable mutably only through [`IndexMut`]
 //! and [`Instances::iter_mut`], which take the instance for this world alone and forget
@@ -16,7 +17,7 @@ use std::ops::{Index, IndexMut};
 use std::sync::Arc;
 
 pub struct Instances {
-    all: [Arc<SqlInstance>; Instances::COUNT],
+    all: [Arc<SqlInstance>; 5],
     /// Bit i: this world holds the only reference to instance i, so a write needs no check
     /// of the reference count (an atomic operation, at every write of a `drill run`).
     /// Cleared in both worlds when one is copied: the only way an instance gets shared.
@@ -28,15 +29,14 @@ pub struct Instances {
     hashes: [Cell<u128>; 5],
 }
 
-const ALL: u8 = 0b1_1111;
+/// Every instance's bit.
+const EVERY: u8 = 0b1_1111;
 
 impl Instances {
-    pub const COUNT: usize = 5;
-
     pub fn new(all: [SqlInstance; 5]) -> Instances {
         Instances {
             all: all.map(Arc::new),
-            own: Cell::new(ALL),
+            own: Cell::new(EVERY),
             hashed: Cell::new(0),
             mode: Cell::new(0),
             hashes: Default::default(),
@@ -55,7 +55,7 @@ impl Instances {
         for a in &mut self.all {
             Arc::make_mut(a);
         }
-        self.own.set(ALL);
+        self.own.set(EVERY);
         self.all
             .iter_mut()
             .map(|a| Arc::get_mut(a).expect("made this world's alone above"))

@@ -12,7 +12,8 @@
 //! - [`sqlerror`]: SQL Server's error numbers and texts, and cmdlet failures.
 //! - [`topology`]: data centers, instances, databases, chat servers.
 //! - [`world`] the state; [`mirroring`] and [`workload`] its two living parts;
-//!   [`instances`] its SQL instances, each with the explorer's hash of it kept.
+//!   [`instances`] its SQL instances, shared between a state and its copies until written,
+//!   each with the explorer's hash of it kept.
 //! - [`steps`] runbook actions, above [`backups`] (BACKUP/RESTORE, the restore loop and the
 //!   files a step will touch), which both [`steps`] and [`timing`] use; [`jobs`]
 //!   log shipping; [`outage`] faults.

@@ -126,9 +126,9 @@ impl World {
             } else {
                 m.since
             };
+            // Written only when it changes (`Instances`: a write unshares the instance).
+            let stale = |mm: Mirroring| mm.state != new_state || mm.since != since;
             for x in [p, q] {
-                // Written only when it changes (`Instances`: a write unshares the instance).
-                let stale = |mm: Mirroring| mm.state != new_state || mm.since != since;
                 if !self.db(x, Db::Mgc).mirroring.is_some_and(stale) {
                     continue;
                 }

@@ -143,7 +143,7 @@ impl fmt::Write for Hasher {
 /// fed here (or ignored here with a reason). With `reduce`, dead values are fed canonical
 /// ([`super::dead`]; `dead::reduced` is the same as a world, for the reference key).
 pub fn world(h: &mut Hasher, w: &crate::world::World, reduce: bool) {
-    use crate::instances::Instances;
+    use crate::topology::Instance;
     use crate::world::*;
     let World {
         now,
@@ -183,10 +183,10 @@ pub fn world(h: &mut Hasher, w: &crate::world::World, reduce: bool) {
     } = w;
     h.u64(*now);
     // Each instance as its own hash, kept while the instance is unchanged (`Instances`).
-    for k in 0..Instances::COUNT {
-        h.u128(instances.hash_of(k, 1 + u8::from(reduce), |i| {
+    for i in Instance::ALL {
+        h.u128(instances.hash_of(i.index(), 1 + u8::from(reduce), |inst| {
             let mut one = Hasher::new();
-            instance(&mut one, i, reduce);
+            instance(&mut one, inst, reduce);
             one.part()
         }));
     }
