@@ -320,7 +320,7 @@ impl<'a> Pool<'a> {
     /// on this thread, alongside them).
     fn expand(
         &self,
-        level: Vec<explore::Node<'a>>,
+        level: explore::Frontier<explore::Node<'a>>,
         bound: Bound,
         sink: &mut explore::Sink<'_, 'a>,
     ) {

@@ -8,6 +8,7 @@
 //! - [`canon`]: the canonical 128-bit hash of a state.
 //! - [`dead`]: the world's dead values, which the reduced key feeds canonical.
 //! - [`deviate`]: deviation plans chosen as transitions where they first apply.
+//! - [`frontier`]: a level's nodes, in blocks.
 //! - [`search`]: the successor function and the breadth-first search.
 //! - [`visited`]: the visited set (a flat table of keys).
 
@@ -15,10 +16,12 @@ pub mod alphabet;
 pub mod canon;
 pub mod dead;
 pub mod deviate;
+pub mod frontier;
 pub mod premise;
 pub mod search;
 pub mod visited;
 
+pub use frontier::Frontier;
 pub use premise::{level_states, roots, Bound, PlanGroups, PremiseMode, Root};
 pub use search::{
     counterexample, deviations_text, expand_level, expand_serial, explore, Child, Expand, Found,

@@ -20,6 +20,7 @@
 use super::alphabet::{self, Window};
 use super::canon::Hasher;
 use super::deviate::Deviations;
+use super::frontier::Frontier;
 use super::premise::{disaster_at, Bound, Root};
 use super::visited::{Seen, Visited};
 use crate::engine::{NextEvent, Options, Stepper};
@@ -584,10 +585,10 @@ pub type Sink<'s, 'a> = dyn FnMut(usize, Vec<Child<'a>>) -> bool + 's;
 /// A level's expansion: every node's successors with their keys, delivered to the sink in
 /// level order, in runs of consecutive nodes that never straddle a multiple of [`CHUNK`]
 /// (the harness runs it on threads, several runs ahead of the sink).
-pub type Expand<'e, 'a> = dyn Fn(Vec<Node<'a>>, &mut Sink<'_, 'a>) + Sync + 'e;
+pub type Expand<'e, 'a> = dyn Fn(Frontier<Node<'a>>, &mut Sink<'_, 'a>) + Sync + 'e;
 
 /// [`Expand`] on one thread.
-pub fn expand_serial<'a>(level: Vec<Node<'a>>, bound: Bound, sink: &mut Sink<'_, 'a>) {
+pub fn expand_serial<'a>(level: Frontier<Node<'a>>, bound: Bound, sink: &mut Sink<'_, 'a>) {
     let mut rest = level.into_iter();
     loop {
         let chunk: Vec<Node<'a>> = rest.by_ref().take(RUN).collect();
@@ -626,7 +627,7 @@ pub fn explore<'a>(
             (0, 0)
         }
     };
-    let mut level: Vec<Node<'a>> = Vec::new();
+    let mut level = Frontier::new();
     for (i, r) in roots.iter().enumerate() {
         if !only(i) {
             continue;
@@ -659,7 +660,7 @@ pub fn explore<'a>(
             out.stopped = Some(stop);
             break;
         }
-        let mut next = Vec::new();
+        let mut next = Frontier::new();
         // The level is taken a chunk at a time, in order, each chunk's successors
         // deduplicated as they come: the same result as the whole level at once, with at
         // most a few chunks' duplicates in memory, and a stop at --max-states at the same
