@@ -203,7 +203,7 @@ pub fn run_verdicts(s: &Scenario, runbooks: &[Runbook]) -> Verdicts {
 /// the plans only where they are the ones it would build.
 #[derive(Default)]
 pub struct Scratch {
-    files: Vec<crate::world::BackupFile>,
+    files: crate::files::Files,
     acks: Vec<crate::world::AckSegment>,
     q: Events,
     pending: jobs::Pending,
@@ -1926,13 +1926,17 @@ impl<'a> Stepper<'a> {
     }
 
     /// Where the engine's heap blocks are (address, bytes): for the explorer's prefetch
-    /// hints, which read nothing. The vectors of the state, then the instances (each a
-    /// block of its own, often shared with the node's siblings). The database copies'
-    /// ranges beyond their last are not given: finding them would read the instances
-    /// before their hints have loaded them.
+    /// hints, which read nothing. The vectors of the state (of the backup files, their
+    /// header: [`Self::files_block`] gives the files once it is loaded), then the instances
+    /// (each a block of its own, often shared with the node's siblings). The database
+    /// copies' ranges beyond their last are not given: finding them would read the
+    /// instances before their hints have loaded them.
     pub fn heap_blocks(&self, mut f: impl FnMut(*const u8, usize)) {
         let s = &self.sim;
-        f(s.w.files.as_ptr().cast(), size_of_val(s.w.files.as_slice()));
+        f(
+            s.w.files.header(),
+            size_of::<Vec<crate::world::BackupFile>>(),
+        );
         f(
             s.violations.as_ptr().cast(),
             size_of_val(s.violations.as_slice()),
@@ -1942,6 +1946,12 @@ impl<'a> Stepper<'a> {
         for p in s.w.instances.blocks() {
             f(p, size_of::<crate::world::SqlInstance>());
         }
+    }
+
+    /// Where the backup files lie (address, bytes), read from their header.
+    pub fn files_block(&self) -> (*const u8, usize) {
+        let files = &self.sim.w.files;
+        (files.as_ptr().cast(), size_of_val(files.as_slice()))
     }
 
     /// Feed the state that decides the rest of the run to `out`: the world, the pending

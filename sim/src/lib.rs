@@ -28,6 +28,7 @@ pub mod dist;
 pub mod engine;
 pub mod explore;
 pub mod fault;
+pub mod files;
 pub mod instances;
 pub mod invariants;
 pub mod jobs;

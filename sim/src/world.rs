@@ -3,6 +3,7 @@
 //! network and the workload's acknowledged writes (model.md "State the model keeps").
 
 use crate::assumptions::{Assumptions, InactiveServerSession, MirrorLogShippingConfig, Name, Used};
+use crate::files::Files;
 use crate::instances::Instances;
 use crate::lsn::Lsn;
 use crate::ranges::RangeSet;
@@ -284,7 +285,7 @@ impl Coverage {
 pub struct World {
     pub now: u64,
     pub instances: Instances,
-    pub files: Vec<BackupFile>,
+    pub files: Files,
     pub share_dc: Dc,
     pub share_up: bool,
     /// The share's disk is full: backups to it fail with 3202.
@@ -457,7 +458,7 @@ impl World {
         let mut world = World {
             now: 0,
             instances: Instances::new([p, m, w, b, bm]),
-            files: Vec::new(),
+            files: Files::default(),
             share_dc: s.topology.share,
             share_up: true,
             share_full: false,

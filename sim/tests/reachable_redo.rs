@@ -94,7 +94,7 @@ fn id_order_walk_is_the_sorted_walk() {
                 fs.swap(i, rng.below(i as u64 + 1) as usize);
             }
         }
-        w.files = fs;
+        *w.files = fs;
         // The share reachable from DC2 or not, in turns of four cases.
         let share = if case % 8 < 4 {
             Fault::ShareUp

@@ -190,23 +190,32 @@ pub fn world(h: &mut Hasher, w: &crate::world::World, reduce: bool) {
             one.part()
         }));
     }
-    h.u64(files.len() as u64);
     // The files the secondaries last restored: what `dr_posture_restored` reads of them
     // stays live even when they are gone (`dead::gone`).
-    let restored: [Option<u32>; 5] =
-        std::array::from_fn(|k| instances[k].ls_secondary.and_then(|s| s.last_restored_file));
-    for f in files {
-        if reduce
-            && f.on_share == FileState::Absent
-            && f.in_copy_folder == FileState::Absent
-            && !restored.contains(&Some(f.id))
-        {
-            h.u64(u64::MAX - 1);
-            h.u64(u64::from(f.id));
-        } else {
-            file(h, f, reduce);
+    let restored: [Option<u32>; 5] = if reduce {
+        std::array::from_fn(|k| instances[k].ls_secondary.and_then(|s| s.last_restored_file))
+    } else {
+        [None; 5]
+    };
+    // The files as one hash, kept while they (and what the secondaries restored) are
+    // unchanged (`Files`).
+    h.u128(files.hash_of((1 + u8::from(reduce), restored), |files| {
+        let mut h = Hasher::new();
+        h.u64(files.len() as u64);
+        for f in files {
+            if reduce
+                && f.on_share == FileState::Absent
+                && f.in_copy_folder == FileState::Absent
+                && !restored.contains(&Some(f.id))
+            {
+                h.u64(u64::MAX - 1);
+                h.u64(u64::from(f.id));
+            } else {
+                file(&mut h, f, reduce);
+            }
         }
-    }
+        h.part()
+    }));
     h.u64(packed(&[
         *share_dc as u64,
         *mirror_seed_share_dc as u64,

@@ -537,7 +537,8 @@ pub(super) fn prefetch(p: *const u8, bytes: usize) {
 /// How far ahead a level's nodes are prefetched: a node's engine was made a level ago, and
 /// with a frontier of megabytes each expansion otherwise first waits on memory for its 2 to
 /// 3 KB and its vectors. The engine itself four nodes ahead; its vectors (whose addresses
-/// are in the engine, loaded by then) two ahead.
+/// are in the engine, loaded by then) two ahead; the backup files (whose address is in
+/// their header, a vector of those) one ahead.
 const PREFETCH_ENGINE: usize = 4;
 const PREFETCH_HEAP: usize = 2;
 
@@ -557,6 +558,10 @@ pub fn expand_level<'a>(level: Vec<Node<'a>>, bound: Bound) -> Vec<Child<'a>> {
         }
         if let Some(Some(n)) = slots.get(i + PREFETCH_HEAP) {
             n.st.heap_blocks(prefetch);
+        }
+        if let Some(Some(n)) = slots.get(i + 1) {
+            let (at, bytes) = n.st.files_block();
+            prefetch(at, bytes);
         }
         let n = slots[i].take().expect("each node expanded once");
         n.successors_into(bound, &mut succ);

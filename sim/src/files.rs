@@ -1,0 +1,207 @@
+//! The world's backup files: shared between a state and its copies until one of them writes
+//! them, with the explorer's hash of them kept while they are unchanged.
+//!
+//! A run of the full cycle makes a few dozen backup files, over a hundred bytes each, and
+//! the explorer copies a state for every successor. Most successors write none of them (a
+//! fault placed on a server, a step that only changes roles), so a copy shares the files
+//! with its original until either writes them. They are reachable mutably only through
+//! [`DerefMut`], which takes them for this world alone and forgets their hash; reads go
+//! through [`Deref`] to the vector itself.
+
+use crate::world::BackupFile;
+use std::cell::Cell;
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+
+/// What a kept hash was made from besides the files: the explorer's key kind (its caller
+/// numbers it) and the files the secondaries last restored (the reduced key reads them).
+pub type HashInput = (u8, [Option<u32>; 5]);
+
+pub struct Files {
+    all: Arc<Vec<BackupFile>>,
+    /// This world holds the only reference to the files, so a write needs no check of the
+    /// reference count (an atomic operation, at every write of a `drill run`). Cleared in
+    /// both worlds when one is copied: the only way the files get shared.
+    own: Cell<bool>,
+    /// The files' hash as they are now, and what else it was made from.
+    hash: Cell<Option<(HashInput, u128)>>,
+}
+
+impl Default for Files {
+    fn default() -> Files {
+        Files {
+            all: Arc::new(Vec::new()),
+            own: Cell::new(true),
+            hash: Cell::new(None),
+        }
+    }
+}
+
+impl Files {
+    /// The files' hash for `input`: the one kept while the files and the input are
+    /// unchanged, else `hash` of them (kept for next time).
+    pub fn hash_of(&self, input: HashInput, hash: impl FnOnce(&[BackupFile]) -> u128) -> u128 {
+        if let Some((i, h)) = self.hash.get() {
+            if i == input {
+                return h;
+            }
+        }
+        let h = hash(&self.all);
+        self.hash.set(Some((input, h)));
+        h
+    }
+}
+
+impl Files {
+    /// Where the vector's header lies (its buffer's address and length), for the
+    /// explorer's prefetch hints: reading the buffer's address first waits on it.
+    pub fn header(&self) -> *const u8 {
+        Arc::as_ptr(&self.all).cast()
+    }
+}
+
+impl Clone for Files {
+    fn clone(&self) -> Files {
+        // Both now share the files; the hash holds for both.
+        self.own.set(false);
+        Files {
+            all: Arc::clone(&self.all),
+            own: Cell::new(false),
+            hash: self.hash.clone(),
+        }
+    }
+}
+
+impl Deref for Files {
+    type Target = Vec<BackupFile>;
+    fn deref(&self) -> &Vec<BackupFile> {
+        &self.all
+    }
+}
+
+impl DerefMut for Files {
+    fn deref_mut(&mut self) -> &mut Vec<BackupFile> {
+        self.hash.set(None);
+        if !self.own.get() {
+            // Copies the files if another world still shares them.
+            Arc::make_mut(&mut self.all);
+            self.own.set(true);
+        }
+        // SAFETY: `own` says this world holds the only reference to the files: it is set
+        // only at creation and here after `make_mut` made it so, and cleared in this world
+        // and its copy whenever the world is copied, the only way a reference to the files
+        // is made (the field is private, and no `Weak` is ever made). `&mut self` excludes
+        // every other borrow of this world's files.
+        unsafe { &mut *Arc::as_ptr(&self.all).cast_mut() }
+    }
+}
+
+impl<'a> IntoIterator for &'a Files {
+    type Item = &'a BackupFile;
+    type IntoIter = std::slice::Iter<'a, BackupFile>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.all.iter()
+    }
+}
+
+/// The files alone, as the vector they are (the sharing and the hash are not the world's
+/// state).
+impl fmt::Debug for Files {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.all.fmt(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+    use crate::world::{FileState, World};
+
+    /// A world's files after a few log backups (the first full backup and the logs after
+    /// it, as the backup job makes them).
+    fn files() -> Files {
+        let s = serde_json::from_str::<Scenario>(r#"{"name": "t", "seed": 1}"#).unwrap();
+        let mut w = World::new(&s);
+        let (primary, mgc) = (crate::topology::Instance::Primary, crate::topology::Db::Mgc);
+        crate::backups::take_full_backup(&mut w, primary, mgc).unwrap();
+        for k in 1..=3 {
+            w.now = 900 * k;
+            crate::backups::append_log_backup(&mut w, primary, mgc);
+        }
+        assert!(w.files.len() >= 2, "the backups made files");
+        w.files
+    }
+
+    /// A count of the hashes made, and the files hashed as their count of files on the
+    /// share.
+    fn on_share(calls: &Cell<u32>) -> impl Fn(&[BackupFile]) -> u128 + '_ {
+        |fs| {
+            calls.set(calls.get() + 1);
+            fs.iter()
+                .filter(|f| f.on_share != FileState::Absent)
+                .count() as u128
+        }
+    }
+
+    #[test]
+    fn a_kept_hash_is_used_until_the_files_are_borrowed_mutably() {
+        let mut fs = files();
+        let n = fs.len() as u128;
+        let calls = Cell::new(0);
+        let input = (1, [None; 5]);
+        assert_eq!(fs.hash_of(input, on_share(&calls)), n);
+        assert_eq!(fs.hash_of(input, on_share(&calls)), n);
+        assert_eq!(calls.get(), 1, "nothing changed: the hash kept");
+        fs[0].on_share = FileState::Absent;
+        assert_eq!(fs.hash_of(input, on_share(&calls)), n - 1);
+        assert_eq!(calls.get(), 2, "written: hashed again");
+        // Another input (the key's kind, or the files restored) hashes them again.
+        assert_eq!(fs.hash_of((2, [None; 5]), on_share(&calls)), n - 1);
+        assert_eq!(
+            fs.hash_of((2, [Some(1), None, None, None, None]), on_share(&calls)),
+            n - 1
+        );
+        assert_eq!(calls.get(), 4);
+        // A copy keeps the hash, and forgets its own on its own writes.
+        let mut copy = fs.clone();
+        let input = (2, [Some(1), None, None, None, None]);
+        assert_eq!(copy.hash_of(input, on_share(&calls)), n - 1);
+        assert_eq!(calls.get(), 4);
+        let f = copy[1].clone();
+        copy.push(f);
+        assert_eq!(copy.hash_of(input, on_share(&calls)), n);
+        assert_eq!(fs.hash_of(input, on_share(&calls)), n - 1);
+        assert_eq!(calls.get(), 5, "the copy hashed again, not the original");
+    }
+
+    #[test]
+    fn a_copy_shares_the_files_until_one_of_the_two_writes_them() {
+        let shared = |x: &Files, y: &Files| std::ptr::eq(x.as_ptr(), y.as_ptr());
+        let mut a = files();
+        let mut b = a.clone();
+        assert!(shared(&a, &b));
+        // The copy writes: it alone sees the write.
+        b[0].in_copy_folder = FileState::Readable;
+        assert_eq!(a[0].in_copy_folder, FileState::Absent);
+        assert!(!shared(&a, &b));
+        // The original writes: the copy keeps the old files.
+        let n = a.len();
+        let c = a.clone();
+        let f = a[0].clone();
+        a.push(f);
+        assert_eq!((a.len(), c.len()), (n + 1, n));
+        // Written with its copy gone: in place, nothing copied.
+        drop(c);
+        drop(a.clone());
+        let at = a.as_ptr();
+        a[1].on_share = FileState::Unreadable;
+        assert!(std::ptr::eq(at, a.as_ptr()));
+        assert_eq!(
+            format!("{a:?}"),
+            format!("{:?}", *a),
+            "Debug is the vector alone"
+        );
+    }
+}
