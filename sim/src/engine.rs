@@ -21,6 +21,7 @@ use crate::topology::{Db, Instance};
 use crate::world::World;
 use std::borrow::Cow;
 use std::cmp::Reverse;
+use std::sync::Arc;
 
 /// No run goes past 60 simulated days, whatever the scenario says.
 pub const HORIZON_S: u64 = 60 * 86_400;
@@ -52,6 +53,11 @@ pub struct Options {
     /// Keep the readable timeline and an observation after every step (slower).
     pub record: bool,
 }
+
+/// The violations found so far, a slot per invariant: shared between a state and its
+/// copies (the explorer copies a state for every successor, and a violation is found
+/// once on a path), copied only when one of them finds another.
+type Violations = Arc<Vec<Option<Violation>>>;
 
 /// Eight bytes, moved as one word: phases (at most `MAX_PHASES`) and a plan's steps (a
 /// runbook's `MAX_STEPS` and a scenario's `MAX_DEVIATIONS`) fit in 16 bits. At twelve
@@ -207,7 +213,7 @@ pub struct Scratch {
     acks: Vec<crate::world::AckSegment>,
     q: Events,
     pending: jobs::Pending,
-    violations: Vec<Option<Violation>>,
+    violations: Violations,
     /// The last run's plans, kept for the next run when they are the runbooks' own.
     plans: Option<std::sync::Arc<[Vec<Planned>]>>,
 }
@@ -394,7 +400,7 @@ struct Sim<'a> {
     step_work: u64,
     last_fault_at: u64,
     end_at: Option<u64>,
-    violations: Vec<Option<Violation>>,
+    violations: Violations,
     timeline: Vec<Entry>,
     steps: Vec<StepRecord>,
     serving: bool,
@@ -460,8 +466,9 @@ impl<'a> Sim<'a> {
         // One slot per invariant, all empty: an earlier run's that found no violation are.
         let slots = invariants::SAFETY.len() + invariants::LIVENESS.len();
         if violations.len() != slots || violations.iter().any(Option::is_some) {
-            violations.clear();
-            violations.resize(slots, None);
+            let v = Arc::make_mut(&mut violations);
+            v.clear();
+            v.resize(slots, None);
         }
         w.files = files;
         w.acks = acks;
@@ -1333,7 +1340,7 @@ impl<'a> Sim<'a> {
                     // Job runs are not checked (`take`).
                     _ => "event".into(),
                 };
-                self.violations[i] = Some(Violation {
+                Arc::make_mut(&mut self.violations)[i] = Some(Violation {
                     at_s: t,
                     after,
                     message,
@@ -1371,7 +1378,7 @@ impl<'a> Sim<'a> {
         let n = invariants::SAFETY.len();
         for (i, inv) in invariants::LIVENESS.iter().enumerate() {
             if let Some(message) = inv.check(&self.w, &ctx) {
-                self.violations[n + i] = Some(Violation {
+                Arc::make_mut(&mut self.violations)[n + i] = Some(Violation {
                     at_s: t,
                     after: "end (liveness bound reached)".into(),
                     message,
@@ -1937,10 +1944,9 @@ impl<'a> Stepper<'a> {
             s.w.files.header(),
             size_of::<Vec<crate::world::BackupFile>>(),
         );
-        f(
-            s.violations.as_ptr().cast(),
-            size_of_val(s.violations.as_slice()),
-        );
+        // The violations' header only: their slots are most often the parent's, shared
+        // with the siblings, and in the cache.
+        f(Arc::as_ptr(&s.violations).cast(), size_of::<Vec<Option<Violation>>>());
         f(s.q.as_slice().as_ptr().cast(), size_of_val(s.q.as_slice()));
         f(s.w.acks.as_ptr().cast(), size_of_val(s.w.acks.as_slice()));
         for p in s.w.instances.blocks() {
