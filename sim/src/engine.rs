@@ -1946,7 +1946,10 @@ impl<'a> Stepper<'a> {
         );
         // The violations' header only: their slots are most often the parent's, shared
         // with the siblings, and in the cache.
-        f(Arc::as_ptr(&s.violations).cast(), size_of::<Vec<Option<Violation>>>());
+        f(
+            Arc::as_ptr(&s.violations).cast(),
+            size_of::<Vec<Option<Violation>>>(),
+        );
         f(s.q.as_slice().as_ptr().cast(), size_of_val(s.q.as_slice()));
         f(s.w.acks.as_ptr().cast(), size_of_val(s.w.acks.as_slice()));
         for p in s.w.instances.blocks() {
