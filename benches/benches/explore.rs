@@ -119,9 +119,10 @@ fn explore_bench(c: &mut Criterion) {
     for _ in 0..40 {
         node = node.into_successors(bound).swap_remove(0);
     }
-    // A state's key with every instance hashed (no hash kept: the node's path was never
-    // keyed), and as the search makes it: one event after a keyed state, which kept the
-    // hashes of the instances the event left alone (`sim::instances`).
+    // A state's key with every instance and the backup files hashed (no hash kept: the
+    // node's path was never keyed), and as the search makes it: one event after a keyed
+    // state, which kept the hashes of what the event left alone (`sim::instances`,
+    // `sim::files`).
     c.bench_function("explore_state_key", |b| {
         b.iter_batched_ref(
             || node.clone(),
