@@ -239,12 +239,17 @@ fn key((t, seq): (u64, u64)) -> u128 {
 /// which follows the three schedules and mispredicts often.
 #[inline(always)]
 fn earliest(n: &[(u64, u64); 3]) -> usize {
-    let (k0, k1, k2) = (key(n[0]), key(n[1]), key(n[2]));
+    first_of(key(n[0]), key(n[1]), key(n[2])).0
+}
+
+/// The earliest of three (time, seq) keys and its index.
+#[inline(always)]
+fn first_of(k0: u128, k1: u128, k2: u128) -> (usize, u128) {
     let (a, ka) = if k0 <= k1 { (0, k0) } else { (1, k1) };
     if ka <= k2 {
-        a
+        (a, ka)
     } else {
-        2
+        (2, k2)
     }
 }
 
@@ -747,19 +752,12 @@ impl<'a> Sim<'a> {
         // The schedules as (time, seq) keys and the sequence counter in locals while the
         // runs go, written back after: three scalars stay in registers, where an array
         // indexed by the job just run went through memory, a store and a dependent load
-        // for every run (a tenth of `drill fuzz`'s time).
+        // for every run (1M fuzz cases on one thread: 10.5-10.8 s -> 10.1-10.4 s of CPU).
         let [mut k0, mut k1, mut k2] = self.jobs_next.map(key);
         let mut seq = self.seq;
         let mut runs = 0;
         loop {
-            let (j, kj) = {
-                let (a, ka) = if k0 <= k1 { (0, k0) } else { (1, k1) };
-                if ka <= k2 {
-                    (a, ka)
-                } else {
-                    (2, k2)
-                }
-            };
+            let (j, kj) = first_of(k0, k1, k2);
             let t = (kj >> 64) as u64;
             let work = 1 + self.w.files.len() as u64;
             if kj >= stop || self.work + work > WORK_BUDGET {

@@ -2,7 +2,7 @@
 //! them, with the explorer's hash of them kept while they are unchanged.
 //!
 //! A run of the full cycle makes a few dozen backup files, over a hundred bytes each, and
-//! the explorer copies a state for every successor. Most successors write none of them (a
+//! the explorer copies a state for every successor. Many successors write none of them (a
 //! fault placed on a server, a step that only changes roles), so a copy shares the files
 //! with its original until either writes them. They are reachable mutably only through
 //! [`DerefMut`], which takes them for this world alone and forgets their hash; reads go
@@ -51,9 +51,7 @@ impl Files {
         self.hash.set(Some((input, h)));
         h
     }
-}
 
-impl Files {
     /// Where the vector's header lies (its buffer's address and length), for the
     /// explorer's prefetch hints: reading the buffer's address first waits on it.
     pub fn header(&self) -> *const u8 {

@@ -23,7 +23,7 @@ pub struct Instances {
     /// Cleared in both worlds when one is copied: the only way an instance gets shared.
     /// A word each, not a byte: every write stores `hashed` and then loads `own`, and a
     /// load wider than a store just made to its neighbour stalls (store forwarding fails:
-    /// a tenth of `drill fuzz`'s time with two bytes).
+    /// with two bytes, a tenth of `Sim::play`'s samples in `drill fuzz` sat on that load).
     own: Cell<u32>,
     /// Bit i: `hashes[i]` is instance i's hash as it is now, in mode `mode`.
     hashed: Cell<u32>,

@@ -182,9 +182,11 @@ pub fn world(h: &mut Hasher, w: &crate::world::World, reduce: bool) {
         servers_memo: _,
     } = w;
     h.u64(*now);
+    // The key's kind, for the hashes kept in the world.
+    let mode = 1 + u8::from(reduce);
     // Each instance as its own hash, kept while the instance is unchanged (`Instances`).
     for i in Instance::ALL {
-        h.u128(instances.hash_of(i.index(), 1 + u8::from(reduce), |inst| {
+        h.u128(instances.hash_of(i.index(), mode, |inst| {
             let mut one = Hasher::new();
             instance(&mut one, inst, reduce);
             one.part()
@@ -199,22 +201,22 @@ pub fn world(h: &mut Hasher, w: &crate::world::World, reduce: bool) {
     };
     // The files as one hash, kept while they (and what the secondaries restored) are
     // unchanged (`Files`).
-    h.u128(files.hash_of((1 + u8::from(reduce), restored), |files| {
-        let mut h = Hasher::new();
-        h.u64(files.len() as u64);
+    h.u128(files.hash_of((mode, restored), |files| {
+        let mut one = Hasher::new();
+        one.u64(files.len() as u64);
         for f in files {
             if reduce
                 && f.on_share == FileState::Absent
                 && f.in_copy_folder == FileState::Absent
                 && !restored.contains(&Some(f.id))
             {
-                h.u64(u64::MAX - 1);
-                h.u64(u64::from(f.id));
+                one.u64(u64::MAX - 1);
+                one.u64(u64::from(f.id));
             } else {
-                file(&mut h, f, reduce);
+                file(&mut one, f, reduce);
             }
         }
-        h.part()
+        one.part()
     }));
     h.u64(packed(&[
         *share_dc as u64,

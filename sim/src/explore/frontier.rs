@@ -5,7 +5,8 @@
 //! doubling: every growth copied the whole level into fresh pages (the kernel zeroes each
 //! page first), and up to half of the last allocation was never used. In blocks, a push
 //! never moves a node, and the level being expanded frees each block as soon as its nodes
-//! are taken, so the next level's blocks reuse that memory instead of fresh pages.
+//! are taken, so the allocator can hand that memory to the next level's blocks instead of
+//! fresh pages.
 
 /// Nodes in a block: a multiple of the pieces the expansion hands out (`RUN`, and the
 /// harness's pieces), so a piece never straddles two blocks for long; about half a
