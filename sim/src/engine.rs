@@ -1797,6 +1797,29 @@ impl<'a> Stepper<'a> {
         true
     }
 
+    /// Whether a step that measures the writes in backup files (`order::measures_writes`)
+    /// may still run: the step in progress (a retry runs it again) or any later step of
+    /// the plans. A deviation chosen later only reorders, repeats, skips or retargets steps
+    /// at or after the next position, so it adds no such step.
+    pub fn measures_writes_ahead(&self) -> bool {
+        if self.done {
+            return false;
+        }
+        // No step pending and no phase to start: no step can start again.
+        let Some((p, j, _)) = self.cursor() else {
+            return false;
+        };
+        let rbs = self.sim.runbooks;
+        (p..self.sim.plans.len()).any(|q| {
+            let from = if q == p { j } else { 0 };
+            self.sim.plans[q].iter().skip(from).any(|pl| {
+                crate::explore::order::measures_writes(
+                    pl.action.as_ref().unwrap_or(&rbs[q].steps[pl.src].action),
+                )
+            })
+        })
+    }
+
     /// The remainder of changed plans as text (each step from the one in progress: its
     /// source index, extra delay and action), or nothing while the plans are the run's own.
     fn plan_rest(&self, out: &mut dyn std::fmt::Write) -> std::fmt::Result {
@@ -2080,8 +2103,12 @@ impl<'a> Stepper<'a> {
             sim.last_fault_at
         };
         self.schedule_text(out, lfa)?;
-        // Dead values canonical (docs/explore.md, "Reductions").
-        write!(out, "|{:?}", crate::explore::dead::reduced(&sim.w))
+        // Dead values canonical, then LSNs and write numbers by order (docs/explore.md,
+        // "Reductions").
+        let mut w = crate::explore::dead::reduced(&sim.w);
+        let ahead = self.measures_writes_ahead();
+        crate::explore::order::apply(&mut w, ahead);
+        write!(out, "|{ahead}|{w:?}")
     }
 
     /// The report of the run so far (call when `done`).

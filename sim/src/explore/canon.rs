@@ -141,8 +141,10 @@ impl fmt::Write for Hasher {
 /// Feed a world to the hasher, field by field, as raw words (no text). Every struct is
 /// destructured without `..`, so a field added to the model does not compile until it is
 /// fed here (or ignored here with a reason). With `reduce`, dead values are fed canonical
-/// ([`super::dead`]; `dead::reduced` is the same as a world, for the reference key).
-pub fn world(h: &mut Hasher, w: &crate::world::World, reduce: bool) {
+/// ([`super::dead`]; `dead::reduced` is the same as a world, for the reference key), and
+/// LSNs and write numbers by order ([`super::order`]; `measured_ahead`: a step that
+/// measures writes may still run, `Stepper::measures_writes_ahead`).
+pub fn world(h: &mut Hasher, w: &crate::world::World, reduce: bool, measured_ahead: bool) {
     use crate::topology::Instance;
     use crate::world::*;
     let World {
@@ -184,13 +186,25 @@ pub fn world(h: &mut Hasher, w: &crate::world::World, reduce: bool) {
     h.u64(*now);
     // The key's kind, for the hashes kept in the world.
     let mode = 1 + u8::from(reduce);
-    // Each instance as its own hash, kept while the instance is unchanged (`Instances`).
+    let r = if reduce {
+        h.bools(&[measured_ahead]);
+        super::order::Relabel::of(w, measured_ahead)
+    } else {
+        super::order::Relabel::identity()
+    };
+    // Each instance as its own hash, kept while the instance is unchanged (`Instances`);
+    // relabelled values depend on the whole world, so those hashes are made afresh.
+    let one_instance = |inst: &SqlInstance| {
+        let mut one = Hasher::new();
+        instance(&mut one, inst, &r);
+        one.part()
+    };
     for i in Instance::ALL {
-        h.u128(instances.hash_of(i.index(), mode, |inst| {
-            let mut one = Hasher::new();
-            instance(&mut one, inst, reduce);
-            one.part()
-        }));
+        h.u128(if r.is_identity() {
+            instances.hash_of(i.index(), mode, one_instance)
+        } else {
+            one_instance(&instances[i.index()])
+        });
     }
     // The files the secondaries last restored: what `dr_posture_restored` reads of them
     // stays live even when they are gone (`dead::gone`).
@@ -201,7 +215,7 @@ pub fn world(h: &mut Hasher, w: &crate::world::World, reduce: bool) {
     };
     // The files as one hash, kept while they (and what the secondaries restored) are
     // unchanged (`Files`).
-    h.u128(files.hash_of((mode, restored), |files| {
+    let all_files = |files: &[BackupFile]| {
         let mut one = Hasher::new();
         one.u64(files.len() as u64);
         for f in files {
@@ -213,11 +227,16 @@ pub fn world(h: &mut Hasher, w: &crate::world::World, reduce: bool) {
                 one.u64(u64::MAX - 1);
                 one.u64(u64::from(f.id));
             } else {
-                file(&mut one, f, reduce);
+                file(&mut one, f, reduce, &r);
             }
         }
         one.part()
-    }));
+    };
+    h.u128(if r.is_identity() {
+        files.hash_of((mode, restored), all_files)
+    } else {
+        all_files(files)
+    });
     h.u64(packed(&[
         *share_dc as u64,
         *mirror_seed_share_dc as u64,
@@ -231,20 +250,20 @@ pub fn world(h: &mut Hasher, w: &crate::world::World, reduce: bool) {
     for s in servers {
         server(h, s);
     }
-    h.u64(*next_write);
+    h.u64(r.write(*next_write));
     h.u64(*writes_per_minute);
     h.u64(*advanced_to);
     if reduce {
         // The acknowledged writes as a set; when they were acknowledged is dead.
         for (a, b) in super::dead::acked(acks) {
-            h.u64(a);
-            h.u64(b);
+            h.u64(r.write(a));
+            h.u64(r.write(b));
         }
         h.u64(u64::MAX);
     } else {
         acks_exact(h, acks);
     }
-    ranges(h, acked_failed_over);
+    ranges(h, acked_failed_over, &r);
     h.u128(*next_origin);
     let Coverage {
         backup_recovered,
@@ -329,11 +348,11 @@ fn acks_exact(h: &mut Hasher, acks: &[crate::world::AckSegment]) {
     }
 }
 
-fn ranges(h: &mut Hasher, r: &crate::ranges::RangeSet) {
+fn ranges(h: &mut Hasher, r: &crate::ranges::RangeSet, to: &super::order::Relabel) {
     h.u64(r.ranges().len() as u64);
     for &(a, b) in r.ranges() {
-        h.u64(a);
-        h.u64(b);
+        h.u64(to.write(a));
+        h.u64(to.write(b));
     }
 }
 
@@ -368,7 +387,8 @@ fn bits(flags: &[bool]) -> u64 {
         .fold(0, |w, (k, f)| w | u64::from(*f) << k)
 }
 
-fn instance(h: &mut Hasher, i: &crate::world::SqlInstance, reduce: bool) {
+fn instance(h: &mut Hasher, i: &crate::world::SqlInstance, r: &super::order::Relabel) {
+    let reduce = !r.is_identity();
     use crate::world::*;
     let SqlInstance {
         up,
@@ -377,7 +397,7 @@ fn instance(h: &mut Hasher, i: &crate::world::SqlInstance, reduce: bool) {
         ls_primary,
         ls_secondary,
     } = i;
-    for d in dbs {
+    for (k, d) in dbs.iter().enumerate() {
         let DbCopy {
             state,
             lsn,
@@ -426,10 +446,10 @@ fn instance(h: &mut Hasher, i: &crate::world::SqlInstance, reduce: bool) {
             mstate,
         ]));
         h.u64(since);
-        h.u128(lsn.0);
-        ranges(h, writes);
-        ranges(h, unbacked);
-        h.u128(log_backup_from.0);
+        h.u128(r.lsn(k, *lsn));
+        ranges(h, writes, r);
+        ranges(h, unbacked, r);
+        h.u128(r.lsn(k, *log_backup_from));
     }
     // 255: no log-shipping configuration of that kind.
     let (p_db, p_enabled) = match ls_primary {
@@ -472,7 +492,7 @@ fn instance(h: &mut Hasher, i: &crate::world::SqlInstance, reduce: bool) {
     }
 }
 
-fn file(h: &mut Hasher, f: &crate::world::BackupFile, reduce: bool) {
+fn file(h: &mut Hasher, f: &crate::world::BackupFile, reduce: bool, r: &super::order::Relabel) {
     let crate::world::BackupFile {
         id,
         database,
@@ -495,15 +515,15 @@ fn file(h: &mut Hasher, f: &crate::world::BackupFile, reduce: bool) {
         *on_share as u64,
         *in_copy_folder as u64,
     ]));
-    h.u128(first_lsn.0);
-    h.u128(last_lsn.0);
+    h.u128(r.lsn(database.index(), *first_lsn));
+    h.u128(r.lsn(database.index(), *last_lsn));
     // Read only to set the next full's database_backup_lsn, which no rule reads (`dead`).
     if !reduce {
         h.u128(checkpoint_lsn.0);
         h.u128(database_backup_lsn.0);
     }
     h.u64(*created_at);
-    ranges(h, writes);
+    ranges(h, writes, r);
 }
 
 fn server(h: &mut Hasher, s: &crate::world::ChatServer) {

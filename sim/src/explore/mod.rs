@@ -7,6 +7,7 @@
 //! - [`alphabet`]: the fault windows and the faults (with their heals) allowed in each.
 //! - [`canon`]: the canonical 128-bit hash of a state.
 //! - [`dead`]: the world's dead values, which the reduced key feeds canonical.
+//! - [`order`]: LSNs and write numbers fed by what the rules can still tell apart.
 //! - [`deviate`]: deviation plans chosen as transitions where they first apply.
 //! - [`frontier`]: a level's nodes, in blocks.
 //! - [`search`]: the successor function and the breadth-first search.
@@ -17,6 +18,7 @@ pub mod canon;
 pub mod dead;
 pub mod deviate;
 pub mod frontier;
+pub mod order;
 pub mod premise;
 pub mod search;
 pub mod visited;

@@ -242,7 +242,12 @@ impl<'a> Node<'a> {
         }
         h.bools(&[self.fence.is_some() && self.fence == next]);
         self.st.hash_schedule(&mut h, reduce);
-        super::canon::world(&mut h, self.st.world(), reduce);
+        super::canon::world(
+            &mut h,
+            self.st.world(),
+            reduce,
+            reduce && self.st.measures_writes_ahead(),
+        );
         h.finish()
     }
 
