@@ -1820,6 +1820,23 @@ impl<'a> Stepper<'a> {
         })
     }
 
+    /// Whether DC1 is down for good but for its rebuild: down, with no `DcUp` of DC1 in the
+    /// scenario (the explorer's alphabet has none: `alphabet::faults`). Its instances are
+    /// then down (`InstanceUp` needs the data center up), so nothing writes, backs up or
+    /// restores the primary's and the mirror's copies, and `Dc1Rebuilt` replaces them with
+    /// new databases: their LSNs never climb again (`order`).
+    pub fn dc1_frozen(&self) -> bool {
+        use crate::fault::Fault;
+        use crate::topology::Dc;
+        !self.sim.w.dc_is_up(Dc::Dc1)
+            && !self
+                .sim
+                .s
+                .faults
+                .iter()
+                .any(|f| matches!(f.fault, Fault::DcUp { dc: Dc::Dc1 }))
+    }
+
     /// The remainder of changed plans as text (each step from the one in progress: its
     /// source index, extra delay and action), or nothing while the plans are the run's own.
     fn plan_rest(&self, out: &mut dyn std::fmt::Write) -> std::fmt::Result {
@@ -2107,7 +2124,7 @@ impl<'a> Stepper<'a> {
         // "Reductions").
         let mut w = crate::explore::dead::reduced(&sim.w);
         let ahead = self.measures_writes_ahead();
-        crate::explore::order::apply(&mut w, ahead);
+        crate::explore::order::apply(&mut w, ahead, self.dc1_frozen());
         write!(out, "|{ahead}|{w:?}")
     }
 

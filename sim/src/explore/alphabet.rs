@@ -148,6 +148,26 @@ mod tests {
         assert_eq!(faults(Window::Failback, true).len(), 4 + 8);
     }
 
+    /// `Stepper::dc1_frozen` (the order reduction) counts on it: DC1, once down, comes
+    /// back only rebuilt, with new databases.
+    #[test]
+    fn no_placed_fault_brings_dc1_back() {
+        for w in [
+            Window::BeforeDisaster,
+            Window::Failover,
+            Window::Between,
+            Window::Failback,
+        ] {
+            for beyond in [false, true] {
+                for (f, h) in faults(w, beyond) {
+                    for x in std::iter::once(f).chain(h) {
+                        assert!(!matches!(x, Fault::DcUp { dc: Dc::Dc1 }), "{x:?}");
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn every_transient_fault_heals_and_is_not_a_heal() {
         for w in [

@@ -143,8 +143,15 @@ impl fmt::Write for Hasher {
 /// fed here (or ignored here with a reason). With `reduce`, dead values are fed canonical
 /// ([`super::dead`]; `dead::reduced` is the same as a world, for the reference key), and
 /// LSNs and write numbers by order ([`super::order`]; `measured_ahead`: a step that
-/// measures writes may still run, `Stepper::measures_writes_ahead`).
-pub fn world(h: &mut Hasher, w: &crate::world::World, reduce: bool, measured_ahead: bool) {
+/// measures writes may still run, `Stepper::measures_writes_ahead`; `dc1_frozen`:
+/// `Stepper::dc1_frozen`).
+pub fn world(
+    h: &mut Hasher,
+    w: &crate::world::World,
+    reduce: bool,
+    measured_ahead: bool,
+    dc1_frozen: bool,
+) {
     use crate::topology::Instance;
     use crate::world::*;
     let World {
@@ -188,7 +195,7 @@ pub fn world(h: &mut Hasher, w: &crate::world::World, reduce: bool, measured_ahe
     let mode = 1 + u8::from(reduce);
     let r = if reduce {
         h.bools(&[measured_ahead]);
-        super::order::Relabel::of(w, measured_ahead)
+        super::order::Relabel::of(w, measured_ahead, dc1_frozen)
     } else {
         super::order::Relabel::identity()
     };

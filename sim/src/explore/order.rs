@@ -37,13 +37,13 @@
 
 use crate::lsn::Lsn;
 use crate::ranges::RangeSet;
-use crate::topology::Db;
+use crate::topology::{Db, Instance};
 use crate::world::{family, World, FAMILY_SPAN};
 
 /// The canonical value of each LSN (by database) and write number of a world.
 pub struct Relabel {
-    /// ((database, value), canonical), sorted, one entry a value; empty: identity.
-    lsns: Vec<((u8, u128), u128)>,
+    /// (`key(database, value)`, canonical), sorted, one entry a value; empty: identity.
+    lsns: Vec<(u128, u128)>,
     /// The held write numbers, sorted and distinct: a number's canonical value is its
     /// index. None: exact (a step that measures writes is still ahead).
     writes: Option<Vec<u64>>,
@@ -57,6 +57,15 @@ pub fn measures_writes(a: &crate::runbook::Action) -> bool {
         a,
         CopyUncopiedFiles { .. } | RestoreUnappliedLogs { .. } | RestoreLogFile { .. }
     )
+}
+
+/// The bits of an LSN in a key (an LSN is below 10^25, under 2^84).
+const VALUE: u128 = (1 << 100) - 1;
+const _: () = assert!(crate::lsn::LSN_MAX <= VALUE);
+
+/// An LSN of database `db` (its index) as one number: the database above the value.
+fn key(db: usize, v: Lsn) -> u128 {
+    ((db as u128) << 100) | v.0
 }
 
 impl Relabel {
@@ -76,11 +85,15 @@ impl Relabel {
     /// The relabelling of `w`'s values: `measured_ahead` when a step that measures writes
     /// is still ahead (write numbers then stay exact). Files gone for good are left out
     /// (the reduced key feeds only their id: `dead::gone`).
-    pub fn of(w: &World, measured_ahead: bool) -> Relabel {
-        let mut vals: Vec<(u8, u128)> = Vec::with_capacity(64);
+    /// With `dc1_frozen` (`Stepper::dc1_frozen`), the copies of DC1's primary and mirror
+    /// never climb again and are not floors.
+    pub fn of(w: &World, measured_ahead: bool, dc1_frozen: bool) -> Relabel {
+        // An LSN of database d as one number, `key(d, v)`, sorted by database then value
+        // (sorting and searching u128s, not pairs: this runs for every key).
+        let mut vals: Vec<u128> = Vec::with_capacity(128);
         // The floor of each domain: the copies' LSNs and the last LSN of the full a restore
         // would read.
-        let mut floors: Vec<(u8, u128)> = Vec::with_capacity(16);
+        let mut floors: Vec<u128> = Vec::with_capacity(16);
         let mut writes: Vec<u64> = Vec::new();
         let keep_writes = !measured_ahead;
         let ranges = |r: &RangeSet, out: &mut Vec<u64>| {
@@ -91,16 +104,6 @@ impl Relabel {
                 }
             }
         };
-        for inst in w.instances.iter() {
-            for (k, c) in inst.dbs.iter().enumerate() {
-                let d = k as u8;
-                vals.push((d, c.lsn.0));
-                vals.push((d, c.log_backup_from.0));
-                floors.push((d, c.lsn.0));
-                ranges(&c.writes, &mut writes);
-                ranges(&c.unbacked, &mut writes);
-            }
-        }
         // The full a restore reads is the newest readable one of its database on the share
         // (`backups::newest_full_on_share`; `ConfigureLogShipping` restores the one it has
         // just taken). Those fulls only ever lose their oldest (the retention) or all of
@@ -109,17 +112,31 @@ impl Relabel {
         // one).
         let newest: [Option<usize>; 2] =
             [Db::Mgc, Db::Mgccomp].map(|db| crate::backups::newest_full_on_share(w, db));
+        // The files first: in id order their LSNs mostly rise, which the sort finds.
         for (k, f) in w.files.iter().enumerate() {
             if super::dead::gone(w, f) {
                 continue;
             }
-            let d = f.database.index() as u8;
-            vals.push((d, f.first_lsn.0));
-            vals.push((d, f.last_lsn.0));
+            let d = f.database.index();
+            vals.push(key(d, f.first_lsn));
+            vals.push(key(d, f.last_lsn));
             if newest.contains(&Some(k)) {
-                floors.push((d, f.last_lsn.0));
+                floors.push(key(d, f.last_lsn));
             }
             ranges(&f.writes, &mut writes);
+        }
+        for (i, inst) in w.instances.iter().enumerate() {
+            let frozen =
+                dc1_frozen && (i == Instance::Primary.index() || i == Instance::Mirror.index());
+            for (d, c) in inst.dbs.iter().enumerate() {
+                vals.push(key(d, c.lsn));
+                vals.push(key(d, c.log_backup_from));
+                if !frozen {
+                    floors.push(key(d, c.lsn));
+                }
+                ranges(&c.writes, &mut writes);
+                ranges(&c.unbacked, &mut writes);
+            }
         }
         if keep_writes {
             for (a, b) in super::dead::acked(&w.acks) {
@@ -137,29 +154,23 @@ impl Relabel {
         let mut lsns = Vec::with_capacity(vals.len());
         let mut i = 0;
         while i < vals.len() {
-            // One domain: a database and a family.
-            let (d, v0) = vals[i];
-            // One division a domain: u128 division is slow, and this runs for every key.
+            // One domain: a database and a family, the keys from `lo` to below `hi`. One
+            // division a domain: u128 division is slow.
+            let v0 = vals[i] & VALUE;
             let lo = family(Lsn(v0)) * FAMILY_SPAN;
-            let hi = lo.saturating_add(FAMILY_SPAN);
-            let end = i + vals[i..]
-                .iter()
-                .take_while(|&&(d2, v)| d2 == d && v < hi)
-                .count();
-            let floor = floors
-                .iter()
-                .find(|&&(d2, v)| d2 == d && (lo..hi).contains(&v))
-                .map(|&(_, v)| v);
+            let (klo, khi) = (vals[i] - v0 + lo, vals[i] - v0 + lo + FAMILY_SPAN);
+            let end = i + vals[i..].iter().take_while(|&&k| k < khi).count();
+            let floor = floors.iter().copied().find(|k| (klo..khi).contains(k));
             let below = vals[i..end]
                 .iter()
-                .take_while(|&&(_, v)| floor.is_none_or(|m| v < m))
+                .take_while(|&&k| floor.is_none_or(|m| k < m))
                 .count() as u128;
-            for (rank, &(_, v)) in vals[i..end].iter().enumerate() {
+            for (rank, &k) in vals[i..end].iter().enumerate() {
                 let c = match floor {
-                    Some(m) if v >= m => lo + below + (v - m),
+                    Some(m) if k >= m => lo + below + (k - m),
                     _ => lo + rank as u128,
                 };
-                lsns.push(((d, v), c));
+                lsns.push((k, c));
             }
             i = end;
         }
@@ -175,10 +186,10 @@ impl Relabel {
         if self.identity {
             return v.0;
         }
-        let key = (db as u8, v.0);
-        match self.lsns.binary_search_by(|(k, _)| k.cmp(&key)) {
+        let k = key(db, v);
+        match self.lsns.binary_search_by(|&(x, _)| x.cmp(&k)) {
             Ok(i) => self.lsns[i].1,
-            Err(_) => unreachable!("an LSN the relabelling did not collect: {key:?}"),
+            Err(_) => unreachable!("an LSN the relabelling did not collect: {db} {v}"),
         }
     }
 
@@ -209,8 +220,8 @@ impl Relabel {
 
 /// `w` (already with its dead values canonical: `dead::reduced`) with every LSN and write
 /// number replaced by its canonical value: the reference form of what `canon::world` feeds.
-pub fn apply(w: &mut World, measured_ahead: bool) {
-    let r = Relabel::of(w, measured_ahead);
+pub fn apply(w: &mut World, measured_ahead: bool, dc1_frozen: bool) {
+    let r = Relabel::of(w, measured_ahead, dc1_frozen);
     for inst in w.instances.iter_mut() {
         for (k, c) in inst.dbs.iter_mut().enumerate() {
             c.lsn = Lsn(r.lsn(k, c.lsn));
@@ -275,8 +286,12 @@ mod tests {
     /// The world as the reduced key sees it, its clock left out (the two worlds took their
     /// log backup at different seconds; the search compares states at one second).
     fn seen(w: &World, measured_ahead: bool) -> String {
+        seen_frozen(w, measured_ahead, false)
+    }
+
+    fn seen_frozen(w: &World, measured_ahead: bool, dc1_frozen: bool) -> String {
         let mut r = crate::explore::dead::reduced(w);
-        apply(&mut r, measured_ahead);
+        apply(&mut r, measured_ahead, dc1_frozen);
         r.now = 0;
         r.advanced_to = 0;
         for f in r.files.iter_mut() {
@@ -308,9 +323,24 @@ mod tests {
     }
 
     #[test]
+    fn a_copy_in_a_dc1_down_for_good_is_no_floor() {
+        // The mirror's copy left below the gap (as DC1's copies are after the disaster):
+        // it is the least copy, and the gap above it is kept exact, unless DC1 is down for
+        // good (its copies never climb again).
+        let low = |mut w: World| {
+            let first = w.files.last().unwrap().first_lsn;
+            w.db_mut(Instance::Mirror, Db::Mgc).lsn = first;
+            w
+        };
+        let (a, b) = (low(world(300, true, true)), low(world(900, true, true)));
+        assert_ne!(seen_frozen(&a, false, false), seen_frozen(&b, false, false));
+        assert_eq!(seen_frozen(&a, false, true), seen_frozen(&b, false, true));
+    }
+
+    #[test]
     fn canonical_values_keep_order_family_and_distances_above_the_floor() {
         let w = world(900, true, true);
-        let r = Relabel::of(&w, false);
+        let r = Relabel::of(&w, false, false);
         let mut lsns: Vec<(usize, Lsn)> = Vec::new();
         for inst in w.instances.iter() {
             for (k, c) in inst.dbs.iter().enumerate() {

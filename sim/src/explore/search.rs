@@ -247,6 +247,7 @@ impl<'a> Node<'a> {
             self.st.world(),
             reduce,
             reduce && self.st.measures_writes_ahead(),
+            reduce && self.st.dc1_frozen(),
         );
         h.finish()
     }
