@@ -15,8 +15,25 @@ use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 /// What a kept hash was made from besides the files: the explorer's key kind (its caller
-/// numbers it) and the files the secondaries last restored (the reduced key reads them).
-pub type HashInput = (u8, [Option<u32>; 5]);
+/// numbers it), the files the secondaries last restored (the reduced key reads them), and
+/// the canonical values the reduced key gives the files' LSNs and write numbers
+/// (`explore::order`: a hash of them; 0 in the unreduced key).
+pub type HashInput = (u8, [Option<u32>; 5], u128);
+
+/// The files' LSNs and write numbers as the order reduction reads them
+/// (`explore::order::Relabel`), made once for files and the files the secondaries last
+/// restored and kept while both are unchanged: the files change at a job run or a step,
+/// far less often than a key is made.
+pub struct FilesOrder {
+    /// The LSN keys of the files not gone for good, sorted, each once.
+    pub lsns: Vec<u128>,
+    /// The LSN keys of the fulls a restore would read.
+    pub floors: Vec<u128>,
+    /// The write numbers bounding the files' writes, sorted, each once.
+    pub writes: Vec<u64>,
+}
+
+type OrderKept = Option<([Option<u32>; 5], Arc<FilesOrder>)>;
 
 pub struct Files {
     all: Arc<Vec<BackupFile>>,
@@ -26,6 +43,8 @@ pub struct Files {
     own: Cell<bool>,
     /// The files' hash as they are now, and what else it was made from.
     hash: Cell<Option<(HashInput, u128)>>,
+    /// What the order reduction reads of them as they are now, for the restored files.
+    order: Cell<OrderKept>,
 }
 
 impl Default for Files {
@@ -34,6 +53,7 @@ impl Default for Files {
             all: Arc::new(Vec::new()),
             own: Cell::new(true),
             hash: Cell::new(None),
+            order: Cell::new(None),
         }
     }
 }
@@ -52,6 +72,22 @@ impl Files {
         h
     }
 
+    /// What the order reduction reads of the files, for the files the secondaries last
+    /// restored: the one kept while both are unchanged, else `make` of them (kept).
+    pub fn order_of(
+        &self,
+        restored: [Option<u32>; 5],
+        make: impl FnOnce(&[BackupFile]) -> FilesOrder,
+    ) -> Arc<FilesOrder> {
+        let kept = self.order.take();
+        let o = match kept {
+            Some((r, o)) if r == restored => o,
+            _ => Arc::new(make(&self.all)),
+        };
+        self.order.set(Some((restored, Arc::clone(&o))));
+        o
+    }
+
     /// Where the vector's header lies (its buffer's address and length), for the
     /// explorer's prefetch hints: reading the buffer's address first waits on it.
     pub fn header(&self) -> *const u8 {
@@ -63,10 +99,13 @@ impl Clone for Files {
     fn clone(&self) -> Files {
         // Both now share the files; the hash holds for both.
         self.own.set(false);
+        let order = self.order.take();
+        self.order.set(order.clone());
         Files {
             all: Arc::clone(&self.all),
             own: Cell::new(false),
             hash: self.hash.clone(),
+            order: Cell::new(order),
         }
     }
 }
@@ -81,6 +120,7 @@ impl Deref for Files {
 impl DerefMut for Files {
     fn deref_mut(&mut self) -> &mut Vec<BackupFile> {
         self.hash.set(None);
+        self.order.set(None);
         if !self.own.get() {
             // Copies the files if another world still shares them.
             Arc::make_mut(&mut self.all);
@@ -148,7 +188,7 @@ mod tests {
         let mut fs = files();
         let n = fs.len() as u128;
         let calls = Cell::new(0);
-        let input = (1, [None; 5]);
+        let input = (1, [None; 5], 0);
         assert_eq!(fs.hash_of(input, on_share(&calls)), n);
         assert_eq!(fs.hash_of(input, on_share(&calls)), n);
         assert_eq!(calls.get(), 1, "nothing changed: the hash kept");
@@ -156,15 +196,15 @@ mod tests {
         assert_eq!(fs.hash_of(input, on_share(&calls)), n - 1);
         assert_eq!(calls.get(), 2, "written: hashed again");
         // Another input (the key's kind, or the files restored) hashes them again.
-        assert_eq!(fs.hash_of((2, [None; 5]), on_share(&calls)), n - 1);
+        assert_eq!(fs.hash_of((2, [None; 5], 0), on_share(&calls)), n - 1);
         assert_eq!(
-            fs.hash_of((2, [Some(1), None, None, None, None]), on_share(&calls)),
+            fs.hash_of((2, [Some(1), None, None, None, None], 0), on_share(&calls)),
             n - 1
         );
         assert_eq!(calls.get(), 4);
         // A copy keeps the hash, and forgets its own on its own writes.
         let mut copy = fs.clone();
-        let input = (2, [Some(1), None, None, None, None]);
+        let input = (2, [Some(1), None, None, None, None], 0);
         assert_eq!(copy.hash_of(input, on_share(&calls)), n - 1);
         assert_eq!(calls.get(), 4);
         let f = copy[1].clone();
@@ -172,6 +212,38 @@ mod tests {
         assert_eq!(copy.hash_of(input, on_share(&calls)), n);
         assert_eq!(fs.hash_of(input, on_share(&calls)), n - 1);
         assert_eq!(calls.get(), 5, "the copy hashed again, not the original");
+    }
+
+    #[test]
+    fn the_order_is_kept_until_the_files_or_the_restored_files_change() {
+        let mut fs = files();
+        let calls = Cell::new(0);
+        let make = |all: &[BackupFile]| {
+            calls.set(calls.get() + 1);
+            FilesOrder {
+                lsns: Vec::new(),
+                floors: Vec::new(),
+                writes: vec![all.len() as u64],
+            }
+        };
+        let none = [None; 5];
+        let n = fs.len() as u64;
+        assert_eq!(fs.order_of(none, &make).writes, [n]);
+        assert_eq!(fs.order_of(none, &make).writes, [n]);
+        assert_eq!(calls.get(), 1, "kept");
+        // A copy shares it; another set of restored files makes it again.
+        let copy = fs.clone();
+        assert_eq!(copy.order_of(none, &make).writes, [n]);
+        assert_eq!(calls.get(), 1);
+        let one = [Some(1), None, None, None, None];
+        assert_eq!(fs.order_of(one, &make).writes, [n]);
+        assert_eq!(calls.get(), 2);
+        // A write forgets it in the world that writes alone.
+        let f = fs[0].clone();
+        fs.push(f);
+        assert_eq!(fs.order_of(one, &make).writes, [n + 1]);
+        assert_eq!(copy.order_of(none, &make).writes, [n]);
+        assert_eq!(calls.get(), 3);
     }
 
     #[test]

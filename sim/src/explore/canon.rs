@@ -239,11 +239,7 @@ pub fn world(
         }
         one.part()
     };
-    h.u128(if r.is_identity() {
-        files.hash_of((mode, restored), all_files)
-    } else {
-        all_files(files)
-    });
+    h.u128(files.hash_of((mode, restored, r.files_image()), all_files));
     h.u64(packed(&[
         *share_dc as u64,
         *mirror_seed_share_dc as u64,

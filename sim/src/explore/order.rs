@@ -35,6 +35,7 @@
 //! `Relabel::of` maps each value; `canon::world` feeds the mapped values and
 //! [`apply`] gives the same world for the reference key (`Stepper::canonical_reduced`).
 
+use crate::files::FilesOrder;
 use crate::lsn::Lsn;
 use crate::ranges::RangeSet;
 use crate::topology::{Db, Instance};
@@ -48,6 +49,7 @@ pub struct Relabel {
     /// index. None: exact (a step that measures writes is still ahead).
     writes: Option<Vec<u64>>,
     identity: bool,
+    files_image: u128,
 }
 
 /// A step action that measures the writes in backup files (its duration counts them).
@@ -68,6 +70,65 @@ fn key(db: usize, v: Lsn) -> u128 {
     ((db as u128) << 100) | v.0
 }
 
+/// The files' LSNs and write numbers (`Files::order_of`): files gone for good are left
+/// out (the reduced key feeds only their id: `dead::gone`).
+fn files_order(w: &World) -> FilesOrder {
+    let mut lsns = Vec::with_capacity(2 * w.files.len());
+    let mut floors = Vec::with_capacity(2);
+    let mut writes = Vec::with_capacity(2 * w.files.len());
+    // The full a restore reads is the newest readable one of its database on the share
+    // (`backups::newest_full_on_share`; `ConfigureLogShipping` restores the one it has
+    // just taken). Those fulls only ever lose their oldest (the retention) or all of them
+    // (the share lost, DC1 rebuilt with the share there), and a full never turns
+    // unreadable: a later restore reads this one or one taken later (a copy's LSN plus
+    // one).
+    let newest: [Option<usize>; 2] =
+        [Db::Mgc, Db::Mgccomp].map(|db| crate::backups::newest_full_on_share(w, db));
+    for (k, f) in w.files.iter().enumerate() {
+        if super::dead::gone(w, f) {
+            continue;
+        }
+        let d = f.database.index();
+        lsns.push(key(d, f.first_lsn));
+        lsns.push(key(d, f.last_lsn));
+        if newest.contains(&Some(k)) {
+            floors.push(key(d, f.last_lsn));
+        }
+        for &(a, b) in f.writes.ranges() {
+            writes.push(a);
+            writes.push(b);
+        }
+    }
+    lsns.sort_unstable();
+    lsns.dedup();
+    writes.sort_unstable();
+    writes.dedup();
+    FilesOrder {
+        lsns,
+        floors,
+        writes,
+    }
+}
+
+/// Two sorted lists as one, sorted, each value once.
+fn merged<T: Ord + Copy>(a: &[T], b: &[T]) -> Vec<T> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        let x = if j == b.len() || (i < a.len() && a[i] <= b[j]) {
+            i += 1;
+            a[i - 1]
+        } else {
+            j += 1;
+            b[j - 1]
+        };
+        if out.last() != Some(&x) {
+            out.push(x);
+        }
+    }
+    out
+}
+
 impl Relabel {
     /// Every value as it is (the unreduced key).
     pub fn identity() -> Relabel {
@@ -75,6 +136,7 @@ impl Relabel {
             lsns: Vec::new(),
             writes: None,
             identity: true,
+            files_image: 0,
         }
     }
 
@@ -88,68 +150,54 @@ impl Relabel {
     /// With `dc1_frozen` (`Stepper::dc1_frozen`), the copies of DC1's primary and mirror
     /// never climb again and are not floors.
     pub fn of(w: &World, measured_ahead: bool, dc1_frozen: bool) -> Relabel {
+        let keep_writes = !measured_ahead;
+        let restored: [Option<u32>; 5] = std::array::from_fn(|k| {
+            w.instances[k]
+                .ls_secondary
+                .and_then(|s| s.last_restored_file)
+        });
+        // The files' part, kept with them (`Files::order_of`).
+        let fo = w.files.order_of(restored, |_| files_order(w));
         // An LSN of database d as one number, `key(d, v)`, sorted by database then value
         // (sorting and searching u128s, not pairs: this runs for every key).
-        let mut vals: Vec<u128> = Vec::with_capacity(128);
+        let mut copies: Vec<u128> = Vec::with_capacity(24);
         // The floor of each domain: the copies' LSNs and the last LSN of the full a restore
         // would read.
-        let mut floors: Vec<u128> = Vec::with_capacity(16);
-        let mut writes: Vec<u64> = Vec::new();
-        let keep_writes = !measured_ahead;
+        let mut floors: Vec<u128> = fo.floors.clone();
+        let mut more_writes: Vec<u64> = Vec::with_capacity(32);
         let ranges = |r: &RangeSet, out: &mut Vec<u64>| {
-            if keep_writes {
-                for &(a, b) in r.ranges() {
-                    out.push(a);
-                    out.push(b);
-                }
+            for &(a, b) in r.ranges() {
+                out.push(a);
+                out.push(b);
             }
         };
-        // The full a restore reads is the newest readable one of its database on the share
-        // (`backups::newest_full_on_share`; `ConfigureLogShipping` restores the one it has
-        // just taken). Those fulls only ever lose their oldest (the retention) or all of
-        // them (the share lost, DC1 rebuilt with the share there), and a full never turns
-        // unreadable: a later restore reads this one or one taken later (a copy's LSN plus
-        // one).
-        let newest: [Option<usize>; 2] =
-            [Db::Mgc, Db::Mgccomp].map(|db| crate::backups::newest_full_on_share(w, db));
-        // The files first: in id order their LSNs mostly rise, which the sort finds.
-        for (k, f) in w.files.iter().enumerate() {
-            if super::dead::gone(w, f) {
-                continue;
-            }
-            let d = f.database.index();
-            vals.push(key(d, f.first_lsn));
-            vals.push(key(d, f.last_lsn));
-            if newest.contains(&Some(k)) {
-                floors.push(key(d, f.last_lsn));
-            }
-            ranges(&f.writes, &mut writes);
-        }
         for (i, inst) in w.instances.iter().enumerate() {
             let frozen =
                 dc1_frozen && (i == Instance::Primary.index() || i == Instance::Mirror.index());
             for (d, c) in inst.dbs.iter().enumerate() {
-                vals.push(key(d, c.lsn));
-                vals.push(key(d, c.log_backup_from));
+                copies.push(key(d, c.lsn));
+                copies.push(key(d, c.log_backup_from));
                 if !frozen {
                     floors.push(key(d, c.lsn));
                 }
-                ranges(&c.writes, &mut writes);
-                ranges(&c.unbacked, &mut writes);
+                if keep_writes {
+                    ranges(&c.writes, &mut more_writes);
+                    ranges(&c.unbacked, &mut more_writes);
+                }
             }
         }
-        if keep_writes {
+        let writes = keep_writes.then(|| {
             for (a, b) in super::dead::acked(&w.acks) {
-                writes.push(a);
-                writes.push(b);
+                more_writes.push(a);
+                more_writes.push(b);
             }
-            ranges(&w.acked_failed_over, &mut writes);
-            writes.push(w.next_write);
-            writes.sort_unstable();
-            writes.dedup();
-        }
-        vals.sort_unstable();
-        vals.dedup();
+            ranges(&w.acked_failed_over, &mut more_writes);
+            more_writes.push(w.next_write);
+            more_writes.sort_unstable();
+            merged(&fo.writes, &more_writes)
+        });
+        copies.sort_unstable();
+        let vals = merged(&fo.lsns, &copies);
         floors.sort_unstable();
         let mut lsns = Vec::with_capacity(vals.len());
         let mut i = 0;
@@ -174,11 +222,38 @@ impl Relabel {
             }
             i = end;
         }
+        // What the key gives the files' values, as one hash: the files' kept hash holds
+        // while it is unchanged (both lists are sorted, so each is a walk).
+        let mut h = super::canon::Hasher::new();
+        let mut j = 0;
+        for &k in &fo.lsns {
+            while lsns[j].0 < k {
+                j += 1;
+            }
+            h.u128(lsns[j].1);
+        }
+        h.u64(u64::MAX);
+        h.bools(&[writes.is_some()]);
+        if let Some(ws) = &writes {
+            let mut j = 0;
+            for &x in &fo.writes {
+                while ws[j] < x {
+                    j += 1;
+                }
+                h.u64(j as u64);
+            }
+        }
         Relabel {
             lsns,
-            writes: keep_writes.then_some(writes),
+            writes,
             identity: false,
+            files_image: h.finish() | 1,
         }
+    }
+
+    /// A hash of the canonical values of the files' LSNs and write numbers (0: identity).
+    pub fn files_image(&self) -> u128 {
+        self.files_image
     }
 
     /// The canonical value of `v`, an LSN of database `db` (its index).
