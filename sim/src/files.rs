@@ -228,21 +228,21 @@ mod tests {
         };
         let none = [None; 5];
         let n = fs.len() as u64;
-        assert_eq!(fs.order_of(none, &make).writes, [n]);
-        assert_eq!(fs.order_of(none, &make).writes, [n]);
+        assert_eq!(fs.order_of(none, make).writes, [n]);
+        assert_eq!(fs.order_of(none, make).writes, [n]);
         assert_eq!(calls.get(), 1, "kept");
         // A copy shares it; another set of restored files makes it again.
         let copy = fs.clone();
-        assert_eq!(copy.order_of(none, &make).writes, [n]);
+        assert_eq!(copy.order_of(none, make).writes, [n]);
         assert_eq!(calls.get(), 1);
         let one = [Some(1), None, None, None, None];
-        assert_eq!(fs.order_of(one, &make).writes, [n]);
+        assert_eq!(fs.order_of(one, make).writes, [n]);
         assert_eq!(calls.get(), 2);
         // A write forgets it in the world that writes alone.
         let f = fs[0].clone();
         fs.push(f);
-        assert_eq!(fs.order_of(one, &make).writes, [n + 1]);
-        assert_eq!(copy.order_of(none, &make).writes, [n]);
+        assert_eq!(fs.order_of(one, make).writes, [n + 1]);
+        assert_eq!(copy.order_of(none, make).writes, [n]);
         assert_eq!(calls.get(), 3);
     }
 
