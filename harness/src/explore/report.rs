@@ -63,12 +63,14 @@ pub struct BoundJson {
 }
 
 /// The reductions `drill explore` applies unless --no-reduction, as reports name them.
+/// The sixth names what it assumes of the model: DC1, once down, comes back only rebuilt
+/// unless the scenario brings it back (docs/explore.md, "Reductions" 6).
 pub const REDUCTION: &str =
-    "subsumption by faults and deviations left, last fault time canonical, heals as a set, job flags placed where read, dead values canonical, deviations chosen where they apply";
+    "subsumption by faults and deviations left, last fault time canonical, heals as a set, job flags placed where read, dead values canonical, deviations chosen where they apply, LSNs and write numbers by order (DC1 back only rebuilt)";
 
-/// The reductions with `--deviation-roots`: the first four (a root per deviation plan).
+/// The reductions with `--deviation-roots`: all but the fifth (a root per deviation plan).
 pub const REDUCTION_PLAN_ROOTS: &str =
-    "subsumption by faults left, last fault time canonical, heals as a set, job flags placed where read, dead values canonical";
+    "subsumption by faults left, last fault time canonical, heals as a set, job flags placed where read, dead values canonical, LSNs and write numbers by order (DC1 back only rebuilt)";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Property {
