@@ -93,6 +93,13 @@ pub struct Planned {
     pub extra_delay_s: u64,
 }
 
+impl Planned {
+    /// The action it plays in runbook `rb`: its own (a deviation's), else its step's.
+    pub fn action_in<'a>(&'a self, rb: &'a Runbook) -> &'a Action {
+        self.action.as_ref().unwrap_or(&rb.steps[self.src].action)
+    }
+}
+
 /// Apply the operator deviations to a phase's steps.
 pub fn plan_phase(s: &Scenario, phase: usize, rb: &Runbook) -> Vec<Planned> {
     let mut out: Vec<Planned> = (0..rb.steps.len())
@@ -944,7 +951,7 @@ impl<'a> Sim<'a> {
             return;
         };
         let step = &self.runbooks[p].steps[plan.src];
-        let action = plan.action.as_ref().unwrap_or(&step.action);
+        let action = plan.action_in(&self.runbooks[p]);
         let t = &self.s.timing;
         let op = step
             .operator_s
@@ -1757,8 +1764,7 @@ impl<'a> Stepper<'a> {
         let same = |p: usize, a: &Planned, b: &Planned| {
             a.src == b.src
                 && a.extra_delay_s == b.extra_delay_s
-                && a.action.as_ref().unwrap_or(&rbs[p].steps[a.src].action)
-                    == b.action.as_ref().unwrap_or(&rbs[p].steps[b.src].action)
+                && a.action_in(&rbs[p]) == b.action_in(&rbs[p])
         };
         let cur = self.cursor();
         if let Some((p, j, running)) = cur {
@@ -1812,11 +1818,10 @@ impl<'a> Stepper<'a> {
         let rbs = self.sim.runbooks;
         (p..self.sim.plans.len()).any(|q| {
             let from = if q == p { j } else { 0 };
-            self.sim.plans[q].iter().skip(from).any(|pl| {
-                crate::explore::order::measures_writes(
-                    pl.action.as_ref().unwrap_or(&rbs[q].steps[pl.src].action),
-                )
-            })
+            self.sim.plans[q]
+                .iter()
+                .skip(from)
+                .any(|pl| crate::explore::order::measures_writes(pl.action_in(&rbs[q])))
         })
     }
 
@@ -1848,10 +1853,7 @@ impl<'a> Stepper<'a> {
         for q in p..self.sim.plans.len() {
             let from = if q == p { j } else { 0 };
             for pl in self.sim.plans[q].iter().skip(from) {
-                let a = pl
-                    .action
-                    .as_ref()
-                    .unwrap_or(&self.sim.runbooks[q].steps[pl.src].action);
+                let a = pl.action_in(&self.sim.runbooks[q]);
                 write!(out, "{}+{}:{a:?};", pl.src, pl.extra_delay_s)?;
             }
             write!(out, "/")?;

@@ -216,7 +216,7 @@ pub fn world(
     // The files the secondaries last restored: what `dr_posture_restored` reads of them
     // stays live even when they are gone (`dead::gone`).
     let restored: [Option<u32>; 5] = if reduce {
-        std::array::from_fn(|k| instances[k].ls_secondary.and_then(|s| s.last_restored_file))
+        super::dead::restored(w)
     } else {
         [None; 5]
     };

@@ -44,6 +44,16 @@ pub fn gone(w: &World, f: &BackupFile) -> bool {
         })
 }
 
+/// The file each instance's secondary configuration last restored (by index): what
+/// `dr_posture_restored` reads, so such a file stays live when it is gone (`gone`).
+pub fn restored(w: &World) -> [Option<u32>; 5] {
+    std::array::from_fn(|k| {
+        w.instances[k]
+            .ls_secondary
+            .and_then(|s| s.last_restored_file)
+    })
+}
+
 /// The acknowledged writes as a set: the segments merged where they touch.
 pub fn acked(acks: &[AckSegment]) -> impl Iterator<Item = (u64, u64)> + '_ {
     let mut it = acks.iter().peekable();

@@ -59,8 +59,7 @@ pub struct Deviations {
 fn same(rbs: &[Runbook], p: usize, a: &Planned, b: &Planned) -> bool {
     a.src == b.src
         && a.extra_delay_s == b.extra_delay_s
-        && a.action.as_ref().unwrap_or(&rbs[p].steps[a.src].action)
-            == b.action.as_ref().unwrap_or(&rbs[p].steps[b.src].action)
+        && a.action_in(&rbs[p]) == b.action_in(&rbs[p])
 }
 
 /// The first position (phase, index) at which `b` starts another step than `a` (or none

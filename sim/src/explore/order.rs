@@ -151,13 +151,10 @@ impl Relabel {
     /// never climb again and are not floors.
     pub fn of(w: &World, measured_ahead: bool, dc1_frozen: bool) -> Relabel {
         let keep_writes = !measured_ahead;
-        let restored: [Option<u32>; 5] = std::array::from_fn(|k| {
-            w.instances[k]
-                .ls_secondary
-                .and_then(|s| s.last_restored_file)
-        });
         // The files' part, kept with them (`Files::order_of`).
-        let fo = w.files.order_of(restored, |_| files_order(w));
+        let fo = w
+            .files
+            .order_of(super::dead::restored(w), |_| files_order(w));
         // An LSN of database d as one number, `key(d, v)`, sorted by database then value
         // (sorting and searching u128s, not pairs: this runs for every key).
         let mut copies: Vec<u128> = Vec::with_capacity(24);
@@ -277,11 +274,6 @@ impl Relabel {
                 Err(_) => unreachable!("a write number the relabelling did not collect: {x}"),
             },
         }
-    }
-
-    /// Whether write numbers are fed by rank (no step that measures them is ahead).
-    pub fn writes_by_order(&self) -> bool {
-        self.writes.is_some()
     }
 
     fn set(&self, r: &RangeSet) -> RangeSet {
