@@ -21,7 +21,7 @@ use std::sync::Arc;
 pub type HashInput = (u8, [Option<u32>; 5], u128);
 
 /// The files' LSNs and write numbers as the order reduction reads them
-/// (`explore::order::Relabel`), made once for files and the files the secondaries last
+/// (`explore::order::Canonical`), made once for files and the files the secondaries last
 /// restored and kept while both are unchanged: the files change at a job run or a step,
 /// far less often than a key is made.
 pub struct FilesOrder {

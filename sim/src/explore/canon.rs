@@ -193,26 +193,6 @@ pub fn world(
     h.u64(*now);
     // The key's kind, for the hashes kept in the world.
     let mode = 1 + u8::from(reduce);
-    let r = if reduce {
-        h.bools(&[measured_ahead]);
-        super::order::Relabel::of(w, measured_ahead, dc1_frozen)
-    } else {
-        super::order::Relabel::identity()
-    };
-    // Each instance as its own hash, kept while the instance is unchanged (`Instances`);
-    // relabelled values depend on the whole world, so those hashes are made afresh.
-    let one_instance = |inst: &SqlInstance| {
-        let mut one = Hasher::new();
-        instance(&mut one, inst, &r);
-        one.part()
-    };
-    for i in Instance::ALL {
-        h.u128(if r.is_identity() {
-            instances.hash_of(i.index(), mode, one_instance)
-        } else {
-            one_instance(&instances[i.index()])
-        });
-    }
     // The files the secondaries last restored: what `dr_posture_restored` reads of them
     // stays live even when they are gone (`dead::gone`).
     let restored: [Option<u32>; 5] = if reduce {
@@ -220,8 +200,32 @@ pub fn world(
     } else {
         [None; 5]
     };
-    // The files as one hash, kept while they (and what the secondaries restored) are
-    // unchanged (`Files`).
+    let mut canonical = super::order::Canonical::default();
+    if reduce {
+        h.bools(&[measured_ahead]);
+        canonical.fill(w, measured_ahead, dc1_frozen, restored);
+    }
+    let c = reduce.then_some(&canonical);
+    // Each instance as its own hash, kept while the instance is unchanged (`Instances`):
+    // in the reduced key without its LSNs and write numbers, which depend on the whole
+    // world and are fed after it.
+    for i in Instance::ALL {
+        h.u128(instances.hash_of(i.index(), mode, |inst| {
+            let mut one = Hasher::new();
+            instance(&mut one, inst, reduce);
+            one.part()
+        }));
+    }
+    if let Some(c) = c {
+        for dbs in &c.copies {
+            for &(lsn, log_backup_from) in dbs {
+                h.u128(lsn);
+                h.u128(log_backup_from);
+            }
+        }
+    }
+    // The files as one hash, kept while they (and what the secondaries restored, and the
+    // canonical values of their LSNs and write numbers) are unchanged (`Files`).
     let all_files = |files: &[BackupFile]| {
         let mut one = Hasher::new();
         one.u64(files.len() as u64);
@@ -234,12 +238,13 @@ pub fn world(
                 one.u64(u64::MAX - 1);
                 one.u64(u64::from(f.id));
             } else {
-                file(&mut one, f, reduce, &r);
+                file(&mut one, f, c);
             }
         }
         one.part()
     };
-    h.u128(files.hash_of((mode, restored, r.files_image()), all_files));
+    let image = c.map_or(0, |c| c.files_image);
+    h.u128(files.hash_of((mode, restored, image), all_files));
     h.u64(packed(&[
         *share_dc as u64,
         *mirror_seed_share_dc as u64,
@@ -253,20 +258,25 @@ pub fn world(
     for s in servers {
         server(h, s);
     }
-    h.u64(r.write(*next_write));
     h.u64(*writes_per_minute);
     h.u64(*advanced_to);
-    if reduce {
-        // The acknowledged writes as a set; when they were acknowledged is dead.
-        for (a, b) in super::dead::acked(acks) {
-            h.u64(r.write(a));
-            h.u64(r.write(b));
+    match c {
+        // The write numbers outside the files (`order::each_write`): the instances' sets
+        // (their lengths are in the instances' hashes), the acknowledged writes as a set
+        // (when they were acknowledged is dead), `acked_failed_over`, `next_write`.
+        Some(c) => {
+            h.u64(c.acked as u64);
+            h.u64(acked_failed_over.ranges().len() as u64);
+            for &x in &c.writes {
+                h.u64(x);
+            }
         }
-        h.u64(u64::MAX);
-    } else {
-        acks_exact(h, acks);
+        None => {
+            h.u64(*next_write);
+            acks_exact(h, acks);
+            ranges(h, acked_failed_over);
+        }
     }
-    ranges(h, acked_failed_over, &r);
     h.u128(*next_origin);
     let Coverage {
         backup_recovered,
@@ -351,11 +361,11 @@ fn acks_exact(h: &mut Hasher, acks: &[crate::world::AckSegment]) {
     }
 }
 
-fn ranges(h: &mut Hasher, r: &crate::ranges::RangeSet, to: &super::order::Relabel) {
+fn ranges(h: &mut Hasher, r: &crate::ranges::RangeSet) {
     h.u64(r.ranges().len() as u64);
     for &(a, b) in r.ranges() {
-        h.u64(to.write(a));
-        h.u64(to.write(b));
+        h.u64(a);
+        h.u64(b);
     }
 }
 
@@ -390,8 +400,10 @@ fn bits(flags: &[bool]) -> u64 {
         .fold(0, |w, (k, f)| w | u64::from(*f) << k)
 }
 
-fn instance(h: &mut Hasher, i: &crate::world::SqlInstance, r: &super::order::Relabel) {
-    let reduce = !r.is_identity();
+/// An instance as words; with `reduce`, its dead values canonical and its LSNs and write
+/// numbers left out but for how many ranges each set holds (the reduced key feeds their
+/// canonical values after the instances: `order::Canonical`).
+fn instance(h: &mut Hasher, i: &crate::world::SqlInstance, reduce: bool) {
     use crate::world::*;
     let SqlInstance {
         up,
@@ -400,7 +412,7 @@ fn instance(h: &mut Hasher, i: &crate::world::SqlInstance, r: &super::order::Rel
         ls_primary,
         ls_secondary,
     } = i;
-    for (k, d) in dbs.iter().enumerate() {
+    for d in dbs {
         let DbCopy {
             state,
             lsn,
@@ -449,10 +461,15 @@ fn instance(h: &mut Hasher, i: &crate::world::SqlInstance, r: &super::order::Rel
             mstate,
         ]));
         h.u64(since);
-        h.u128(r.lsn(k, *lsn));
-        ranges(h, writes, r);
-        ranges(h, unbacked, r);
-        h.u128(r.lsn(k, *log_backup_from));
+        if reduce {
+            h.u64(writes.ranges().len() as u64);
+            h.u64(unbacked.ranges().len() as u64);
+        } else {
+            h.u128(lsn.0);
+            ranges(h, writes);
+            ranges(h, unbacked);
+            h.u128(log_backup_from.0);
+        }
     }
     // 255: no log-shipping configuration of that kind.
     let (p_db, p_enabled) = match ls_primary {
@@ -495,7 +512,9 @@ fn instance(h: &mut Hasher, i: &crate::world::SqlInstance, r: &super::order::Rel
     }
 }
 
-fn file(h: &mut Hasher, f: &crate::world::BackupFile, reduce: bool, r: &super::order::Relabel) {
+/// A file as words; with `c` (the reduced key), its dead values left out and its LSNs and
+/// write numbers canonical.
+fn file(h: &mut Hasher, f: &crate::world::BackupFile, c: Option<&super::order::Canonical>) {
     let crate::world::BackupFile {
         id,
         database,
@@ -518,15 +537,28 @@ fn file(h: &mut Hasher, f: &crate::world::BackupFile, reduce: bool, r: &super::o
         *on_share as u64,
         *in_copy_folder as u64,
     ]));
-    h.u128(r.lsn(database.index(), *first_lsn));
-    h.u128(r.lsn(database.index(), *last_lsn));
-    // Read only to set the next full's database_backup_lsn, which no rule reads (`dead`).
-    if !reduce {
-        h.u128(checkpoint_lsn.0);
-        h.u128(database_backup_lsn.0);
+    match c {
+        Some(c) => {
+            h.u128(c.file_lsn(database.index(), *first_lsn));
+            h.u128(c.file_lsn(database.index(), *last_lsn));
+            // checkpoint_lsn and database_backup_lsn are read only to set the next
+            // full's database_backup_lsn, which no rule reads (`dead`).
+            h.u64(*created_at);
+            h.u64(writes.ranges().len() as u64);
+            for &(a, b) in writes.ranges() {
+                h.u64(c.file_write(a));
+                h.u64(c.file_write(b));
+            }
+        }
+        None => {
+            h.u128(first_lsn.0);
+            h.u128(last_lsn.0);
+            h.u128(checkpoint_lsn.0);
+            h.u128(database_backup_lsn.0);
+            h.u64(*created_at);
+            ranges(h, writes);
+        }
     }
-    h.u64(*created_at);
-    ranges(h, writes, r);
 }
 
 fn server(h: &mut Hasher, s: &crate::world::ChatServer) {

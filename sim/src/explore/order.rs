@@ -32,24 +32,27 @@
 //!   or retargets steps at or after the next position), write numbers matter by order
 //!   alone and are fed by rank; before, exactly.
 //!
-//! `Relabel::of` maps each value; `canon::world` feeds the mapped values and
-//! [`apply`] gives the same world for the reference key (`Stepper::canonical_reduced`).
+//! [`Canonical::of`] gives the values `canon::world` feeds, in one walk of them with the
+//! files' part kept between keys; [`Relabel`] maps each value plainly, and [`apply`] gives
+//! with it the same world for the reference key (`Stepper::canonical_reduced`).
 
 use crate::files::FilesOrder;
 use crate::lsn::Lsn;
 use crate::ranges::RangeSet;
 use crate::topology::{Db, Instance};
 use crate::world::{family, World, FAMILY_SPAN};
+use smallvec::SmallVec;
+use std::sync::Arc;
 
-/// The canonical value of each LSN (by database) and write number of a world.
+/// The canonical value of each LSN (by database) and write number of a world, as a table:
+/// the plain form, for the reference key ([`apply`]); the key itself is fed
+/// [`Canonical`]'s.
 pub struct Relabel {
-    /// (`key(database, value)`, canonical), sorted, one entry a value; empty: identity.
+    /// (`key(database, value)`, canonical), sorted, one entry a value.
     lsns: Vec<(u128, u128)>,
     /// The held write numbers, sorted and distinct: a number's canonical value is its
     /// index. None: exact (a step that measures writes is still ahead).
     writes: Option<Vec<u64>>,
-    identity: bool,
-    files_image: u128,
 }
 
 /// A step action that measures the writes in backup files (its duration counts them).
@@ -110,154 +113,59 @@ fn files_order(w: &World) -> FilesOrder {
     }
 }
 
-/// Two sorted lists as one, sorted, each value once.
-fn merged<T: Ord + Copy>(a: &[T], b: &[T]) -> Vec<T> {
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() || j < b.len() {
-        let x = if j == b.len() || (i < a.len() && a[i] <= b[j]) {
-            i += 1;
-            a[i - 1]
-        } else {
-            j += 1;
-            b[j - 1]
-        };
-        if out.last() != Some(&x) {
-            out.push(x);
-        }
-    }
-    out
-}
-
 impl Relabel {
-    /// Every value as it is (the unreduced key).
-    pub fn identity() -> Relabel {
-        Relabel {
-            lsns: Vec::new(),
-            writes: None,
-            identity: true,
-            files_image: 0,
-        }
-    }
-
-    pub fn is_identity(&self) -> bool {
-        self.identity
-    }
-
-    /// The relabelling of `w`'s values: `measured_ahead` when a step that measures writes
-    /// is still ahead (write numbers then stay exact). Files gone for good are left out
-    /// (the reduced key feeds only their id: `dead::gone`).
-    /// With `dc1_frozen` (`Stepper::dc1_frozen`), the copies of DC1's primary and mirror
-    /// never climb again and are not floors.
+    /// The relabelling of `w`'s values, made from the world alone (not the files' kept
+    /// part): `measured_ahead` when a step that measures writes is still ahead (write
+    /// numbers then stay exact). Files gone for good are left out (the reduced key feeds
+    /// only their id: `dead::gone`). With `dc1_frozen` (`Stepper::dc1_frozen`), the copies
+    /// of DC1's primary and mirror never climb again and are not floors.
     pub fn of(w: &World, measured_ahead: bool, dc1_frozen: bool) -> Relabel {
-        let keep_writes = !measured_ahead;
-        // The files' part, kept with them (`Files::order_of`).
-        let fo = w
-            .files
-            .order_of(super::dead::restored(w), |_| files_order(w));
-        // An LSN of database d as one number, `key(d, v)`, sorted by database then value
-        // (sorting and searching u128s, not pairs: this runs for every key).
-        let mut copies: Vec<u128> = Vec::with_capacity(24);
-        // The floor of each domain: the copies' LSNs and the last LSN of the full a restore
-        // would read.
-        let mut floors: Vec<u128> = fo.floors.clone();
-        let mut more_writes: Vec<u64> = Vec::with_capacity(32);
-        let ranges = |r: &RangeSet, out: &mut Vec<u64>| {
-            for &(a, b) in r.ranges() {
-                out.push(a);
-                out.push(b);
-            }
-        };
+        let fo = files_order(w);
+        let mut vals = fo.lsns;
+        let mut floors = fo.floors;
         for (i, inst) in w.instances.iter().enumerate() {
             let frozen =
                 dc1_frozen && (i == Instance::Primary.index() || i == Instance::Mirror.index());
             for (d, c) in inst.dbs.iter().enumerate() {
-                copies.push(key(d, c.lsn));
-                copies.push(key(d, c.log_backup_from));
+                vals.push(key(d, c.lsn));
+                vals.push(key(d, c.log_backup_from));
                 if !frozen {
                     floors.push(key(d, c.lsn));
                 }
-                if keep_writes {
-                    ranges(&c.writes, &mut more_writes);
-                    ranges(&c.unbacked, &mut more_writes);
-                }
             }
         }
-        let writes = keep_writes.then(|| {
-            for (a, b) in super::dead::acked(&w.acks) {
-                more_writes.push(a);
-                more_writes.push(b);
-            }
-            ranges(&w.acked_failed_over, &mut more_writes);
-            more_writes.push(w.next_write);
-            more_writes.sort_unstable();
-            merged(&fo.writes, &more_writes)
-        });
-        copies.sort_unstable();
-        let vals = merged(&fo.lsns, &copies);
-        floors.sort_unstable();
+        vals.sort_unstable();
+        vals.dedup();
         let mut lsns = Vec::with_capacity(vals.len());
-        let mut i = 0;
-        while i < vals.len() {
-            // One domain: a database and a family, the keys from `lo` to below `hi`. One
-            // division a domain: u128 division is slow.
-            let v0 = vals[i] & VALUE;
-            let lo = family(Lsn(v0)) * FAMILY_SPAN;
-            let (klo, khi) = (vals[i] - v0 + lo, vals[i] - v0 + lo + FAMILY_SPAN);
-            let end = i + vals[i..].iter().take_while(|&&k| k < khi).count();
-            let floor = floors.iter().copied().find(|k| (klo..khi).contains(k));
-            let below = vals[i..end]
+        for &k in &vals {
+            // The domain: the database and the family.
+            let v = k & VALUE;
+            let lo = family(Lsn(v)) * FAMILY_SPAN;
+            let (klo, khi) = (k - v + lo, k - v + lo + FAMILY_SPAN);
+            let domain = || vals.iter().copied().filter(|x| (klo..khi).contains(x));
+            let floor = floors
                 .iter()
-                .take_while(|&&k| floor.is_none_or(|m| k < m))
-                .count() as u128;
-            for (rank, &k) in vals[i..end].iter().enumerate() {
-                let c = match floor {
-                    Some(m) if k >= m => lo + below + (k - m),
-                    _ => lo + rank as u128,
-                };
-                lsns.push((k, c));
-            }
-            i = end;
+                .copied()
+                .filter(|x| (klo..khi).contains(x))
+                .min();
+            let c = match floor {
+                Some(m) if k >= m => lo + domain().filter(|&x| x < m).count() as u128 + (k - m),
+                _ => lo + domain().filter(|&x| x < k).count() as u128,
+            };
+            lsns.push((k, c));
         }
-        // What the key gives the files' values, as one hash: the files' kept hash holds
-        // while it is unchanged (both lists are sorted, so each is a walk).
-        let mut h = super::canon::Hasher::new();
-        let mut j = 0;
-        for &k in &fo.lsns {
-            while lsns[j].0 < k {
-                j += 1;
-            }
-            h.u128(lsns[j].1);
-        }
-        h.u64(u64::MAX);
-        h.bools(&[writes.is_some()]);
-        if let Some(ws) = &writes {
-            let mut j = 0;
-            for &x in &fo.writes {
-                while ws[j] < x {
-                    j += 1;
-                }
-                h.u64(j as u64);
-            }
-        }
-        Relabel {
-            lsns,
-            writes,
-            identity: false,
-            files_image: h.finish() | 1,
-        }
-    }
-
-    /// A hash of the canonical values of the files' LSNs and write numbers (0: identity).
-    pub fn files_image(&self) -> u128 {
-        self.files_image
+        let writes = (!measured_ahead).then(|| {
+            let mut ws = fo.writes;
+            each_write(w, |x| ws.push(x));
+            ws.sort_unstable();
+            ws.dedup();
+            ws
+        });
+        Relabel { lsns, writes }
     }
 
     /// The canonical value of `v`, an LSN of database `db` (its index).
     pub fn lsn(&self, db: usize, v: Lsn) -> u128 {
-        if self.identity {
-            return v.0;
-        }
         let k = key(db, v);
         match self.lsns.binary_search_by(|&(x, _)| x.cmp(&k)) {
             Ok(i) => self.lsns[i].1,
@@ -282,6 +190,211 @@ impl Relabel {
             out.add(self.write(a), self.write(b));
         }
         out
+    }
+}
+
+/// The canonical values the reduced key feeds ([`super::canon::world`]), made in one walk
+/// of the sorted values with no table to look them up in: the copies' LSNs by slot, every
+/// write number outside the files in the order [`each_write`] gives them, and the files'
+/// own values (looked up only when the files' kept hash is made again). The same values as
+/// [`Relabel`], the plain form [`apply`] uses for the reference key; the search's tests
+/// check the two keys partition the states alike. Filled in place ([`Canonical::fill`]):
+/// it is a few kilobytes, and the key is made millions of times.
+#[derive(Default)]
+pub struct Canonical {
+    /// Per instance and database: the copy's LSN and `log_backup_from`.
+    pub copies: [[(u128, u128); 2]; 5],
+    /// The write numbers outside the files, in [`each_write`]'s order: by rank, or exact
+    /// while a step that measures writes is ahead.
+    pub writes: SmallVec<[u64; 48]>,
+    /// The acknowledged writes' ranges ([`super::dead::acked`]) among `writes`.
+    pub acked: usize,
+    /// A hash of the canonical values of the files' LSNs and write numbers.
+    pub files_image: u128,
+    fo: Option<Arc<FilesOrder>>,
+    /// The canonical value of each of `fo.lsns`, and of `fo.writes` when `ranked`.
+    file_lsns: SmallVec<[u128; 64]>,
+    file_writes: SmallVec<[u64; 64]>,
+    ranked: bool,
+}
+
+/// Slots of a copy's two LSNs: (instance * 2 + database) * 2, plus 1 for
+/// `log_backup_from`; the low bits of a sort key below the value.
+const SLOT_BITS: u32 = 5;
+const _: () = assert!(20 <= 1 << SLOT_BITS);
+const _: () = assert!(VALUE.leading_zeros() > SLOT_BITS + 2);
+
+/// Every write number a world holds outside its files, in the order the reduced key feeds
+/// them: each instance's databases' `writes` then `unbacked` bounds, the acknowledged
+/// writes as a set, `acked_failed_over`, `next_write`. Returns the acknowledged ranges.
+pub fn each_write(w: &World, mut f: impl FnMut(u64)) -> usize {
+    fn ranges(r: &RangeSet, f: &mut impl FnMut(u64)) {
+        for &(a, b) in r.ranges() {
+            f(a);
+            f(b);
+        }
+    }
+    for inst in w.instances.iter() {
+        for c in &inst.dbs {
+            ranges(&c.writes, &mut f);
+            ranges(&c.unbacked, &mut f);
+        }
+    }
+    let mut acked = 0;
+    for (a, b) in super::dead::acked(&w.acks) {
+        f(a);
+        f(b);
+        acked += 1;
+    }
+    ranges(&w.acked_failed_over, &mut f);
+    f(w.next_write);
+    acked
+}
+
+impl Canonical {
+    /// `w`'s canonical values, as [`Relabel::of`] gives them (`restored`:
+    /// [`super::dead::restored`] of `w`).
+    pub fn fill(
+        &mut self,
+        w: &World,
+        measured_ahead: bool,
+        dc1_frozen: bool,
+        restored: [Option<u32>; 5],
+    ) {
+        let fo = w.files.order_of(restored, |_| files_order(w));
+        // The copies' LSN keys with their slot in the low bits (sorting plain numbers),
+        // and the floors: the fulls a restore reads and the copies' LSNs but DC1's while
+        // it is down for good.
+        let mut copies = [0u128; 20];
+        let mut floors: SmallVec<[u128; 16]> = SmallVec::from_slice(&fo.floors);
+        for (i, inst) in w.instances.iter().enumerate() {
+            let frozen =
+                dc1_frozen && (i == Instance::Primary.index() || i == Instance::Mirror.index());
+            for (d, c) in inst.dbs.iter().enumerate() {
+                let slot = 2 * (2 * i + d);
+                copies[slot] = key(d, c.lsn) << SLOT_BITS | slot as u128;
+                copies[slot + 1] = key(d, c.log_backup_from) << SLOT_BITS | (slot + 1) as u128;
+                if !frozen {
+                    floors.push(key(d, c.lsn));
+                }
+            }
+        }
+        copies.sort_unstable();
+        floors.sort_unstable();
+        let mut by_slot = [0u128; 20];
+        self.file_lsns.clear();
+        let fl = &fo.lsns;
+        let copy = |j: usize| copies[j] >> SLOT_BITS;
+        let (mut i, mut j, mut p) = (0, 0, 0);
+        // The domain (a database and a family) being walked: its keys below `khi`, its
+        // family's origin `lo`, its floor, the values seen in it and those below the floor.
+        let (mut khi, mut lo, mut floor, mut rank, mut below) = (0u128, 0u128, None, 0u128, None);
+        while i < fl.len() || j < copies.len() {
+            let k = if j == copies.len() || (i < fl.len() && fl[i] <= copy(j)) {
+                fl[i]
+            } else {
+                copy(j)
+            };
+            if k >= khi {
+                // One division a domain: u128 division is slow.
+                let v0 = k & VALUE;
+                lo = family(Lsn(v0)) * FAMILY_SPAN;
+                let klo = k - v0 + lo;
+                khi = klo + FAMILY_SPAN;
+                while p < floors.len() && floors[p] < klo {
+                    p += 1;
+                }
+                floor = floors.get(p).copied().filter(|&m| m < khi);
+                rank = 0;
+                below = None;
+            }
+            let c = match floor {
+                Some(m) if k >= m => lo + *below.get_or_insert(rank) + (k - m),
+                _ => lo + rank,
+            };
+            rank += 1;
+            if i < fl.len() && fl[i] == k {
+                self.file_lsns.push(c);
+                i += 1;
+            }
+            while j < copies.len() && copy(j) == k {
+                by_slot[(copies[j] & ((1 << SLOT_BITS) - 1)) as usize] = c;
+                j += 1;
+            }
+        }
+        for (i, dbs) in self.copies.iter_mut().enumerate() {
+            for (d, c) in dbs.iter_mut().enumerate() {
+                *c = (by_slot[4 * i + 2 * d], by_slot[4 * i + 2 * d + 1]);
+            }
+        }
+        self.writes.clear();
+        self.acked = each_write(w, |x| self.writes.push(x));
+        self.ranked = !measured_ahead;
+        self.file_writes.clear();
+        if self.ranked {
+            // Each number's rank among every number held, the files' and the rest: sorted
+            // with its place in `writes` in the low bits.
+            let mut sorted: SmallVec<[u128; 48]> = self
+                .writes
+                .iter()
+                .enumerate()
+                .map(|(s, &x)| u128::from(x) << 64 | s as u128)
+                .collect();
+            sorted.sort_unstable();
+            let at = |j: usize| (sorted[j] >> 64) as u64;
+            let fw = &fo.writes;
+            let (mut i, mut j, mut rank) = (0, 0, 0u64);
+            while i < fw.len() || j < sorted.len() {
+                let x = if j == sorted.len() || (i < fw.len() && fw[i] <= at(j)) {
+                    fw[i]
+                } else {
+                    at(j)
+                };
+                if i < fw.len() && fw[i] == x {
+                    self.file_writes.push(rank);
+                    i += 1;
+                }
+                while j < sorted.len() && at(j) == x {
+                    self.writes[sorted[j] as u64 as usize] = rank;
+                    j += 1;
+                }
+                rank += 1;
+            }
+        }
+        let mut h = super::canon::Hasher::new();
+        for &c in &self.file_lsns {
+            h.u128(c);
+        }
+        h.u64(u64::MAX);
+        h.bools(&[self.ranked]);
+        for &r in &self.file_writes {
+            h.u64(r);
+        }
+        self.files_image = h.finish() | 1;
+        self.fo = Some(fo);
+    }
+
+    fn fo(&self) -> &FilesOrder {
+        self.fo.as_deref().expect("filled")
+    }
+
+    /// The canonical value of a file's LSN `v` (of database `db`, its index).
+    pub fn file_lsn(&self, db: usize, v: Lsn) -> u128 {
+        match self.fo().lsns.binary_search(&key(db, v)) {
+            Ok(i) => self.file_lsns[i],
+            Err(_) => unreachable!("an LSN of a file not gone that the files' order lacks"),
+        }
+    }
+
+    /// The canonical value of a file's write number `x`.
+    pub fn file_write(&self, x: u64) -> u64 {
+        if !self.ranked {
+            return x;
+        }
+        match self.fo().writes.binary_search(&x) {
+            Ok(i) => self.file_writes[i],
+            Err(_) => unreachable!("a write number of a file the files' order lacks"),
+        }
     }
 }
 
@@ -402,6 +515,44 @@ mod tests {
         let (a, b) = (low(world(300, true, true)), low(world(900, true, true)));
         assert_ne!(seen_frozen(&a, false, false), seen_frozen(&b, false, false));
         assert_eq!(seen_frozen(&a, false, true), seen_frozen(&b, false, true));
+    }
+
+    /// The key's values (`Canonical`, one walk, the files' part kept) are the reference
+    /// table's (`Relabel`), value by value, in every mode the order tests use.
+    #[test]
+    fn the_keys_values_are_the_reference_tables() {
+        for (first, restored, full_gone) in
+            [(300, true, true), (900, false, true), (900, true, false)]
+        {
+            let w = world(first, restored, full_gone);
+            for (ahead, frozen) in [(false, false), (true, false), (false, true), (true, true)] {
+                let r = Relabel::of(&w, ahead, frozen);
+                let mut c = Canonical::default();
+                c.fill(&w, ahead, frozen, crate::explore::dead::restored(&w));
+                for (i, inst) in w.instances.iter().enumerate() {
+                    for (d, copy) in inst.dbs.iter().enumerate() {
+                        let want = (r.lsn(d, copy.lsn), r.lsn(d, copy.log_backup_from));
+                        assert_eq!(c.copies[i][d], want, "instance {i}, database {d}");
+                    }
+                }
+                let mut plain = Vec::new();
+                let acked = each_write(&w, |x| plain.push(r.write(x)));
+                assert_eq!(c.writes.as_slice(), plain.as_slice());
+                assert_eq!(c.acked, acked);
+                for f in w
+                    .files
+                    .iter()
+                    .filter(|f| !crate::explore::dead::gone(&w, f))
+                {
+                    let d = f.database.index();
+                    assert_eq!(c.file_lsn(d, f.first_lsn), r.lsn(d, f.first_lsn));
+                    assert_eq!(c.file_lsn(d, f.last_lsn), r.lsn(d, f.last_lsn));
+                    for &(a, b) in f.writes.ranges() {
+                        assert_eq!((c.file_write(a), c.file_write(b)), (r.write(a), r.write(b)));
+                    }
+                }
+            }
+        }
     }
 
     #[test]
