@@ -306,11 +306,11 @@ fn auto_weighs_every_level_of_the_one_fault_search() {
     assert!(*levels.last().unwrap() > 0, "{levels:?}");
 }
 
-/// Auto is the default from K=2 with deviations (one root there would hold about 2.4 x
-/// 10^8 states over the corrected full cycle, docs/explore.md); below K=2, without
-/// deviations, or when asked for with 1, one root. Measured on the one-fault search, the
-/// corrected failover holds most of the states: its plans go two a group, the failback's
-/// several.
+/// Auto is the default from K=2 with deviations (one root there holds 27.4 million states
+/// over the corrected full cycle, and its threads wait on each other at every level); below
+/// K=2, without deviations, or when asked for with 1, one root. With one deviation auto is
+/// two groups of equal weight, as `--deviation-groups 2` cuts them (the fastest measured,
+/// docs/explore.md "Groups of plans"); with two, the packing rule, bounded.
 #[test]
 fn auto_groups_are_the_default_from_two_faults() {
     let input = |k: u32, d: u32, groups: Option<PlanGroups>| {
@@ -320,17 +320,26 @@ fn auto_groups_are_the_default_from_two_faults() {
         })
         .unwrap()
     };
+    let texts = |i: &explore::Input| {
+        i.roots
+            .iter()
+            .map(|r| r.deviations.clone())
+            .collect::<Vec<_>>()
+    };
     for k in [2, 3] {
         let auto = input(k, 1, Some(PlanGroups::Auto));
         let default = input(k, 1, None);
-        let texts = |i: &explore::Input| {
-            i.roots
-                .iter()
-                .map(|r| r.deviations.clone())
-                .collect::<Vec<_>>()
-        };
         assert_eq!(texts(&default), texts(&auto), "K={k}");
-        assert!(auto.roots.len() > 1, "K={k}");
+        assert_eq!(
+            auto.roots.len(),
+            sim::explore::deviate::AUTO_GROUPS_ONE_DEVIATION,
+            "K={k}"
+        );
+        assert_eq!(
+            texts(&auto),
+            texts(&input(k, 1, Some(PlanGroups::Count(2)))),
+            "K={k}"
+        );
     }
     for k in [0, 1] {
         assert_eq!(
@@ -346,38 +355,6 @@ fn auto_groups_are_the_default_from_two_faults() {
     assert_eq!(
         input(2, 2, None).roots.len(),
         sim::explore::deviate::MAX_GROUPS
-    );
-    // Plans a group, in order: the failover's two, the failback's more.
-    let k2 = input(2, 1, None);
-    let sizes: Vec<(String, usize)> = k2
-        .roots
-        .iter()
-        .map(|r| {
-            let g = r.moves.as_deref().unwrap();
-            let first = g
-                .positions()
-                .next()
-                .map(|(_, p)| g.plans[p[0] as usize].text.clone());
-            (
-                first.unwrap_or_default(),
-                g.positions().map(|(_, p)| p.len()).sum(),
-            )
-        })
-        .collect();
-    let failover = |t: &str| t.split(' ').any(|w| w.starts_with('F') && w.len() <= 3);
-    assert!(
-        sizes
-            .iter()
-            .filter(|(t, _)| failover(t))
-            .all(|&(_, n)| n <= 2),
-        "{sizes:?}"
-    );
-    assert!(
-        sizes
-            .iter()
-            .filter(|(t, _)| !failover(t) && !t.is_empty())
-            .any(|&(_, n)| n > 2),
-        "{sizes:?}"
     );
 }
 

@@ -41,3 +41,46 @@ fn threads_change_nothing_but_the_time() {
         serial
     );
 }
+
+/// A search helped by a thread whose own roots are done (`--jobs 2` over groups of plans:
+/// the first search to finish helps the other) hands it pieces of its levels and delivers
+/// them in order: the outcome is the serial one, at a budget stop in the middle of a level
+/// and over a complete search.
+#[test]
+fn a_helped_search_changes_nothing_but_the_time() {
+    // The documented full cycle, whose violations many paths of a level reach: the first
+    // found (its path) is the first in level order.
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let documented = SearchArgs::new(
+        Some(root.join("scenarios/full-cycle.json")),
+        vec![
+            root.join("scenarios/runbooks/failover.json"),
+            root.join("scenarios/runbooks/failback.json"),
+        ],
+        1,
+        0,
+    );
+    let inp = explore::input(&documented).unwrap();
+    let serial = explore::search_outcome(&inp, documented.max_states, 1, Shard::WHOLE);
+    assert!(
+        serial.first.iter().any(Option::is_some),
+        "a violation found"
+    );
+    let (helped, pieces) =
+        explore::search_outcome_helped(&inp, documented.max_states, Shard::WHOLE);
+    assert_eq!(helped, serial);
+    assert!(pieces > 10, "the helper expanded {pieces} pieces");
+    let a = args(2);
+    let inp = explore::input(&a).unwrap();
+    let serial = explore::search_outcome(&inp, 40_000, 1, Shard::WHOLE);
+    let (helped, pieces) = explore::search_outcome_helped(&inp, 40_000, Shard::WHOLE);
+    assert_eq!(helped, serial);
+    assert!(pieces > 10, "the helper expanded {pieces} pieces");
+    let a = args(1);
+    let inp = explore::input(&a).unwrap();
+    let serial = explore::search_outcome(&inp, a.max_states, 1, Shard::WHOLE);
+    assert!(serial.complete());
+    let (helped, pieces) = explore::search_outcome_helped(&inp, a.max_states, Shard::WHOLE);
+    assert_eq!(helped, serial);
+    assert!(pieces > 0, "the helper expanded {pieces} pieces");
+}

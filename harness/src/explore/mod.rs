@@ -15,7 +15,7 @@ use shard::Shard;
 use sim::explore::{self, Bound, PlanGroups, PremiseMode};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex};
 use std::time::Instant;
 
@@ -94,9 +94,10 @@ pub struct SearchArgs {
     /// plays the undeviated run up to its plans). Without --shard the groups are searched
     /// one at a time in this process (J side by side), as --deviation-roots' roots; with
     /// --shard I/N a process searches every N-th root (N = groups x premises: one group
-    /// each). 1 to 1024 (1: one root), or auto: groups of at most about two searches of
-    /// the same bound without deviations. Default: auto with 2 or more faults, else one
-    /// root. Needs --deviations 1 or more.
+    /// each). 1 to 1024 (1: one root), or auto: with one deviation two groups of equal
+    /// estimated weight (searched side by side, the fastest measured), with more, groups of
+    /// at most about two searches of the same bound without deviations. Default: auto with
+    /// 2 or more faults, else one root. Needs --deviations 1 or more.
     #[arg(long, value_name = "N", conflicts_with_all = ["no_reduction", "deviation_roots"], value_parser = crate::bounds::groups)]
     pub deviation_groups: Option<PlanGroups>,
     /// Print one JSON document instead of the text report.
@@ -199,6 +200,54 @@ pub fn search_outcome(inp: &Input, max_states: u64, jobs: usize, shard: Shard) -
     search_within(inp, max_states, &memory::Budget::none(), jobs, shard)
 }
 
+/// [`search_outcome`] on this thread with another thread idle and helping it throughout,
+/// as a thread whose roots are done helps the searches still running
+/// ([`one_root_at_a_time`]): the same outcome, and the pieces the helper expanded.
+pub fn search_outcome_helped(
+    inp: &Input,
+    max_states: u64,
+    shard: Shard,
+) -> (explore::Outcome, u64) {
+    let (idle, helped) = (AtomicUsize::new(0), AtomicU64::new(0));
+    let (pieces, waiting) = mpsc::channel::<HelpPiece>();
+    let waiting = Mutex::new(waiting);
+    let help = Help {
+        idle: &idle,
+        helped: &helped,
+        pieces,
+    };
+    let out = std::thread::scope(|sc| {
+        sc.spawn(|| serve(&idle, &waiting, inp.bound));
+        let bar = indicatif::ProgressBar::hidden();
+        let out = search_shown(
+            inp,
+            max_states,
+            &memory::Budget::none(),
+            1,
+            shard,
+            &bar,
+            Some(&help),
+        );
+        drop(help);
+        out
+    });
+    (out, helped.into_inner())
+}
+
+/// A thread with no root left: expand the pieces the searches still running hand over,
+/// until every search is done (each dropped its sender).
+fn serve(idle: &AtomicUsize, waiting: &Mutex<mpsc::Receiver<HelpPiece<'_>>>, bound: Bound) {
+    idle.fetch_add(1, Ordering::Relaxed);
+    loop {
+        let next = waiting.lock().expect("no helper panics").recv();
+        let Ok((piece, back)) = next else {
+            return;
+        };
+        // The search may have stopped at its budget and gone.
+        let _ = back.send(explore::expand_level(piece, bound));
+    }
+}
+
 /// [`search_outcome`], stopped when the process's resident memory passes `memory`'s budget,
 /// with its progress on a spinner (stderr, when a terminal: the level, the distinct states,
 /// the resident memory).
@@ -209,7 +258,7 @@ pub fn search_within(
     jobs: usize,
     shard: Shard,
 ) -> explore::Outcome {
-    search_shown(inp, max_states, memory, jobs, shard, &spinner())
+    search_shown(inp, max_states, memory, jobs, shard, &spinner(), None)
 }
 
 /// The progress spinner (drawn on stderr when it is a terminal).
@@ -230,6 +279,7 @@ fn search_shown<'a>(
     jobs: usize,
     shard: Shard,
     bar: &indicatif::ProgressBar,
+    help: Option<&Help<'_, 'a>>,
 ) -> explore::Outcome {
     let bound = inp.bound;
     let watch = |p: explore::Progress| {
@@ -259,7 +309,10 @@ fn search_shown<'a>(
         out
     };
     if jobs <= 1 {
-        return run(&move |level, sink| explore::expand_serial(level, bound, sink));
+        return match help {
+            Some(h) => run(&move |level, sink| h.expand(level, bound, sink)),
+            None => run(&move |level, sink| explore::expand_serial(level, bound, sink)),
+        };
     }
     // One pool of workers for the whole search: threads made per level would each start
     // with an empty allocator heap, and their fresh pages cost the kernel's zeroing again
@@ -295,6 +348,91 @@ fn search_shown<'a>(
         drop(pool);
         out
     })
+}
+
+/// Roots searched side by side, seen from one of them: the threads with no root left
+/// help the searches still running (without them the last root ran alone on one core
+/// while the other idled: at K=2, D=1 in 4 groups the two threads finished 10 s apart).
+/// A search hands a piece of its level to a helper only when one is idle, expands the
+/// piece before it meanwhile, and delivers the two in order: the result is the same.
+pub struct Help<'s, 'a> {
+    /// Threads waiting for pieces (their root searches are done).
+    idle: &'s AtomicUsize,
+    /// Pieces handed to them (the CLI's counter).
+    helped: &'s AtomicU64,
+    /// This search's end of the pieces' channel (each search holds one; when the last
+    /// search drops its own, the helpers stop).
+    pieces: mpsc::Sender<HelpPiece<'a>>,
+}
+
+/// Nodes to expand, and where their successors go.
+type HelpPiece<'a> = (
+    Vec<explore::Node<'a>>,
+    mpsc::Sender<Vec<explore::Child<'a>>>,
+);
+
+impl<'a> Help<'_, 'a> {
+    fn expand(
+        &self,
+        level: explore::Frontier<explore::Node<'a>>,
+        bound: Bound,
+        sink: &mut explore::Sink<'_, 'a>,
+    ) {
+        let mut rest = level.into_iter();
+        // Nodes delivered: a helper's piece starts at a multiple of two pieces, so it
+        // never straddles a multiple of CHUNK (the sink's contract).
+        let mut at = 0usize;
+        let serial = |rest: &mut dyn Iterator<Item = explore::Node<'a>>,
+                      sink: &mut explore::Sink<'_, 'a>,
+                      at: &mut usize,
+                      upto: usize|
+         -> Option<bool> {
+            let run: Vec<_> = rest.take(upto).collect();
+            if run.is_empty() {
+                return None;
+            }
+            *at += run.len();
+            Some(sink(run.len(), explore::expand_level(run, bound)))
+        };
+        loop {
+            if at.is_multiple_of(2 * PIECE) && self.idle.load(Ordering::Relaxed) > 0 {
+                let mine: Vec<_> = rest.by_ref().take(PIECE).collect();
+                let theirs: Vec<_> = rest.by_ref().take(PIECE).collect();
+                let n = theirs.len();
+                let back = if n > 0 {
+                    let (to, back) = mpsc::channel();
+                    self.pieces
+                        .send((theirs, to))
+                        .expect("the helpers outlive the searches");
+                    self.helped.fetch_add(1, Ordering::Relaxed);
+                    Some(back)
+                } else {
+                    None
+                };
+                let mut mine = mine.into_iter();
+                loop {
+                    match serial(&mut mine, sink, &mut at, explore::RUN) {
+                        None => break,
+                        Some(true) => {}
+                        Some(false) => return,
+                    }
+                }
+                let Some(back) = back else {
+                    return;
+                };
+                let kids = back.recv().expect("a helper answers every piece");
+                at += n;
+                if !sink(n, kids) {
+                    return;
+                }
+            } else {
+                match serial(&mut rest, sink, &mut at, explore::RUN) {
+                    None | Some(false) => return,
+                    Some(true) => {}
+                }
+            }
+        }
+    }
 }
 
 /// Nodes a worker expands at a time: small enough to balance the threads, large enough
@@ -448,8 +586,8 @@ fn shard_roots(inp: &Input, shard: Option<Shard>) -> Vec<u64> {
 /// Memory is the largest roots' (J of them), not the sum; `--max-states` and `memory`
 /// bound each root. A root's line on stderr when it took a second or more, or stopped.
 /// With `--shard`, the shard's roots so, and the report is the shard's.
-pub fn one_root_at_a_time(
-    inp: &Input,
+pub fn one_root_at_a_time<'i>(
+    inp: &'i Input,
     a: &SearchArgs,
     memory: &memory::Budget,
 ) -> Result<report::ExploreReport, String> {
@@ -461,7 +599,8 @@ pub fn one_root_at_a_time(
     // Roots done and their states, for the progress lines.
     let (done, states) = (AtomicU64::new(0), AtomicU64::new(0));
     let parts = Mutex::new(Vec::new());
-    let one_root = |shown: bool, threads: usize| {
+    let helped = AtomicU64::new(0);
+    let one_root = |shown: bool, threads: usize, help: Option<&Help<'_, 'i>>| {
         loop {
             let k = next.fetch_add(1, Ordering::Relaxed) as usize;
             let Some(&index) = mine.get(k) else {
@@ -474,7 +613,7 @@ pub fn one_root_at_a_time(
             } else {
                 indicatif::ProgressBar::hidden()
             };
-            let o = search_shown(inp, a.max_states, memory, threads, shard, &bar);
+            let o = search_shown(inp, a.max_states, memory, threads, shard, &bar, help);
             let one = SearchArgs {
                 shard: Some(shard),
                 jobs: threads,
@@ -510,17 +649,39 @@ pub fn one_root_at_a_time(
         }
     };
     if at_once == 1 {
-        one_root(true, a.jobs);
+        one_root(true, a.jobs, None);
     } else {
         // Spinners of searches side by side would overwrite each other: the lines above
         // are the progress.
+        let idle = AtomicUsize::new(0);
+        let (pieces, waiting) = mpsc::channel::<HelpPiece<'i>>();
+        let helped = &helped;
+        let waiting = Mutex::new(waiting);
         std::thread::scope(|sc| {
             // More threads than roots: the spare ones share the roots' searches.
             let each = (a.jobs / at_once).max(1);
             for _ in 0..at_once {
-                sc.spawn(move || one_root(false, each));
+                let (one_root, idle, waiting) = (&one_root, &idle, &waiting);
+                let help = (each == 1).then(|| Help {
+                    idle,
+                    helped,
+                    pieces: pieces.clone(),
+                });
+                sc.spawn(move || {
+                    one_root(false, each, help.as_ref());
+                    drop(help);
+                    serve(idle, waiting, inp.bound);
+                });
             }
+            drop(pieces);
         });
+        let helped = helped.load(Ordering::Relaxed);
+        if helped > 0 {
+            eprintln!(
+                "drill explore: {} pieces of up to {PIECE} states expanded by threads whose own roots were done",
+                report::count(helped)
+            );
+        }
     }
     let mut parts = parts.into_inner().expect("no search panics");
     parts.sort_by_key(|p| p.0);

@@ -19,10 +19,17 @@ pub type Starts = [((usize, usize), u64)];
 /// it, automatic groups are cut into this many of equal weight instead.
 pub const MAX_GROUPS: usize = 1024;
 
-/// The most a group of `--deviation-groups auto` may weigh, in searches without
-/// deviations ([`Deviations::auto_groups`]): two early plans, or a late group's replay and
-/// its plans.
+/// The most a group of `--deviation-groups auto` may weigh with two deviations or more, in
+/// searches without deviations ([`Deviations::auto_groups`]): two early plans, or a late
+/// group's replay and its plans.
 pub const AUTO_GROUP: f64 = 2.0;
+
+/// The groups of `--deviation-groups auto` with one deviation ([`Deviations::groups`]'
+/// equal weights): two searches side by side on two cores, the idle one helping the other
+/// at the end. Measured at K=2, D=1 over the corrected full cycle (docs/explore.md,
+/// "Groups of plans"): 57.2-61.7 s in 2 groups, 67.7 s in 4, 72.7 s in 3, 76.9 s in one
+/// root, about 95 s in the 24 of the packing rule.
+pub const AUTO_GROUPS_ONE_DEVIATION: usize = 2;
 
 /// One deviation plan, as the engine plays it.
 #[derive(Clone, Debug)]

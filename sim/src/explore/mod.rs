@@ -27,5 +27,5 @@ pub use frontier::Frontier;
 pub use premise::{level_states, roots, Bound, PlanGroups, PremiseMode, Root};
 pub use search::{
     counterexample, deviations_text, expand_level, expand_serial, explore, Child, Expand, Found,
-    Node, Outcome, Progress, Sink, Stop, CHUNK, COVERAGE,
+    Node, Outcome, Progress, Sink, Stop, CHUNK, COVERAGE, RUN,
 };

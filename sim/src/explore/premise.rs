@@ -38,7 +38,9 @@ pub enum PlanGroups {
     One,
     /// This many groups (at most one more than the plans).
     Count(u32),
-    /// As many groups as it takes for each to weigh about the undeviated run
+    /// With one deviation, two groups of equal weight
+    /// ([`super::deviate::AUTO_GROUPS_ONE_DEVIATION`]); with more, as many as it takes for
+    /// each to weigh about twice the search without deviations
     /// ([`super::deviate::Deviations::auto_groups`]).
     Auto,
 }
@@ -388,6 +390,14 @@ pub fn roots(base: &Scenario, runbooks: &[Runbook], bound: Bound, mode: PremiseM
                 let (starts, events) = start_events(base, runbooks);
                 let groups = match split {
                     PlanGroups::Count(n) => moves.groups(n as usize, &starts, events, bound.faults),
+                    // One deviation: about a hundred plans, a few million states a group at
+                    // K=2; two groups side by side are the fastest (AUTO_GROUPS_ONE_DEVIATION).
+                    _ if bound.deviations == 1 => moves.groups(
+                        super::deviate::AUTO_GROUPS_ONE_DEVIATION,
+                        &starts,
+                        events,
+                        bound.faults,
+                    ),
                     _ => {
                         let done = done_before(base, runbooks, bound, events);
                         moves.auto_groups(&starts, events, bound.faults, &done)
