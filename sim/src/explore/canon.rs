@@ -224,8 +224,9 @@ pub fn world(
             }
         }
     }
-    // The files as one hash, kept while they (and what the secondaries restored, and the
-    // canonical values of their LSNs and write numbers) are unchanged (`Files`).
+    // The files as one hash, kept while they (and what the secondaries restored) are
+    // unchanged (`Files`); in the reduced key their values' places in the files' sorted
+    // values, the canonical values fed after.
     let all_files = |files: &[BackupFile]| {
         let mut one = Hasher::new();
         one.u64(files.len() as u64);
@@ -243,8 +244,10 @@ pub fn world(
         }
         one.part()
     };
-    let image = c.map_or(0, |c| c.files_image);
-    h.u128(files.hash_of((mode, restored, image), all_files));
+    h.u128(files.hash_of((mode, restored, 0), all_files));
+    if let Some(c) = c {
+        c.feed_files(h);
+    }
     h.u64(packed(&[
         *share_dc as u64,
         *mirror_seed_share_dc as u64,
@@ -513,7 +516,8 @@ fn instance(h: &mut Hasher, i: &crate::world::SqlInstance, reduce: bool) {
 }
 
 /// A file as words; with `c` (the reduced key), its dead values left out and its LSNs and
-/// write numbers canonical.
+/// write numbers as their places among the files' sorted values (a hash kept while the
+/// files are unchanged).
 fn file(h: &mut Hasher, f: &crate::world::BackupFile, c: Option<&super::order::Canonical>) {
     let crate::world::BackupFile {
         id,
@@ -539,15 +543,17 @@ fn file(h: &mut Hasher, f: &crate::world::BackupFile, c: Option<&super::order::C
     ]));
     match c {
         Some(c) => {
-            h.u128(c.file_lsn(database.index(), *first_lsn));
-            h.u128(c.file_lsn(database.index(), *last_lsn));
+            // Where its values are among the files' (their canonical values are fed
+            // after the files: `Canonical::feed_files`).
+            h.u64(c.lsn_place(database.index(), *first_lsn));
+            h.u64(c.lsn_place(database.index(), *last_lsn));
             // checkpoint_lsn and database_backup_lsn are read only to set the next
             // full's database_backup_lsn, which no rule reads (`dead`).
             h.u64(*created_at);
             h.u64(writes.ranges().len() as u64);
             for &(a, b) in writes.ranges() {
-                h.u64(c.file_write(a));
-                h.u64(c.file_write(b));
+                h.u64(c.write_place(a));
+                h.u64(c.write_place(b));
             }
         }
         None => {

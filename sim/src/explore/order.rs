@@ -209,8 +209,6 @@ pub struct Canonical {
     pub writes: SmallVec<[u64; 48]>,
     /// The acknowledged writes' ranges ([`super::dead::acked`]) among `writes`.
     pub acked: usize,
-    /// A hash of the canonical values of the files' LSNs and write numbers.
-    pub files_image: u128,
     fo: Option<Arc<FilesOrder>>,
     /// The canonical value of each of `fo.lsns`, and of `fo.writes` when `ranked`.
     file_lsns: SmallVec<[u128; 64]>,
@@ -223,6 +221,9 @@ pub struct Canonical {
 const SLOT_BITS: u32 = 5;
 const _: () = assert!(20 <= 1 << SLOT_BITS);
 const _: () = assert!(VALUE.leading_zeros() > SLOT_BITS + 2);
+
+/// The bits of a write number's place in `Canonical::writes` when sorted in one word.
+const PLACE_BITS: u32 = 12;
 
 /// Every write number a world holds outside its files, in the order the reduced key feeds
 /// them: each instance's databases' `writes` then `unbacked` bounds, the acknowledged
@@ -265,6 +266,8 @@ impl Canonical {
         // The copies' LSN keys with their slot in the low bits (sorting plain numbers),
         // and the floors: the fulls a restore reads and the copies' LSNs but DC1's while
         // it is down for good.
+        // Each database's ten apart (a database's keys are all below the next's): two
+        // sorts of ten, not one of twenty.
         let mut copies = [0u128; 20];
         let mut floors: SmallVec<[u128; 16]> = SmallVec::from_slice(&fo.floors);
         for (i, inst) in w.instances.iter().enumerate() {
@@ -272,14 +275,16 @@ impl Canonical {
                 dc1_frozen && (i == Instance::Primary.index() || i == Instance::Mirror.index());
             for (d, c) in inst.dbs.iter().enumerate() {
                 let slot = 2 * (2 * i + d);
-                copies[slot] = key(d, c.lsn) << SLOT_BITS | slot as u128;
-                copies[slot + 1] = key(d, c.log_backup_from) << SLOT_BITS | (slot + 1) as u128;
+                copies[10 * d + 2 * i] = key(d, c.lsn) << SLOT_BITS | slot as u128;
+                copies[10 * d + 2 * i + 1] =
+                    key(d, c.log_backup_from) << SLOT_BITS | (slot + 1) as u128;
                 if !frozen {
                     floors.push(key(d, c.lsn));
                 }
             }
         }
-        copies.sort_unstable();
+        copies[..10].sort_unstable();
+        copies[10..].sort_unstable();
         floors.sort_unstable();
         let mut by_slot = [0u128; 20];
         self.file_lsns.clear();
@@ -334,66 +339,100 @@ impl Canonical {
         if self.ranked {
             // Each number's rank among every number held, the files' and the rest: sorted
             // with its place in `writes` in the low bits.
-            let mut sorted: SmallVec<[u128; 48]> = self
-                .writes
-                .iter()
-                .enumerate()
-                .map(|(s, &x)| u128::from(x) << 64 | s as u128)
-                .collect();
-            sorted.sort_unstable();
-            let at = |j: usize| (sorted[j] >> 64) as u64;
-            let fw = &fo.writes;
-            let (mut i, mut j, mut rank) = (0, 0, 0u64);
-            while i < fw.len() || j < sorted.len() {
-                let x = if j == sorted.len() || (i < fw.len() && fw[i] <= at(j)) {
-                    fw[i]
-                } else {
-                    at(j)
-                };
-                if i < fw.len() && fw[i] == x {
-                    self.file_writes.push(rank);
-                    i += 1;
-                }
-                while j < sorted.len() && at(j) == x {
-                    self.writes[sorted[j] as u64 as usize] = rank;
-                    j += 1;
-                }
-                rank += 1;
+            // One word each when the numbers leave room for the place (they count writes:
+            // millions at most), two otherwise.
+            let small = self.writes.len() <= 1 << PLACE_BITS
+                && self.writes.iter().all(|&x| x < 1 << (64 - PLACE_BITS));
+            if small {
+                let mut sorted: SmallVec<[u64; 48]> = self
+                    .writes
+                    .iter()
+                    .enumerate()
+                    .map(|(s, &x)| x << PLACE_BITS | s as u64)
+                    .collect();
+                sorted.sort_unstable();
+                self.rank_writes(&fo.writes, &sorted, |e| {
+                    (e >> PLACE_BITS, (e & ((1 << PLACE_BITS) - 1)) as usize)
+                });
+            } else {
+                let mut sorted: SmallVec<[u128; 48]> = self
+                    .writes
+                    .iter()
+                    .enumerate()
+                    .map(|(s, &x)| u128::from(x) << 64 | s as u128)
+                    .collect();
+                sorted.sort_unstable();
+                self.rank_writes(&fo.writes, &sorted, |e| {
+                    ((e >> 64) as u64, e as u64 as usize)
+                });
             }
         }
-        let mut h = super::canon::Hasher::new();
-        for &c in &self.file_lsns {
-            h.u128(c);
-        }
-        h.u64(u64::MAX);
-        h.bools(&[self.ranked]);
-        for &r in &self.file_writes {
-            h.u64(r);
-        }
-        self.files_image = h.finish() | 1;
         self.fo = Some(fo);
+    }
+
+    /// Each write number's rank among the files' (`fw`, sorted and distinct) and the rest
+    /// (`sorted`: each entry a number and its place in `writes`, by `split`).
+    fn rank_writes<E: Copy>(
+        &mut self,
+        fw: &[u64],
+        sorted: &[E],
+        split: impl Fn(E) -> (u64, usize),
+    ) {
+        let at = |j: usize| split(sorted[j]).0;
+        let (mut i, mut j, mut rank) = (0, 0, 0u64);
+        while i < fw.len() || j < sorted.len() {
+            let x = if j == sorted.len() || (i < fw.len() && fw[i] <= at(j)) {
+                fw[i]
+            } else {
+                at(j)
+            };
+            if i < fw.len() && fw[i] == x {
+                self.file_writes.push(rank);
+                i += 1;
+            }
+            while j < sorted.len() && at(j) == x {
+                self.writes[split(sorted[j]).1] = rank;
+                j += 1;
+            }
+            rank += 1;
+        }
     }
 
     fn fo(&self) -> &FilesOrder {
         self.fo.as_deref().expect("filled")
     }
 
-    /// The canonical value of a file's LSN `v` (of database `db`, its index).
-    pub fn file_lsn(&self, db: usize, v: Lsn) -> u128 {
+    /// Where a file's LSN `v` (of database `db`, its index) is among the files' sorted
+    /// values: what the files' kept hash holds of it, the canonical values being fed after
+    /// ([`Canonical::feed_files`]).
+    pub fn lsn_place(&self, db: usize, v: Lsn) -> u64 {
         match self.fo().lsns.binary_search(&key(db, v)) {
-            Ok(i) => self.file_lsns[i],
+            Ok(i) => i as u64,
             Err(_) => unreachable!("an LSN of a file not gone that the files' order lacks"),
         }
     }
 
-    /// The canonical value of a file's write number `x`.
-    pub fn file_write(&self, x: u64) -> u64 {
-        if !self.ranked {
-            return x;
-        }
+    /// Where a file's write number `x` is among the files' sorted ones.
+    pub fn write_place(&self, x: u64) -> u64 {
         match self.fo().writes.binary_search(&x) {
-            Ok(i) => self.file_writes[i],
+            Ok(i) => i as u64,
             Err(_) => unreachable!("a write number of a file the files' order lacks"),
+        }
+    }
+
+    /// The canonical value of each of the files' sorted LSNs and write numbers (those
+    /// exact while a step that measures writes is ahead): with each file's places in them
+    /// (the files' kept hash), each file's canonical values.
+    pub fn feed_files(&self, h: &mut super::canon::Hasher) {
+        h.u64(self.file_lsns.len() as u64);
+        for &c in &self.file_lsns {
+            h.u128(c);
+        }
+        h.bools(&[self.ranked]);
+        let fw = &self.fo().writes;
+        h.u64(fw.len() as u64);
+        for (k, &x) in fw.iter().enumerate() {
+            h.u64(if self.ranked { self.file_writes[k] } else { x });
         }
     }
 }
@@ -517,6 +556,58 @@ mod tests {
         assert_eq!(seen_frozen(&a, false, true), seen_frozen(&b, false, true));
     }
 
+    /// The fast key (`canon::world`: the files' places kept in their hash, the canonical
+    /// values fed after) tells apart exactly the worlds the reference tells apart, over
+    /// the pairs the order tests build around a gap in the writes.
+    #[test]
+    fn the_fast_key_tells_apart_what_the_reference_does() {
+        let timeless = |w: &World| {
+            let mut w = w.clone();
+            w.now = 0;
+            w.advanced_to = 0;
+            for f in w.files.iter_mut() {
+                f.created_at = 0;
+            }
+            w
+        };
+        let fast = |w: &World, ahead: bool, frozen: bool| {
+            let mut h = crate::explore::canon::Hasher::new();
+            crate::explore::canon::world(&mut h, &timeless(w), true, ahead, frozen);
+            h.finish()
+        };
+        let low = |mut w: World| {
+            let first = w.files.last().unwrap().first_lsn;
+            w.db_mut(Instance::Mirror, Db::Mgc).lsn = first;
+            w
+        };
+        let mut worlds = Vec::new();
+        for (restored, full_gone) in [(true, true), (false, true), (true, false)] {
+            worlds.push((
+                world(300, restored, full_gone),
+                world(900, restored, full_gone),
+            ));
+        }
+        worlds.push((low(world(300, true, true)), low(world(900, true, true))));
+        // A log file above the secondary's redo point one LSN shorter, every copy alike:
+        // only the files' canonical values tell the two apart.
+        let long = world(900, false, true);
+        let mut short = long.clone();
+        let log = short.files.last_mut().unwrap();
+        log.first_lsn = Lsn(log.first_lsn.0 + 1);
+        assert!(log.first_lsn < log.last_lsn);
+        assert!(long.db(Instance::Backup, Db::Mgc).lsn < log.first_lsn);
+        worlds.push((long, short));
+        let mut apart = 0;
+        for (a, b) in &worlds {
+            for (ahead, frozen) in [(false, false), (true, false), (false, true)] {
+                let reference = seen_frozen(a, ahead, frozen) == seen_frozen(b, ahead, frozen);
+                assert_eq!(fast(a, ahead, frozen) == fast(b, ahead, frozen), reference);
+                apart += usize::from(!reference);
+            }
+        }
+        assert!(apart > 0 && apart < 15, "{apart} of 15 pairs apart");
+    }
+
     /// The key's values (`Canonical`, one walk, the files' part kept) are the reference
     /// table's (`Relabel`), value by value, in every mode the order tests use.
     #[test]
@@ -539,16 +630,24 @@ mod tests {
                 let acked = each_write(&w, |x| plain.push(r.write(x)));
                 assert_eq!(c.writes.as_slice(), plain.as_slice());
                 assert_eq!(c.acked, acked);
+                let lsn = |d: usize, v: Lsn| c.file_lsns[c.lsn_place(d, v) as usize];
+                let write = |x: u64| {
+                    if ahead {
+                        x
+                    } else {
+                        c.file_writes[c.write_place(x) as usize]
+                    }
+                };
                 for f in w
                     .files
                     .iter()
                     .filter(|f| !crate::explore::dead::gone(&w, f))
                 {
                     let d = f.database.index();
-                    assert_eq!(c.file_lsn(d, f.first_lsn), r.lsn(d, f.first_lsn));
-                    assert_eq!(c.file_lsn(d, f.last_lsn), r.lsn(d, f.last_lsn));
+                    assert_eq!(lsn(d, f.first_lsn), r.lsn(d, f.first_lsn));
+                    assert_eq!(lsn(d, f.last_lsn), r.lsn(d, f.last_lsn));
                     for &(a, b) in f.writes.ranges() {
-                        assert_eq!((c.file_write(a), c.file_write(b)), (r.write(a), r.write(b)));
+                        assert_eq!((write(a), write(b)), (r.write(a), r.write(b)));
                     }
                 }
             }
