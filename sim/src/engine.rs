@@ -98,6 +98,14 @@ impl Planned {
     pub fn action_in<'a>(&'a self, rb: &'a Runbook) -> &'a Action {
         self.action.as_ref().unwrap_or(&rb.steps[self.src].action)
     }
+
+    /// Whether it plays as `other` does in runbook `rb`: the same step, action and extra
+    /// delay.
+    pub fn plays_like(&self, other: &Planned, rb: &Runbook) -> bool {
+        self.src == other.src
+            && self.extra_delay_s == other.extra_delay_s
+            && self.action_in(rb) == other.action_in(rb)
+    }
 }
 
 /// Apply the operator deviations to a phase's steps.
@@ -1761,11 +1769,7 @@ impl<'a> Stepper<'a> {
             return true;
         }
         let rbs = self.sim.runbooks;
-        let same = |p: usize, a: &Planned, b: &Planned| {
-            a.src == b.src
-                && a.extra_delay_s == b.extra_delay_s
-                && a.action_in(&rbs[p]) == b.action_in(&rbs[p])
-        };
+        let same = |p: usize, a: &Planned, b: &Planned| a.plays_like(b, &rbs[p]);
         let cur = self.cursor();
         if let Some((p, j, running)) = cur {
             let plans = &self.sim.plans;
@@ -1816,12 +1820,17 @@ impl<'a> Stepper<'a> {
             return false;
         };
         let rbs = self.sim.runbooks;
-        (p..self.sim.plans.len()).any(|q| {
-            let from = if q == p { j } else { 0 };
-            self.sim.plans[q]
-                .iter()
-                .skip(from)
+        self.plans_from(p, j).any(|(q, rest)| {
+            rest.iter()
                 .any(|pl| crate::explore::order::measures_writes(pl.action_in(&rbs[q])))
+        })
+    }
+
+    /// Each phase's planned steps from position (phase `p`, index `j`) on, with the phase.
+    fn plans_from(&self, p: usize, j: usize) -> impl Iterator<Item = (usize, &[Planned])> {
+        (p..self.sim.plans.len()).map(move |q| {
+            let from = if q == p { j } else { 0 };
+            (q, self.sim.plans[q].get(from..).unwrap_or(&[]))
         })
     }
 
@@ -1850,9 +1859,8 @@ impl<'a> Stepper<'a> {
         }
         let (p, j, _) = self.cursor().unwrap_or((self.sim.plans.len(), 0, false));
         write!(out, "|plan from {p}.{j}:")?;
-        for q in p..self.sim.plans.len() {
-            let from = if q == p { j } else { 0 };
-            for pl in self.sim.plans[q].iter().skip(from) {
+        for (q, rest) in self.plans_from(p, j) {
+            for pl in rest {
                 let a = pl.action_in(&self.sim.runbooks[q]);
                 write!(out, "{}+{}:{a:?};", pl.src, pl.extra_delay_s)?;
             }

@@ -15,10 +15,8 @@ use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 /// What a kept hash was made from besides the files: the explorer's key kind (its caller
-/// numbers it), the files the secondaries last restored (the reduced key reads them), and
-/// the canonical values the reduced key gives the files' LSNs and write numbers
-/// (`explore::order`: a hash of them; 0 in the unreduced key).
-pub type HashInput = (u8, [Option<u32>; 5], u128);
+/// numbers it) and the files the secondaries last restored (the reduced key reads them).
+pub type HashInput = (u8, [Option<u32>; 5]);
 
 /// The files' LSNs and write numbers as the order reduction reads them
 /// (`explore::order::Canonical`), made once for files and the files the secondaries last
@@ -188,7 +186,7 @@ mod tests {
         let mut fs = files();
         let n = fs.len() as u128;
         let calls = Cell::new(0);
-        let input = (1, [None; 5], 0);
+        let input = (1, [None; 5]);
         assert_eq!(fs.hash_of(input, on_share(&calls)), n);
         assert_eq!(fs.hash_of(input, on_share(&calls)), n);
         assert_eq!(calls.get(), 1, "nothing changed: the hash kept");
@@ -196,15 +194,15 @@ mod tests {
         assert_eq!(fs.hash_of(input, on_share(&calls)), n - 1);
         assert_eq!(calls.get(), 2, "written: hashed again");
         // Another input (the key's kind, or the files restored) hashes them again.
-        assert_eq!(fs.hash_of((2, [None; 5], 0), on_share(&calls)), n - 1);
+        assert_eq!(fs.hash_of((2, [None; 5]), on_share(&calls)), n - 1);
         assert_eq!(
-            fs.hash_of((2, [Some(1), None, None, None, None], 0), on_share(&calls)),
+            fs.hash_of((2, [Some(1), None, None, None, None]), on_share(&calls)),
             n - 1
         );
         assert_eq!(calls.get(), 4);
         // A copy keeps the hash, and forgets its own on its own writes.
         let mut copy = fs.clone();
-        let input = (2, [Some(1), None, None, None, None], 0);
+        let input = (2, [Some(1), None, None, None, None]);
         assert_eq!(copy.hash_of(input, on_share(&calls)), n - 1);
         assert_eq!(calls.get(), 4);
         let f = copy[1].clone();

@@ -352,7 +352,7 @@ fn search_shown<'a>(
 
 /// Roots searched side by side, seen from one of them: the threads with no root left
 /// help the searches still running (without them the last root ran alone on one core
-/// while the other idled: at K=2, D=1 in 4 groups the two threads finished 10 s apart).
+/// while the other idled: at K=2, D=1 in 4 groups the two threads finished 9 s apart).
 /// A search hands a piece of its level to a helper only when one is idle, expands the
 /// piece before it meanwhile, and delivers the two in order: the result is the same.
 pub struct Help<'s, 'a> {
@@ -379,56 +379,45 @@ impl<'a> Help<'_, 'a> {
         sink: &mut explore::Sink<'_, 'a>,
     ) {
         let mut rest = level.into_iter();
-        // Nodes delivered: a helper's piece starts at a multiple of two pieces, so it
-        // never straddles a multiple of CHUNK (the sink's contract).
+        // Nodes taken: a helper's piece starts at a multiple of two pieces, so it never
+        // straddles a multiple of CHUNK (the sink's contract).
         let mut at = 0usize;
-        let serial = |rest: &mut dyn Iterator<Item = explore::Node<'a>>,
-                      sink: &mut explore::Sink<'_, 'a>,
-                      at: &mut usize,
-                      upto: usize|
-         -> Option<bool> {
-            let run: Vec<_> = rest.take(upto).collect();
-            if run.is_empty() {
-                return None;
-            }
-            *at += run.len();
-            Some(sink(run.len(), explore::expand_level(run, bound)))
-        };
         loop {
-            if at.is_multiple_of(2 * PIECE) && self.idle.load(Ordering::Relaxed) > 0 {
-                let mine: Vec<_> = rest.by_ref().take(PIECE).collect();
-                let theirs: Vec<_> = rest.by_ref().take(PIECE).collect();
+            let help = at.is_multiple_of(2 * PIECE) && self.idle.load(Ordering::Relaxed) > 0;
+            let mine: Vec<_> = rest
+                .by_ref()
+                .take(if help { PIECE } else { explore::RUN })
+                .collect();
+            if mine.is_empty() {
+                return;
+            }
+            at += mine.len();
+            let theirs: Vec<_> = rest.by_ref().take(if help { PIECE } else { 0 }).collect();
+            let back = (!theirs.is_empty()).then(|| {
                 let n = theirs.len();
-                let back = if n > 0 {
-                    let (to, back) = mpsc::channel();
-                    self.pieces
-                        .send((theirs, to))
-                        .expect("the helpers outlive the searches");
-                    self.helped.fetch_add(1, Ordering::Relaxed);
-                    Some(back)
-                } else {
-                    None
-                };
-                let mut mine = mine.into_iter();
-                loop {
-                    match serial(&mut mine, sink, &mut at, explore::RUN) {
-                        None => break,
-                        Some(true) => {}
-                        Some(false) => return,
-                    }
-                }
-                let Some(back) = back else {
-                    return;
-                };
-                let kids = back.recv().expect("a helper answers every piece");
                 at += n;
+                let (to, back) = mpsc::channel();
+                self.pieces
+                    .send((theirs, to))
+                    .expect("the helpers outlive the searches");
+                self.helped.fetch_add(1, Ordering::Relaxed);
+                (n, back)
+            });
+            // Its own piece meanwhile, a run at a time, then the helper's.
+            let mut mine = mine.into_iter();
+            loop {
+                let run: Vec<_> = mine.by_ref().take(explore::RUN).collect();
+                if run.is_empty() {
+                    break;
+                }
+                if !sink(run.len(), explore::expand_level(run, bound)) {
+                    return;
+                }
+            }
+            if let Some((n, back)) = back {
+                let kids = back.recv().expect("a helper answers every piece");
                 if !sink(n, kids) {
                     return;
-                }
-            } else {
-                match serial(&mut rest, sink, &mut at, explore::RUN) {
-                    None | Some(false) => return,
-                    Some(true) => {}
                 }
             }
         }

@@ -231,11 +231,7 @@ pub fn world(
         let mut one = Hasher::new();
         one.u64(files.len() as u64);
         for f in files {
-            if reduce
-                && f.on_share == FileState::Absent
-                && f.in_copy_folder == FileState::Absent
-                && !restored.contains(&Some(f.id))
-            {
+            if reduce && super::dead::gone(f, &restored) {
                 one.u64(u64::MAX - 1);
                 one.u64(u64::from(f.id));
             } else {
@@ -244,7 +240,7 @@ pub fn world(
         }
         one.part()
     };
-    h.u128(files.hash_of((mode, restored, 0), all_files));
+    h.u128(files.hash_of((mode, restored), all_files));
     if let Some(c) = c {
         c.feed_files(h);
     }

@@ -34,14 +34,12 @@ pub fn since(m: &Mirroring) -> u64 {
     }
 }
 
-/// A file nothing can read again but through its id (see the module's comment).
-pub fn gone(w: &World, f: &BackupFile) -> bool {
+/// A file nothing can read again but through its id (see the module's comment):
+/// `restored` is [`restored`] of its world.
+pub fn gone(f: &BackupFile, restored: &[Option<u32>; 5]) -> bool {
     f.on_share == FileState::Absent
         && f.in_copy_folder == FileState::Absent
-        && !w.instances.iter().any(|i| {
-            i.ls_secondary
-                .is_some_and(|s| s.last_restored_file == Some(f.id))
-        })
+        && !restored.contains(&Some(f.id))
 }
 
 /// The file each instance's secondary configuration last restored (by index): what
@@ -86,7 +84,8 @@ pub fn reduced(w: &World) -> World {
             s.last_restored_latency_min = None;
         }
     }
-    let gone: Vec<bool> = w.files.iter().map(|f| gone(w, f)).collect();
+    let restored = restored(w);
+    let gone: Vec<bool> = w.files.iter().map(|f| gone(f, &restored)).collect();
     for (f, g) in r.files.iter_mut().zip(gone) {
         f.checkpoint_lsn = crate::lsn::Lsn::ZERO;
         f.database_backup_lsn = crate::lsn::Lsn::ZERO;

@@ -27,8 +27,8 @@ pub const AUTO_GROUP: f64 = 2.0;
 /// The groups of `--deviation-groups auto` with one deviation ([`Deviations::groups`]'
 /// equal weights): two searches side by side on two cores, the idle one helping the other
 /// at the end. Measured at K=2, D=1 over the corrected full cycle (docs/explore.md,
-/// "Groups of plans"): 57.2-61.7 s in 2 groups, 67.7 s in 4, 72.7 s in 3, 76.9 s in one
-/// root, about 95 s in the 24 of the packing rule.
+/// "Groups of plans"): 57.2-64.8 s in 2 groups, 67.7 s in 4, 72.7 s in 3, 76.9 s in one
+/// root; the packing rule's 24 took 107.2 s on the fifteenth session's build.
 pub const AUTO_GROUPS_ONE_DEVIATION: usize = 2;
 
 /// One deviation plan, as the engine plays it.
@@ -62,13 +62,6 @@ pub struct Deviations {
     pub text: String,
 }
 
-/// Whether two planned steps play alike: the same step, action and extra delay.
-fn same(rbs: &[Runbook], p: usize, a: &Planned, b: &Planned) -> bool {
-    a.src == b.src
-        && a.extra_delay_s == b.extra_delay_s
-        && a.action_in(&rbs[p]) == b.action_in(&rbs[p])
-}
-
 /// The first position (phase, index) at which `b` starts another step than `a` (or none
 /// where `a` has one, or one where `a` has none); None when they are the same plans.
 pub fn first_difference(
@@ -76,14 +69,16 @@ pub fn first_difference(
     a: &[Vec<Planned>],
     b: &[Vec<Planned>],
 ) -> Option<(usize, usize)> {
-    for p in 0..a.len().max(b.len()) {
+    // One plan a runbook.
+    debug_assert!(a.len() <= rbs.len() && b.len() <= rbs.len());
+    for (p, rb) in rbs.iter().enumerate().take(a.len().max(b.len())) {
         let (x, y) = (
             a.get(p).map_or(&[][..], |v| v),
             b.get(p).map_or(&[][..], |v| v),
         );
         for k in 0..x.len().max(y.len()) {
             match (x.get(k), y.get(k)) {
-                (Some(u), Some(v)) if same(rbs, p, u, v) => {}
+                (Some(u), Some(v)) if u.plays_like(v, rb) => {}
                 _ => return Some((p, k)),
             }
         }

@@ -73,6 +73,12 @@ fn key(db: usize, v: Lsn) -> u128 {
     ((db as u128) << 100) | v.0
 }
 
+/// Whether instance `i`'s copies never climb again: DC1's primary and mirror while DC1 is
+/// down for good (`dc1_frozen`, `Stepper::dc1_frozen`). They are then no floors.
+fn frozen(i: usize, dc1_frozen: bool) -> bool {
+    dc1_frozen && (i == Instance::Primary.index() || i == Instance::Mirror.index())
+}
+
 /// The files' LSNs and write numbers (`Files::order_of`): files gone for good are left
 /// out (the reduced key feeds only their id: `dead::gone`).
 fn files_order(w: &World) -> FilesOrder {
@@ -87,8 +93,9 @@ fn files_order(w: &World) -> FilesOrder {
     // one).
     let newest: [Option<usize>; 2] =
         [Db::Mgc, Db::Mgccomp].map(|db| crate::backups::newest_full_on_share(w, db));
+    let restored = super::dead::restored(w);
     for (k, f) in w.files.iter().enumerate() {
-        if super::dead::gone(w, f) {
+        if super::dead::gone(f, &restored) {
             continue;
         }
         let d = f.database.index();
@@ -124,8 +131,7 @@ impl Relabel {
         let mut vals = fo.lsns;
         let mut floors = fo.floors;
         for (i, inst) in w.instances.iter().enumerate() {
-            let frozen =
-                dc1_frozen && (i == Instance::Primary.index() || i == Instance::Mirror.index());
+            let frozen = frozen(i, dc1_frozen);
             for (d, c) in inst.dbs.iter().enumerate() {
                 vals.push(key(d, c.lsn));
                 vals.push(key(d, c.log_backup_from));
@@ -199,7 +205,7 @@ impl Relabel {
 /// own values (looked up only when the files' kept hash is made again). The same values as
 /// [`Relabel`], the plain form [`apply`] uses for the reference key; the search's tests
 /// check the two keys partition the states alike. Filled in place ([`Canonical::fill`]):
-/// it is a few kilobytes, and the key is made millions of times.
+/// it is 2.3 KB (its inline vectors), and the key is made millions of times.
 #[derive(Default)]
 pub struct Canonical {
     /// Per instance and database: the copy's LSN and `log_backup_from`.
@@ -264,15 +270,13 @@ impl Canonical {
     ) {
         let fo = w.files.order_of(restored, |_| files_order(w));
         // The copies' LSN keys with their slot in the low bits (sorting plain numbers),
-        // and the floors: the fulls a restore reads and the copies' LSNs but DC1's while
-        // it is down for good.
-        // Each database's ten apart (a database's keys are all below the next's): two
-        // sorts of ten, not one of twenty.
+        // each database's ten apart (its keys are all below the next's: two sorts of ten,
+        // not one of twenty); and the floors: the fulls a restore reads and the copies'
+        // LSNs but those of frozen instances.
         let mut copies = [0u128; 20];
         let mut floors: SmallVec<[u128; 16]> = SmallVec::from_slice(&fo.floors);
         for (i, inst) in w.instances.iter().enumerate() {
-            let frozen =
-                dc1_frozen && (i == Instance::Primary.index() || i == Instance::Mirror.index());
+            let frozen = frozen(i, dc1_frozen);
             for (d, c) in inst.dbs.iter().enumerate() {
                 let slot = 2 * (2 * i + d);
                 copies[10 * d + 2 * i] = key(d, c.lsn) << SLOT_BITS | slot as u128;
@@ -449,7 +453,12 @@ pub fn apply(w: &mut World, measured_ahead: bool, dc1_frozen: bool) {
             c.unbacked = r.set(&c.unbacked);
         }
     }
-    let gone: Vec<bool> = w.files.iter().map(|f| super::dead::gone(w, f)).collect();
+    let restored = super::dead::restored(w);
+    let gone: Vec<bool> = w
+        .files
+        .iter()
+        .map(|f| super::dead::gone(f, &restored))
+        .collect();
     for (f, g) in w.files.iter_mut().zip(gone) {
         if g {
             continue;
@@ -511,12 +520,26 @@ mod tests {
     fn seen_frozen(w: &World, measured_ahead: bool, dc1_frozen: bool) -> String {
         let mut r = crate::explore::dead::reduced(w);
         apply(&mut r, measured_ahead, dc1_frozen);
-        r.now = 0;
-        r.advanced_to = 0;
-        for f in r.files.iter_mut() {
+        format!("{:?}", timeless(&r))
+    }
+
+    /// `w` with its clock and the files' creation times left out.
+    fn timeless(w: &World) -> World {
+        let mut w = w.clone();
+        w.now = 0;
+        w.advanced_to = 0;
+        for f in w.files.iter_mut() {
             f.created_at = 0;
         }
-        format!("{r:?}")
+        w
+    }
+
+    /// `w` with the mirror's copy left below the gap, as DC1's copies are after the
+    /// disaster.
+    fn low(mut w: World) -> World {
+        let first = w.files.last().unwrap().first_lsn;
+        w.db_mut(Instance::Mirror, Db::Mgc).lsn = first;
+        w
     }
 
     #[test]
@@ -546,11 +569,6 @@ mod tests {
         // The mirror's copy left below the gap (as DC1's copies are after the disaster):
         // it is the least copy, and the gap above it is kept exact, unless DC1 is down for
         // good (its copies never climb again).
-        let low = |mut w: World| {
-            let first = w.files.last().unwrap().first_lsn;
-            w.db_mut(Instance::Mirror, Db::Mgc).lsn = first;
-            w
-        };
         let (a, b) = (low(world(300, true, true)), low(world(900, true, true)));
         assert_ne!(seen_frozen(&a, false, false), seen_frozen(&b, false, false));
         assert_eq!(seen_frozen(&a, false, true), seen_frozen(&b, false, true));
@@ -561,24 +579,10 @@ mod tests {
     /// the pairs the order tests build around a gap in the writes.
     #[test]
     fn the_fast_key_tells_apart_what_the_reference_does() {
-        let timeless = |w: &World| {
-            let mut w = w.clone();
-            w.now = 0;
-            w.advanced_to = 0;
-            for f in w.files.iter_mut() {
-                f.created_at = 0;
-            }
-            w
-        };
         let fast = |w: &World, ahead: bool, frozen: bool| {
             let mut h = crate::explore::canon::Hasher::new();
             crate::explore::canon::world(&mut h, &timeless(w), true, ahead, frozen);
             h.finish()
-        };
-        let low = |mut w: World| {
-            let first = w.files.last().unwrap().first_lsn;
-            w.db_mut(Instance::Mirror, Db::Mgc).lsn = first;
-            w
         };
         let mut worlds = Vec::new();
         for (restored, full_gone) in [(true, true), (false, true), (true, false)] {
@@ -641,7 +645,7 @@ mod tests {
                 for f in w
                     .files
                     .iter()
-                    .filter(|f| !crate::explore::dead::gone(&w, f))
+                    .filter(|f| !crate::explore::dead::gone(f, &crate::explore::dead::restored(&w)))
                 {
                     let d = f.database.index();
                     assert_eq!(lsn(d, f.first_lsn), r.lsn(d, f.first_lsn));
@@ -668,7 +672,7 @@ mod tests {
         for f in w
             .files
             .iter()
-            .filter(|f| !crate::explore::dead::gone(&w, f))
+            .filter(|f| !crate::explore::dead::gone(f, &crate::explore::dead::restored(&w)))
         {
             lsns.push((f.database.index(), f.first_lsn));
             lsns.push((f.database.index(), f.last_lsn));
