@@ -9,6 +9,7 @@
 //! through [`Deref`] to the vector itself.
 
 use crate::world::BackupFile;
+use smallvec::SmallVec;
 use std::cell::Cell;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
@@ -21,14 +22,15 @@ pub type HashInput = (u8, [Option<u32>; 5]);
 /// The files' LSNs and write numbers as the order reduction reads them
 /// (`explore::order::Canonical`), made once for files and the files the secondaries last
 /// restored and kept while both are unchanged: the files change at a job run or a step,
-/// far less often than a key is made.
+/// far less often than a key is made. Inline up to a few dozen files: then it is one
+/// allocation, where its three vectors were three more each time the files change.
 pub struct FilesOrder {
     /// The LSN keys of the files not gone for good, sorted, each once.
-    pub lsns: Vec<u128>,
+    pub lsns: SmallVec<[u128; 32]>,
     /// The LSN keys of the fulls a restore would read.
-    pub floors: Vec<u128>,
+    pub floors: SmallVec<[u128; 2]>,
     /// The write numbers bounding the files' writes, sorted, each once.
-    pub writes: Vec<u64>,
+    pub writes: SmallVec<[u64; 32]>,
 }
 
 type OrderKept = Option<([Option<u32>; 5], Arc<FilesOrder>)>;
@@ -219,28 +221,28 @@ mod tests {
         let make = |all: &[BackupFile]| {
             calls.set(calls.get() + 1);
             FilesOrder {
-                lsns: Vec::new(),
-                floors: Vec::new(),
-                writes: vec![all.len() as u64],
+                lsns: SmallVec::new(),
+                floors: SmallVec::new(),
+                writes: SmallVec::from_slice(&[all.len() as u64]),
             }
         };
         let none = [None; 5];
         let n = fs.len() as u64;
-        assert_eq!(fs.order_of(none, make).writes, [n]);
-        assert_eq!(fs.order_of(none, make).writes, [n]);
+        assert_eq!(fs.order_of(none, make).writes[..], [n]);
+        assert_eq!(fs.order_of(none, make).writes[..], [n]);
         assert_eq!(calls.get(), 1, "kept");
         // A copy shares it; another set of restored files makes it again.
         let copy = fs.clone();
-        assert_eq!(copy.order_of(none, make).writes, [n]);
+        assert_eq!(copy.order_of(none, make).writes[..], [n]);
         assert_eq!(calls.get(), 1);
         let one = [Some(1), None, None, None, None];
-        assert_eq!(fs.order_of(one, make).writes, [n]);
+        assert_eq!(fs.order_of(one, make).writes[..], [n]);
         assert_eq!(calls.get(), 2);
         // A write forgets it in the world that writes alone.
         let f = fs[0].clone();
         fs.push(f);
-        assert_eq!(fs.order_of(one, make).writes, [n + 1]);
-        assert_eq!(copy.order_of(none, make).writes, [n]);
+        assert_eq!(fs.order_of(one, make).writes[..], [n + 1]);
+        assert_eq!(copy.order_of(none, make).writes[..], [n]);
         assert_eq!(calls.get(), 3);
     }
 

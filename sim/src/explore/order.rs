@@ -82,9 +82,9 @@ fn frozen(i: usize, dc1_frozen: bool) -> bool {
 /// The files' LSNs and write numbers (`Files::order_of`): files gone for good are left
 /// out (the reduced key feeds only their id: `dead::gone`).
 fn files_order(w: &World) -> FilesOrder {
-    let mut lsns = Vec::with_capacity(2 * w.files.len());
-    let mut floors = Vec::with_capacity(2);
-    let mut writes = Vec::with_capacity(2 * w.files.len());
+    let mut lsns = SmallVec::with_capacity(2 * w.files.len());
+    let mut floors = SmallVec::new();
+    let mut writes = SmallVec::with_capacity(2 * w.files.len());
     // The full a restore reads is the newest readable one of its database on the share
     // (`backups::newest_full_on_share`; `ConfigureLogShipping` restores the one it has
     // just taken). Those fulls only ever lose their oldest (the retention) or all of them
@@ -128,8 +128,8 @@ impl Relabel {
     /// of DC1's primary and mirror never climb again and are not floors.
     pub fn of(w: &World, measured_ahead: bool, dc1_frozen: bool) -> Relabel {
         let fo = files_order(w);
-        let mut vals = fo.lsns;
-        let mut floors = fo.floors;
+        let mut vals = fo.lsns.to_vec();
+        let mut floors = fo.floors.to_vec();
         for (i, inst) in w.instances.iter().enumerate() {
             let frozen = frozen(i, dc1_frozen);
             for (d, c) in inst.dbs.iter().enumerate() {
@@ -161,7 +161,7 @@ impl Relabel {
             lsns.push((k, c));
         }
         let writes = (!measured_ahead).then(|| {
-            let mut ws = fo.writes;
+            let mut ws = fo.writes.to_vec();
             each_write(w, |x| ws.push(x));
             ws.sort_unstable();
             ws.dedup();

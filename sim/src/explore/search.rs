@@ -123,7 +123,7 @@ pub struct Node<'a> {
     /// The deviation plans, when the search chooses them as transitions.
     moves: Option<&'a Deviations>,
     heals: Vec<Fault>,
-    injected: Vec<TimedFault>,
+    injected: Injected,
     /// The second of the last event played that was not a scenario fault: no fault may be
     /// placed at that second any more (it would replay before that event).
     fence: Option<u64>,
@@ -133,6 +133,12 @@ pub struct Node<'a> {
     /// it would be checked against right away are checked (see [`postponable`]).
     probe: bool,
 }
+
+/// The faults and heals placed on a path, the last first, each link shared with the paths
+/// that branched after it: a node is cloned for every successor, and its path is read only
+/// for a counterexample.
+#[derive(Clone)]
+struct Injected(Option<std::sync::Arc<(TimedFault, Injected)>>);
 
 /// A successor with its key and what the deduplication reads of its engine, read while the
 /// engine is still in the expanding thread's cache (by the time the deduplication gets to
@@ -197,7 +203,7 @@ impl<'a> Node<'a> {
             plan: 0,
             moves: root.moves.as_deref(),
             heals: Vec::new(),
-            injected: Vec::new(),
+            injected: Injected(None),
             fence: None,
             violated: 0,
             disaster_at: disaster_at(&root.scenario),
@@ -282,8 +288,15 @@ impl<'a> Node<'a> {
     }
 
     /// The faults and heals placed on this path, in order.
-    pub fn injected(&self) -> &[TimedFault] {
-        &self.injected
+    pub fn injected(&self) -> Vec<TimedFault> {
+        let mut out = Vec::new();
+        let mut at = &self.injected;
+        while let Some(link) = &at.0 {
+            out.push(link.0.clone());
+            at = &link.1;
+        }
+        out.reverse();
+        out
     }
 
     /// Faults the search may still place on this path.
@@ -322,11 +335,13 @@ impl<'a> Node<'a> {
     /// This node with `f` placed at `t` (the moment before the next event).
     fn placed(mut self, f: &Fault, t: u64) -> Node<'a> {
         self.st.inject(f);
-        self.injected.push(TimedFault {
+        let before = std::mem::replace(&mut self.injected, Injected(None));
+        let placed = TimedFault {
             at_s: t,
             after_phase: None,
             fault: f.clone(),
-        });
+        };
+        self.injected = Injected(Some(std::sync::Arc::new((placed, before))));
         self
     }
 
@@ -704,7 +719,7 @@ pub fn explore<'a>(
                                 depth: depth + 1,
                                 root: node.root as usize,
                                 plan: node.plan as usize,
-                                injected: node.injected.clone(),
+                                injected: node.injected(),
                             });
                         }
                     }
