@@ -3,6 +3,7 @@
 //! what it received after a failover), so loss is counted exactly without one object per write.
 
 use serde::{Serialize, Serializer};
+use smallvec::SmallVec;
 
 /// The ranges in order: `init`, then `last` unless the set is empty. Almost every set is one
 /// range (a copy's prefix, one log backup's writes), and the workload extends the last one
@@ -17,17 +18,19 @@ pub struct RangeSet {
     last: (u64, u64),
 }
 
-/// The ranges before the last: none in almost every set. Shared, not copied: an engine's
-/// sets are cloned with every instance it changes (`Arc::make_mut` of the instance), and
-/// the explorer clones millions of engines, while a set's ranges before the last change
-/// only when a range starts apart from the last (a failover's gap). A boxed `Vec` was two
-/// allocations a clone and two loads before the first range.
+/// The ranges before the last: none in almost every set, so one pointer (a `Vec` is three
+/// words, a slice two, and the backup files each hold a set the jobs scan). Shared, not
+/// copied: an engine's sets are cloned with every instance it changes (`Arc::make_mut` of
+/// the instance), and the explorer clones millions of engines, while a set's ranges before
+/// the last change only when a range starts apart from the last (a failover's gap). A boxed
+/// `Vec` was two allocations a clone.
+#[allow(clippy::rc_buffer)] // one pointer, not the two of Arc<[_]>
 #[derive(Clone, Default)]
-struct Init(Option<std::sync::Arc<[(u64, u64)]>>);
+struct Init(Option<std::sync::Arc<Vec<(u64, u64)>>>);
 
 impl Init {
     fn as_slice(&self) -> &[(u64, u64)] {
-        self.0.as_deref().unwrap_or(&[])
+        self.0.as_deref().map_or(&[], Vec::as_slice)
     }
 
     fn is_empty(&self) -> bool {
@@ -39,19 +42,20 @@ impl Init {
     }
 
     fn push(&mut self, r: (u64, u64)) {
-        let all: Vec<(u64, u64)> = self.as_slice().iter().copied().chain([r]).collect();
-        self.0 = Some(all.into());
+        std::sync::Arc::make_mut(self.0.get_or_insert_with(Default::default)).push(r);
     }
 
     fn take(&mut self) -> Vec<(u64, u64)> {
-        self.0.take().map_or_else(Vec::new, |a| a.to_vec())
+        self.0
+            .take()
+            .map_or_else(Vec::new, std::sync::Arc::unwrap_or_clone)
     }
 }
 
-/// Never an empty slice: `is_empty` is a test of the pointer.
+/// Never an empty vector: `is_empty` is a test of the pointer.
 impl From<Vec<(u64, u64)>> for Init {
     fn from(v: Vec<(u64, u64)>) -> Init {
-        Init((!v.is_empty()).then(|| v.into()))
+        Init((!v.is_empty()).then(|| std::sync::Arc::new(v)))
     }
 }
 
@@ -214,14 +218,15 @@ impl RangeSet {
 
     /// The part of `self` not in `other`.
     pub fn minus(&self, other: &RangeSet) -> RangeSet {
-        let mut out = RangeSet::new();
+        // Gathered first: the ranges before the last are shared, made once.
+        let mut out: SmallVec<[(u64, u64); 4]> = SmallVec::new();
         for &(mut a, b) in self.ranges() {
             for &(c, d) in other.ranges() {
                 if d <= a || c >= b {
                     continue;
                 }
                 if c > a {
-                    out.push_after(a, c);
+                    out.push((a, c));
                 }
                 a = a.max(d);
                 if a >= b {
@@ -229,10 +234,16 @@ impl RangeSet {
                 }
             }
             if a < b {
-                out.push_after(a, b);
+                out.push((a, b));
             }
         }
-        out
+        let Some(last) = out.pop() else {
+            return RangeSet::new();
+        };
+        RangeSet {
+            init: out.into_vec().into(),
+            last,
+        }
     }
 
     pub fn contains_all(&self, other: &RangeSet) -> bool {

@@ -122,7 +122,8 @@ pub struct Node<'a> {
     plan: u32,
     /// The deviation plans, when the search chooses them as transitions.
     moves: Option<&'a Deviations>,
-    heals: Vec<Fault>,
+    /// Inline: a node is cloned for every successor, and most hold a heal or two.
+    heals: smallvec::SmallVec<[Fault; 2]>,
     injected: Injected,
     /// The second of the last event played that was not a scenario fault: no fault may be
     /// placed at that second any more (it would replay before that event).
@@ -202,7 +203,7 @@ impl<'a> Node<'a> {
             },
             plan: 0,
             moves: root.moves.as_deref(),
-            heals: Vec::new(),
+            heals: smallvec::SmallVec::new(),
             injected: Injected(None),
             fence: None,
             violated: 0,
