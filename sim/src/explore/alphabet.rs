@@ -62,10 +62,14 @@ fn pair(f: Fault, h: Fault) -> (Fault, Option<Fault>) {
     (f, Some(h))
 }
 
+/// A window's faults with their heals: inline (at most 22), as the search asks for them at
+/// every moment it places faults.
+pub type Faults = smallvec::SmallVec<[(Fault, Option<Fault>); 24]>;
+
 /// The faults that may start in a window, in a fixed order (the search's order).
-pub fn faults(w: Window, beyond: bool) -> Vec<(Fault, Option<Fault>)> {
+pub fn faults(w: Window, beyond: bool) -> Faults {
     use Fault::*;
-    let mut out = Vec::new();
+    let mut out = Faults::new();
     match w {
         Window::BeforeDisaster | Window::Between => {
             out.extend(Instance::ALL.into_iter().map(crash));

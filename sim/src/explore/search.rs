@@ -436,7 +436,7 @@ impl<'a> Node<'a> {
             Fault(Fault, Option<Fault>),
             Probe(Fault),
         }
-        let mut places = Vec::new();
+        let mut places: smallvec::SmallVec<[Place; 24]> = smallvec::SmallVec::new();
         let mut probe = None;
         for (i, h) in this.heals.iter().enumerate() {
             if later && postponable(h, job) {
