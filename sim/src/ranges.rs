@@ -260,6 +260,24 @@ mod tests {
         s.ranges().copied().collect()
     }
 
+    /// The ranges before the last are shared between clones: growing one set leaves its
+    /// clones as they were.
+    #[test]
+    fn a_clone_keeps_its_ranges_when_the_original_changes() {
+        let mut a = RangeSet::new();
+        a.add(0, 10);
+        a.add(20, 30);
+        let b = a.clone();
+        a.add(40, 50);
+        let c = a.clone();
+        a.add(5, 25);
+        assert_eq!(list(&a), [(0, 30), (40, 50)]);
+        assert_eq!(list(&b), [(0, 10), (20, 30)]);
+        assert_eq!(list(&c), [(0, 10), (20, 30), (40, 50)]);
+        assert_eq!(list(&c.minus(&b)), [(40, 50)]);
+        assert_eq!(list(&c.minus(&RangeSet::new())), list(&c));
+    }
+
     #[test]
     fn add_merges_and_minus_counts_exactly() {
         let mut s = RangeSet::new();

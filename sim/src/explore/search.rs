@@ -793,3 +793,58 @@ pub fn deviations_text(roots: &[Root], f: &Found) -> String {
         None => root.deviations.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::explore::premise::PlanGroups;
+
+    /// A path's faults and heals come back in the order they were placed, each at its
+    /// moment, and a branch's placements after it left leave the path it left as it was
+    /// (the links before the branch are shared, not copied).
+    #[test]
+    fn a_path_keeps_its_faults_in_order_and_a_branch_its_own() {
+        let root = Root {
+            scenario: serde_json::from_str(r#"{"name":"t"}"#).unwrap(),
+            premise: String::new(),
+            deviations: String::new(),
+            moves: None,
+        };
+        let bound = Bound {
+            faults: 3,
+            deviations: 0,
+            beyond: false,
+            reduce: true,
+            plan_roots: false,
+            plan_groups: PlanGroups::One,
+        };
+        let at = |n: &Node| -> Vec<(u64, Fault)> {
+            n.injected()
+                .into_iter()
+                .map(|f| (f.at_s, f.fault))
+                .collect()
+        };
+        let n = Node::root(0, &root, &[], bound);
+        assert!(n.injected().is_empty());
+        let a = n.placed(&Fault::LinkDown, 10).placed(&Fault::ShareDown, 20);
+        let b = a.clone().placed(&Fault::LinkUp, 30);
+        let c = a.clone().placed(&Fault::ShareUp, 40);
+        assert_eq!(at(&a), [(10, Fault::LinkDown), (20, Fault::ShareDown)]);
+        assert_eq!(
+            at(&b),
+            [
+                (10, Fault::LinkDown),
+                (20, Fault::ShareDown),
+                (30, Fault::LinkUp)
+            ]
+        );
+        assert_eq!(
+            at(&c),
+            [
+                (10, Fault::LinkDown),
+                (20, Fault::ShareDown),
+                (40, Fault::ShareUp)
+            ]
+        );
+    }
+}
