@@ -22,6 +22,11 @@ pub struct Hasher {
 /// Words mixed at a time (even: words are mixed in pairs; a power of two: the index mask).
 const BLOCK: usize = 32;
 
+/// Where the first database family's canonical LSNs start (its origin's family, times the
+/// span: `order::Canonical` counts each family's values from there).
+const LSN_BASE: u128 =
+    crate::world::LSN_ORIGIN / crate::world::FAMILY_SPAN * crate::world::FAMILY_SPAN;
+
 const K1: u64 = 0x9E37_79B9_7F4A_7C15;
 const K2: u64 = 0xC2B2_AE3D_27D4_EB4F;
 const K3: u64 = 0x1656_67B1_9E37_79F9;
@@ -219,8 +224,8 @@ pub fn world(
     if let Some(c) = c {
         for dbs in &c.copies {
             for &(lsn, log_backup_from) in dbs {
-                h.u128(lsn);
-                h.u128(log_backup_from);
+                h.lsn(lsn);
+                h.lsn(log_backup_from);
             }
         }
     }
@@ -611,6 +616,21 @@ impl Hasher {
         self.u64((x >> 64) as u64);
     }
 
+    /// A canonical LSN (`order::Canonical`): counted from the first database family's
+    /// origin, one word below 2^63 (every family a run creates), else a marker word and
+    /// both halves. Prefix-free, so a stream of them tells values apart as `u128` does,
+    /// in a third of the words the key fed for them.
+    #[inline(always)]
+    pub fn lsn(&mut self, c: u128) {
+        let v = c.wrapping_sub(LSN_BASE);
+        if v < 1 << 63 {
+            self.u64(v as u64);
+        } else {
+            self.u64(u64::MAX);
+            self.u128(v);
+        }
+    }
+
     #[inline(always)]
     pub fn bools(&mut self, bs: &[bool]) {
         let mut w = 0u64;
@@ -625,6 +645,55 @@ impl Hasher {
 mod tests {
     use super::*;
     use std::fmt::Write;
+
+    /// Canonical LSNs fed one word or three are told apart as their `u128`s are: the
+    /// values either side of the one-word range, and a value next to a marker and halves
+    /// that would read as it.
+    #[test]
+    fn lsns_in_one_word_or_three_stay_apart() {
+        let top = LSN_BASE + (1 << 63);
+        let values = [
+            LSN_BASE,
+            LSN_BASE + 1,
+            top - 1,
+            top,
+            top + 1,
+            0,
+            LSN_BASE - 1,
+            u128::MAX,
+        ];
+        let hash = |vs: &[u128]| {
+            let mut h = Hasher::new();
+            h.u64(vs.len() as u64);
+            for &v in vs {
+                h.lsn(v);
+            }
+            h.finish()
+        };
+        let mut seen = std::collections::BTreeMap::new();
+        let mut seqs: Vec<Vec<u128>> = values.iter().map(|&v| vec![v]).collect();
+        for &a in &values {
+            for &b in &values {
+                seqs.push(vec![a, b]);
+            }
+        }
+        // Three one-word values shaped as a marker, a high and a low half.
+        let (hi, lo) = (((top - LSN_BASE) >> 64) as u64, (top - LSN_BASE) as u64);
+        seqs.push(vec![
+            LSN_BASE + u128::from(u64::MAX >> 1),
+            LSN_BASE + u128::from(lo),
+            LSN_BASE + u128::from(hi),
+        ]);
+        // Without the marker these two would feed the same words (0, 1, 5).
+        seqs.push(vec![LSN_BASE + (1 << 64), LSN_BASE + 5]);
+        seqs.push(vec![LSN_BASE, LSN_BASE + (5 << 64) + 1]);
+        for s in &seqs {
+            if let Some(other) = seen.insert(hash(s), s.clone()) {
+                panic!("{s:?} and {other:?} hash alike");
+            }
+        }
+        assert_eq!(seen.len(), seqs.len());
+    }
 
     #[test]
     fn equal_text_equal_hash_whatever_the_chunks() {

@@ -430,7 +430,7 @@ impl Canonical {
     pub fn feed_files(&self, h: &mut super::canon::Hasher) {
         h.u64(self.file_lsns.len() as u64);
         for &c in &self.file_lsns {
-            h.u128(c);
+            h.lsn(c);
         }
         h.bools(&[self.ranked]);
         let fw = &self.fo().writes;
