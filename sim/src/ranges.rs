@@ -3,7 +3,6 @@
 //! what it received after a failover), so loss is counted exactly without one object per write.
 
 use serde::{Serialize, Serializer};
-use smallvec::SmallVec;
 
 /// The ranges in order: `init`, then `last` unless the set is empty. Almost every set is one
 /// range (a copy's prefix, one log backup's writes), and the workload extends the last one
@@ -218,15 +217,14 @@ impl RangeSet {
 
     /// The part of `self` not in `other`.
     pub fn minus(&self, other: &RangeSet) -> RangeSet {
-        // Gathered first: the ranges before the last are shared, made once.
-        let mut out: SmallVec<[(u64, u64); 4]> = SmallVec::new();
+        let mut out = RangeSet::new();
         for &(mut a, b) in self.ranges() {
             for &(c, d) in other.ranges() {
                 if d <= a || c >= b {
                     continue;
                 }
                 if c > a {
-                    out.push((a, c));
+                    out.push_after(a, c);
                 }
                 a = a.max(d);
                 if a >= b {
@@ -234,16 +232,10 @@ impl RangeSet {
                 }
             }
             if a < b {
-                out.push((a, b));
+                out.push_after(a, b);
             }
         }
-        let Some(last) = out.pop() else {
-            return RangeSet::new();
-        };
-        RangeSet {
-            init: out.into_vec().into(),
-            last,
-        }
+        out
     }
 
     pub fn contains_all(&self, other: &RangeSet) -> bool {

@@ -617,9 +617,9 @@ impl Hasher {
     }
 
     /// A canonical LSN (`order::Canonical`): counted from the first database family's
-    /// origin, one word below 2^63 (every family a run creates), else a marker word and
-    /// both halves. Prefix-free, so a stream of them tells values apart as `u128` does,
-    /// in a third of the words the key fed for them.
+    /// origin, one word below 2^63 (that family and the next eight), else a marker word and
+    /// both halves. Prefix-free, so a stream of them tells values apart as `u128` does, in
+    /// half the words for almost every value.
     #[inline(always)]
     pub fn lsn(&mut self, c: u128) {
         let v = c.wrapping_sub(LSN_BASE);

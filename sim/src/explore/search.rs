@@ -138,7 +138,7 @@ pub struct Node<'a> {
 /// The faults and heals placed on a path, the last first, each link shared with the paths
 /// that branched after it: a node is cloned for every successor, and its path is read only
 /// for a counterexample.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 struct Injected(Option<std::sync::Arc<(TimedFault, Injected)>>);
 
 /// A successor with its key and what the deduplication reads of its engine, read while the
@@ -204,7 +204,7 @@ impl<'a> Node<'a> {
             plan: 0,
             moves: root.moves.as_deref(),
             heals: smallvec::SmallVec::new(),
-            injected: Injected(None),
+            injected: Injected::default(),
             fence: None,
             violated: 0,
             disaster_at: disaster_at(&root.scenario),
@@ -336,12 +336,12 @@ impl<'a> Node<'a> {
     /// This node with `f` placed at `t` (the moment before the next event).
     fn placed(mut self, f: &Fault, t: u64) -> Node<'a> {
         self.st.inject(f);
-        let before = std::mem::replace(&mut self.injected, Injected(None));
         let placed = TimedFault {
             at_s: t,
             after_phase: None,
             fault: f.clone(),
         };
+        let before = std::mem::take(&mut self.injected);
         self.injected = Injected(Some(std::sync::Arc::new((placed, before))));
         self
     }
