@@ -35,12 +35,21 @@ pub struct FilesOrder {
 
 type OrderKept = Option<([Option<u32>; 5], Arc<FilesOrder>)>;
 
+/// [`Files::flags`]: this world holds the only reference to the files.
+const OWN: u8 = 1;
+/// [`Files::flags`]: a hash or an order is kept (clear: neither is).
+const KEPT: u8 = 2;
+
 pub struct Files {
     all: Arc<Vec<BackupFile>>,
-    /// This world holds the only reference to the files, so a write needs no check of the
-    /// reference count (an atomic operation, at every write of a `drill run`). Cleared in
-    /// both worlds when one is copied: the only way the files get shared.
-    own: Cell<bool>,
+    /// [`OWN`]: this world holds the only reference to the files, so a write needs no check
+    /// of the reference count (an atomic operation, at every write of a `drill run`).
+    /// Cleared in both worlds when one is copied: the only way the files get shared.
+    /// [`KEPT`]: a hash or an order may be kept. A write finds both answers in one load
+    /// (`OWN` alone: nothing to do), so the common write, to files this world alone holds
+    /// with nothing kept (every write of `drill run` and `drill fuzz`), is that load and a
+    /// comparison, inlined.
+    flags: Cell<u8>,
     /// The files' hash as they are now, and what else it was made from.
     hash: Cell<Option<(HashInput, u128)>>,
     /// What the order reduction reads of them as they are now, for the restored files.
@@ -51,7 +60,7 @@ impl Default for Files {
     fn default() -> Files {
         Files {
             all: Arc::new(Vec::new()),
-            own: Cell::new(true),
+            flags: Cell::new(OWN),
             hash: Cell::new(None),
             order: Cell::new(None),
         }
@@ -69,6 +78,7 @@ impl Files {
         }
         let h = hash(&self.all);
         self.hash.set(Some((input, h)));
+        self.flags.set(self.flags.get() | KEPT);
         h
     }
 
@@ -85,6 +95,7 @@ impl Files {
             _ => Arc::new(make(&self.all)),
         };
         self.order.set(Some((restored, Arc::clone(&o))));
+        self.flags.set(self.flags.get() | KEPT);
         o
     }
 
@@ -98,12 +109,13 @@ impl Files {
 impl Clone for Files {
     fn clone(&self) -> Files {
         // Both now share the files; the hash holds for both.
-        self.own.set(false);
+        let kept = self.flags.get() & KEPT;
+        self.flags.set(kept);
         let order = self.order.take();
         self.order.set(order.clone());
         Files {
             all: Arc::clone(&self.all),
-            own: Cell::new(false),
+            flags: Cell::new(kept),
             hash: self.hash.clone(),
             order: Cell::new(order),
         }
@@ -117,20 +129,34 @@ impl Deref for Files {
     }
 }
 
-impl DerefMut for Files {
-    fn deref_mut(&mut self) -> &mut Vec<BackupFile> {
-        self.hash.set(None);
-        self.order.set(None);
-        if !self.own.get() {
+impl Files {
+    /// Before a write: the files taken for this world alone, the kept hash and order
+    /// forgotten. Out of line: the explorer's path, not the run's.
+    #[inline(never)]
+    fn take_alone(&mut self) {
+        if self.flags.get() & KEPT != 0 {
+            self.hash.set(None);
+            self.order.set(None);
+        }
+        if self.flags.get() & OWN == 0 {
             // Copies the files if another world still shares them.
             Arc::make_mut(&mut self.all);
-            self.own.set(true);
         }
-        // SAFETY: `own` says this world holds the only reference to the files: it is set
-        // only at creation and here after `make_mut` made it so, and cleared in this world
-        // and its copy whenever the world is copied, the only way a reference to the files
-        // is made (the field is private, and no `Weak` is ever made). `&mut self` excludes
-        // every other borrow of this world's files.
+        self.flags.set(OWN);
+    }
+}
+
+impl DerefMut for Files {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut Vec<BackupFile> {
+        if self.flags.get() != OWN {
+            self.take_alone();
+        }
+        // SAFETY: `OWN` says this world holds the only reference to the files: it is set
+        // only at creation and by `take_alone` after `make_mut` made it so, and cleared in
+        // this world and its copy whenever the world is copied, the only way a reference to
+        // the files is made (the field is private, and no `Weak` is ever made). `&mut self`
+        // excludes every other borrow of this world's files.
         unsafe { &mut *Arc::as_ptr(&self.all).cast_mut() }
     }
 }
@@ -160,6 +186,11 @@ mod tests {
     /// A world's files after a few log backups (the first full backup and the logs after
     /// it, as the backup job makes them).
     fn files() -> Files {
+        world().files
+    }
+
+    /// A world with [`files`]' files.
+    fn world() -> World {
         let s = serde_json::from_str::<Scenario>(r#"{"name": "t", "seed": 1}"#).unwrap();
         let mut w = World::new(&s);
         let (primary, mgc) = (crate::topology::Instance::Primary, crate::topology::Db::Mgc);
@@ -169,7 +200,22 @@ mod tests {
             crate::backups::append_log_backup(&mut w, primary, mgc);
         }
         assert!(w.files.len() >= 2, "the backups made files");
-        w.files
+        w
+    }
+
+    #[test]
+    fn a_retention_that_deletes_nothing_leaves_the_files_shared() {
+        let shared = |x: &World, y: &World| std::ptr::eq(x.files.as_ptr(), y.files.as_ptr());
+        let mut w = world();
+        let copy = w.clone();
+        let oldest = w.files[w.live_from].created_at;
+        assert!(crate::jobs::older_than(&mut w, oldest).is_empty());
+        assert!(shared(&w, &copy), "nothing deleted: still shared");
+        assert!(!crate::jobs::older_than(&mut w, oldest + 1).is_empty());
+        assert!(
+            !shared(&w, &copy),
+            "a deletion takes the files for this world"
+        );
     }
 
     /// A count of the hashes made, and the files hashed as their count of files on the

@@ -18,29 +18,38 @@ use std::sync::Arc;
 
 pub struct Instances {
     all: [Arc<SqlInstance>; 5],
-    /// Bit i: this world holds the only reference to instance i, so a write needs no check
-    /// of the reference count (an atomic operation, at every write of a `drill run`).
-    /// Cleared in both worlds when one is copied: the only way an instance gets shared.
-    /// A word each, not a byte: every write stores `hashed` and then loads `own`, and a
-    /// load wider than a store just made to its neighbour stalls (store forwarding fails:
-    /// with two bytes, a tenth of `Sim::play`'s samples in `drill fuzz` sat on that load).
-    own: Cell<u32>,
-    /// Bit i: `hashes[i]` is instance i's hash as it is now, in mode `mode`.
-    hashed: Cell<u32>,
+    /// Bit i ([`own`]): this world holds the only reference to instance i, so a write needs
+    /// no check of the reference count (an atomic operation, at every write of a
+    /// `drill run`). Cleared in both worlds when one is copied: the only way an instance
+    /// gets shared. Bit 8 + i ([`hashed`]): `hashes[i]` is instance i's hash as it is now,
+    /// in mode `mode`. One word: a write reads both in one load, and the common write (to
+    /// an instance this world alone holds, with no hash kept: every write of `drill run`
+    /// and `drill fuzz`) stores nothing. (Two fields, each stored and loaded by every
+    /// write, stalled the loads: a tenth of `Sim::play`'s samples when they were bytes.)
+    bits: Cell<u32>,
     /// The hash's kind (the explorer's exact or reduced key), as its caller numbers it.
     mode: Cell<u8>,
     hashes: [Cell<u128>; 5],
 }
 
-/// Every instance's bit.
+/// Every instance's [`own`] bit.
 const EVERY: u32 = 0b1_1111;
+
+/// Instance i's bit of [`Instances::bits`]: this world holds the only reference to it.
+const fn own(i: usize) -> u32 {
+    1 << i
+}
+
+/// Instance i's bit of [`Instances::bits`]: its hash is kept.
+const fn hashed(i: usize) -> u32 {
+    1 << (8 + i)
+}
 
 impl Instances {
     pub fn new(all: [SqlInstance; 5]) -> Instances {
         Instances {
             all: all.map(Arc::new),
-            own: Cell::new(EVERY),
-            hashed: Cell::new(0),
+            bits: Cell::new(EVERY),
             mode: Cell::new(0),
             hashes: Default::default(),
         }
@@ -54,11 +63,10 @@ impl Instances {
 
     /// Every instance, mutably: each one taken for this world alone, its hash forgotten.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut SqlInstance> {
-        self.hashed.set(0);
         for a in &mut self.all {
             Arc::make_mut(a);
         }
-        self.own.set(EVERY);
+        self.bits.set(EVERY);
         self.all
             .iter_mut()
             .map(|a| Arc::get_mut(a).expect("made this world's alone above"))
@@ -69,15 +77,14 @@ impl Instances {
     pub fn hash_of(&self, i: usize, mode: u8, hash: impl FnOnce(&SqlInstance) -> u128) -> u128 {
         if self.mode.get() != mode {
             self.mode.set(mode);
-            self.hashed.set(0);
+            self.bits.set(self.bits.get() & EVERY);
         }
-        let bit = 1 << i;
-        if self.hashed.get() & bit != 0 {
+        if self.bits.get() & hashed(i) != 0 {
             return self.hashes[i].get();
         }
         let h = hash(&self.all[i]);
         self.hashes[i].set(h);
-        self.hashed.set(self.hashed.get() | bit);
+        self.bits.set(self.bits.get() | hashed(i));
         h
     }
 
@@ -85,6 +92,19 @@ impl Instances {
     /// explorer's prefetch hints.
     pub fn blocks(&self) -> impl Iterator<Item = *const u8> + '_ {
         self.all.iter().map(|a| Arc::as_ptr(a).cast())
+    }
+}
+
+impl Instances {
+    /// Before a write to instance `i`: taken for this world alone, its kept hash forgotten.
+    /// Out of line: the explorer's path, not the run's.
+    #[inline(never)]
+    fn take_alone(&mut self, i: usize) {
+        if self.bits.get() & own(i) == 0 {
+            // Copies the instance if another world still shares it.
+            Arc::make_mut(&mut self.all[i]);
+        }
+        self.bits.set((self.bits.get() & !hashed(i)) | own(i));
     }
 }
 
@@ -97,12 +117,12 @@ pub type Iter<'a> =
 
 impl Clone for Instances {
     fn clone(&self) -> Instances {
-        // Both now share every instance.
-        self.own.set(0);
+        // Both now share every instance; the hashes hold for both.
+        let kept = self.bits.get() & !EVERY;
+        self.bits.set(kept);
         Instances {
             all: self.all.clone(),
-            own: Cell::new(0),
-            hashed: self.hashed.clone(),
+            bits: Cell::new(kept),
             mode: self.mode.clone(),
             hashes: self.hashes.clone(),
         }
@@ -117,16 +137,14 @@ impl Index<usize> for Instances {
 }
 
 impl IndexMut<usize> for Instances {
+    #[inline]
     fn index_mut(&mut self, i: usize) -> &mut SqlInstance {
-        let bit = 1 << i;
-        self.hashed.set(self.hashed.get() & !bit);
-        if self.own.get() & bit == 0 {
-            // Copies the instance if another world still shares it.
-            Arc::make_mut(&mut self.all[i]);
-            self.own.set(self.own.get() | bit);
+        if self.bits.get() & (own(i) | hashed(i)) != own(i) {
+            self.take_alone(i);
         }
         // SAFETY: the bit says this world holds the only reference to the instance: it is
-        // set only here after `make_mut` made it so, and cleared in this world and its copy
+        // set only by `take_alone` after `make_mut` made it so (or `iter_mut`, after the
+        // same for each), and cleared in this world and its copy
         // whenever the world is copied, the only way a reference to an instance is made
         // (the field is private, and no `Weak` is ever made). `&mut self` excludes every
         // other borrow of this world's instances.

@@ -251,9 +251,10 @@ pub(crate) fn older_than(w: &mut World, horizon: u64) -> &mut [BackupFile] {
         .windows(2)
         .all(|p| p[0].created_at <= p[1].created_at));
     let from = w.live_from;
-    // Most runs delete nothing: the oldest live file is not old enough.
+    // Most runs delete nothing: the oldest live file is not old enough. Read only, so the
+    // files stay shared with the world's copies and keep their hash.
     if w.files.get(from).is_none_or(|f| f.created_at >= horizon) {
-        return &mut w.files[from..from];
+        return &mut [];
     }
     // A scan from the oldest, not a binary search: a run usually deletes one file, and
     // its caller visits each deleted one anyway. The same prefix (the files are in order).
