@@ -139,7 +139,8 @@ impl Index<usize> for Instances {
 impl IndexMut<usize> for Instances {
     #[inline]
     fn index_mut(&mut self, i: usize) -> &mut SqlInstance {
-        if self.bits.get() & (own(i) | hashed(i)) != own(i) {
+        // Instance i's two bits, brought down to bits 0 and 8: own set, hashed clear.
+        if (self.bits.get() >> i) & (own(0) | hashed(0)) != own(0) {
             self.take_alone(i);
         }
         // SAFETY: the bit says this world holds the only reference to the instance: it is

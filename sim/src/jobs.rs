@@ -476,25 +476,31 @@ impl Pending {
 
     /// A copy run (`copy`): the pending files, in file order.
     pub(crate) fn copy(&mut self, w: &mut World) {
-        let target = match self.fixed.copy {
+        let db = match self.fixed.copy {
             CopyPath::Blocked => return,
             CopyPath::BlockedDiskFull => {
                 w.used.note(Name::DiskFullScope);
                 return;
             }
-            CopyPath::Copies(db) => db.map(|db| (db, w.db(Instance::Backup, db).lsn)),
+            CopyPath::Copies(db) => db,
         };
-        let mut last = None;
+        // Most runs on differing schedules find nothing new.
+        let Some(&newest) = self.copy.last() else {
+            return;
+        };
+        let target = db.map(|db| (db, w.db(Instance::Backup, db).lsn));
+        let files = &mut *w.files;
         for &k in &self.copy {
-            let f = &mut w.files[k];
+            let f = &mut files[k];
             f.in_copy_folder = FileState::Readable;
-            last = Some(f.id);
             if target.is_some_and(|(db, redo)| restore_candidate(f, db, redo)) {
                 self.restore.push(k);
             }
         }
+        // The last file copied: the list is in file order.
+        let id = files[newest].id;
         self.copy.clear();
-        if let (Some(id), Some(cfg)) = (last, w.inst_mut(Instance::Backup).ls_secondary.as_mut()) {
+        if let Some(cfg) = w.inst_mut(Instance::Backup).ls_secondary.as_mut() {
             cfg.last_copied_file = Some(id);
         }
     }
@@ -520,6 +526,8 @@ impl Pending {
                     });
                 }
                 let mut all = true;
+                // The last file restored: msdb keeps only the last one's.
+                let mut done = None;
                 for &k in &self.restore {
                     // Skipped files (covered by an earlier one) only set a flag set already.
                     if w.files[k].last_lsn <= w.db(Instance::Backup, db).lsn {
@@ -537,6 +545,9 @@ impl Pending {
                         all = false;
                         break;
                     }
+                    done = Some(k);
+                }
+                if let Some(k) = done {
                     let (id, created, now) = (w.files[k].id, w.files[k].created_at, w.now);
                     if let Some(s) = w.inst_mut(Instance::Backup).ls_secondary.as_mut() {
                         s.last_restored_file = Some(id);
@@ -579,5 +590,63 @@ impl Pending {
         skip_gone(w);
         self.restore
             .retain(|&k| w.files[k].in_copy_folder != FileState::Absent);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+
+    /// A world with log backups on the share that the copy job has not copied yet.
+    fn world() -> World {
+        let s = serde_json::from_str::<Scenario>(r#"{"name": "t", "seed": 1}"#).unwrap();
+        let mut w = World::new(&s);
+        for k in 1..=3 {
+            w.now = 900 * k;
+            run(&mut w, Job::Backup, 86_400);
+        }
+        w
+    }
+
+    /// `Pending`'s copy and restore runs leave the world as `run`'s do, msdb's fields
+    /// included (no report shows those), before a file was ever skipped and after (the
+    /// restore run's own loop).
+    #[test]
+    fn pending_runs_leave_the_world_as_the_jobs_do() {
+        for skipped in [false, true] {
+            pending_runs_as_the_jobs(skipped);
+        }
+    }
+
+    fn pending_runs_as_the_jobs(skipped: bool) {
+        let mut by_run = world();
+        by_run.coverage.log_file_skipped = skipped;
+        let mut pending_w = by_run.clone();
+        let waiting = by_run.files.iter().filter(|f| copy_candidate(f)).count();
+        assert!(waiting >= 2, "several files to copy in one run: {waiting}");
+        let mut p = Pending::default();
+        p.scan(&pending_w);
+        for (job, now) in [(Job::Copy, 3_000), (Job::Restore, 3_100)] {
+            by_run.now = now;
+            pending_w.now = now;
+            run(&mut by_run, job, 86_400);
+            match job {
+                Job::Copy => p.copy(&mut pending_w),
+                _ => p.restore(&mut pending_w, 86_400),
+            }
+            assert_eq!(
+                format!("{pending_w:?}"),
+                format!("{by_run:?}"),
+                "after {job:?}"
+            );
+        }
+        let newest = by_run.files.last().map(|f| f.id);
+        let cfg = by_run
+            .inst(Instance::Backup)
+            .ls_secondary
+            .expect("a secondary");
+        assert_eq!(cfg.last_copied_file, newest, "the newest file copied");
+        assert_eq!(cfg.last_restored_file, newest, "and restored");
     }
 }
