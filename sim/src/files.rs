@@ -99,6 +99,21 @@ impl Files {
         o
     }
 
+    /// Before a write: the files taken for this world alone, the kept hash and order
+    /// forgotten. Out of line: the explorer's path, not the run's.
+    #[inline(never)]
+    fn take_alone(&mut self) {
+        if self.flags.get() & KEPT != 0 {
+            self.hash.set(None);
+            self.order.set(None);
+        }
+        if self.flags.get() & OWN == 0 {
+            // Copies the files if another world still shares them.
+            Arc::make_mut(&mut self.all);
+        }
+        self.flags.set(OWN);
+    }
+
     /// Where the vector's header lies (its buffer's address and length), for the
     /// explorer's prefetch hints: reading the buffer's address first waits on it.
     pub fn header(&self) -> *const u8 {
@@ -126,23 +141,6 @@ impl Deref for Files {
     type Target = Vec<BackupFile>;
     fn deref(&self) -> &Vec<BackupFile> {
         &self.all
-    }
-}
-
-impl Files {
-    /// Before a write: the files taken for this world alone, the kept hash and order
-    /// forgotten. Out of line: the explorer's path, not the run's.
-    #[inline(never)]
-    fn take_alone(&mut self) {
-        if self.flags.get() & KEPT != 0 {
-            self.hash.set(None);
-            self.order.set(None);
-        }
-        if self.flags.get() & OWN == 0 {
-            // Copies the files if another world still shares them.
-            Arc::make_mut(&mut self.all);
-        }
-        self.flags.set(OWN);
     }
 }
 

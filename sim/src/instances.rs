@@ -88,14 +88,6 @@ impl Instances {
         h
     }
 
-    /// Where the instances lie in memory (each instance is a block of its own), for the
-    /// explorer's prefetch hints.
-    pub fn blocks(&self) -> impl Iterator<Item = *const u8> + '_ {
-        self.all.iter().map(|a| Arc::as_ptr(a).cast())
-    }
-}
-
-impl Instances {
     /// Before a write to instance `i`: taken for this world alone, its kept hash forgotten.
     /// Out of line: the explorer's path, not the run's.
     #[inline(never)]
@@ -105,6 +97,12 @@ impl Instances {
             Arc::make_mut(&mut self.all[i]);
         }
         self.bits.set((self.bits.get() & !hashed(i)) | own(i));
+    }
+
+    /// Where the instances lie in memory (each instance is a block of its own), for the
+    /// explorer's prefetch hints.
+    pub fn blocks(&self) -> impl Iterator<Item = *const u8> + '_ {
+        self.all.iter().map(|a| Arc::as_ptr(a).cast())
     }
 }
 
