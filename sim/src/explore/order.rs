@@ -128,8 +128,8 @@ impl Relabel {
     /// of DC1's primary and mirror never climb again and are not floors.
     pub fn of(w: &World, measured_ahead: bool, dc1_frozen: bool) -> Relabel {
         let fo = files_order(w);
-        let mut vals = fo.lsns.to_vec();
-        let mut floors = fo.floors.to_vec();
+        let mut vals = fo.lsns.into_vec();
+        let mut floors = fo.floors.into_vec();
         for (i, inst) in w.instances.iter().enumerate() {
             let frozen = frozen(i, dc1_frozen);
             for (d, c) in inst.dbs.iter().enumerate() {
@@ -161,7 +161,7 @@ impl Relabel {
             lsns.push((k, c));
         }
         let writes = (!measured_ahead).then(|| {
-            let mut ws = fo.writes.to_vec();
+            let mut ws = fo.writes.into_vec();
             each_write(w, |x| ws.push(x));
             ws.sort_unstable();
             ws.dedup();
